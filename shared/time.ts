@@ -1,0 +1,229 @@
+/**
+ * Wall-clock time in a practice's time zone, with nothing but `Intl`.
+ *
+ * Instants are epoch milliseconds (UTC). A local date is `YYYY-MM-DD`; a local time is the minute
+ * of the day (0–1439). Weekdays are ISO: Monday = 1 … Sunday = 7.
+ */
+
+import type { Instant } from './domain.ts';
+
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const offsetCache = new Map<string, Map<number, number>>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** True when `timeZone` is an IANA zone this runtime knows, e.g. `isTimeZone('Europe/Berlin')`. */
+export function isTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The zone's offset from UTC at an instant, in milliseconds (local − UTC).
+ * @example offsetAt(Date.UTC(2026, 0, 1), 'Europe/Berlin') === 3_600_000
+ */
+export function offsetAt(instant: Instant, timeZone: string): number {
+  const minuteKey = Math.floor(instant / MINUTE);
+  let perZone = offsetCache.get(timeZone);
+  if (!perZone) {
+    perZone = new Map();
+    offsetCache.set(timeZone, perZone);
+  }
+  const cached = perZone.get(minuteKey);
+  if (cached !== undefined) return cached;
+  const at = minuteKey * MINUTE;
+  const parts: Record<string, number> = {};
+  for (const p of formatter(timeZone).formatToParts(at)) {
+    if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  }
+  const asUtc = Date.UTC(
+    parts.year!,
+    parts.month! - 1,
+    parts.day!,
+    parts.hour!,
+    parts.minute!,
+    parts.second!,
+  );
+  const offset = asUtc - at;
+  if (perZone.size > 50_000) perZone.clear();
+  perZone.set(minuteKey, offset);
+  return offset;
+}
+
+/** Parses `YYYY-MM-DD` into its parts, or throws. */
+export function parseDate(date: string): { year: number; month: number; day: number } {
+  const m = DATE_RE.exec(date);
+  if (!m) throw new RangeError(`not a date (YYYY-MM-DD): ${date}`);
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const probe = new Date(Date.UTC(year, month - 1, day));
+  if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) {
+    throw new RangeError(`no such date: ${date}`);
+  }
+  return { year, month, day };
+}
+
+/** True for a real calendar date written `YYYY-MM-DD`. */
+export function isDate(date: string): boolean {
+  try {
+    parseDate(date);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function dateFromUtcMs(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** @example addDays('2026-03-28', 2) === '2026-03-30' */
+export function addDays(date: string, days: number): string {
+  const { year, month, day } = parseDate(date);
+  return dateFromUtcMs(Date.UTC(year, month - 1, day + days));
+}
+
+/** Whole days from `a` to `b`. @example daysBetween('2026-01-01', '2026-01-31') === 30 */
+export function daysBetween(a: string, b: string): number {
+  const pa = parseDate(a);
+  const pb = parseDate(b);
+  return Math.round(
+    (Date.UTC(pb.year, pb.month - 1, pb.day) - Date.UTC(pa.year, pa.month - 1, pa.day)) / DAY,
+  );
+}
+
+/** ISO weekday of a local date, Monday = 1 … Sunday = 7. */
+export function weekdayOf(date: string): number {
+  const { year, month, day } = parseDate(date);
+  const d = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+  return d === 0 ? 7 : d;
+}
+
+/**
+ * The instant at which the wall clock in `timeZone` shows `date` at `minuteOfDay`.
+ * Returns `null` for a time that does not exist (skipped by a clock change); for a time that
+ * exists twice it returns the earlier instant. `minuteOfDay` may be 1440 (midnight of the next day).
+ * @example localToInstant('2026-03-29', 8 * 60, 'Europe/Berlin') === Date.UTC(2026, 2, 29, 6)
+ */
+export function localToInstant(date: string, minuteOfDay: number, timeZone: string): Instant | null {
+  const { year, month, day } = parseDate(date);
+  const wall = Date.UTC(year, month - 1, day, 0, minuteOfDay);
+  const before = offsetAt(wall - DAY, timeZone);
+  const after = offsetAt(wall + DAY, timeZone);
+  let best: Instant | null = null;
+  for (const offset of before === after ? [before] : [before, after]) {
+    const candidate = wall - offset;
+    if (candidate + offsetAt(candidate, timeZone) === wall && (best === null || candidate < best)) {
+      best = candidate;
+    }
+  }
+  return best;
+}
+
+/** Like `localToInstant`, but a skipped wall-clock time moves forward to the first one that exists. */
+export function localToInstantLenient(date: string, minuteOfDay: number, timeZone: string): Instant {
+  for (let m = minuteOfDay; m <= minuteOfDay + 180; m++) {
+    const t = localToInstant(date, m, timeZone);
+    if (t !== null) return t;
+  }
+  throw new RangeError(`no local time near ${date} ${minuteOfDay} in ${timeZone}`);
+}
+
+/** The first instant of a local day. */
+export function startOfLocalDay(date: string, timeZone: string): Instant {
+  return localToInstantLenient(date, 0, timeZone);
+}
+
+export interface LocalTime {
+  date: string;
+  minuteOfDay: number;
+  weekday: number;
+  offsetMinutes: number;
+}
+
+/** What the wall clock in `timeZone` shows at `instant`. */
+export function instantToLocal(instant: Instant, timeZone: string): LocalTime {
+  const offset = offsetAt(instant, timeZone);
+  const local = new Date(instant + offset);
+  const date = local.toISOString().slice(0, 10);
+  const d = local.getUTCDay();
+  return {
+    date,
+    minuteOfDay: local.getUTCHours() * 60 + local.getUTCMinutes(),
+    weekday: d === 0 ? 7 : d,
+    offsetMinutes: Math.round(offset / MINUTE),
+  };
+}
+
+/** The local date of an instant. */
+export function localDate(instant: Instant, timeZone: string): string {
+  return instantToLocal(instant, timeZone).date;
+}
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+/** `HH:MM` for a minute of the day. @example formatMinute(545) === '09:05' */
+export function formatMinute(minuteOfDay: number): string {
+  return `${pad(Math.floor(minuteOfDay / 60))}:${pad(minuteOfDay % 60)}`;
+}
+
+/** Minute of the day for `HH:MM` (24:00 allowed), or throws. */
+export function parseMinute(hhmm: string): number {
+  const m = /^(\d{2}):(\d{2})$/.exec(hhmm);
+  if (!m) throw new RangeError(`not a time (HH:MM): ${hhmm}`);
+  const h = Number(m[1]);
+  const mi = Number(m[2]);
+  if (mi > 59 || h > 24 || (h === 24 && mi !== 0)) throw new RangeError(`no such time: ${hhmm}`);
+  return h * 60 + mi;
+}
+
+/**
+ * ISO-8601 with the zone's offset at that instant.
+ * @example toIsoWithOffset(Date.UTC(2026, 6, 1, 7), 'Europe/Berlin') === '2026-07-01T09:00:00+02:00'
+ */
+export function toIsoWithOffset(instant: Instant, timeZone: string): string {
+  const local = instantToLocal(instant, timeZone);
+  const sec = Math.floor((instant % MINUTE) / 1000);
+  const off = local.offsetMinutes;
+  const sign = off < 0 ? '-' : '+';
+  const abs = Math.abs(off);
+  return `${local.date}T${formatMinute(local.minuteOfDay)}:${pad(sec)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
+/** Age in whole years on a local date, from a birth date. @example ageOn('2008-03-01', '2026-02-28') === 17 */
+export function ageOn(birthDate: string, onDate: string): number {
+  const b = parseDate(birthDate);
+  const d = parseDate(onDate);
+  let age = d.year - b.year;
+  if (d.month < b.month || (d.month === b.month && d.day < b.day)) age--;
+  return age;
+}
