@@ -1,0 +1,89 @@
+/**
+ * Builds the HTTP app from its dependencies. No module-level state: every test builds its own app
+ * on its own database.
+ */
+import { sql } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Config } from './config.ts';
+import type { Db } from './db/index.ts';
+import { practices } from './db/schema.ts';
+import { handleError, problem } from './problem.ts';
+
+export interface AppDeps {
+  db: Db;
+  /** The current instant; tests pass a fixed one. */
+  clock: () => number;
+  config: Pick<Config, 'publicUrl' | 'secret'> & Partial<Config>;
+}
+
+export type AppEnv = { Variables: { deps: AppDeps } };
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+
+export function createApp(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+  app.onError(handleError);
+  app.notFound((c) => problem(c, 404, 'not_found', `Nothing at ${c.req.method} ${c.req.path}`));
+  app.use('*', async (c, next) => {
+    c.set('deps', deps);
+    await next();
+  });
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: 64 * 1024,
+      onError: (c) => problem(c, 413, 'payload_too_large', 'The request body is larger than 64 KiB.'),
+    }),
+  );
+
+  app.get('/health', (c) => {
+    try {
+      deps.db.get(sql`SELECT 1`);
+      return c.json({ status: 'ok', database: 'ok', time: new Date(deps.clock()).toISOString() }, 200);
+    } catch (err) {
+      return c.json({ status: 'error', database: String(err) }, 503);
+    }
+  });
+
+  app.get('/', (c) => {
+    const list = deps.db
+      .select({ slug: practices.slug, name: practices.name })
+      .from(practices)
+      .orderBy(practices.slug)
+      .all();
+    const items = list
+      .map(
+        (p) =>
+          `<li><strong>${escapeHtml(p.name)}</strong> (<code>${escapeHtml(p.slug)}</code>): ` +
+          `<a href="/api/v1/p/${encodeURIComponent(p.slug)}/chains">bookable chains (JSON)</a></li>`,
+      )
+      .join('\n');
+    return c.html(`<!doctype html>
+<html lang="de">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Terminkette</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;color:#1d2330}code{background:#f1f3f6;padding:0 .25rem}</style>
+</head>
+<body>
+<h1>Terminkette</h1>
+<p>Online-Terminbuchung mit Leistungsketten und Paket-Budgets für Therapie- und Gesundheitspraxen.
+Dieser Server bedient die Buchungs-API für die Praxen unten.</p>
+<p lang="en">Online booking with service chains and package budgets for therapy and health practices.
+This server runs the booking API for the practices below.</p>
+<h2>Praxen / Practices</h2>
+<ul>
+${items || '<li>Noch keine Praxis geladen. / No practice loaded yet.</li>'}
+</ul>
+<h2>Links</h2>
+<ul>
+<li><a href="/health">/health</a> — Zustand / status</li>
+</ul>
+</body>
+</html>`);
+  });
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,34 @@
+/** Settings from the environment, read once by main.ts and passed in; nothing else reads process.env. */
+import { randomBytes } from 'node:crypto';
+
+export interface Config {
+  port: number;
+  host: string;
+  databasePath: string;
+  /** The address clients reach this server at, for links in e-mails and calendar files. */
+  publicUrl: string;
+  /** Signs client tokens and cancel links. */
+  secret: string;
+  smtpUrl: string | null;
+  mailFrom: string;
+  loadDemo: boolean;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT must be a port number, got ${env.PORT}`);
+  const host = env.HOST ?? '0.0.0.0';
+  const secret = env.APP_SECRET ?? '';
+  if (secret && secret.length < 32) throw new Error('APP_SECRET must be at least 32 characters');
+  return {
+    port,
+    host,
+    databasePath: env.DATABASE_PATH ?? './data/terminkette.db',
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    secret: secret || randomBytes(32).toString('hex'),
+    smtpUrl: env.SMTP_URL || null,
+    mailFrom: env.MAIL_FROM ?? 'Terminkette <no-reply@terminkette.localhost>',
+    loadDemo: env.LOAD_DEMO !== '0',
+  };
+}

@@ -1,0 +1,503 @@
+/**
+ * The slot search: which start times a service chain can be offered at, with which therapist and
+ * room, and — in explain mode — why every other candidate start is not offered.
+ *
+ * Pure: `now`, the practice's time zone, the policy, working hours, rooms and the busy calendar all
+ * come in as plain data. Instants are epoch milliseconds (UTC); working hours are wall-clock minutes
+ * of a local day, converted to instants per day, so clock changes are handled day by day.
+ *
+ * Speed: busy intervals are bucketed per therapist and per room, sorted and merged once; each
+ * candidate is then a few binary searches. `naiveSearchSlots` is the deliberately simple baseline
+ * that tests every candidate against every busy interval — same result, for the benchmark.
+ */
+
+import { addDays, daysBetween, localDate, MINUTE, parseDate, startOfLocalDay } from '../../shared/time.ts';
+import {
+  covers,
+  EMPTY_SET,
+  type Interval,
+  type IntervalSet,
+  overlaps,
+  subtract,
+  toIntervalSet,
+} from './intervals.ts';
+import { type LocalDay, localDay } from './localDay.ts';
+import { type HoursException, type WeeklyHours, workingMinutes } from './workingHours.ts';
+
+export type { HoursException, WeeklyHours } from './workingHours.ts';
+
+export type Daypart = 'morning' | 'afternoon' | 'evening';
+export type OfferingMode = 'grid' | 'compact';
+
+export interface SlotChain {
+  id: number;
+  durationMinutes: number;
+  /** Time the therapist (and room) stay blocked after the appointment. */
+  bufferAfterMinutes: number;
+  needsRoom: boolean;
+  /** Therapists allowed to give this chain. */
+  therapistIds: number[];
+}
+
+export interface SlotPolicy {
+  /** A slot must start at least this long after `now`. */
+  minNoticeMinutes: number;
+  /** The last bookable local date is today + this many days. */
+  bookingWindowDays: number;
+  mode: OfferingMode;
+  /** Grid step, aligned to the local wall clock (minute of day % step === 0). */
+  stepMinutes: number;
+}
+
+export interface SlotTherapist {
+  id: number;
+  name: string;
+  weeklyHours: WeeklyHours[];
+  exceptions: HoursException[];
+}
+
+export interface SlotRoom {
+  id: number;
+}
+
+/** A non-cancelled appointment; `end` already includes its buffer. */
+export interface BusyInterval {
+  therapistId: number | null;
+  roomId: number | null;
+  start: number;
+  end: number;
+}
+
+export interface SlotCheckFailure {
+  code: string;
+  detail?: string;
+}
+
+/** A caller's condition per slot (package state, age); `null` means the slot is fine. */
+export type SlotCheck = (start: number, end: number) => SlotCheckFailure | null;
+
+export interface SlotSearchInput {
+  /** Epoch ms. */
+  now: number;
+  /** IANA zone of the practice, e.g. `Europe/Berlin`. */
+  timeZone: string;
+  /** Local dates `YYYY-MM-DD`, both inclusive. */
+  from: string;
+  to: string;
+  chain: SlotChain;
+  policy: SlotPolicy;
+  therapists: SlotTherapist[];
+  rooms: SlotRoom[];
+  busy: BusyInterval[];
+  /** Only this therapist. */
+  therapistId?: number;
+  daypart?: Daypart;
+  check?: SlotCheck;
+}
+
+/** An offered start; [start, end) is the appointment itself, without the buffer. */
+export interface Slot {
+  start: number;
+  end: number;
+  therapistId: number;
+  therapistName: string;
+  roomId: number | null;
+}
+
+export interface DaySlots {
+  date: string;
+  slots: Slot[];
+}
+
+export interface SlotSearchResult {
+  /** Every local date from `from` to `to`, in order; a date without slots has an empty list. */
+  days: DaySlots[];
+}
+
+/**
+ * Why a candidate is not offered, in the order they are tested (the first that applies is given).
+ * `leaves_gap` only occurs in compact mode: the therapist is free, but the start is not at an edge
+ * of a free gap. Any other string is the `code` of the caller's `check`.
+ */
+export const REFUSAL_REASONS = [
+  'outside_hours',
+  'too_soon',
+  'beyond_window',
+  'daypart',
+  'therapist_busy',
+  'leaves_gap',
+  'no_room',
+] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
+export interface CandidateExplanation {
+  start: number;
+  end: number;
+  therapistId: number;
+  offered: boolean;
+  /** `null` when offered; otherwise the first reason, or the code of the caller's check. */
+  reason: RefusalReason | (string & {}) | null;
+  detail?: string;
+  /** The room the slot would take, when offered and the chain needs one. */
+  roomId: number | null;
+}
+
+export interface DayExplanation {
+  date: string;
+  candidates: CandidateExplanation[];
+}
+
+/**
+ * Time of day of a local start: morning before 12:00, afternoon 12:00–17:00, evening from 17:00.
+ * @example daypartOf(12 * 60) === 'afternoon'
+ */
+export function daypartOf(minuteOfDay: number): Daypart {
+  if (minuteOfDay < 12 * 60) return 'morning';
+  if (minuteOfDay < 17 * 60) return 'afternoon';
+  return 'evening';
+}
+
+/** The busy calendar as the search asks it. */
+interface BusyIndex {
+  therapistFree(therapistId: number, start: number, end: number): boolean;
+  /** The lowest-id room free for [start, end), or `null`. */
+  freeRoom(start: number, end: number): number | null;
+  /**
+   * Compact-mode starts, ascending: for every free gap (working blocks minus the therapist's busy
+   * time) at least `length` long, its start and the start that ends exactly at its end.
+   */
+  gapEdges(therapistId: number, blocks: IntervalSet, length: number): number[];
+}
+
+/** Everything derived from the input that does not depend on the busy calendar. */
+interface Plan {
+  input: SlotSearchInput;
+  /** Appointment length in ms. */
+  slotMs: number;
+  /** Appointment plus its own buffer, in ms: what must be free. */
+  spanMs: number;
+  step: number;
+  /** Local days from `from − 1` to `to + 1`; the searched ones are 1 … days.length − 2. */
+  days: LocalDay[];
+  therapists: SlotTherapist[];
+  /** Working minutes per therapist (same order) per day (same order as `days`). */
+  minutes: Interval[][][];
+  /** Working blocks per therapist as instants, merged across midnight. */
+  blocks: IntervalSet[];
+  roomIds: number[];
+  earliest: number;
+  windowEnd: number;
+}
+
+function assertPositiveInteger(value: number, name: string): void {
+  if (!Number.isInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer`);
+}
+
+function plan(input: SlotSearchInput): Plan {
+  parseDate(input.from);
+  parseDate(input.to);
+  const count = daysBetween(input.from, input.to) + 1;
+  if (count < 1) throw new RangeError(`from (${input.from}) is after to (${input.to})`);
+  const { chain, policy, timeZone } = input;
+  assertPositiveInteger(chain.durationMinutes, 'chain.durationMinutes');
+  assertPositiveInteger(policy.stepMinutes, 'policy.stepMinutes');
+  if (!(chain.bufferAfterMinutes >= 0)) throw new RangeError('chain.bufferAfterMinutes must not be negative');
+
+  const days: LocalDay[] = [];
+  for (let i = -1; i <= count; i++) days.push(localDay(addDays(input.from, i), timeZone));
+
+  const allowed = new Set(chain.therapistIds);
+  const therapists = input.therapists
+    .filter((t) => allowed.has(t.id) && (input.therapistId === undefined || t.id === input.therapistId))
+    .filter((t, i, all) => all.findIndex((o) => o.id === t.id) === i)
+    .sort((a, b) => a.id - b.id);
+
+  const minutes = therapists.map((t) => days.map((day) => workingMinutes(t, day.date)));
+  const blocks = minutes.map((perDay) => {
+    const instants: Interval[] = [];
+    perDay.forEach((ranges, d) => {
+      const day = days[d]!;
+      for (const r of ranges) instants.push({ start: day.atOrAfter(r.start), end: day.atOrAfter(r.end) });
+    });
+    return toIntervalSet(instants);
+  });
+
+  const today = localDate(input.now, timeZone);
+  return {
+    input,
+    slotMs: chain.durationMinutes * MINUTE,
+    spanMs: (chain.durationMinutes + chain.bufferAfterMinutes) * MINUTE,
+    step: policy.stepMinutes,
+    days,
+    therapists,
+    minutes,
+    blocks,
+    roomIds: [...new Set(input.rooms.map((r) => r.id))].sort((a, b) => a - b),
+    earliest: input.now + policy.minNoticeMinutes * MINUTE,
+    windowEnd: startOfLocalDay(addDays(today, policy.bookingWindowDays + 1), timeZone),
+  };
+}
+
+/** The instants that can matter: busy time outside them never touches a working block. */
+function horizon(p: Plan): Interval {
+  return { start: p.days[0]!.start, end: p.days[p.days.length - 1]!.end };
+}
+
+/** Busy intervals bucketed per therapist and per room, each bucket sorted and merged. */
+function indexedBusy(p: Plan): BusyIndex {
+  const { start: from, end: to } = horizon(p);
+  const byTherapist = new Map<number, Interval[]>(p.therapists.map((t) => [t.id, []]));
+  const byRoom = new Map<number, Interval[]>(p.input.chain.needsRoom ? p.roomIds.map((id) => [id, []]) : []);
+  for (const b of p.input.busy) {
+    if (b.end <= b.start || b.end <= from || b.start >= to) continue;
+    if (b.therapistId !== null) byTherapist.get(b.therapistId)?.push(b);
+    if (b.roomId !== null) byRoom.get(b.roomId)?.push(b);
+  }
+  const therapistSets = new Map([...byTherapist].map(([id, list]) => [id, toIntervalSet(list)]));
+  const roomSets = p.roomIds.map((id) => ({ id, set: toIntervalSet(byRoom.get(id) ?? []) }));
+  const busyOf = (therapistId: number) => therapistSets.get(therapistId) ?? EMPTY_SET;
+  return {
+    therapistFree: (therapistId, start, end) => !overlaps(busyOf(therapistId), start, end),
+    freeRoom(start, end) {
+      for (const room of roomSets) if (!overlaps(room.set, start, end)) return room.id;
+      return null;
+    },
+    gapEdges(therapistId, blocks, length) {
+      const edges: number[] = [];
+      for (const gap of subtract(blocks, busyOf(therapistId))) {
+        if (gap.end - gap.start < length) continue;
+        edges.push(gap.start);
+        if (gap.end - length !== gap.start) edges.push(gap.end - length);
+      }
+      return edges;
+    },
+  };
+}
+
+/** The baseline: every question scans the whole busy list. */
+function scannedBusy(p: Plan): BusyIndex {
+  const busy = p.input.busy.filter((b) => b.end > b.start);
+  const therapistFree = (therapistId: number, start: number, end: number) => {
+    for (const b of busy) if (b.therapistId === therapistId && b.start < end && start < b.end) return false;
+    return true;
+  };
+  return {
+    therapistFree,
+    freeRoom(start, end) {
+      for (const id of p.roomIds) {
+        let free = true;
+        for (const b of busy) {
+          if (b.roomId === id && b.start < end && start < b.end) {
+            free = false;
+            break;
+          }
+        }
+        if (free) return id;
+      }
+      return null;
+    },
+    gapEdges(therapistId, blocks, length) {
+      // A free start is a gap's start exactly when a block or an appointment ends there, and ends a
+      // gap exactly when a block ends or an appointment starts right after it.
+      const candidates: number[] = [];
+      for (let i = 0; i < blocks.starts.length; i++)
+        candidates.push(blocks.starts[i]!, blocks.ends[i]! - length);
+      for (const b of busy) if (b.therapistId === therapistId) candidates.push(b.end, b.start - length);
+      return [...new Set(candidates)]
+        .filter((t) => covers(blocks, t, t + length) && therapistFree(therapistId, t, t + length))
+        .sort((a, b) => a - b);
+    },
+  };
+}
+
+interface Assessment {
+  reason: string | null;
+  detail?: string;
+  roomId: number | null;
+}
+
+const OUTSIDE_HOURS: Assessment = { reason: 'outside_hours', roomId: null };
+const TOO_SOON: Assessment = { reason: 'too_soon', roomId: null };
+const BEYOND_WINDOW: Assessment = { reason: 'beyond_window', roomId: null };
+const WRONG_DAYPART: Assessment = { reason: 'daypart', roomId: null };
+const THERAPIST_BUSY: Assessment = { reason: 'therapist_busy', roomId: null };
+const LEAVES_GAP: Assessment = { reason: 'leaves_gap', roomId: null };
+const NO_ROOM: Assessment = { reason: 'no_room', roomId: null };
+
+/** Tests one start for one therapist; `edges` (compact mode, explain only) are the allowed starts. */
+function assessor(p: Plan, busy: BusyIndex) {
+  const { input, slotMs, spanMs, earliest, windowEnd } = p;
+  const checked = new Map<number, SlotCheckFailure | null>();
+  return (therapist: number, start: number, minuteOfDay: number, edges?: Set<number>): Assessment => {
+    if (!covers(p.blocks[therapist]!, start, start + spanMs)) return OUTSIDE_HOURS;
+    if (start < earliest) return TOO_SOON;
+    if (start >= windowEnd) return BEYOND_WINDOW;
+    if (input.daypart !== undefined && daypartOf(minuteOfDay) !== input.daypart) return WRONG_DAYPART;
+    if (!busy.therapistFree(p.therapists[therapist]!.id, start, start + spanMs)) return THERAPIST_BUSY;
+    if (edges && !edges.has(start)) return LEAVES_GAP;
+    let roomId: number | null = null;
+    if (input.chain.needsRoom) {
+      roomId = busy.freeRoom(start, start + spanMs);
+      if (roomId === null) return NO_ROOM;
+    }
+    if (input.check) {
+      let failure = checked.get(start);
+      if (failure === undefined) {
+        failure = input.check(start, start + slotMs);
+        checked.set(start, failure);
+      }
+      if (failure) {
+        return failure.detail === undefined
+          ? { reason: failure.code, roomId: null }
+          : { reason: failure.code, detail: failure.detail, roomId: null };
+      }
+    }
+    return { reason: null, roomId };
+  };
+}
+
+/** The local grid minutes (multiples of the step) inside [from, to). */
+function gridMinutes(from: number, to: number, step: number): number[] {
+  const out: number[] = [];
+  for (let m = Math.ceil(from / step) * step; m < to; m += step) out.push(m);
+  return out;
+}
+
+/** Index of the day in `days` that contains `instant`. */
+function dayIndexOf(days: readonly LocalDay[], instant: number): number {
+  let lo = 0;
+  let hi = days.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (days[mid]!.start <= instant) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+function byStartThenTherapist(a: { start: number; therapistId: number }, b: typeof a): number {
+  return a.start - b.start || a.therapistId - b.therapistId;
+}
+
+function search(p: Plan, busy: BusyIndex): SlotSearchResult {
+  const assess = assessor(p, busy);
+  const last = p.days.length - 2;
+  const perDay: Slot[][] = p.days.map(() => []);
+  const offer = (ti: number, d: number, start: number, minuteOfDay: number) => {
+    const a = assess(ti, start, minuteOfDay);
+    if (a.reason !== null) return;
+    const t = p.therapists[ti]!;
+    perDay[d]!.push({
+      start,
+      end: start + p.slotMs,
+      therapistId: t.id,
+      therapistName: t.name,
+      roomId: a.roomId,
+    });
+  };
+
+  p.therapists.forEach((therapist, ti) => {
+    if (p.input.policy.mode === 'compact') {
+      for (const start of busy.gapEdges(therapist.id, p.blocks[ti]!, p.spanMs)) {
+        const d = dayIndexOf(p.days, start);
+        if (d >= 1 && d <= last) offer(ti, d, start, p.days[d]!.minuteOf(start));
+      }
+      return;
+    }
+    for (let d = 1; d <= last; d++) {
+      const day = p.days[d]!;
+      if (day.end <= p.earliest || day.start >= p.windowEnd) continue;
+      for (const range of p.minutes[ti]![d]!) {
+        for (const m of gridMinutes(range.start, range.end, p.step)) {
+          const start = day.at(m);
+          if (start !== null) offer(ti, d, start, m);
+        }
+      }
+    }
+  });
+
+  const days: DaySlots[] = [];
+  for (let d = 1; d <= last; d++) {
+    days.push({ date: p.days[d]!.date, slots: perDay[d]!.sort(byStartThenTherapist) });
+  }
+  return { days };
+}
+
+/**
+ * The slots of a chain from `from` to `to`, grouped by local date (every date listed), sorted by
+ * start, then therapist; a start several therapists can take appears once per therapist.
+ * @example
+ * searchSlots({ now, timeZone: 'Europe/Berlin', from: '2026-06-10', to: '2026-06-10', chain, policy,
+ *   therapists, rooms, busy }).days[0].slots[0] // { start, end, therapistId, therapistName, roomId }
+ */
+export function searchSlots(input: SlotSearchInput): SlotSearchResult {
+  const p = plan(input);
+  return search(p, indexedBusy(p));
+}
+
+/**
+ * Same result as `searchSlots`, computed the way older booking engines do: every candidate start is
+ * tested against every busy interval. Only for comparison in the benchmark and the tests.
+ */
+export function naiveSearchSlots(input: SlotSearchInput): SlotSearchResult {
+  const p = plan(input);
+  return search(p, scannedBusy(p));
+}
+
+/**
+ * For one day (`from === to`): every candidate start per therapist with the reason it is offered or
+ * the first reason it is not (`REFUSAL_REASONS` order, then the caller's check). Candidates are the
+ * local grid points from the earliest to the latest working minute of any of the chain's
+ * therapists that day — in compact mode plus each therapist's gap edges — whatever the time of day,
+ * notice or window. The offered candidates are exactly what `searchSlots` returns for that day.
+ */
+export function explainDay(input: SlotSearchInput): DayExplanation {
+  if (input.from !== input.to) throw new RangeError('explainDay needs from === to');
+  const p = plan(input);
+  const busy = indexedBusy(p);
+  const assess = assessor(p, busy);
+  const day = p.days[1]!;
+  const compact = p.input.policy.mode === 'compact';
+
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const perDay of p.minutes) {
+    for (const r of perDay[1]!) {
+      lo = Math.min(lo, r.start);
+      hi = Math.max(hi, r.end);
+    }
+  }
+  const grid: { start: number; minute: number }[] = [];
+  if (lo < hi) {
+    for (const m of gridMinutes(lo, hi, p.step)) {
+      const start = day.at(m);
+      if (start !== null) grid.push({ start, minute: m });
+    }
+  }
+
+  const candidates: CandidateExplanation[] = [];
+  p.therapists.forEach((therapist, ti) => {
+    const starts = new Map(grid.map((g) => [g.start, g.minute]));
+    let edges: Set<number> | undefined;
+    if (compact) {
+      edges = new Set(
+        busy.gapEdges(therapist.id, p.blocks[ti]!, p.spanMs).filter((t) => t >= day.start && t < day.end),
+      );
+      for (const t of edges) if (!starts.has(t)) starts.set(t, day.minuteOf(t));
+    }
+    for (const [start, minute] of starts) {
+      const a = assess(ti, start, minute, edges);
+      const row: CandidateExplanation = {
+        start,
+        end: start + p.slotMs,
+        therapistId: therapist.id,
+        offered: a.reason === null,
+        reason: a.reason,
+        roomId: a.roomId,
+      };
+      if (a.detail !== undefined) row.detail = a.detail;
+      candidates.push(row);
+    }
+  });
+  return { date: day.date, candidates: candidates.sort(byStartThenTherapist) };
+}

@@ -1,0 +1,595 @@
+/**
+ * Loading a practice document into the database: all of it in one write transaction, or nothing.
+ * Problems are collected with their path before anything is written; the database's own constraints
+ * are the last line of defence.
+ */
+import { randomInt } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import type { z } from 'zod';
+import { consumption, describeViolation } from '../../shared/budget.ts';
+import type {
+  BudgetAppointment,
+  BudgetPackage,
+  CodeLimit,
+  Limits,
+  ServiceLine,
+} from '../../shared/domain.ts';
+import { addDays, localDate, localToInstant, parseMinute, startOfLocalDay } from '../../shared/time.ts';
+import { validityFor } from '../../shared/validity.ts';
+import type { Db } from '../db/index.ts';
+import * as t from '../db/schema.ts';
+import { type PracticeDocument, practiceDocumentSchema, weekdayNumber } from './document.ts';
+
+export interface DocumentIssue {
+  path: string;
+  message: string;
+}
+
+export class PracticeDocumentError extends Error {
+  constructor(readonly issues: DocumentIssue[]) {
+    super(`the practice document is invalid:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
+    this.name = 'PracticeDocumentError';
+  }
+}
+
+/** `clients[0].packages[1].key` from zod's path array. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out || '(document)';
+}
+
+export function zodIssues(error: z.ZodError): DocumentIssue[] {
+  return error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
+}
+
+/** Parses and checks a document, or throws `PracticeDocumentError` naming every problem. */
+export function parsePracticeDocument(input: unknown): PracticeDocument {
+  const parsed = practiceDocumentSchema.safeParse(input);
+  if (!parsed.success) throw new PracticeDocumentError(zodIssues(parsed.error));
+  return parsed.data;
+}
+
+/** Resolves `today`, `today+N`, `today-N` or `YYYY-MM-DD` against the local date `today`. */
+export function resolveDate(ref: string, today: string): string {
+  const m = /^today(?:([+-])(\d+))?$/.exec(ref);
+  if (!m) return ref;
+  const n = m[2] ? Number(m[2]) * (m[1] === '-' ? -1 : 1) : 0;
+  return addDays(today, n);
+}
+
+const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+/** A fresh access code for a client file: 8 characters without look-alikes (no 0/O, 1/I). */
+export function newAccessCode(): string {
+  let s = '';
+  for (let i = 0; i < 8; i++) s += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
+  return s;
+}
+
+function limitsOf(l: { maxAppointments?: number; maxAmountCents?: number; codes: CodeLimit[] }): Limits {
+  return {
+    maxAppointments: l.maxAppointments ?? null,
+    maxAmountCents: l.maxAmountCents ?? null,
+    codeLimits: l.codes.map((c) => ({
+      code: c.code,
+      maxQuantity: c.maxQuantity ?? null,
+      maxAmountCents: c.maxAmountCents ?? null,
+    })),
+  };
+}
+
+interface PlannedAppointment {
+  path: string;
+  clientKey: string;
+  therapist: string;
+  room: string | null;
+  chain: string | null;
+  start: number;
+  end: number;
+  bufferAfterMinutes: number;
+  status: 'booked' | 'done' | 'no_show' | 'cancelled';
+  lines: ServiceLine[];
+  packages: string[];
+  note: string | null;
+}
+
+interface PlannedPackage {
+  path: string;
+  clientKey: string;
+  key: string;
+  template: string;
+  name: string;
+  limits: Limits;
+  validFrom: number | null;
+  validUntil: number | null;
+  status: 'active' | 'closed';
+  closedReason: string | null;
+  origin: 'manual' | 'booking';
+}
+
+/**
+ * Works out every instant, price and package of the document and checks what needs the whole
+ * picture: times that do not exist, double-booked therapists and rooms, chains that need a room,
+ * appointments outside their package's validity, and packages whose appointments exceed a limit.
+ */
+export function planPractice(doc: PracticeDocument, now: number) {
+  const tz = doc.practice.timeZone;
+  const today = localDate(now, tz);
+  const issues: DocumentIssue[] = [];
+  const services = new Map(doc.services.map((s) => [s.code, s]));
+  const chains = new Map(doc.chains.map((c) => [c.key, c]));
+  const templates = new Map(doc.packageTemplates.map((tp) => [tp.key, tp]));
+
+  const chainLines = (key: string): ServiceLine[] =>
+    chains.get(key)!.lines.map((l) => ({
+      code: l.code,
+      quantity: l.quantity,
+      unitPriceCents: services.get(l.code)!.priceCents,
+    }));
+  const durationOf = (lines: ServiceLine[]) =>
+    lines.reduce((sum, l) => sum + services.get(l.code)!.durationMinutes * l.quantity, 0);
+
+  const packages: PlannedPackage[] = [];
+  const appointments: PlannedAppointment[] = [];
+  doc.clients.forEach((cl, ci) => {
+    cl.packages.forEach((p, pi) => {
+      const tp = templates.get(p.template)!;
+      const fromRule = validityFor(tp.validity, now, tz);
+      const validFrom = p.validFrom
+        ? startOfLocalDay(resolveDate(p.validFrom, today), tz)
+        : fromRule.validFrom;
+      const validUntil = p.validUntil
+        ? startOfLocalDay(addDays(resolveDate(p.validUntil, today), 1), tz)
+        : fromRule.validUntil;
+      const path = `clients[${ci}].packages[${pi}]`;
+      if (validFrom !== null && validUntil !== null && validFrom >= validUntil) {
+        issues.push({ path: `${path}.validUntil`, message: 'must not be before validFrom' });
+      }
+      packages.push({
+        path,
+        clientKey: cl.key,
+        key: p.key,
+        template: p.template,
+        name: p.name ?? tp.name,
+        limits: limitsOf(p.limits ?? tp.limits),
+        validFrom,
+        validUntil,
+        status: p.status,
+        closedReason: p.closedReason ?? null,
+        origin: p.origin,
+      });
+    });
+    cl.appointments.forEach((a, ai) => {
+      const path = `clients[${ci}].appointments[${ai}]`;
+      const date = resolveDate(a.date, today);
+      const start = localToInstant(date, parseMinute(a.time), tz);
+      if (start === null) {
+        issues.push({
+          path: `${path}.time`,
+          message: `${date} ${a.time} does not exist in ${tz} (clock change)`,
+        });
+        return;
+      }
+      const chain = a.chain ? chains.get(a.chain)! : null;
+      const lines: ServiceLine[] = a.lines
+        ? a.lines.map((l) => ({
+            code: l.code,
+            quantity: l.quantity,
+            unitPriceCents: l.unitPriceCents ?? services.get(l.code)!.priceCents,
+          }))
+        : chainLines(a.chain!);
+      const minutes = a.durationMinutes ?? chain?.durationMinutes ?? durationOf(lines);
+      if (chain?.needsRoom && !a.room)
+        issues.push({ path: `${path}.room`, message: `chain "${chain.key}" needs a room` });
+      appointments.push({
+        path,
+        clientKey: cl.key,
+        therapist: a.therapist,
+        room: a.room ?? null,
+        chain: a.chain ?? null,
+        start,
+        end: start + minutes * 60_000,
+        bufferAfterMinutes: chain?.bufferAfterMinutes ?? 0,
+        status: a.status,
+        lines,
+        packages: a.packages,
+        note: a.note ?? null,
+      });
+    });
+  });
+
+  // Nobody and no room is in two places at once.
+  const active = appointments.filter((a) => a.status !== 'cancelled').sort((x, y) => x.start - y.start);
+  const lastBy = new Map<string, PlannedAppointment>();
+  for (const a of active) {
+    for (const resource of [`therapist ${a.therapist}`, a.room ? `room ${a.room}` : null]) {
+      if (!resource) continue;
+      const prev = lastBy.get(resource);
+      if (prev && prev.end + prev.bufferAfterMinutes * 60_000 > a.start) {
+        issues.push({ path: a.path, message: `${resource} is already booked by ${prev.path} at that time` });
+      }
+      if (!prev || prev.end + prev.bufferAfterMinutes * 60_000 < a.end + a.bufferAfterMinutes * 60_000) {
+        lastBy.set(resource, a);
+      }
+    }
+  }
+
+  // No package starts life over its limits.
+  packages.forEach((p, index) => {
+    const budgetPackage: BudgetPackage = {
+      id: index + 1,
+      templateId: 0,
+      name: p.name,
+      limits: p.limits,
+      validFrom: p.validFrom,
+      validUntil: p.validUntil,
+      status: p.status,
+    };
+    const assigned: BudgetAppointment[] = [];
+    appointments.forEach((a, ai) => {
+      if (a.clientKey !== p.clientKey || !a.packages.includes(p.key)) return;
+      assigned.push({ id: ai + 1, start: a.start, end: a.end, status: a.status, lines: a.lines });
+      const outside =
+        (p.validFrom !== null && a.start < p.validFrom) || (p.validUntil !== null && a.start >= p.validUntil);
+      if (outside && a.status !== 'cancelled') {
+        issues.push({ path: a.path, message: `starts outside the validity of package "${p.key}"` });
+      }
+    });
+    for (const use of consumption(budgetPackage, assigned, now)) {
+      if (use.used + use.planned > use.limit) {
+        const message = describeViolation(
+          {
+            kind: 'limit',
+            criterion: use.criterion,
+            code: use.code,
+            limit: use.limit,
+            current: 0,
+            requested: use.used + use.planned,
+          },
+          p.name,
+        );
+        issues.push({ path: p.path, message: `its appointments exceed a limit: ${message}` });
+      }
+    }
+  });
+
+  return { issues, packages, appointments, today };
+}
+
+export interface ImportResult {
+  practiceId: number;
+  slug: string;
+  counts: {
+    therapists: number;
+    services: number;
+    chains: number;
+    clients: number;
+    packages: number;
+    appointments: number;
+  };
+}
+
+/**
+ * Imports a practice document (unparsed input is fine: it is validated first) in one IMMEDIATE
+ * transaction. Throws `PracticeDocumentError` and writes nothing when anything is wrong.
+ */
+export function importPractice(db: Db, input: unknown, options: { now: number }): ImportResult {
+  const doc = parsePracticeDocument(input);
+  const plan = planPractice(doc, options.now);
+  if (plan.issues.length > 0) throw new PracticeDocumentError(plan.issues);
+  const now = options.now;
+  const p = doc.practice;
+
+  return db.transaction(
+    (tx) => {
+      if (tx.select({ id: t.practices.id }).from(t.practices).where(eq(t.practices.slug, p.slug)).get()) {
+        throw new PracticeDocumentError([
+          { path: 'practice.slug', message: `a practice "${p.slug}" exists already` },
+        ]);
+      }
+      const practiceId = tx
+        .insert(t.practices)
+        .values({
+          slug: p.slug,
+          name: p.name,
+          plan: p.plan,
+          timeZone: p.timeZone,
+          contactEmail: p.contactEmail ?? null,
+          onlineBookingEnabled: p.booking.enabled,
+          minNoticeMinutes: p.booking.minNoticeMinutes,
+          bookingWindowDays: p.booking.bookingWindowDays,
+          slotMode: p.booking.slotMode,
+          slotStepMinutes: p.booking.slotStepMinutes,
+          cancelDeadlineMinutes: p.booking.cancelDeadlineMinutes,
+          allowedOrigins: p.booking.allowedOrigins,
+          privacyNoticeUrl: p.booking.privacyNoticeUrl ?? null,
+          createdAt: now,
+        })
+        .returning({ id: t.practices.id })
+        .get().id;
+      const base = { practiceId };
+
+      const userIds = new Map<string, number>();
+      for (const u of doc.users) {
+        const row = tx
+          .insert(t.users)
+          .values({ ...base, email: u.email, name: u.name, role: u.role, createdAt: now });
+        userIds.set(u.email.toLowerCase(), row.returning({ id: t.users.id }).get().id);
+      }
+      const therapistIds = new Map<string, number>();
+      for (const th of doc.therapists) {
+        const id = tx
+          .insert(t.therapists)
+          .values({
+            ...base,
+            key: th.key,
+            name: th.name,
+            userId: th.user ? userIds.get(th.user.toLowerCase()) : null,
+          })
+          .returning({ id: t.therapists.id })
+          .get().id;
+        therapistIds.set(th.key, id);
+        for (const h of th.hours) {
+          tx.insert(t.workingHours)
+            .values({
+              ...base,
+              therapistId: id,
+              weekday: weekdayNumber(h.weekday),
+              startMinute: parseMinute(h.from),
+              endMinute: parseMinute(h.to),
+            })
+            .run();
+        }
+        for (const e of th.exceptions) {
+          tx.insert(t.availabilityExceptions)
+            .values({
+              ...base,
+              therapistId: id,
+              date: resolveDate(e.date, plan.today),
+              kind: e.kind,
+              startMinute: e.from ? parseMinute(e.from) : null,
+              endMinute: e.to ? parseMinute(e.to) : null,
+              note: e.note ?? null,
+            })
+            .run();
+        }
+      }
+      const roomIds = new Map<string, number>();
+      for (const r of doc.rooms) {
+        roomIds.set(
+          r.key,
+          tx
+            .insert(t.rooms)
+            .values({ ...base, key: r.key, name: r.name })
+            .returning({ id: t.rooms.id })
+            .get().id,
+        );
+      }
+      const serviceIds = new Map<string, number>();
+      for (const s of doc.services) {
+        const id = tx
+          .insert(t.services)
+          .values({ ...base, ...s })
+          .returning({ id: t.services.id })
+          .get().id;
+        serviceIds.set(s.code, id);
+      }
+      const templateIds = new Map<string, number>();
+      for (const tp of doc.packageTemplates) {
+        const limits = limitsOf(tp.limits);
+        const id = tx
+          .insert(t.packageTemplates)
+          .values({
+            ...base,
+            key: tp.key,
+            name: tp.name,
+            maxAppointments: limits.maxAppointments,
+            maxAmountCents: limits.maxAmountCents,
+            codeLimits: limits.codeLimits,
+            validityKind: tp.validity.kind,
+            validityDays: tp.validity.kind === 'days' ? tp.validity.days : null,
+          })
+          .returning({ id: t.packageTemplates.id })
+          .get().id;
+        templateIds.set(tp.key, id);
+      }
+      const chainIds = new Map<string, number>();
+      doc.chains.forEach((c, order) => {
+        const chainId = tx
+          .insert(t.chains)
+          .values({
+            ...base,
+            key: c.key,
+            name: c.name,
+            description: c.description,
+            durationMinutes: c.durationMinutes ?? null,
+            bufferAfterMinutes: c.bufferAfterMinutes,
+            needsRoom: c.needsRoom,
+            onlineBookable: c.onlineBookable,
+            minAge: c.minAge ?? null,
+            maxAge: c.maxAge ?? null,
+            minNoticeMinutes: c.minNoticeMinutes ?? null,
+            bookingWindowDays: c.bookingWindowDays ?? null,
+            sortOrder: order,
+          })
+          .returning({ id: t.chains.id })
+          .get().id;
+        chainIds.set(c.key, chainId);
+        c.lines.forEach((l, position) => {
+          tx.insert(t.chainLines)
+            .values({ ...base, chainId, serviceId: serviceIds.get(l.code)!, quantity: l.quantity, position })
+            .run();
+        });
+        for (const th of c.therapists) {
+          tx.insert(t.chainTherapists)
+            .values({ ...base, chainId, therapistId: therapistIds.get(th)! })
+            .run();
+        }
+        for (const r of c.packageRules) {
+          tx.insert(t.chainPackageRules)
+            .values({
+              ...base,
+              chainId,
+              templateId: templateIds.get(r.template)!,
+              whenAbsent: r.offeredWhen.includes('absent'),
+              whenPresent: r.offeredWhen.includes('present'),
+              whenExhausted: r.offeredWhen.includes('exhausted'),
+              whenExcluded: r.offeredWhen.includes('excluded'),
+              createOnBooking: r.createOnBooking,
+            })
+            .run();
+        }
+      });
+
+      const clientIds = new Map<string, number>();
+      for (const cl of doc.clients) {
+        const clientId = tx
+          .insert(t.clients)
+          .values({
+            ...base,
+            firstName: cl.firstName,
+            lastName: cl.lastName,
+            email: cl.email ?? null,
+            phone: cl.phone ?? null,
+            birthDate: cl.birthDate ?? null,
+            accessCode: cl.accessCode ?? newAccessCode(),
+            consentAt: now,
+            createdAt: now,
+          })
+          .returning({ id: t.clients.id })
+          .get().id;
+        clientIds.set(cl.key, clientId);
+        for (const e of cl.exclusions) {
+          tx.insert(t.exclusions)
+            .values({
+              ...base,
+              clientId,
+              templateId: templateIds.get(e.template)!,
+              reason: e.reason,
+              createdBy: 'import',
+              createdAt: now,
+            })
+            .run();
+        }
+      }
+
+      const packageIds = new Map<string, number>();
+      for (const pk of plan.packages) {
+        const packageId = tx
+          .insert(t.packages)
+          .values({
+            ...base,
+            clientId: clientIds.get(pk.clientKey)!,
+            templateId: templateIds.get(pk.template)!,
+            name: pk.name,
+            maxAppointments: pk.limits.maxAppointments,
+            maxAmountCents: pk.limits.maxAmountCents,
+            codeLimits: pk.limits.codeLimits,
+            validFrom: pk.validFrom,
+            validUntil: pk.validUntil,
+            status: pk.status,
+            origin: pk.origin,
+            closedReason: pk.closedReason,
+            createdAt: now,
+          })
+          .returning({ id: t.packages.id })
+          .get().id;
+        packageIds.set(`${pk.clientKey}/${pk.key}`, packageId);
+        tx.insert(t.packageLedger)
+          .values({
+            ...base,
+            packageId,
+            at: now,
+            actor: 'import',
+            action: 'created',
+            details: { limits: pk.limits },
+          })
+          .run();
+        if (pk.status === 'closed') {
+          tx.insert(t.packageLedger)
+            .values({
+              ...base,
+              packageId,
+              at: now,
+              actor: 'import',
+              action: 'closed',
+              details: { reason: pk.closedReason },
+            })
+            .run();
+        }
+      }
+
+      for (const a of plan.appointments) {
+        const appointmentId = tx
+          .insert(t.appointments)
+          .values({
+            ...base,
+            clientId: clientIds.get(a.clientKey)!,
+            therapistId: therapistIds.get(a.therapist)!,
+            roomId: a.room ? roomIds.get(a.room)! : null,
+            chainId: a.chain ? chainIds.get(a.chain)! : null,
+            startsAt: a.start,
+            endsAt: a.end,
+            bufferAfterMinutes: a.bufferAfterMinutes,
+            blockedUntil: a.end + a.bufferAfterMinutes * 60_000,
+            status: a.status,
+            source: 'import',
+            note: a.note,
+            cancelledAt: a.status === 'cancelled' ? now : null,
+            createdAt: now,
+          })
+          .returning({ id: t.appointments.id })
+          .get().id;
+        for (const l of a.lines) {
+          tx.insert(t.appointmentLines)
+            .values({ ...base, appointmentId, serviceId: serviceIds.get(l.code)!, ...l })
+            .run();
+        }
+        for (const key of a.packages) {
+          const packageId = packageIds.get(`${a.clientKey}/${key}`)!;
+          tx.insert(t.appointmentPackages)
+            .values({ ...base, appointmentId, packageId })
+            .run();
+          tx.insert(t.packageLedger)
+            .values({
+              ...base,
+              packageId,
+              at: now,
+              actor: 'import',
+              action: 'assigned',
+              appointmentId,
+              details: {},
+            })
+            .run();
+          if (a.status === 'cancelled') {
+            tx.insert(t.packageLedger)
+              .values({
+                ...base,
+                packageId,
+                at: now,
+                actor: 'import',
+                action: 'released',
+                appointmentId,
+                details: { reason: 'cancelled' },
+              })
+              .run();
+          }
+        }
+      }
+
+      return {
+        practiceId,
+        slug: p.slug,
+        counts: {
+          therapists: doc.therapists.length,
+          services: doc.services.length,
+          chains: doc.chains.length,
+          clients: doc.clients.length,
+          packages: plan.packages.length,
+          appointments: plan.appointments.length,
+        },
+      };
+    },
+    { behavior: 'immediate' },
+  );
+}

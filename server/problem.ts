@@ -1,0 +1,74 @@
+/**
+ * Errors as RFC 9457 problem details. Routes throw `ApiError` (or let zod fail); `app.onError`
+ * turns every error into `application/problem+json` with a stable `code` in one place.
+ */
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail?: string;
+  [extension: string]: unknown;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export function problem(
+  c: Context,
+  status: ContentfulStatusCode,
+  code: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Response {
+  const body: ProblemBody = {
+    type: `https://terminkette.example/problems/${code}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    code,
+    detail,
+    ...extra,
+  };
+  return c.body(JSON.stringify(body), status, { 'content-type': 'application/problem+json', ...headers });
+}
+
+/** The one place where errors become responses. */
+export function handleError(err: Error, c: Context): Response {
+  if (err instanceof ApiError) return problem(c, err.status, err.code, err.message, err.extra);
+  if (err instanceof HTTPException) {
+    const status = err.status as ContentfulStatusCode;
+    const code = status === 413 ? 'payload_too_large' : status === 400 ? 'bad_request' : `http_${status}`;
+    return problem(c, status, code, err.message || TITLES[status] || 'Error');
+  }
+  console.error(err);
+  return problem(c, 500, 'internal_error', 'Something went wrong on our side. Nothing was changed.');
+}
