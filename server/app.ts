@@ -2,13 +2,16 @@
  * Builds the HTTP app from its dependencies. No module-level state: every test builds its own app
  * on its own database.
  */
+
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
-import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Config } from './config.ts';
 import type { Db } from './db/index.ts';
 import { practices } from './db/schema.ts';
 import { handleError, problem } from './problem.ts';
+import { publicRoutes } from './routes/public.ts';
+import { validationHook } from './routes/validation.ts';
 
 export interface AppDeps {
   db: Db;
@@ -22,7 +25,7 @@ export type AppEnv = { Variables: { deps: AppDeps } };
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 export function createApp(deps: AppDeps) {
-  const app = new Hono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.onError(handleError);
   app.notFound((c) => problem(c, 404, 'not_found', `Nothing at ${c.req.method} ${c.req.path}`));
   app.use('*', async (c, next) => {
@@ -36,6 +39,17 @@ export function createApp(deps: AppDeps) {
       onError: (c) => problem(c, 413, 'payload_too_large', 'The request body is larger than 64 KiB.'),
     }),
   );
+
+  app.route('/api/v1/p/:practice', publicRoutes());
+  app.doc31('/api/v1/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Terminkette API',
+      version: '1.0.0',
+      description:
+        'Online booking with service chains and package budgets. Every error is application/problem+json (RFC 9457) with a stable `code`.',
+    },
+  });
 
   app.get('/health', (c) => {
     try {

@@ -459,10 +459,10 @@ export const appointments = sqliteTable(
     index('appointments_room_time').on(t.roomId, t.startsAt, t.blockedUntil),
     index('appointments_practice_time').on(t.practiceId, t.startsAt),
     index('appointments_client').on(t.clientId, t.startsAt),
-    check('appointments_span', sql`${t.startsAt} < ${t.endsAt}`),
+    check('appointments_span', sql`${t.startsAt} < ${t.endsAt} AND ${t.endsAt} - ${t.startsAt} <= 86400000`),
     check(
       'appointments_blocked_until',
-      sql`${t.blockedUntil} = ${t.endsAt} + ${t.bufferAfterMinutes} * 60000 AND ${t.bufferAfterMinutes} >= 0`,
+      sql`${t.blockedUntil} = ${t.endsAt} + ${t.bufferAfterMinutes} * 60000 AND ${t.bufferAfterMinutes} BETWEEN 0 AND 480`,
     ),
     check('appointments_status', sql`${t.status} IN ('booked','done','no_show','cancelled')`),
     check('appointments_source', sql`${t.source} IN ('staff','online','import')`),

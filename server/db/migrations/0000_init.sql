@@ -48,8 +48,8 @@ CREATE TABLE `appointments` (
 	FOREIGN KEY (`practice_id`,`therapist_id`) REFERENCES `therapists`(`practice_id`,`id`) ON UPDATE no action ON DELETE no action,
 	FOREIGN KEY (`practice_id`,`room_id`) REFERENCES `rooms`(`practice_id`,`id`) ON UPDATE no action ON DELETE no action,
 	FOREIGN KEY (`practice_id`,`chain_id`) REFERENCES `chains`(`practice_id`,`id`) ON UPDATE no action ON DELETE no action,
-	CONSTRAINT "appointments_span" CHECK("appointments"."starts_at" < "appointments"."ends_at"),
-	CONSTRAINT "appointments_blocked_until" CHECK("appointments"."blocked_until" = "appointments"."ends_at" + "appointments"."buffer_after_minutes" * 60000 AND "appointments"."buffer_after_minutes" >= 0),
+	CONSTRAINT "appointments_span" CHECK("appointments"."starts_at" < "appointments"."ends_at" AND "appointments"."ends_at" - "appointments"."starts_at" <= 86400000),
+	CONSTRAINT "appointments_blocked_until" CHECK("appointments"."blocked_until" = "appointments"."ends_at" + "appointments"."buffer_after_minutes" * 60000 AND "appointments"."buffer_after_minutes" BETWEEN 0 AND 480),
 	CONSTRAINT "appointments_status" CHECK("appointments"."status" IN ('booked','done','no_show','cancelled')),
 	CONSTRAINT "appointments_source" CHECK("appointments"."source" IN ('staff','online','import')),
 	CONSTRAINT "appointments_cancelled_at" CHECK(("appointments"."status" = 'cancelled') = ("appointments"."cancelled_at" IS NOT NULL))

@@ -1,0 +1,98 @@
+/**
+ * The public API's request and response schemas. The same schemas validate requests and generate
+ * the OpenAPI document at /api/v1/openapi.json.
+ */
+import { z } from '@hono/zod-openapi';
+import { isDate } from '../../shared/time.ts';
+
+export const MAX_RANGE_DAYS = 62;
+
+export const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z
+      .string()
+      .openapi({ description: 'Stable machine-readable error code', example: 'chain_not_found' }),
+    detail: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Problem');
+
+export const problemResponses = {
+  400: { description: 'Invalid request', content: { 'application/problem+json': { schema: Problem } } },
+  403: { description: 'Not allowed', content: { 'application/problem+json': { schema: Problem } } },
+  404: {
+    description: 'Unknown practice or resource',
+    content: { 'application/problem+json': { schema: Problem } },
+  },
+} as const;
+
+export const PracticeParam = z.object({
+  practice: z
+    .string()
+    .max(64)
+    .openapi({ param: { name: 'practice', in: 'path' }, example: 'demo', description: 'The practice slug' }),
+});
+
+const localDate = (what: string) =>
+  z
+    .string()
+    .refine(isDate, { message: 'must be a date YYYY-MM-DD' })
+    .openapi({ example: '2026-12-01', description: `${what} (local date in the practice's time zone)` });
+
+const lang = z.enum(['de', 'en']).optional().openapi({ description: 'Language of texts (default de)' });
+
+export const ChainsQuery = z.strictObject({ lang });
+
+export const Chain = z
+  .object({
+    id: z.number().int(),
+    key: z.string(),
+    name: z.string(),
+    description: z.string(),
+    durationMinutes: z.number().int(),
+    priceCents: z.number().int().openapi({ description: 'Sum of the service prices, integer euro cents' }),
+    needsBirthDate: z
+      .boolean()
+      .openapi({ description: 'The chain has an age limit: a birth date is required' }),
+  })
+  .openapi('Chain');
+
+export const ChainsResponse = z
+  .object({
+    practice: z.object({ slug: z.string(), name: z.string(), timeZone: z.string() }),
+    chains: z.array(Chain),
+  })
+  .openapi('Chains');
+
+export const SlotsQuery = z.strictObject({
+  chain: z.coerce.number().int().positive().openapi({ type: 'integer', description: 'Chain id', example: 1 }),
+  from: localDate('First day'),
+  to: localDate('Last day, inclusive; at most 62 days after from'),
+  therapist: z.coerce
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .openapi({ type: 'integer', description: 'Only this therapist' }),
+  daypart: z.enum(['morning', 'afternoon', 'evening']).optional(),
+  lang,
+});
+
+export const Slot = z
+  .object({
+    start: z.string().openapi({ example: '2026-12-01T09:00:00+01:00' }),
+    end: z.string().openapi({ example: '2026-12-01T09:50:00+01:00' }),
+    therapist: z.object({ id: z.number().int(), name: z.string() }),
+  })
+  .openapi('Slot');
+
+export const SlotsResponse = z
+  .object({
+    chain: z.object({ id: z.number().int(), name: z.string(), durationMinutes: z.number().int() }),
+    timeZone: z.string(),
+    days: z.array(z.object({ date: z.string(), slots: z.array(Slot) })),
+  })
+  .openapi('Slots');

@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../../server/app.ts';
+import { importPractice } from '../../server/practice/import.ts';
+import { demoDb, freshDb, NOW } from '../helpers.ts';
+
+const config = { publicUrl: 'http://localhost:3000', secret: 's'.repeat(32) };
+
+function demoApp(now = NOW) {
+  const { db } = demoDb(now);
+  const chainId = (key: string) =>
+    (db.$client.prepare('SELECT id FROM chains WHERE key = ?').get(key) as { id: number }).id;
+  return { app: createApp({ db, clock: () => now, config }), db, chainId };
+}
+
+async function get(app: ReturnType<typeof createApp>, url: string) {
+  const res = await app.request(url);
+  return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as any };
+}
+
+/** A practice open every day 08:00–18:00, booking far ahead, for the clock-change days. */
+function allWeekPractice() {
+  const db = freshDb();
+  const days = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+  importPractice(
+    db,
+    {
+      practice: {
+        slug: 'always',
+        name: 'Always',
+        plan: 'S',
+        booking: { bookingWindowDays: 730, slotStepMinutes: 60 },
+      },
+      therapists: [
+        { key: 'a', name: 'A', hours: days.map((weekday) => ({ weekday, from: '08:00', to: '18:00' })) },
+      ],
+      services: [{ code: 'X', name: 'X', priceCents: 1000, durationMinutes: 60 }],
+      chains: [{ key: 'x', name: 'X', lines: [{ code: 'X' }], therapists: ['a'] }],
+    },
+    { now: NOW },
+  );
+  return createApp({ db, clock: () => NOW, config });
+}
+
+describe('GET /api/v1/p/:practice/chains', () => {
+  it('offers an anonymous visitor the chains whose rules admit a file without packages', async () => {
+    const { app } = demoApp();
+    const { status, body } = await get(app, '/api/v1/p/demo/chains');
+    expect(status).toBe(200);
+    expect(body.practice).toEqual({
+      slug: 'demo',
+      name: 'Praxis am Lindenhof (Demo)',
+      timeZone: 'Europe/Berlin',
+    });
+    expect(body.chains.map((c: any) => c.key)).toEqual([
+      'physio-erstbefund',
+      'hypnose-rauchfrei',
+      'hp-erstgespraech',
+    ]);
+  });
+
+  it('gives each chain its duration, price and whether a birth date is needed', async () => {
+    const { app } = demoApp();
+    const { body } = await get(app, '/api/v1/p/demo/chains');
+    const erst = body.chains.find((c: any) => c.key === 'physio-erstbefund');
+    expect(erst).toMatchObject({ durationMinutes: 50, priceCents: 6800, needsBirthDate: false });
+    expect(body.chains.find((c: any) => c.key === 'hp-erstgespraech').needsBirthDate).toBe(true);
+  });
+
+  it('does not offer chains with package rules on a plan below L', async () => {
+    const { app, db } = demoApp();
+    db.$client.prepare("UPDATE practices SET plan = 'M'").run();
+    const { body } = await get(app, '/api/v1/p/demo/chains');
+    expect(body.chains.map((c: any) => c.key)).toEqual(['hp-erstgespraech']);
+  });
+
+  it('answers 404 practice_not_found for an unknown practice and 403 when online booking is off', async () => {
+    const { app, db } = demoApp();
+    expect((await get(app, '/api/v1/p/nobody/chains')).body.code).toBe('practice_not_found');
+    db.$client.prepare('UPDATE practices SET online_booking_enabled = 0').run();
+    const off = await get(app, '/api/v1/p/demo/chains');
+    expect(off.status).toBe(403);
+    expect(off.type).toBe('application/problem+json');
+    expect(off.body.code).toBe('online_booking_disabled');
+  });
+});
+
+describe('GET /api/v1/p/:practice/slots', () => {
+  it('lists slots by local date with offsets and therapists, and every date of the range', async () => {
+    const { app, chainId } = demoApp();
+    // Monday 2026-11-30 to Sunday 2026-12-06.
+    const { status, body } = await get(
+      app,
+      `/api/v1/p/demo/slots?chain=${chainId('physio-erstbefund')}&from=2026-11-30&to=2026-12-06`,
+    );
+    expect(status).toBe(200);
+    expect(body.days.map((d: any) => d.date)).toEqual([
+      '2026-11-30',
+      '2026-12-01',
+      '2026-12-02',
+      '2026-12-03',
+      '2026-12-04',
+      '2026-12-05',
+      '2026-12-06',
+    ]);
+    const monday = body.days[0].slots;
+    expect(monday[0]).toEqual({
+      start: '2026-11-30T08:00:00+01:00',
+      end: '2026-11-30T08:50:00+01:00',
+      therapist: { id: expect.any(Number), name: 'Anna Berg' },
+    });
+    // Sunday: nobody works.
+    expect(body.days[6].slots).toEqual([]);
+  });
+
+  it('leaves out a therapist on a closed day', async () => {
+    const { app, chainId } = demoApp();
+    // The demo closes Anna on today+7 (2026-12-04, a Friday).
+    const { body } = await get(
+      app,
+      `/api/v1/p/demo/slots?chain=${chainId('physio-abschluss')}&from=2026-12-04&to=2026-12-04`,
+    );
+    expect(body.code).toBe('chain_not_offered');
+    const erst = await get(
+      app,
+      `/api/v1/p/demo/slots?chain=${chainId('physio-erstbefund')}&from=2026-12-04&to=2026-12-04`,
+    );
+    expect(erst.body.days[0].slots.filter((s: any) => s.therapist.name === 'Anna Berg')).toEqual([]);
+  });
+
+  it('filters by therapist and by time of day', async () => {
+    const { app, chainId } = demoApp();
+    const anna = 1;
+    const url = `/api/v1/p/demo/slots?chain=${chainId('physio-erstbefund')}&from=2026-11-30&to=2026-11-30`;
+    const afternoon = await get(app, `${url}&daypart=afternoon&therapist=${anna}`);
+    const starts = afternoon.body.days[0].slots.map((s: any) => s.start.slice(11, 16));
+    expect(starts.length).toBeGreaterThan(0);
+    expect(starts.every((t: string) => t >= '12:00' && t < '17:00')).toBe(true);
+    expect(afternoon.body.days[0].slots.every((s: any) => s.therapist.id === anna)).toBe(true);
+  });
+
+  it('keeps wall-clock hours 08:00–18:00 on both clock-change days', async () => {
+    const app = allWeekPractice();
+    for (const [date, offset] of [
+      ['2027-03-28', '+02:00'],
+      ['2027-10-31', '+01:00'],
+    ] as const) {
+      const { body } = await get(app, `/api/v1/p/always/slots?chain=1&from=${date}&to=${date}`);
+      const starts = body.days[0].slots.map((s: any) => s.start);
+      expect(starts).toHaveLength(10);
+      expect(starts[0]).toBe(`${date}T08:00:00${offset}`);
+      expect(starts[9]).toBe(`${date}T17:00:00${offset}`);
+    }
+  });
+
+  it.each([
+    ['an unknown chain', 'chain=999&from=2026-11-30&to=2026-11-30', 404, 'chain_not_found'],
+    ['reversed dates', 'chain=1&from=2026-12-02&to=2026-11-30', 400, 'invalid_range'],
+    ['a range over 62 days', 'chain=1&from=2026-12-01&to=2027-02-01', 400, 'range_too_long'],
+    ['a malformed date', 'chain=1&from=2026-02-30&to=2026-03-01', 400, 'invalid_request'],
+    ['a chain that is not a number', 'chain=abc&from=2026-12-01&to=2026-12-01', 400, 'invalid_request'],
+    ['an unknown parameter', 'chain=1&from=2026-12-01&to=2026-12-01&sort=asc', 400, 'invalid_request'],
+    ['a missing parameter', 'chain=1&from=2026-12-01', 400, 'invalid_request'],
+    ['an unknown time of day', 'chain=1&from=2026-12-01&to=2026-12-01&daypart=night', 400, 'invalid_request'],
+  ])('answers %s with %i %s as problem+json', async (_what, query, status, code) => {
+    const { app } = demoApp();
+    const res = await get(app, `/api/v1/p/demo/slots?${query}`);
+    expect(res.status).toBe(status);
+    expect(res.type).toBe('application/problem+json');
+    expect(res.body.code).toBe(code);
+  });
+
+  it('accepts exactly 62 days', async () => {
+    const { app } = demoApp();
+    const res = await get(app, '/api/v1/p/demo/slots?chain=1&from=2026-12-01&to=2027-01-31');
+    expect(res.status).toBe(200);
+    expect(res.body.days).toHaveLength(62);
+  });
+
+  it('refuses a chain that is not online-bookable', async () => {
+    const { app, chainId } = demoApp();
+    const res = await get(
+      app,
+      `/api/v1/p/demo/slots?chain=${chainId('kg-hausbesuch')}&from=2026-12-01&to=2026-12-01`,
+    );
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('chain_not_bookable');
+  });
+
+  it("refuses another practice's chain as unknown", async () => {
+    const { app, db } = demoApp();
+    importPractice(
+      db,
+      {
+        practice: { slug: 'other', name: 'Other', plan: 'S' },
+        therapists: [{ key: 'a', name: 'A' }],
+        services: [{ code: 'X', name: 'X', priceCents: 1, durationMinutes: 30 }],
+        chains: [{ key: 'x', name: 'X', lines: [{ code: 'X' }], therapists: ['a'] }],
+      },
+      { now: NOW },
+    );
+    const otherChain = (
+      db.$client
+        .prepare("SELECT c.id FROM chains c JOIN practices p ON p.id = c.practice_id WHERE p.slug = 'other'")
+        .get() as { id: number }
+    ).id;
+    const res = await get(app, `/api/v1/p/demo/slots?chain=${otherChain}&from=2026-12-01&to=2026-12-01`);
+    expect(res.body.code).toBe('chain_not_found');
+  });
+});
