@@ -2,15 +2,17 @@
  * Who may book a chain when: the chain's package rules against the client file's packages, the
  * age limits, and the practice's plan. Pure: the file's data, the instants and `now` come in.
  */
-import { type PackageState, packageState } from '../../shared/budget.ts';
+import { checkProposal, isValidAt, type PackageState, packageState } from '../../shared/budget.ts';
 import type {
   BudgetAppointment,
   BudgetPackage,
   Instant,
+  Limits,
   PackageStateName,
   ServiceLine,
 } from '../../shared/domain.ts';
 import { ageOn, localDate } from '../../shared/time.ts';
+import { type ValidityRule, validityFor } from '../../shared/validity.ts';
 import type { SlotCheck, SlotCheckFailure } from './slots.ts';
 
 export interface ChainRule {
@@ -18,6 +20,9 @@ export interface ChainRule {
   templateName: string;
   offeredWhen: ReadonlySet<PackageStateName>;
   createOnBooking: boolean;
+  /** The template's limits and validity rule: what a package created on booking gets. */
+  templateLimits: Limits;
+  templateValidity: ValidityRule;
 }
 
 export interface EligibilityChain {
@@ -98,10 +103,59 @@ export function needsBirthDate(chain: Pick<EligibilityChain, 'minAge' | 'maxAge'
   return chain.minAge !== null || chain.maxAge !== null;
 }
 
+/** A package the booking will create from a rule's template. */
+export interface NewPackage {
+  rule: ChainRule;
+  pkg: BudgetPackage;
+}
+
+export type PackagePlan =
+  | { ok: true; assign: BudgetPackage[]; create: NewPackage[] }
+  | { ok: false; code: string; detail: string };
+
+/**
+ * What booking the chain at [start, end) does to the file's packages: the present packages the
+ * appointment is assigned to, and the packages created where a rule says create-on-booking and the
+ * state is absent. A created package gets the template's limits and its validity counted from `now`
+ * (the moment of booking); if that validity does not reach `start`, or the appointment alone would
+ * exceed the template's limits, the chain cannot be booked then (`package_template_does_not_fit`).
+ */
+export function planPackages(
+  chain: EligibilityChain,
+  client: ClientBudget | null,
+  start: Instant,
+  end: Instant,
+  now: Instant,
+  timeZone: string,
+): PackagePlan {
+  const assign: BudgetPackage[] = [];
+  const create: NewPackage[] = [];
+  for (const { rule, state, allowed } of evaluateRules(chain, client, start, end, now)) {
+    if (!allowed) return { ok: false, code: `package_${state.state}`, detail: rule.templateName };
+    if (state.state === 'present') assign.push(state.package);
+    if (state.state === 'absent' && rule.createOnBooking) {
+      const pkg: BudgetPackage = {
+        id: -1 - create.length,
+        templateId: rule.templateId,
+        name: rule.templateName,
+        limits: rule.templateLimits,
+        ...validityFor(rule.templateValidity, now, timeZone),
+        status: 'active',
+      };
+      const fits =
+        isValidAt(pkg, start) && checkProposal(pkg, [], { start, end, lines: chain.lines }, now).ok;
+      if (!fits) return { ok: false, code: 'package_template_does_not_fit', detail: rule.templateName };
+      create.push({ rule, pkg });
+    }
+  }
+  return { ok: true, assign, create };
+}
+
 /**
  * The per-slot condition for the slot engine: age on the slot's local date (when the file has a
- * birth date; an anonymous visitor gives it at booking), then each package rule's state at the
- * slot's start. Refusal codes: `too_young`, `too_old`, `package_<state>` with the template's name.
+ * birth date; an anonymous visitor gives it at booking), then what booking would do to the file's
+ * packages at the slot's start (see `planPackages`). Refusal codes: `too_young`, `too_old`,
+ * `package_<state>` or `package_template_does_not_fit`, with the template's name as detail.
  */
 export function slotCheckFor(
   chain: EligibilityChain,
@@ -114,11 +168,7 @@ export function slotCheckFor(
       const refused = ageRefusal(chain, client.birthDate, localDate(start, timeZone));
       if (refused) return refused;
     }
-    for (const outcome of evaluateRules(chain, client, start, end, now)) {
-      if (!outcome.allowed) {
-        return { code: `package_${outcome.state.state}`, detail: outcome.rule.templateName };
-      }
-    }
-    return null;
+    const plan = planPackages(chain, client, start, end, now, timeZone);
+    return plan.ok ? null : { code: plan.code, detail: plan.detail };
   };
 }

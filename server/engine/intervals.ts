@@ -26,19 +26,76 @@ export const EMPTY_SET: IntervalSet = { starts: [], ends: [] };
  *   // { starts: [1, 5], ends: [4, 8] }
  */
 export function toIntervalSet(intervals: readonly Interval[]): IntervalSet {
-  const sorted = intervals.filter((i) => i.end > i.start).sort((a, b) => a.start - b.start);
   const starts: number[] = [];
   const ends: number[] = [];
-  for (const { start, end } of sorted) {
-    const last = ends.length - 1;
-    if (last >= 0 && start <= ends[last]!) {
-      if (end > ends[last]!) ends[last] = end;
-    } else {
-      starts.push(start);
-      ends.push(end);
+  for (const i of intervals) {
+    starts.push(i.start);
+    ends.push(i.end);
+  }
+  return unionOf(starts, ends);
+}
+
+/**
+ * The union of the intervals [starts[i], ends[i]) — like `toIntervalSet`, for callers that collect
+ * bare numbers. Sorts starts and ends separately (a native numeric sort, no comparator) and sweeps
+ * them as open/close events: the union is where at least one interval is open. Input already
+ * sorted by start (as a database returns it with `ORDER BY start`) is merged in one pass, unsorted.
+ * @example unionOf([5, 1, 3], [8, 3, 4]) // { starts: [1, 5], ends: [4, 8] }
+ */
+export function unionOf(starts: readonly number[], ends: readonly number[]): IntervalSet {
+  if (isAscending(starts)) return unionOfSorted(starts, ends);
+  let n = 0;
+  const opens = new Float64Array(starts.length);
+  const closes = new Float64Array(starts.length);
+  for (let i = 0; i < starts.length; i++) {
+    if (ends[i]! > starts[i]!) {
+      opens[n] = starts[i]!;
+      closes[n] = ends[i]!;
+      n++;
     }
   }
-  return { starts, ends };
+  const o = opens.subarray(0, n).sort();
+  const c = closes.subarray(0, n).sort();
+  const outStarts: number[] = [];
+  const outEnds: number[] = [];
+  let depth = 0;
+  let i = 0;
+  let j = 0;
+  while (j < n) {
+    // An interval opening where another closes continues the union: opens go first on ties.
+    if (i < n && o[i]! <= c[j]!) {
+      if (depth++ === 0) outStarts.push(o[i]!);
+      i++;
+    } else {
+      if (--depth === 0) outEnds.push(c[j]!);
+      j++;
+    }
+  }
+  return { starts: outStarts, ends: outEnds };
+}
+
+function isAscending(values: readonly number[]): boolean {
+  for (let i = 1; i < values.length; i++) if (values[i]! < values[i - 1]!) return false;
+  return true;
+}
+
+function unionOfSorted(starts: readonly number[], ends: readonly number[]): IntervalSet {
+  const outStarts: number[] = [];
+  const outEnds: number[] = [];
+  let last = -1;
+  for (let i = 0; i < starts.length; i++) {
+    const start = starts[i]!;
+    const end = ends[i]!;
+    if (end <= start) continue;
+    if (last >= 0 && start <= outEnds[last]!) {
+      if (end > outEnds[last]!) outEnds[last] = end;
+    } else {
+      outStarts.push(start);
+      outEnds.push(end);
+      last++;
+    }
+  }
+  return { starts: outStarts, ends: outEnds };
 }
 
 /** The intervals of a set as objects, in order. */
@@ -63,7 +120,7 @@ export function firstEndingAfter(set: IntervalSet, at: number): number {
 }
 
 /**
- * True when some interval of the set overlaps [start, end). Touching is not overlapping.
+ * True when some interval of the set overlaps the non-empty [start, end). Touching is not overlapping.
  * @example overlaps({ starts: [10], ends: [20] }, 20, 30) === false
  */
 export function overlaps(set: IntervalSet, start: number, end: number): boolean {
@@ -72,7 +129,7 @@ export function overlaps(set: IntervalSet, start: number, end: number): boolean 
 }
 
 /**
- * True when [start, end) lies wholly inside the set (inside one interval, since touching ones are merged).
+ * True when the non-empty [start, end) lies wholly inside the set (inside one interval, since touching ones are merged).
  * @example covers({ starts: [10], ends: [20] }, 10, 20) === true
  */
 export function covers(set: IntervalSet, start: number, end: number): boolean {

@@ -12,11 +12,14 @@ import {
   MINUTE,
   offsetAt,
   startOfLocalDay,
+  weekdayOf,
 } from '../../shared/time.ts';
 
 export interface LocalDay {
   /** `YYYY-MM-DD`. */
   readonly date: string;
+  /** ISO weekday, Monday = 1 … Sunday = 7. */
+  readonly weekday: number;
   /** The first instant of the day. */
   readonly start: number;
   /** The first instant of the next day. */
@@ -49,19 +52,23 @@ export function localDay(date: string, timeZone: string): LocalDay {
     nextMidnight !== null &&
     end - start === DAY &&
     offsetAt(start, timeZone) === offsetAt(end - 1, timeZone);
+  const weekday = weekdayOf(date);
   if (uniform) {
+    const perMinute = MINUTE;
     return {
       date,
+      weekday,
       start,
       end,
       uniform,
-      at: (minute) => start + minute * MINUTE,
-      atOrAfter: (minute) => start + minute * MINUTE,
-      minuteOf: (instant) => Math.floor((instant - start) / MINUTE),
+      at: (minute) => start + minute * perMinute,
+      atOrAfter: (minute) => start + minute * perMinute,
+      minuteOf: (instant) => Math.floor((instant - start) / perMinute),
     };
   }
   return {
     date,
+    weekday,
     start,
     end,
     uniform,

@@ -20,6 +20,7 @@ import {
   overlaps,
   subtract,
   toIntervalSet,
+  unionOf,
 } from './intervals.ts';
 import { type LocalDay, localDay } from './localDay.ts';
 import { type HoursException, type WeeklyHours, workingMinutes } from './workingHours.ts';
@@ -73,7 +74,11 @@ export interface SlotCheckFailure {
   detail?: string;
 }
 
-/** A caller's condition per slot (package state, age); `null` means the slot is fine. */
+/**
+ * A caller's condition per slot (package state, age); `null` means the slot is fine. Asked only for
+ * starts that pass every other test, at most once per start and search, with the appointment's end
+ * (without buffer).
+ */
 export type SlotCheck = (start: number, end: number) => SlotCheckFailure | null;
 
 export interface SlotSearchInput {
@@ -88,6 +93,7 @@ export interface SlotSearchInput {
   policy: SlotPolicy;
   therapists: SlotTherapist[];
   rooms: SlotRoom[];
+  /** Non-cancelled appointments; sorted by start is fastest (nothing to sort), any order is correct. */
   busy: BusyInterval[];
   /** Only this therapist. */
   therapistId?: number;
@@ -212,7 +218,7 @@ function plan(input: SlotSearchInput): Plan {
     .filter((t, i, all) => all.findIndex((o) => o.id === t.id) === i)
     .sort((a, b) => a.id - b.id);
 
-  const minutes = therapists.map((t) => days.map((day) => workingMinutes(t, day.date)));
+  const minutes = therapists.map((t) => days.map((day) => workingMinutes(t, day.date, day.weekday)));
   const blocks = minutes.map((perDay) => {
     const instants: Interval[] = [];
     perDay.forEach((ranges, d) => {
@@ -243,18 +249,47 @@ function horizon(p: Plan): Interval {
   return { start: p.days[0]!.start, end: p.days[p.days.length - 1]!.end };
 }
 
+/**
+ * The non-empty busy intervals that overlap [from, to), ordered by their start minute with a
+ * counting sort (linear, where a comparison sort of 10 000 intervals would dominate the search).
+ * Starts within one minute keep their input order; `unionOf` copes with that.
+ */
+function byStartMinute(busy: readonly BusyInterval[], from: number, to: number): BusyInterval[] {
+  const slots = Math.ceil((to - from) / MINUTE) + 1;
+  const key = (b: BusyInterval) => (b.start <= from ? 0 : Math.floor((b.start - from) / MINUTE));
+  const relevant = busy.filter((b) => b.end > b.start && b.end > from && b.start < to);
+  if (relevant.every((b, i) => i === 0 || b.start >= relevant[i - 1]!.start)) return relevant;
+  const next = new Int32Array(slots + 1);
+  for (const b of relevant) next[key(b) + 1]!++;
+  for (let i = 1; i <= slots; i++) next[i]! += next[i - 1]!;
+  const out = new Array<BusyInterval>(relevant.length);
+  for (const b of relevant) out[next[key(b)]!++] = b;
+  return out;
+}
+
 /** Busy intervals bucketed per therapist and per room, each bucket sorted and merged. */
 function indexedBusy(p: Plan): BusyIndex {
   const { start: from, end: to } = horizon(p);
-  const byTherapist = new Map<number, Interval[]>(p.therapists.map((t) => [t.id, []]));
-  const byRoom = new Map<number, Interval[]>(p.input.chain.needsRoom ? p.roomIds.map((id) => [id, []]) : []);
-  for (const b of p.input.busy) {
-    if (b.end <= b.start || b.end <= from || b.start >= to) continue;
-    if (b.therapistId !== null) byTherapist.get(b.therapistId)?.push(b);
-    if (b.roomId !== null) byRoom.get(b.roomId)?.push(b);
+  type Bucket = { starts: number[]; ends: number[] };
+  const bucket = (): Bucket => ({ starts: [], ends: [] });
+  const byTherapist = new Map<number, Bucket>(p.therapists.map((t) => [t.id, bucket()]));
+  const byRoom = new Map<number, Bucket>(
+    p.input.chain.needsRoom ? p.roomIds.map((id) => [id, bucket()]) : [],
+  );
+  for (const b of byStartMinute(p.input.busy, from, to)) {
+    const t = b.therapistId === null ? undefined : byTherapist.get(b.therapistId);
+    if (t) {
+      t.starts.push(b.start);
+      t.ends.push(b.end);
+    }
+    const r = b.roomId === null ? undefined : byRoom.get(b.roomId);
+    if (r) {
+      r.starts.push(b.start);
+      r.ends.push(b.end);
+    }
   }
-  const therapistSets = new Map([...byTherapist].map(([id, list]) => [id, toIntervalSet(list)]));
-  const roomSets = p.roomIds.map((id) => ({ id, set: toIntervalSet(byRoom.get(id) ?? []) }));
+  const therapistSets = new Map([...byTherapist].map(([id, b]) => [id, unionOf(b.starts, b.ends)]));
+  const roomSets = [...byRoom].map(([id, b]) => ({ id, set: unionOf(b.starts, b.ends) }));
   const busyOf = (therapistId: number) => therapistSets.get(therapistId) ?? EMPTY_SET;
   return {
     therapistFree: (therapistId, start, end) => !overlaps(busyOf(therapistId), start, end),
@@ -324,43 +359,51 @@ const THERAPIST_BUSY: Assessment = { reason: 'therapist_busy', roomId: null };
 const LEAVES_GAP: Assessment = { reason: 'leaves_gap', roomId: null };
 const NO_ROOM: Assessment = { reason: 'no_room', roomId: null };
 
-/** Tests one start for one therapist; `edges` (compact mode, explain only) are the allowed starts. */
+/**
+ * The tests for one candidate start, split so that a search can ask the therapist-independent ones
+ * once per start. Together, in this order, they give the explain mode's first reason.
+ */
 function assessor(p: Plan, busy: BusyIndex) {
   const { input, slotMs, spanMs, earliest, windowEnd } = p;
+  const daypart = input.daypart;
+  const needsRoom = input.chain.needsRoom;
+  const check = input.check;
   const checked = new Map<number, SlotCheckFailure | null>();
-  return (therapist: number, start: number, minuteOfDay: number, edges?: Set<number>): Assessment => {
-    if (!covers(p.blocks[therapist]!, start, start + spanMs)) return OUTSIDE_HOURS;
-    if (start < earliest) return TOO_SOON;
-    if (start >= windowEnd) return BEYOND_WINDOW;
-    if (input.daypart !== undefined && daypartOf(minuteOfDay) !== input.daypart) return WRONG_DAYPART;
-    if (!busy.therapistFree(p.therapists[therapist]!.id, start, start + spanMs)) return THERAPIST_BUSY;
-    if (edges && !edges.has(start)) return LEAVES_GAP;
-    let roomId: number | null = null;
-    if (input.chain.needsRoom) {
-      roomId = busy.freeRoom(start, start + spanMs);
-      if (roomId === null) return NO_ROOM;
-    }
-    if (input.check) {
-      let failure = checked.get(start);
-      if (failure === undefined) {
-        failure = input.check(start, start + slotMs);
-        checked.set(start, failure);
+  return {
+    /** Whether the therapist (index into `p.therapists`) works for the whole appointment and buffer. */
+    inHours: (therapist: number, start: number): boolean =>
+      covers(p.blocks[therapist]!, start, start + spanMs),
+    /** Notice, window and time of day: the same for every therapist. */
+    timing(start: number, minuteOfDay: number): Assessment | null {
+      if (start < earliest) return TOO_SOON;
+      if (start >= windowEnd) return BEYOND_WINDOW;
+      if (daypart !== undefined && daypartOf(minuteOfDay) !== daypart) return WRONG_DAYPART;
+      return null;
+    },
+    /** The therapist's calendar, the compact edges (explain only), a room, the caller's check. */
+    rest(therapist: number, start: number, edges?: Set<number>): Assessment {
+      if (!busy.therapistFree(p.therapists[therapist]!.id, start, start + spanMs)) return THERAPIST_BUSY;
+      if (edges && !edges.has(start)) return LEAVES_GAP;
+      let roomId: number | null = null;
+      if (needsRoom) {
+        roomId = busy.freeRoom(start, start + spanMs);
+        if (roomId === null) return NO_ROOM;
       }
-      if (failure) {
-        return failure.detail === undefined
-          ? { reason: failure.code, roomId: null }
-          : { reason: failure.code, detail: failure.detail, roomId: null };
+      if (check) {
+        let failure = checked.get(start);
+        if (failure === undefined) {
+          failure = check(start, start + slotMs);
+          checked.set(start, failure);
+        }
+        if (failure) {
+          return failure.detail === undefined
+            ? { reason: failure.code, roomId: null }
+            : { reason: failure.code, detail: failure.detail, roomId: null };
+        }
       }
-    }
-    return { reason: null, roomId };
+      return { reason: null, roomId };
+    },
   };
-}
-
-/** The local grid minutes (multiples of the step) inside [from, to). */
-function gridMinutes(from: number, to: number, step: number): number[] {
-  const out: number[] = [];
-  for (let m = Math.ceil(from / step) * step; m < to; m += step) out.push(m);
-  return out;
 }
 
 /** Index of the day in `days` that contains `instant`. */
@@ -383,8 +426,9 @@ function search(p: Plan, busy: BusyIndex): SlotSearchResult {
   const assess = assessor(p, busy);
   const last = p.days.length - 2;
   const perDay: Slot[][] = p.days.map(() => []);
-  const offer = (ti: number, d: number, start: number, minuteOfDay: number) => {
-    const a = assess(ti, start, minuteOfDay);
+  const offer = (ti: number, d: number, start: number) => {
+    if (!assess.inHours(ti, start)) return;
+    const a = assess.rest(ti, start);
     if (a.reason !== null) return;
     const t = p.therapists[ti]!;
     perDay[d]!.push({
@@ -396,31 +440,55 @@ function search(p: Plan, busy: BusyIndex): SlotSearchResult {
     });
   };
 
-  p.therapists.forEach((therapist, ti) => {
-    if (p.input.policy.mode === 'compact') {
+  if (p.input.policy.mode === 'compact') {
+    p.therapists.forEach((therapist, ti) => {
       for (const start of busy.gapEdges(therapist.id, p.blocks[ti]!, p.spanMs)) {
         const d = dayIndexOf(p.days, start);
-        if (d >= 1 && d <= last) offer(ti, d, start, p.days[d]!.minuteOf(start));
+        if (d < 1 || d > last || assess.timing(start, p.days[d]!.minuteOf(start))) continue;
+        offer(ti, d, start);
       }
-      return;
-    }
+    });
+  } else {
+    // Grid: minute by minute, then therapist by therapist, so each day comes out already sorted.
+    const cursor = new Int32Array(p.therapists.length);
     for (let d = 1; d <= last; d++) {
       const day = p.days[d]!;
       if (day.end <= p.earliest || day.start >= p.windowEnd) continue;
-      for (const range of p.minutes[ti]![d]!) {
-        for (const m of gridMinutes(range.start, range.end, p.step)) {
-          const start = day.at(m);
-          if (start !== null) offer(ti, d, start, m);
+      const ranges = p.minutes.map((perDay) => perDay[d]!);
+      const { lo, hi } = span(ranges);
+      cursor.fill(0);
+      for (let m = Math.ceil(lo / p.step) * p.step; m < hi; m += p.step) {
+        const start = day.at(m);
+        if (start === null || assess.timing(start, m)) continue;
+        for (let ti = 0; ti < ranges.length; ti++) {
+          const own = ranges[ti]!;
+          let k = cursor[ti]!;
+          while (k < own.length && own[k]!.end <= m) k++;
+          cursor[ti] = k;
+          if (k < own.length && own[k]!.start <= m) offer(ti, d, start);
         }
       }
     }
-  });
+  }
 
   const days: DaySlots[] = [];
   for (let d = 1; d <= last; d++) {
     days.push({ date: p.days[d]!.date, slots: perDay[d]!.sort(byStartThenTherapist) });
   }
   return { days };
+}
+
+/** The earliest start and latest end of several therapists' working minutes on a day. */
+function span(ranges: readonly (readonly Interval[])[]): { lo: number; hi: number } {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const own of ranges) {
+    for (const r of own) {
+      lo = Math.min(lo, r.start);
+      hi = Math.max(hi, r.end);
+    }
+  }
+  return { lo, hi };
 }
 
 /**
@@ -459,20 +527,11 @@ export function explainDay(input: SlotSearchInput): DayExplanation {
   const day = p.days[1]!;
   const compact = p.input.policy.mode === 'compact';
 
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
-  for (const perDay of p.minutes) {
-    for (const r of perDay[1]!) {
-      lo = Math.min(lo, r.start);
-      hi = Math.max(hi, r.end);
-    }
-  }
+  const { lo, hi } = span(p.minutes.map((perDay) => perDay[1]!));
   const grid: { start: number; minute: number }[] = [];
-  if (lo < hi) {
-    for (const m of gridMinutes(lo, hi, p.step)) {
-      const start = day.at(m);
-      if (start !== null) grid.push({ start, minute: m });
-    }
+  for (let m = Math.ceil(lo / p.step) * p.step; m < hi; m += p.step) {
+    const start = day.at(m);
+    if (start !== null) grid.push({ start, minute: m });
   }
 
   const candidates: CandidateExplanation[] = [];
@@ -486,7 +545,9 @@ export function explainDay(input: SlotSearchInput): DayExplanation {
       for (const t of edges) if (!starts.has(t)) starts.set(t, day.minuteOf(t));
     }
     for (const [start, minute] of starts) {
-      const a = assess(ti, start, minute, edges);
+      const a = assess.inHours(ti, start)
+        ? (assess.timing(start, minute) ?? assess.rest(ti, start, edges))
+        : OUTSIDE_HOURS;
       const row: CandidateExplanation = {
         start,
         end: start + p.slotMs,

@@ -38,14 +38,13 @@ function clampedRange(start: number | null | undefined, end: number | null | und
 /**
  * The working minutes of `date`, sorted and merged: the weekday's regular hours, emptied by a
  * whole-day closure, plus every `open` exception, minus every partial `closed` exception (a closure
- * wins over extra hours at the same time).
+ * wins over extra hours at the same time). `weekday` (ISO) may be passed when the caller knows it.
  * @example
  * workingMinutes({ weeklyHours: [{ weekday: 3, startMinute: 480, endMinute: 1080 }],
  *   exceptions: [{ date: '2026-06-10', kind: 'closed', startMinute: 720, endMinute: 840 }] }, '2026-06-10')
  *   // [{ start: 480, end: 720 }, { start: 840, end: 1080 }]
  */
-export function workingMinutes(hours: TherapistHours, date: string): Interval[] {
-  const weekday = weekdayOf(date);
+export function workingMinutes(hours: TherapistHours, date: string, weekday = weekdayOf(date)): Interval[] {
   const todays = hours.exceptions.filter((x) => x.date === date);
   const wholeDayClosed = todays.some(
     (x) => x.kind === 'closed' && (x.startMinute == null || x.endMinute == null),

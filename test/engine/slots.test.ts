@@ -384,6 +384,29 @@ describe('minimum notice and booking window', () => {
     expect(startsOn(result, '2026-06-12')).toEqual([]);
   });
 
+  it('counts a slot by its start: one crossing into the first day beyond the window is still offered', () => {
+    const nights = therapist(1, 'Anna', [
+      ...hours(EVERY_DAY, '00:00', '04:00'),
+      ...hours(EVERY_DAY, '20:00', '24:00'),
+    ]);
+    const search = input({
+      now: at('2026-06-08', '10:00'),
+      from: '2026-06-10',
+      to: '2026-06-11',
+      therapists: [nights],
+      policy: { ...input().policy, bookingWindowDays: 2 },
+    });
+    const result = searchSlots(search);
+    expect(startsOn(result, '2026-06-10').slice(-2)).toEqual(['23:00', '23:30']);
+    expect(hm(day(result, '2026-06-10').at(-1)!.end)).toBe('00:30');
+    expect(startsOn(result, '2026-06-11')).toEqual([]);
+    const nextDay = explainDay({ ...search, from: '2026-06-11' });
+    expect(nextDay.candidates[0]).toMatchObject({
+      start: at('2026-06-11', '00:00'),
+      reason: 'beyond_window',
+    });
+  });
+
   it('offers only today with a window of zero days', () => {
     const result = searchSlots(
       input({
@@ -444,6 +467,25 @@ describe('compact mode', () => {
       appointment(1, null, WEDNESDAY, '11:00', '12:00'),
     ];
     expect(startsOn(searchSlots(input({ policy: compact, busy })))).toEqual(['09:00']);
+  });
+
+  it('treats night hours across midnight as one block, and lists a gap starting at midnight under the new day', () => {
+    const nights = therapist(1, 'Anna', [
+      ...hours(EVERY_DAY, '00:00', '04:00'),
+      ...hours(EVERY_DAY, '20:00', '24:00'),
+    ]);
+    const result = searchSlots(
+      input({
+        policy: compact,
+        therapists: [nights],
+        to: '2026-06-11',
+        busy: [appointment(1, null, WEDNESDAY, '22:00', '24:00')],
+      }),
+    );
+    // Tuesday 20:00 to Wednesday 04:00 is one block, so Wednesday 00:00 is no edge; …
+    expect(startsOn(result, WEDNESDAY)).toEqual(['03:00', '20:00', '21:00']);
+    // … but after Wednesday's appointment up to midnight, Thursday 00:00 is one.
+    expect(startsOn(result, '2026-06-11')).toEqual(['00:00', '03:00', '20:00']);
   });
 
   it('still needs a free room, notice and the caller’s check at an edge', () => {
@@ -570,19 +612,19 @@ function sometimes<T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> {
 /** Random practices, calendars and policies around ordinary days and both clock changes. */
 const searchInput = fc
   .record({
-    from: fc.constantFrom('2026-03-27', '2026-06-10', '2026-10-23'),
+    from: fc.constantFrom('2026-03-27', '2026-03-29', '2026-06-10', '2026-10-23', '2026-10-25'),
     extraDays: fc.integer({ min: 0, max: 3 }),
-    nowOffsetMinutes: fc.integer({ min: -2 * 1440, max: 3 * 1440 }),
+    nowOffsetMinutes: fc.integer({ min: -2 * 1440, max: 1440 }),
     therapists: fc.uniqueArray(
       fc.record({
-        id: fc.integer({ min: 1, max: 6 }),
+        id: fc.integer({ min: 1, max: 4 }),
         weeklyHours: fc.array(
           fc.record({
             weekday: fc.integer({ min: 1, max: 7 }),
             startMinute: fc.integer({ min: 0, max: 288 }).map((m) => m * 5),
             length: fc.integer({ min: 1, max: 144 }).map((m) => m * 5),
           }),
-          { maxLength: 10 },
+          { minLength: 7, maxLength: 14, size: 'max' },
         ),
         exceptions: fc.array(
           fc.record({
@@ -594,19 +636,22 @@ const searchInput = fc
           { maxLength: 4 },
         ),
       }),
-      { selector: (t) => t.id, minLength: 1, maxLength: 4 },
+      { selector: (t) => t.id, minLength: 1, maxLength: 4, size: 'max' },
     ),
-    notInChain: sometimes(fc.integer({ min: 1, max: 6 })),
+    notInChain: sometimes(fc.integer({ min: 1, max: 4 })),
     rooms: fc.uniqueArray(fc.integer({ min: 1, max: 4 }), { maxLength: 3 }),
     busy: fc.array(
       fc.record({
-        therapistId: fc.option(fc.integer({ min: 1, max: 6 })),
+        therapistId: fc.option(fc.integer({ min: 1, max: 4 })),
         roomId: fc.option(fc.integer({ min: 1, max: 4 })),
         startMinute: fc.integer({ min: -1440, max: 6 * 1440 }),
+        // Mostly whole minutes, as appointments are; sometimes not, to leave nothing to chance.
+        startSecond: fc.constantFrom(0, 0, 0, 30),
         length: fc.integer({ min: 0, max: 240 }),
       }),
-      { maxLength: 80 },
+      { maxLength: 120, size: 'max' },
     ),
+    busySortedByStart: fc.boolean(),
     durationMinutes: fc.integer({ min: 1, max: 24 }).map((m) => m * 5),
     bufferAfterMinutes: fc.integer({ min: 0, max: 6 }).map((m) => m * 5),
     needsRoom: fc.boolean(),
@@ -615,7 +660,7 @@ const searchInput = fc
     mode: fc.constantFrom('grid' as const, 'compact' as const),
     stepMinutes: fc.constantFrom(5, 10, 15, 20, 30, 45, 60),
     daypart: sometimes(fc.constantFrom('morning' as const, 'afternoon' as const, 'evening' as const)),
-    therapistFilter: sometimes(fc.integer({ min: 1, max: 6 })),
+    therapistFilter: sometimes(fc.integer({ min: 1, max: 4 })),
     refuseEvery: sometimes(fc.integer({ min: 2, max: 7 })),
   })
   .map((r): SlotSearchInput => {
@@ -657,10 +702,11 @@ const searchInput = fc
       busy: r.busy.map((b) => ({
         therapistId: b.therapistId,
         roomId: b.roomId,
-        start: origin + b.startMinute * MINUTE,
+        start: origin + b.startMinute * MINUTE + b.startSecond * 1000,
         end: origin + (b.startMinute + b.length) * MINUTE,
       })),
     };
+    if (r.busySortedByStart) base.busy.sort((a, b) => a.start - b.start);
     if (r.daypart) base.daypart = r.daypart;
     if (r.therapistFilter !== undefined) base.therapistId = r.therapistFilter;
     const every = r.refuseEvery;
@@ -676,7 +722,7 @@ describe('the naive baseline', () => {
       fc.property(searchInput, (search) => {
         expect(naiveSearchSlots(search)).toEqual(searchSlots(search));
       }),
-      { numRuns: 300 },
+      { numRuns: 500 },
     );
   });
 });
