@@ -10,7 +10,11 @@ import type { Config } from './config.ts';
 import type { Db } from './db/index.ts';
 import { practices } from './db/schema.ts';
 import { handleError, problem } from './problem.ts';
+import { authRoutes } from './routes/auth.ts';
+import { bookingRoutes } from './routes/bookings.ts';
+import { bookingLinkCors, practiceCors } from './routes/cors.ts';
 import { publicRoutes } from './routes/public.ts';
+import { renderReference } from './routes/reference.ts';
 import { validationHook } from './routes/validation.ts';
 
 export interface AppDeps {
@@ -40,8 +44,12 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
+  app.use('/api/v1/p/:practice/*', practiceCors());
+  app.use('/api/v1/bookings/*', bookingLinkCors());
   app.route('/api/v1/p/:practice', publicRoutes());
-  app.doc31('/api/v1/openapi.json', {
+  app.route('/api/v1/p/:practice', authRoutes());
+  app.route('/api/v1', bookingRoutes());
+  const openApiInfo = {
     openapi: '3.1.0',
     info: {
       title: 'Terminkette API',
@@ -49,7 +57,9 @@ export function createApp(deps: AppDeps) {
       description:
         'Online booking with service chains and package budgets. Every error is application/problem+json (RFC 9457) with a stable `code`.',
     },
-  });
+  };
+  app.doc31('/api/v1/openapi.json', openApiInfo);
+  app.get('/api/v1/reference', (c) => c.html(renderReference(app.getOpenAPI31Document(openApiInfo))));
 
   app.get('/health', (c) => {
     try {
@@ -91,6 +101,7 @@ ${items || '<li>Noch keine Praxis geladen. / No practice loaded yet.</li>'}
 </ul>
 <h2>Links</h2>
 <ul>
+<li><a href="/api/v1/reference">API-Referenz / API reference</a> (<a href="/api/v1/openapi.json">OpenAPI 3.1</a>)</li>
 <li><a href="/health">/health</a> — Zustand / status</li>
 </ul>
 </body>

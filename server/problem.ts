@@ -66,7 +66,16 @@ export function handleError(err: Error, c: Context): Response {
   if (err instanceof ApiError) return problem(c, err.status, err.code, err.message, err.extra);
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;
-    const code = status === 413 ? 'payload_too_large' : status === 400 ? 'bad_request' : `http_${status}`;
+    const code =
+      status === 413
+        ? 'payload_too_large'
+        : status === 415
+          ? 'unsupported_media_type'
+          : status === 400 && /json/i.test(err.message)
+            ? 'malformed_json'
+            : status === 400
+              ? 'bad_request'
+              : `http_${status}`;
     return problem(c, status, code, err.message || TITLES[status] || 'Error');
   }
   console.error(err);

@@ -4,6 +4,7 @@
  */
 import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { BudgetAppointment, BudgetPackage, PackageStateName, ServiceLine } from '../../shared/domain.ts';
+import type { ValidityRule } from '../../shared/validity.ts';
 import type { ChainRule, ClientBudget, EligibilityChain } from '../engine/eligibility.ts';
 import type { BusyInterval, SlotTherapist } from '../engine/slots.ts';
 import type { Db, Tx } from './index.ts';
@@ -30,6 +31,11 @@ export interface LoadedChain extends EligibilityChain {
   priceCents: number;
   /** Service ids per line, for writing appointment lines. */
   serviceIds: number[];
+}
+
+export function validityRuleOf(template: typeof t.packageTemplates.$inferSelect): ValidityRule {
+  if (template.validityKind === 'days') return { kind: 'days', days: template.validityDays ?? 1 };
+  return { kind: template.validityKind };
 }
 
 /** Every chain of a practice with its lines (at today's prices), therapists and package rules. */
@@ -68,7 +74,7 @@ export function loadChains(db: Reader, practiceId: number, only?: { chainId?: nu
     .orderBy(asc(t.chainTherapists.therapistId))
     .all();
   const rules = db
-    .select({ rule: t.chainPackageRules, templateName: t.packageTemplates.name })
+    .select({ rule: t.chainPackageRules, template: t.packageTemplates })
     .from(t.chainPackageRules)
     .innerJoin(t.packageTemplates, eq(t.packageTemplates.id, t.chainPackageRules.templateId))
     .where(inArray(t.chainPackageRules.chainId, ids))
@@ -84,7 +90,7 @@ export function loadChains(db: Reader, practiceId: number, only?: { chainId?: nu
     }));
     const chainRules: ChainRule[] = rules
       .filter((r) => r.rule.chainId === c.id)
-      .map(({ rule, templateName }) => {
+      .map(({ rule, template }) => {
         const offeredWhen = new Set<PackageStateName>();
         if (rule.whenAbsent) offeredWhen.add('absent');
         if (rule.whenPresent) offeredWhen.add('present');
@@ -92,9 +98,15 @@ export function loadChains(db: Reader, practiceId: number, only?: { chainId?: nu
         if (rule.whenExcluded) offeredWhen.add('excluded');
         return {
           templateId: rule.templateId,
-          templateName,
+          templateName: template.name,
           offeredWhen,
           createOnBooking: rule.createOnBooking,
+          templateLimits: {
+            maxAppointments: template.maxAppointments,
+            maxAmountCents: template.maxAmountCents,
+            codeLimits: template.codeLimits,
+          },
+          templateValidity: validityRuleOf(template),
         };
       });
     return {

@@ -96,3 +96,60 @@ export const SlotsResponse = z
     days: z.array(z.object({ date: z.string(), slots: z.array(Slot) })),
   })
   .openapi('Slots');
+
+// --- Returning clients: one-time code, access code, personal direct link (server/routes/auth.ts) ---
+
+const authEmail = z.email().max(254).openapi({ example: 'lena.vogel@example.org' });
+
+export const AuthCodeBody = z.strictObject({ email: authEmail }).openapi('AuthCodeRequest');
+
+export const AuthCodeSent = z
+  .object({
+    status: z.literal('sent').openapi({
+      description:
+        'Always "sent", whether or not the e-mail belongs to a client file: the answer reveals nothing.',
+    }),
+  })
+  .openapi('AuthCodeSent');
+
+export const AuthVerifyBody = z
+  .strictObject({
+    email: authEmail,
+    code: z.string().min(1).max(64).openapi({
+      description: 'The 6-digit one-time code from the e-mail, or the client file’s access code',
+      example: '123456',
+    }),
+  })
+  .openapi('AuthVerifyRequest');
+
+export const AuthLinkBody = z
+  .strictObject({
+    token: z.string().min(1).max(1024).openapi({ description: 'The token of the personal direct link' }),
+  })
+  .openapi('AuthLinkRequest');
+
+export const ClientSession = z
+  .object({
+    token: z.string().openapi({ description: 'Client token: send as `Authorization: Bearer <token>`' }),
+    expiresAt: z
+      .string()
+      .openapi({ example: '2026-11-27T11:00:00.000Z', description: 'When the token expires (UTC)' }),
+    client: z.object({ firstName: z.string() }),
+  })
+  .openapi('ClientSession');
+
+export const authProblemResponses = {
+  401: {
+    description: 'Code, link or token not accepted',
+    content: { 'application/problem+json': { schema: Problem } },
+  },
+  429: {
+    description: 'Too many attempts for this e-mail or from this address',
+    headers: z.object({
+      'Retry-After': z
+        .string()
+        .openapi({ description: 'Seconds until the next attempt is allowed', example: '600' }),
+    }),
+    content: { 'application/problem+json': { schema: Problem } },
+  },
+} as const;

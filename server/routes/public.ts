@@ -3,20 +3,13 @@
  * free slots of one chain.
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { addDays, daysBetween, startOfLocalDay, toIsoWithOffset } from '../../shared/time.ts';
+import { notOfferedText, remainingText } from '../../shared/i18n.ts';
+import { daysBetween, toIsoWithOffset } from '../../shared/time.ts';
 import type { AppEnv } from '../app.ts';
-import {
-  type LoadedChain,
-  loadBusy,
-  loadChains,
-  loadRooms,
-  loadTherapists,
-  type PracticeRow,
-  practiceBySlug,
-  type Reader,
-} from '../db/load.ts';
-import { type ClientBudget, evaluateRules, planAllowsPackages, slotCheckFor } from '../engine/eligibility.ts';
-import { searchSlots } from '../engine/slots.ts';
+import { clientFromRequest } from '../auth/tokens.ts';
+import { bookablePractice, findSlots, offeredNow, onlineChain } from '../booking/availability.ts';
+import { loadChains, loadClientBudget } from '../db/load.ts';
+import { slotCheckFor } from '../engine/eligibility.ts';
 import { ApiError } from '../problem.ts';
 import {
   ChainsQuery,
@@ -28,31 +21,6 @@ import {
   SlotsResponse,
 } from './contract.ts';
 import { validationHook } from './validation.ts';
-
-/** The practice of the path, or 404; 403 when it has switched online booking off. */
-export function bookablePractice(db: Reader, slug: string): PracticeRow {
-  const practice = practiceBySlug(db, slug);
-  if (!practice) throw new ApiError(404, 'practice_not_found', `No practice "${slug}".`);
-  if (!practice.onlineBookingEnabled) {
-    throw new ApiError(
-      403,
-      'online_booking_disabled',
-      'This practice does not take online bookings at the moment.',
-    );
-  }
-  return practice;
-}
-
-/** Online-bookable, and its package rules usable on the practice's plan. */
-export function onlineChain(practice: PracticeRow, chain: LoadedChain): boolean {
-  return chain.onlineBookable && (chain.rules.length === 0 || planAllowsPackages(practice.plan));
-}
-
-/** Whether a chain is offered to this file (anonymous: a file with no packages) at `now`. */
-export function offeredNow(chain: LoadedChain, client: ClientBudget | null, now: number) {
-  const end = now + chain.durationMinutes * 60_000;
-  return evaluateRules(chain, client, now, end, now);
-}
 
 const chainsRoute = createRoute({
   method: 'get',
@@ -86,14 +54,24 @@ export function publicRoutes() {
   app.openapi(chainsRoute, (c) => {
     const { db, clock } = c.get('deps');
     const practice = bookablePractice(db, c.req.valid('param').practice);
+    const lang = c.req.valid('query').lang ?? 'de';
+    const clientId = clientFromRequest(c, practice.id);
+    const client = clientId === null ? null : loadClientBudget(db, practice.id, clientId)!;
     const now = clock();
     const chains = loadChains(db, practice.id)
       .filter((chain) => onlineChain(practice, chain))
-      .filter((chain) => offeredNow(chain, null, now).every((o) => o.allowed));
+      .map((chain) => {
+        const check = slotCheckFor(chain, client, practice.timeZone, now);
+        const refused = check(now, now + chain.durationMinutes * 60_000);
+        const outcomes = offeredNow(chain, client, now);
+        return { chain, refused, outcomes };
+      })
+      // An anonymous visitor sees only what is offered; a client also sees why the rest is not.
+      .filter(({ refused }) => client !== null || refused === null);
     return c.json(
       {
         practice: { slug: practice.slug, name: practice.name, timeZone: practice.timeZone },
-        chains: chains.map((chain) => ({
+        chains: chains.map(({ chain, refused, outcomes }) => ({
           id: chain.id,
           key: chain.key,
           name: chain.name,
@@ -101,6 +79,22 @@ export function publicRoutes() {
           durationMinutes: chain.durationMinutes,
           priceCents: chain.priceCents,
           needsBirthDate: chain.minAge !== null || chain.maxAge !== null,
+          ...(client
+            ? {
+                offered: refused === null,
+                ...(refused ? { reason: notOfferedText(refused.code, lang) } : {}),
+                packages: outcomes.flatMap((o) =>
+                  o.state.state === 'present'
+                    ? [
+                        {
+                          name: o.state.package.name,
+                          remaining: o.state.remaining.map((r) => remainingText(r, lang)),
+                        },
+                      ]
+                    : [],
+                ),
+              }
+            : {}),
         })),
       },
       200,
@@ -122,8 +116,9 @@ export function publicRoutes() {
       throw new ApiError(403, 'chain_not_bookable', 'This chain cannot be booked online.');
     }
     const now = clock();
-    const client: ClientBudget | null = null;
-    if (!offeredNow(chain, client, now).every((o) => o.allowed)) {
+    const clientId = clientFromRequest(c, practice.id);
+    const client = clientId === null ? null : loadClientBudget(db, practice.id, clientId)!;
+    if (client === null && !offeredNow(chain, client, now).every((o) => o.allowed)) {
       throw new ApiError(
         403,
         'chain_not_offered',
@@ -149,56 +144,4 @@ export function publicRoutes() {
   });
 
   return app;
-}
-
-/** Loads the scheduling picture of the range and runs the slot engine with the file's conditions. */
-export function findSlots(
-  db: Reader,
-  practice: PracticeRow,
-  chain: LoadedChain,
-  q: {
-    from: string;
-    to: string;
-    therapist?: number;
-    daypart?: 'morning' | 'afternoon' | 'evening';
-    client: ClientBudget | null;
-    now: number;
-  },
-) {
-  const tz = practice.timeZone;
-  const therapistIds =
-    q.therapist === undefined ? chain.therapistIds : chain.therapistIds.filter((id) => id === q.therapist);
-  const rooms = chain.needsRoom ? loadRooms(db, practice.id) : [];
-  const fromInstant = startOfLocalDay(q.from, tz);
-  const toInstant = startOfLocalDay(addDays(q.to, 1), tz);
-  return searchSlots({
-    now: q.now,
-    timeZone: tz,
-    from: q.from,
-    to: q.to,
-    chain: {
-      id: chain.id,
-      durationMinutes: chain.durationMinutes,
-      bufferAfterMinutes: chain.bufferAfterMinutes,
-      needsRoom: chain.needsRoom,
-      therapistIds,
-    },
-    policy: {
-      minNoticeMinutes: chain.minNoticeMinutes ?? practice.minNoticeMinutes,
-      bookingWindowDays: chain.bookingWindowDays ?? practice.bookingWindowDays,
-      mode: practice.slotMode,
-      stepMinutes: practice.slotStepMinutes,
-    },
-    therapists: loadTherapists(db, practice.id, therapistIds, q.from, q.to),
-    rooms,
-    busy: loadBusy(
-      db,
-      practice.id,
-      { therapistIds, roomIds: rooms.map((r) => r.id) },
-      fromInstant,
-      toInstant + (chain.durationMinutes + chain.bufferAfterMinutes) * 60_000,
-    ),
-    ...(q.daypart ? { daypart: q.daypart } : {}),
-    check: slotCheckFor(chain, q.client, tz, q.now),
-  });
 }

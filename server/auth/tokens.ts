@@ -1,0 +1,311 @@
+/**
+ * Signed tokens for clients (who have no passwords), personal direct links and cancel links.
+ *
+ * A token is `base64url(JSON payload).base64url(HMAC-SHA256(secret, payload))`: compact, URL-safe
+ * and readable by anyone, but only this server (holding the config secret) can make one. The
+ * payload's `typ` keeps the kinds apart (a cancel token is never a client token) and every kind is
+ * scoped to one practice.
+ *
+ * The first part is pure (secret and `now` passed in); the last part, marked below, is the shell
+ * that checks tokens against the client files in the database.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { and, eq, sql } from 'drizzle-orm';
+import type { Context } from 'hono';
+import { z } from 'zod';
+import type { AppEnv } from '../app.ts';
+import type { Db, Tx } from '../db/index.ts';
+import { clients } from '../db/schema.ts';
+import { newAccessCode } from '../practice/import.ts';
+import { ApiError } from '../problem.ts';
+
+/** How long a client token from `/auth/verify` or `/auth/link` is good for: 2 hours. */
+export const CLIENT_TOKEN_TTL_MS = 2 * 60 * 60 * 1000;
+
+/** Longer input is refused unread; every real token is far shorter. */
+const MAX_TOKEN_LENGTH = 1024;
+
+const id = z.number().int().positive();
+
+const ClientTokenPayload = z.strictObject({
+  typ: z.literal('client'),
+  practiceId: id,
+  clientId: id,
+  codeVersion: z.number().int(),
+  /** Expiry, epoch milliseconds. */
+  exp: z.number().int(),
+});
+export type ClientTokenPayload = z.infer<typeof ClientTokenPayload>;
+
+const LinkTokenPayload = z.strictObject({
+  typ: z.literal('link'),
+  practiceId: id,
+  clientId: id,
+  emailHash: z.string(),
+  codeVersion: z.number().int(),
+});
+export type LinkTokenPayload = z.infer<typeof LinkTokenPayload>;
+
+const CancelTokenPayload = z.strictObject({
+  typ: z.literal('cancel'),
+  practiceId: id,
+  appointmentId: id,
+});
+export type CancelTokenPayload = z.infer<typeof CancelTokenPayload>;
+
+// ---------------------------------------------------------------------------------------------
+// The signed envelope
+
+/** The MAC of a token body, base64url. Domain-separated from the other HMACs made with the secret. */
+function macOf(secret: string, body: string): string {
+  return createHmac('sha256', secret).update(`terminkette/token/v1\n${body}`).digest('base64url');
+}
+
+function seal(secret: string, payload: object): string {
+  const body = Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
+  return `${body}.${macOf(secret, body)}`;
+}
+
+/**
+ * The payload of a token whose MAC is right, or null. The MAC is compared as text in constant time,
+ * so a base64url variant that decodes to the same bytes is refused too.
+ */
+function open(secret: string, token: unknown): unknown {
+  if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return null;
+  const parts = token.split('.');
+  if (parts.length !== 2) return null;
+  const [body, mac] = parts as [string, string];
+  if (!/^[A-Za-z0-9_-]+$/.test(body)) return null;
+  const expected = Buffer.from(macOf(secret, body), 'ascii');
+  const given = Buffer.from(mac, 'ascii');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  try {
+    return JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client tokens: "this request comes from client file N", for two hours
+
+/**
+ * Signs a client token, valid for {@link CLIENT_TOKEN_TTL_MS} from `now`, bound to the file's
+ * access-code version (regenerating the code ends every token of the file).
+ * @example signClientToken(secret, { practiceId: 1, clientId: 7, codeVersion: 1 }, now).token
+ */
+export function signClientToken(
+  secret: string,
+  client: { practiceId: number; clientId: number; codeVersion: number },
+  now: number,
+): { token: string; expiresAt: number } {
+  const exp = now + CLIENT_TOKEN_TTL_MS;
+  const payload: ClientTokenPayload = {
+    typ: 'client',
+    practiceId: client.practiceId,
+    clientId: client.clientId,
+    codeVersion: client.codeVersion,
+    exp,
+  };
+  return { token: seal(secret, payload), expiresAt: exp };
+}
+
+/**
+ * The payload of a client token that is genuine, of `practiceId` and not expired at `now`; else
+ * null. Whether its `codeVersion` is still the file's is for the caller (see {@link clientFromRequest}).
+ */
+export function verifyClientToken(
+  secret: string,
+  token: string,
+  practiceId: number,
+  now: number,
+): ClientTokenPayload | null {
+  const parsed = ClientTokenPayload.safeParse(open(secret, token));
+  if (!parsed.success) return null;
+  const p = parsed.data;
+  return p.practiceId === practiceId && now < p.exp ? p : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Personal direct links: no expiry, bound to the file's e-mail and access-code version
+
+/**
+ * The hash a direct link carries of the file's e-mail: sha256 of the trimmed, lower-cased address,
+ * first 16 bytes, base64url. Changing the e-mail changes it.
+ * @example emailHash(' Lena.Vogel@example.org') === emailHash('lena.vogel@example.org')
+ */
+export function emailHash(email: string): string {
+  return createHash('sha256')
+    .update(email.trim().toLowerCase(), 'utf8')
+    .digest()
+    .subarray(0, 16)
+    .toString('base64url');
+}
+
+/**
+ * The token of a client's personal direct link. It never expires, but stops working as soon as the
+ * file's e-mail changes or its access code is regenerated (see {@link directLinkMatches}).
+ */
+export function directLinkToken(
+  secret: string,
+  client: { practiceId: number; clientId: number; email: string; codeVersion: number },
+): string {
+  const payload: LinkTokenPayload = {
+    typ: 'link',
+    practiceId: client.practiceId,
+    clientId: client.clientId,
+    emailHash: emailHash(client.email),
+    codeVersion: client.codeVersion,
+  };
+  return seal(secret, payload);
+}
+
+/**
+ * The payload of a genuine direct-link token of `practiceId`, or null. It is only good while
+ * {@link directLinkMatches} the file as it is now; {@link clientFromDirectLink} checks both.
+ */
+export function verifyDirectLink(secret: string, token: string, practiceId: number): LinkTokenPayload | null {
+  const parsed = LinkTokenPayload.safeParse(open(secret, token));
+  if (!parsed.success) return null;
+  return parsed.data.practiceId === practiceId ? parsed.data : null;
+}
+
+/** Whether a direct link still fits its file: same file, same e-mail, same access-code version. */
+export function directLinkMatches(
+  link: LinkTokenPayload,
+  file: { id: number; practiceId: number; email: string | null; accessCodeVersion: number },
+): boolean {
+  if (file.email === null) return false;
+  const a = Buffer.from(emailHash(file.email));
+  const b = Buffer.from(link.emailHash);
+  return (
+    file.id === link.clientId &&
+    file.practiceId === link.practiceId &&
+    file.accessCodeVersion === link.codeVersion &&
+    a.length === b.length &&
+    timingSafeEqual(a, b)
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cancel tokens: for the cancel link and the .ics download of one appointment
+
+/** The token of an appointment's cancel link (and .ics download). No expiry; the deadline rules. */
+export function signCancelToken(
+  secret: string,
+  appointment: { practiceId: number; appointmentId: number },
+): string {
+  const payload: CancelTokenPayload = {
+    typ: 'cancel',
+    practiceId: appointment.practiceId,
+    appointmentId: appointment.appointmentId,
+  };
+  return seal(secret, payload);
+}
+
+/**
+ * The payload of a genuine cancel token, or null; with `expect`, only when it is for that
+ * appointment (and practice).
+ * @example verifyCancelToken(secret, c.req.query('token'), { appointmentId: Number(c.req.param('id')) })
+ */
+export function verifyCancelToken(
+  secret: string,
+  token: string,
+  expect: { appointmentId?: number; practiceId?: number } = {},
+): CancelTokenPayload | null {
+  const parsed = CancelTokenPayload.safeParse(open(secret, token));
+  if (!parsed.success) return null;
+  const p = parsed.data;
+  if (expect.appointmentId !== undefined && p.appointmentId !== expect.appointmentId) return null;
+  if (expect.practiceId !== undefined && p.practiceId !== expect.practiceId) return null;
+  return p;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shell: tokens against the client files in the database
+
+type ClientFile = Pick<
+  typeof clients.$inferSelect,
+  'id' | 'practiceId' | 'firstName' | 'email' | 'accessCodeVersion'
+>;
+
+function fileOf(db: Db | Tx, practiceId: number, clientId: number): ClientFile | undefined {
+  return db
+    .select({
+      id: clients.id,
+      practiceId: clients.practiceId,
+      firstName: clients.firstName,
+      email: clients.email,
+      accessCodeVersion: clients.accessCodeVersion,
+    })
+    .from(clients)
+    .where(and(eq(clients.practiceId, practiceId), eq(clients.id, clientId)))
+    .get();
+}
+
+/**
+ * The client file a request speaks for: reads `Authorization: Bearer <client token>`, checks it
+ * (genuine, this practice, not expired, the file exists and its access code was not regenerated
+ * since). No header: null (an anonymous visitor). A header that fails any check: 401 `invalid_token`.
+ * @example const clientId = clientFromRequest(c, practice.id); // number | null
+ */
+export function clientFromRequest(c: Context<AppEnv>, practiceId: number): number | null {
+  const header = c.req.header('authorization');
+  if (header === undefined) return null;
+  const { db, clock, config } = c.get('deps');
+  const match = /^Bearer +([A-Za-z0-9_.-]+)$/i.exec(header.trim());
+  const payload = match ? verifyClientToken(config.secret, match[1]!, practiceId, clock()) : null;
+  const file = payload ? fileOf(db, practiceId, payload.clientId) : undefined;
+  if (!payload || !file || file.accessCodeVersion !== payload.codeVersion) {
+    throw new ApiError(
+      401,
+      'invalid_token',
+      'The client token is invalid or expired. Please identify again.',
+    );
+  }
+  return file.id;
+}
+
+/** The file a direct-link token opens, or null when the token is not genuine or no longer fits. */
+export function clientFromDirectLink(
+  db: Db | Tx,
+  secret: string,
+  practiceId: number,
+  token: string,
+): ClientFile | null {
+  const link = verifyDirectLink(secret, token, practiceId);
+  if (!link) return null;
+  const file = fileOf(db, practiceId, link.clientId);
+  return file && directLinkMatches(link, file) ? file : null;
+}
+
+/** The current direct-link token of a file (for staff to hand out), or null without file or e-mail. */
+export function directLinkForClient(db: Db | Tx, secret: string, practiceId: number, clientId: number) {
+  const file = fileOf(db, practiceId, clientId);
+  if (!file?.email) return null;
+  return directLinkToken(secret, {
+    practiceId,
+    clientId,
+    email: file.email,
+    codeVersion: file.accessCodeVersion,
+  });
+}
+
+/**
+ * Gives a file a new access code and raises its version, which ends its direct link and every
+ * client token issued before. Returns the new code, or null when the practice has no such file.
+ */
+export function regenerateAccessCode(
+  db: Db | Tx,
+  practiceId: number,
+  clientId: number,
+): { accessCode: string; accessCodeVersion: number } | null {
+  const accessCode = newAccessCode();
+  const row = db
+    .update(clients)
+    .set({ accessCode, accessCodeVersion: sql`${clients.accessCodeVersion} + 1` })
+    .where(and(eq(clients.practiceId, practiceId), eq(clients.id, clientId)))
+    .returning({ accessCode: clients.accessCode, accessCodeVersion: clients.accessCodeVersion })
+    .get();
+  return row ?? null;
+}

@@ -1,0 +1,101 @@
+/**
+ * What can be booked: the practice and chain checks every public endpoint shares, and the slot
+ * engine run on the scheduling picture loaded from the database (or from inside a transaction).
+ */
+import { addDays, startOfLocalDay } from '../../shared/time.ts';
+import {
+  type LoadedChain,
+  loadBusy,
+  loadRooms,
+  loadTherapists,
+  type PracticeRow,
+  practiceBySlug,
+  type Reader,
+} from '../db/load.ts';
+import { type ClientBudget, evaluateRules, planAllowsPackages, slotCheckFor } from '../engine/eligibility.ts';
+import { type SlotSearchInput, searchSlots } from '../engine/slots.ts';
+import { ApiError } from '../problem.ts';
+
+/** The practice of the path, or 404; 403 when it has switched online booking off. */
+export function bookablePractice(db: Reader, slug: string): PracticeRow {
+  const practice = practiceBySlug(db, slug);
+  if (!practice) throw new ApiError(404, 'practice_not_found', `No practice "${slug}".`);
+  if (!practice.onlineBookingEnabled) {
+    throw new ApiError(
+      403,
+      'online_booking_disabled',
+      'This practice does not take online bookings at the moment.',
+    );
+  }
+  return practice;
+}
+
+/** Online-bookable, and its package rules usable on the practice's plan. */
+export function onlineChain(practice: PracticeRow, chain: LoadedChain): boolean {
+  return chain.onlineBookable && (chain.rules.length === 0 || planAllowsPackages(practice.plan));
+}
+
+/** Whether a chain is offered to this file (anonymous: a file with no packages) at `now`. */
+export function offeredNow(chain: LoadedChain, client: ClientBudget | null, now: number) {
+  const end = now + chain.durationMinutes * 60_000;
+  return evaluateRules(chain, client, now, end, now);
+}
+
+export interface SlotQuery {
+  from: string;
+  to: string;
+  therapist?: number | undefined;
+  daypart?: 'morning' | 'afternoon' | 'evening' | undefined;
+  client: ClientBudget | null;
+  now: number;
+}
+
+/** The slot engine's input for a chain and a range of local dates, loaded from the database. */
+export function slotInput(
+  db: Reader,
+  practice: PracticeRow,
+  chain: LoadedChain,
+  q: SlotQuery,
+): SlotSearchInput {
+  const tz = practice.timeZone;
+  const therapistIds =
+    q.therapist === undefined ? chain.therapistIds : chain.therapistIds.filter((id) => id === q.therapist);
+  const rooms = chain.needsRoom ? loadRooms(db, practice.id) : [];
+  const fromInstant = startOfLocalDay(q.from, tz);
+  const toInstant = startOfLocalDay(addDays(q.to, 1), tz);
+  return {
+    now: q.now,
+    timeZone: tz,
+    from: q.from,
+    to: q.to,
+    chain: {
+      id: chain.id,
+      durationMinutes: chain.durationMinutes,
+      bufferAfterMinutes: chain.bufferAfterMinutes,
+      needsRoom: chain.needsRoom,
+      therapistIds,
+    },
+    policy: {
+      minNoticeMinutes: chain.minNoticeMinutes ?? practice.minNoticeMinutes,
+      bookingWindowDays: chain.bookingWindowDays ?? practice.bookingWindowDays,
+      mode: practice.slotMode,
+      stepMinutes: practice.slotStepMinutes,
+    },
+    therapists: loadTherapists(db, practice.id, therapistIds, q.from, q.to),
+    rooms,
+    busy: loadBusy(
+      db,
+      practice.id,
+      { therapistIds, roomIds: rooms.map((r) => r.id) },
+      fromInstant,
+      toInstant + (chain.durationMinutes + chain.bufferAfterMinutes) * 60_000,
+    ),
+    ...(q.daypart ? { daypart: q.daypart } : {}),
+    check: slotCheckFor(chain, q.client, tz, q.now),
+  };
+}
+
+/** Free slots of a chain for a file (or an anonymous visitor) over a range of local dates. */
+export function findSlots(db: Reader, practice: PracticeRow, chain: LoadedChain, q: SlotQuery) {
+  return searchSlots(slotInput(db, practice, chain, q));
+}

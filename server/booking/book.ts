@@ -1,0 +1,417 @@
+/**
+ * Booking: one IMMEDIATE write transaction that re-checks everything against the database as it
+ * is at that moment — therapist and room still free, notice and window, age, each package state at
+ * the start — and then writes the client file (new clients), the packages created on booking, the
+ * appointment with its lines, room and package assignments, the ledger, the confirmation e-mail and
+ * the idempotency record. Either all of it lands or nothing does.
+ */
+import { createHash } from 'node:crypto';
+import { and, eq, sql } from 'drizzle-orm';
+import { consumption } from '../../shared/budget.ts';
+import type { BudgetPackage } from '../../shared/domain.ts';
+import { type Locale, remainingText } from '../../shared/i18n.ts';
+import { localDate } from '../../shared/time.ts';
+import type { Db, Tx } from '../db/index.ts';
+import { type LoadedChain, loadChains, loadClientBudget, type PracticeRow } from '../db/load.ts';
+import * as t from '../db/schema.ts';
+import { ageRefusal, type ClientBudget, needsBirthDate, planPackages } from '../engine/eligibility.ts';
+import { explainDay } from '../engine/slots.ts';
+import { newAccessCode } from '../practice/import.ts';
+import { ApiError } from '../problem.ts';
+import { findSlots, onlineChain, slotInput } from './availability.ts';
+import { confirmationMail } from './messages.ts';
+
+export interface NewClientData {
+  firstName: string;
+  lastName: string;
+  email: string;
+  phone?: string | undefined;
+  birthDate?: string | undefined;
+}
+
+export interface BookingRequest {
+  practice: PracticeRow;
+  chainId: number;
+  start: number;
+  therapistId?: number | undefined;
+  /** A returning client, identified by a client token. */
+  clientId?: number | undefined;
+  /** A new client. */
+  newClient?: NewClientData | undefined;
+  /** A returning client's birth date, when the file has none and the chain has an age limit. */
+  birthDate?: string | undefined;
+  idempotencyKey: string;
+  /** Hash of what was asked (body and who asked): the same key with another request is refused. */
+  requestHash: string;
+  lang: Locale;
+}
+
+export interface BookingLinks {
+  cancelUrl: (appointmentId: number) => string;
+  icsUrl: (appointmentId: number) => string;
+}
+
+export interface BookingResult {
+  replayed: boolean;
+  body: Record<string, unknown>;
+}
+
+/** Stable hash of a request for the idempotency check. */
+export function requestHash(parts: unknown): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
+
+/** Why a start cannot be booked, as a stable API error. */
+function refusal(reason: string | null, detail: string | undefined, lang: Locale): ApiError {
+  const de = lang === 'de';
+  switch (reason) {
+    case 'therapist_busy':
+    case 'no_room':
+      return new ApiError(
+        409,
+        'slot_taken',
+        de ? 'Dieser Termin ist inzwischen vergeben.' : 'This slot has just been taken.',
+      );
+    case 'too_soon':
+      return new ApiError(
+        409,
+        'too_soon',
+        de ? 'Dieser Termin ist zu kurzfristig.' : 'This start is too soon to book.',
+      );
+    case 'beyond_window':
+      return new ApiError(
+        409,
+        'beyond_window',
+        de ? 'So weit im Voraus kann noch nicht gebucht werden.' : 'This start is too far ahead.',
+      );
+    case 'package_exhausted':
+      return new ApiError(
+        409,
+        'budget_exhausted',
+        de ? 'Ihr Paket ist aufgebraucht.' : 'Your package is used up.',
+        {
+          package: detail,
+        },
+      );
+    case 'package_absent':
+    case 'package_present':
+    case 'package_excluded':
+    case 'package_template_does_not_fit':
+      return new ApiError(
+        409,
+        'chain_not_offered',
+        de
+          ? 'Diese Leistung kann für Sie zu diesem Zeitpunkt nicht gebucht werden.'
+          : 'This service cannot be booked for you at that time.',
+        { reason, package: detail },
+      );
+    case 'too_young':
+    case 'too_old':
+      return new ApiError(
+        422,
+        'age_not_allowed',
+        de ? 'Diese Leistung hat eine Altersgrenze.' : 'This service has an age limit.',
+      );
+    default:
+      return new ApiError(
+        409,
+        'slot_unavailable',
+        de ? 'Zu dieser Zeit ist kein Termin verfügbar.' : 'No appointment is available at that time.',
+      );
+  }
+}
+
+/**
+ * The therapist and room for `start`, found by the same slot engine the slot list uses, on the
+ * database as it is inside the transaction; or the reason there is none.
+ */
+function pickSlot(
+  tx: Tx,
+  practice: PracticeRow,
+  chain: LoadedChain,
+  req: BookingRequest,
+  client: ClientBudget | null,
+  now: number,
+) {
+  const date = localDate(req.start, practice.timeZone);
+  const q = { from: date, to: date, therapist: req.therapistId, client, now };
+  const day = findSlots(tx, practice, chain, q).days[0];
+  const slot = day?.slots.find((s) => s.start === req.start);
+  if (slot) return slot;
+  const explained = explainDay(slotInput(tx, practice, chain, q)).candidates.find(
+    (cand) =>
+      cand.start === req.start && (req.therapistId === undefined || cand.therapistId === req.therapistId),
+  );
+  throw refusal(explained?.reason ?? null, explained?.detail, req.lang);
+}
+
+export function createBooking(db: Db, req: BookingRequest, links: BookingLinks, now: number): BookingResult {
+  const { practice } = req;
+  return db.transaction(
+    (tx) => {
+      const previous = tx
+        .select()
+        .from(t.bookingRequests)
+        .where(
+          and(
+            eq(t.bookingRequests.practiceId, practice.id),
+            eq(t.bookingRequests.idempotencyKey, req.idempotencyKey),
+          ),
+        )
+        .get();
+      if (previous) {
+        if (previous.requestHash !== req.requestHash) {
+          throw new ApiError(
+            422,
+            'idempotency_key_reused',
+            'This Idempotency-Key was used for a different request.',
+          );
+        }
+        return { replayed: true, body: previous.response };
+      }
+
+      const chain = loadChains(tx, practice.id, { chainId: req.chainId })[0];
+      if (!chain) throw new ApiError(404, 'chain_not_found', `No chain ${req.chainId} in this practice.`);
+      if (!onlineChain(practice, chain))
+        throw new ApiError(403, 'chain_not_bookable', 'This chain cannot be booked online.');
+
+      // Who is booking.
+      let client: ClientBudget | null = null;
+      let birthDate: string | null = null;
+      let email: string;
+      let firstName: string;
+      let lastName: string;
+      if (req.clientId !== undefined) {
+        const row = tx
+          .select()
+          .from(t.clients)
+          .where(and(eq(t.clients.practiceId, practice.id), eq(t.clients.id, req.clientId)))
+          .get();
+        if (!row)
+          throw new ApiError(401, 'invalid_token', 'The client token does not belong to a client file.');
+        if (!row.email) throw new ApiError(422, 'email_required', 'The client file has no e-mail address.');
+        client = loadClientBudget(tx, practice.id, row.id)!;
+        birthDate = row.birthDate ?? req.birthDate ?? null;
+        ({ email, firstName, lastName } = {
+          email: row.email,
+          firstName: row.firstName,
+          lastName: row.lastName,
+        });
+      } else {
+        const nc = req.newClient!;
+        const taken = tx
+          .select({ id: t.clients.id })
+          .from(t.clients)
+          .where(
+            and(eq(t.clients.practiceId, practice.id), sql`lower(${t.clients.email}) = lower(${nc.email})`),
+          )
+          .get();
+        if (taken) {
+          throw new ApiError(
+            409,
+            'client_exists',
+            req.lang === 'de'
+              ? 'Zu dieser E-Mail-Adresse gibt es schon eine Akte. Bitte melden Sie sich als wiederkehrendes Klienty an.'
+              : 'There is already a file for this e-mail address. Please identify as a returning client.',
+          );
+        }
+        birthDate = nc.birthDate ?? null;
+        ({ email, firstName, lastName } = nc);
+      }
+      if (needsBirthDate(chain)) {
+        if (!birthDate)
+          throw new ApiError(
+            400,
+            'birth_date_required',
+            'This chain has an age limit: a birth date is required.',
+          );
+        const tooYoungOrOld = ageRefusal(chain, birthDate, localDate(req.start, practice.timeZone));
+        if (tooYoungOrOld) throw refusal(tooYoungOrOld.code, tooYoungOrOld.detail, req.lang);
+      }
+
+      const slot = pickSlot(tx, practice, chain, req, client, now);
+      const end = slot.end;
+      const plan = planPackages(chain, client, req.start, end, now, practice.timeZone);
+      if (!plan.ok) throw refusal(plan.code, plan.detail, req.lang);
+
+      const base = { practiceId: practice.id };
+      let clientId: number;
+      if (client) {
+        clientId = client.clientId;
+        if (birthDate && req.birthDate && !client.birthDate) {
+          tx.update(t.clients).set({ birthDate }).where(eq(t.clients.id, clientId)).run();
+        }
+      } else {
+        const nc = req.newClient!;
+        clientId = tx
+          .insert(t.clients)
+          .values({
+            ...base,
+            firstName: nc.firstName,
+            lastName: nc.lastName,
+            email: nc.email,
+            phone: nc.phone ?? null,
+            birthDate,
+            accessCode: newAccessCode(),
+            consentAt: now,
+            createdAt: now,
+          })
+          .returning({ id: t.clients.id })
+          .get().id;
+      }
+
+      const appointmentId = tx
+        .insert(t.appointments)
+        .values({
+          ...base,
+          clientId,
+          therapistId: slot.therapistId,
+          roomId: slot.roomId,
+          chainId: chain.id,
+          startsAt: req.start,
+          endsAt: end,
+          bufferAfterMinutes: chain.bufferAfterMinutes,
+          blockedUntil: end + chain.bufferAfterMinutes * 60_000,
+          status: 'booked',
+          source: 'online',
+          createdAt: now,
+        })
+        .returning({ id: t.appointments.id })
+        .get().id;
+      chain.lines.forEach((line, i) => {
+        tx.insert(t.appointmentLines)
+          .values({ ...base, appointmentId, serviceId: chain.serviceIds[i]!, ...line })
+          .run();
+      });
+
+      const actor = `online:${clientId}`;
+      const touched: { pkg: BudgetPackage; created: boolean }[] = [];
+      for (const { pkg } of plan.create) {
+        const packageId = tx
+          .insert(t.packages)
+          .values({
+            ...base,
+            clientId,
+            templateId: pkg.templateId,
+            name: pkg.name,
+            maxAppointments: pkg.limits.maxAppointments ?? null,
+            maxAmountCents: pkg.limits.maxAmountCents ?? null,
+            codeLimits: pkg.limits.codeLimits,
+            validFrom: pkg.validFrom,
+            validUntil: pkg.validUntil,
+            status: 'active',
+            origin: 'booking',
+            createdAt: now,
+          })
+          .returning({ id: t.packages.id })
+          .get().id;
+        tx.insert(t.packageLedger)
+          .values({
+            ...base,
+            packageId,
+            at: now,
+            actor,
+            action: 'created',
+            appointmentId,
+            details: { limits: pkg.limits, chain: chain.key },
+          })
+          .run();
+        touched.push({ pkg: { ...pkg, id: packageId }, created: true });
+      }
+      for (const pkg of plan.assign) touched.push({ pkg, created: false });
+      for (const { pkg } of touched) {
+        tx.insert(t.appointmentPackages)
+          .values({ ...base, appointmentId, packageId: pkg.id })
+          .run();
+        tx.insert(t.packageLedger)
+          .values({
+            ...base,
+            packageId: pkg.id,
+            at: now,
+            actor,
+            action: 'assigned',
+            appointmentId,
+            details: { chain: chain.key },
+          })
+          .run();
+      }
+
+      const therapist = tx
+        .select({ name: t.therapists.name })
+        .from(t.therapists)
+        .where(eq(t.therapists.id, slot.therapistId))
+        .get()!;
+      const room =
+        slot.roomId === null
+          ? null
+          : tx
+              .select({ id: t.rooms.id, name: t.rooms.name })
+              .from(t.rooms)
+              .where(eq(t.rooms.id, slot.roomId))
+              .get()!;
+
+      // The budgets as they stand after this booking.
+      const after = loadClientBudget(tx, practice.id, clientId)!;
+      const packages = touched.map(({ pkg, created }) => {
+        const uses = consumption(pkg, after.appointmentsByPackage.get(pkg.id) ?? [], now);
+        const remaining = uses.map((u) => ({
+          criterion: u.criterion,
+          ...(u.code ? { code: u.code } : {}),
+          limit: u.limit,
+          remaining: Math.max(0, u.limit - u.used - u.planned),
+        }));
+        return {
+          id: pkg.id,
+          name: pkg.name,
+          created,
+          remaining: remaining.map((r) => ({ ...r, text: remainingText(r, req.lang) })),
+        };
+      });
+
+      const body = {
+        id: appointmentId,
+        status: 'booked',
+        start: new Date(req.start).toISOString(),
+        end: new Date(end).toISOString(),
+        timeZone: practice.timeZone,
+        chain: { id: chain.id, name: chain.name },
+        therapist: { id: slot.therapistId, name: therapist.name },
+        room,
+        packages,
+        packageCreated: plan.create.length > 0,
+        cancelUrl: links.cancelUrl(appointmentId),
+        icsUrl: links.icsUrl(appointmentId),
+      };
+
+      confirmationMail(tx, {
+        practice,
+        appointmentId,
+        sequence: 0,
+        method: 'REQUEST',
+        start: req.start,
+        end,
+        chainName: chain.name,
+        therapistName: therapist.name,
+        roomName: room?.name ?? null,
+        to: { email, name: `${firstName} ${lastName}` },
+        cancelUrl: body.cancelUrl,
+        packages,
+        lang: req.lang,
+        now,
+      });
+
+      tx.insert(t.bookingRequests)
+        .values({
+          ...base,
+          idempotencyKey: req.idempotencyKey,
+          requestHash: req.requestHash,
+          appointmentId,
+          response: body,
+          createdAt: now,
+        })
+        .run();
+      return { replayed: false, body };
+    },
+    { behavior: 'immediate' },
+  );
+}

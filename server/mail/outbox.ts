@@ -1,0 +1,420 @@
+/**
+ * E-mail through the `outbox` table: written in the same transaction as the booking, sent later.
+ *
+ * - {@link enqueueMail} inserts a pending row inside the caller's transaction, so a confirmation
+ *   exists exactly when its booking does.
+ * - {@link createOutboxWorker} delivers. Each run claims due rows in one IMMEDIATE transaction
+ *   (SQLite takes the write lock at BEGIN, so two processes cannot claim the same row): it writes
+ *   `claimedBy`/`claimedUntil` (a lease), then sends outside the transaction. Success marks the row
+ *   `sent`; a failure counts the attempt, keeps the error and schedules the next try with
+ *   exponential backoff (30 s, 1 min, 2 min, … at most 1 h); after `maxAttempts` the row is
+ *   `failed`. Rows are never deleted. A worker that dies mid-send leaves a lease that runs out, and
+ *   then another worker sends the mail.
+ *
+ *   Exactly once holds as long as a send finishes within its lease (`claimMs`, default 5 min; the
+ *   SMTP sender gives up after at most ~80 s) and no process dies between the SMTP server accepting
+ *   a mail and the row being marked sent: SMTP has no idempotency key, so in that one window the
+ *   choice is "maybe twice" over "maybe never", and we choose never to lose a mail.
+ * - {@link smtpSender} sends with nodemailer over SMTP (`SMTP_URL`), text plus attachments, e.g.
+ *   the booking's `termin.ics` as `text/calendar; method=REQUEST`.
+ * - Without `SMTP_URL` there is nobody to send to. A "log sender" would have to either report
+ *   success (the row says `sent`, but nobody received it, and configuring SMTP later would not
+ *   deliver it) or fail (the mail burns its attempts and ends `failed`). So no worker runs at all:
+ *   {@link createPendingMailLogger} logs each pending mail once per process ({@link logPending}) and
+ *   leaves it pending; once SMTP is configured, the worker delivers everything that waited.
+ *   {@link createMailDelivery} picks one of the two from the configuration.
+ */
+import { and, asc, eq, gt, isNull, lt, lte, or } from 'drizzle-orm';
+import { createTransport } from 'nodemailer';
+import type { Db, Tx } from '../db/index.ts';
+import { outbox } from '../db/schema.ts';
+
+export interface MailAttachment {
+  filename: string;
+  /** e.g. `text/calendar; charset=utf-8; method=REQUEST` (see `icsAttachment` in ./ics.ts) */
+  contentType: string;
+  content: string;
+}
+
+export interface NewMail {
+  practiceId: number;
+  /** What the mail is about, for logs and support, e.g. `booking-confirmation`. */
+  kind: string;
+  to: string;
+  subject: string;
+  text: string;
+  attachments?: MailAttachment[];
+}
+
+/** A mail as the sender gets it. */
+export interface OutgoingMail {
+  id: number;
+  practiceId: number;
+  kind: string;
+  to: string;
+  subject: string;
+  text: string;
+  attachments: MailAttachment[];
+}
+
+/** Delivers one mail or throws; whatever it throws is kept as the row's `lastError`. */
+export type SendMail = (mail: OutgoingMail) => Promise<{ messageId?: string }>;
+
+/** A database connection or a transaction on one (both are drizzle's synchronous SQLite API). */
+export type DbOrTx = Db | Tx;
+
+const SECOND = 1000;
+const HOUR = 3600 * SECOND;
+
+/**
+ * Writes a mail to the outbox as pending and due at `now`; returns its id. Call it inside the
+ * transaction that makes the mail true (the booking), so both are written or neither.
+ * @example db.transaction((tx) => { …book…; enqueueMail(tx, { practiceId, kind: 'booking-confirmation',
+ *   to, subject, text, attachments: [icsAttachment(ics, 'REQUEST')] }, now) }, { behavior: 'immediate' })
+ */
+export function enqueueMail(db: DbOrTx, mail: NewMail, now: number): number {
+  const row = db
+    .insert(outbox)
+    .values({
+      practiceId: mail.practiceId,
+      kind: mail.kind,
+      toAddress: mail.to,
+      subject: mail.subject,
+      textBody: mail.text,
+      attachments: mail.attachments ?? [],
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: now,
+      createdAt: now,
+    })
+    .returning({ id: outbox.id })
+    .get();
+  return row.id;
+}
+
+/**
+ * How long to wait after the `attempts`-th failed try: 30 s, 1 min, 2 min, 4 min, … at most 1 h.
+ * @example retryDelayMs(1) === 30_000; retryDelayMs(3) === 120_000; retryDelayMs(20) === 3_600_000
+ */
+export function retryDelayMs(attempts: number): number {
+  return Math.min(30 * SECOND * 2 ** Math.max(0, attempts - 1), HOUR);
+}
+
+export interface OutboxWorkerOptions {
+  /** The worker's own connection (claiming needs a transaction of its own, not the caller's). */
+  db: Db;
+  send: SendMail;
+  clock: () => number;
+  /** Unique per process, e.g. `${hostname()}:${process.pid}`; written to `claimedBy`. */
+  workerId: string;
+  /** How long a claim holds before another worker may take the mail over. Default 5 min. */
+  claimMs?: number;
+  /** Tries before a mail is given up as `failed`. Default 10. */
+  maxAttempts?: number;
+  /** Mails claimed per run. Default 20. */
+  batchSize?: number;
+  log?: (message: string) => void;
+}
+
+export interface RunResult {
+  /** Mails delivered in this run. */
+  sent: number;
+  /** Failed tries in this run (retried later, or given up after `maxAttempts`). */
+  failed: number;
+}
+
+export interface OutboxWorker {
+  /** Claims one batch of due mails and sends them. */
+  runOnce(): Promise<RunResult>;
+  /** Runs every `intervalMs` (at once again while batches come back full) until {@link stop}. */
+  start(intervalMs: number): void;
+  /** Stops the schedule and waits for runs in flight. */
+  stop(): Promise<void>;
+}
+
+type OutboxRow = typeof outbox.$inferSelect;
+
+export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
+  const { db, send, clock, workerId } = options;
+  const claimMs = options.claimMs ?? 5 * 60 * SECOND;
+  const maxAttempts = options.maxAttempts ?? 10;
+  const batchSize = options.batchSize ?? 20;
+  const log = options.log ?? ((message: string) => console.warn(message));
+
+  function dueAt(now: number) {
+    return and(
+      eq(outbox.status, 'pending'),
+      lte(outbox.nextAttemptAt, now),
+      or(isNull(outbox.claimedUntil), lt(outbox.claimedUntil, now)),
+    );
+  }
+
+  /** Claims up to `batchSize` due rows for this worker; atomic across connections and processes. */
+  function claim(now: number, leaseUntil: number): OutboxRow[] {
+    // A plain read first, so an idle poll does not take the write lock bookings need.
+    const any = db.select({ id: outbox.id }).from(outbox).where(dueAt(now)).limit(1).get();
+    if (!any) return [];
+    return db.transaction(
+      (tx) => {
+        const due = tx
+          .select()
+          .from(outbox)
+          .where(dueAt(now))
+          .orderBy(asc(outbox.nextAttemptAt), asc(outbox.id))
+          .limit(batchSize)
+          .all();
+        for (const row of due) {
+          tx.update(outbox)
+            .set({ claimedBy: workerId, claimedUntil: leaseUntil })
+            .where(eq(outbox.id, row.id))
+            .run();
+        }
+        return due;
+      },
+      { behavior: 'immediate' },
+    );
+  }
+
+  function markSent(row: OutboxRow, messageId: string | undefined): void {
+    db.update(outbox)
+      .set({
+        status: 'sent',
+        sentAt: clock(),
+        messageId: messageId ?? null,
+        attempts: row.attempts + 1,
+        claimedBy: null,
+        claimedUntil: null,
+      })
+      .where(and(eq(outbox.id, row.id), eq(outbox.status, 'pending')))
+      .run();
+  }
+
+  function markFailed(row: OutboxRow, error: unknown): void {
+    const attempts = row.attempts + 1;
+    const givenUp = attempts >= maxAttempts;
+    const now = clock();
+    db.update(outbox)
+      .set({
+        status: givenUp ? 'failed' : 'pending',
+        attempts,
+        lastError: describeError(error),
+        nextAttemptAt: now + retryDelayMs(attempts),
+        claimedBy: null,
+        claimedUntil: null,
+      })
+      // Only while the claim is ours: a worker whose lease ran out must not undo another's work.
+      .where(and(eq(outbox.id, row.id), eq(outbox.status, 'pending'), eq(outbox.claimedBy, workerId)))
+      .run();
+    log(
+      givenUp
+        ? `outbox #${row.id} (${row.kind}) failed for good after ${attempts} attempts: ${describeError(error)}`
+        : `outbox #${row.id} (${row.kind}) attempt ${attempts} failed, retry in ${retryDelayMs(attempts) / SECOND} s: ${describeError(error)}`,
+    );
+  }
+
+  let lastBatchFull = false;
+
+  async function runBatch(): Promise<RunResult> {
+    const now = clock();
+    const leaseUntil = now + claimMs;
+    const rows = claim(now, leaseUntil);
+    lastBatchFull = rows.length === batchSize;
+    const result: RunResult = { sent: 0, failed: 0 };
+    for (const row of rows) {
+      // The lease is over: another worker may already have this mail; leave the rest to a new claim.
+      if (clock() >= leaseUntil) break;
+      let info: { messageId?: string };
+      try {
+        info = await send(toOutgoing(row));
+      } catch (error) {
+        result.failed++;
+        markFailed(row, error);
+        continue;
+      }
+      result.sent++;
+      markSent(row, info.messageId);
+    }
+    return result;
+  }
+
+  const inFlight = new Set<Promise<unknown>>();
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let running = false;
+
+  function runOnce(): Promise<RunResult> {
+    const run = runBatch();
+    inFlight.add(run);
+    const done = () => inFlight.delete(run);
+    run.then(done, done);
+    return run;
+  }
+
+  return {
+    runOnce,
+    start(intervalMs) {
+      if (running) return;
+      running = true;
+      const tick = async () => {
+        timer = null;
+        try {
+          await runOnce();
+        } catch (error) {
+          lastBatchFull = false;
+          log(`outbox worker ${workerId}: ${describeError(error)}`);
+        }
+        if (running) timer = setTimeout(tick, lastBatchFull ? 0 : intervalMs);
+      };
+      timer = setTimeout(tick, 0);
+    },
+    async stop() {
+      running = false;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}
+
+function toOutgoing(row: OutboxRow): OutgoingMail {
+  return {
+    id: row.id,
+    practiceId: row.practiceId,
+    kind: row.kind,
+    to: row.toAddress,
+    subject: row.subject,
+    text: row.textBody,
+    attachments: row.attachments,
+  };
+}
+
+function describeError(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
+}
+
+/**
+ * A {@link SendMail} over SMTP with nodemailer, e.g. `smtpSender('smtps://user:pass@mail.example.org', 'Praxis <termine@example.org>')`.
+ * Every mail goes as plain text with its attachments (the .ics as `termin.ics`, `text/calendar`).
+ * Timeouts are short so a send always ends well within a worker's claim.
+ */
+export function smtpSender(smtpUrl: string, from: string): SendMail {
+  const transport = createTransport({
+    url: smtpUrl,
+    connectionTimeout: 10 * SECOND,
+    greetingTimeout: 10 * SECOND,
+    socketTimeout: 60 * SECOND,
+  });
+  return async (mail) => {
+    const info = await transport.sendMail({
+      from,
+      to: mail.to,
+      subject: mail.subject,
+      text: mail.text,
+      attachments: mail.attachments.map((a) => ({
+        filename: a.filename,
+        contentType: a.contentType,
+        content: a.content,
+      })),
+    });
+    return { messageId: info.messageId };
+  };
+}
+
+/**
+ * Logs the pending mails with an id above `afterId` (subject, recipient, text) and returns the
+ * highest id it logged (or `afterId`), to pass next time so each mail is logged once. For a
+ * server without SMTP: the mails stay pending.
+ */
+export function logPending(db: DbOrTx, log: (message: string) => void, afterId = 0): number {
+  const rows = db
+    .select()
+    .from(outbox)
+    .where(and(eq(outbox.status, 'pending'), gt(outbox.id, afterId)))
+    .orderBy(asc(outbox.id))
+    .all();
+  let last = afterId;
+  for (const row of rows) {
+    const files = row.attachments.map((a) => ` [${a.filename}]`).join('');
+    log(
+      `outbox #${row.id} (${row.kind}) not sent, no SMTP_URL set. To: ${row.toAddress}\nSubject: ${row.subject}${files}\n${row.textBody}`,
+    );
+    last = row.id;
+  }
+  return last;
+}
+
+export interface PendingMailLogger {
+  /** Logs the pending mails not logged before; returns how many. */
+  runOnce(): number;
+  start(intervalMs: number): void;
+  stop(): Promise<void>;
+}
+
+/** Watches the outbox when no SMTP is configured and logs each new pending mail once. */
+export function createPendingMailLogger(options: {
+  db: DbOrTx;
+  log: (message: string) => void;
+}): PendingMailLogger {
+  let lastLogged = 0;
+  let timer: ReturnType<typeof setInterval> | null = null;
+  function runOnce(): number {
+    const before = lastLogged;
+    let count = 0;
+    lastLogged = logPending(
+      options.db,
+      (message) => {
+        count++;
+        options.log(message);
+      },
+      before,
+    );
+    return count;
+  }
+  return {
+    runOnce,
+    start(intervalMs) {
+      if (timer) return;
+      const tick = () => {
+        try {
+          runOnce();
+        } catch (error) {
+          options.log(`outbox: ${describeError(error)}`);
+        }
+      };
+      tick();
+      timer = setInterval(tick, intervalMs);
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+    },
+  };
+}
+
+export interface MailDelivery {
+  /** `smtp`: a worker sends; `log`: no SMTP_URL, pending mails are only logged. */
+  mode: 'smtp' | 'log';
+  start(intervalMs: number): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * The delivery the configuration asks for: an outbox worker over SMTP when `smtpUrl` is set,
+ * otherwise the pending-mail logger.
+ * @example const mail = createMailDelivery({ db, smtpUrl: config.smtpUrl, from: config.mailFrom,
+ *   clock: Date.now, workerId: `${hostname()}:${process.pid}`, log: console.log });
+ *   mail.start(5_000); … await mail.stop();
+ */
+export function createMailDelivery(options: {
+  db: Db;
+  smtpUrl: string | null;
+  from: string;
+  clock: () => number;
+  workerId: string;
+  log: (message: string) => void;
+}): MailDelivery {
+  const { db, smtpUrl, from, clock, workerId, log } = options;
+  if (!smtpUrl) return { mode: 'log', ...createPendingMailLogger({ db, log }) };
+  const worker = createOutboxWorker({ db, send: smtpSender(smtpUrl, from), clock, workerId, log });
+  return { mode: 'smtp', start: worker.start, stop: worker.stop };
+}

@@ -1,0 +1,291 @@
+import { describe, expect, it } from 'vitest';
+import { call, demoApp } from '../helpers.ts';
+
+const newClient = {
+  firstName: 'Nora',
+  lastName: 'Neu',
+  email: 'nora.neu@example.org',
+  phone: '+49 30 555 0101',
+  birthDate: '1990-05-05',
+  consent: true as const,
+};
+
+/** Monday 2026-11-30, 08:00 Berlin (UTC+1). */
+const MONDAY_8 = '2026-11-30T08:00:00+01:00';
+
+function book(d: ReturnType<typeof demoApp>, body: Record<string, unknown>, key: string, token?: string) {
+  return call(d.app, 'POST', '/api/v1/p/demo/bookings', {
+    body,
+    headers: { 'idempotency-key': key },
+    ...(token ? { token } : {}),
+  });
+}
+
+describe('booking as a new client', () => {
+  it('creates the file, the appointment and — for a first physiotherapy visit — the 6-session package', async () => {
+    const d = demoApp();
+    const before = d.count('SELECT count(*) AS n FROM appointments');
+    const res = await book(
+      d,
+      { chain: d.chainId('physio-erstbefund'), start: MONDAY_8, client: newClient },
+      'k1',
+    );
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      status: 'booked',
+      start: '2026-11-30T07:00:00.000Z',
+      end: '2026-11-30T07:50:00.000Z',
+      chain: { name: 'Physiotherapie Erstbefund' },
+      therapist: { name: 'Anna Berg' },
+      room: { name: 'Behandlungsraum 1' },
+      packageCreated: true,
+    });
+    expect(res.body.packages).toEqual([
+      {
+        id: expect.any(Number),
+        name: 'Rezept KG 6×',
+        created: true,
+        remaining: [
+          { criterion: 'appointments', limit: 6, remaining: 5, text: 'noch 5 von 6 Terminen' },
+          { criterion: 'codeQuantity', code: 'KG', limit: 6, remaining: 5, text: 'noch 5 von 6 × KG' },
+        ],
+      },
+    ]);
+    expect(res.body.cancelUrl).toMatch(/^http:\/\/localhost:3000\/cancel\?booking=\d+&token=/);
+    expect(d.count('SELECT count(*) AS n FROM appointments')).toBe(before + 1);
+    const file = d.client('nora.neu@example.org') as any;
+    expect(file).toMatchObject({ first_name: 'Nora', birth_date: '1990-05-05' });
+    expect(file.consent_at).toBe(Date.UTC(2026, 10, 27, 9));
+    const pkg = d.db.$client.prepare('SELECT * FROM packages WHERE client_id = ?').get(file.id) as any;
+    expect(pkg).toMatchObject({ origin: 'booking', status: 'active', max_appointments: 6 });
+    // Valid 90 days from the day of booking (2026-11-27 … 2027-02-24, Berlin).
+    expect(new Date(pkg.valid_from).toISOString()).toBe('2026-11-26T23:00:00.000Z');
+    expect(new Date(pkg.valid_until).toISOString()).toBe('2027-02-24T23:00:00.000Z');
+    const ledger = d.db.$client
+      .prepare('SELECT action FROM package_ledger WHERE package_id = ? ORDER BY id')
+      .all(pkg.id);
+    expect(ledger).toEqual([{ action: 'created' }, { action: 'assigned' }]);
+  });
+
+  it('writes the confirmation e-mail with its calendar file into the outbox', async () => {
+    const d = demoApp();
+    await book(d, { chain: d.chainId('physio-erstbefund'), start: MONDAY_8, client: newClient }, 'k1');
+    const mail = d.db.$client
+      .prepare("SELECT * FROM outbox WHERE to_address = 'nora.neu@example.org'")
+      .get() as any;
+    expect(mail.subject).toMatch(/^Terminbestätigung: Physiotherapie Erstbefund/);
+    expect(mail.text_body).toContain('noch 5 von 6 Terminen');
+    expect(mail.text_body).toMatch(/http:\/\/localhost:3000\/cancel\?booking=/);
+    const [ics] = JSON.parse(mail.attachments);
+    expect(ics.contentType).toBe('text/calendar; charset=utf-8; method=REQUEST');
+    expect(ics.content).toContain('METHOD:REQUEST');
+    expect(ics.content).toContain('DTSTART;TZID=Europe/Berlin:20261130T080000');
+  });
+
+  it('returns the same booking for a retry with the same Idempotency-Key, and refuses the key for another request', async () => {
+    const d = demoApp();
+    const body = { chain: d.chainId('physio-erstbefund'), start: MONDAY_8, client: newClient };
+    const first = await book(d, body, 'same-key');
+    const again = await book(d, body, 'same-key');
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(d.count("SELECT count(*) AS n FROM appointments WHERE source = 'online'")).toBe(1);
+    const other = await book(d, { ...body, start: '2026-11-30T09:00:00+01:00' }, 'same-key');
+    expect(other.status).toBe(422);
+    expect(other.body.code).toBe('idempotency_key_reused');
+  });
+
+  it('needs an Idempotency-Key', async () => {
+    const d = demoApp();
+    const res = await call(d.app, 'POST', '/api/v1/p/demo/bookings', {
+      body: { chain: d.chainId('physio-erstbefund'), start: MONDAY_8, client: newClient },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('idempotency_key_required');
+  });
+
+  it('does not attach anything to an existing file silently: the client is asked to identify', async () => {
+    const d = demoApp();
+    const res = await book(
+      d,
+      {
+        chain: d.chainId('physio-erstbefund'),
+        start: MONDAY_8,
+        client: { ...newClient, email: 'LENA.VOGEL@example.org' },
+      },
+      'k2',
+    );
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('client_exists');
+    expect(JSON.stringify(res.body)).not.toMatch(/Lena|Vogel|Rezept/);
+    expect(d.count("SELECT count(*) AS n FROM appointments WHERE source = 'online'")).toBe(0);
+  });
+
+  it('asks for a birth date where the chain has an age limit, and refuses those too young', async () => {
+    const d = demoApp();
+    const hypnose = d.chainId('hypnose-rauchfrei');
+    // Tuesday 13:00; Jo sees Sara for coaching at 11:00 (until 12:10 with the buffer).
+    const start = '2026-12-01T13:00:00+01:00';
+    const { birthDate: _b, ...noBirthDate } = newClient;
+    const missing = await book(d, { chain: hypnose, start, client: noBirthDate }, 'k3');
+    expect(missing.body.code).toBe('birth_date_required');
+    const young = await book(
+      d,
+      { chain: hypnose, start, client: { ...newClient, birthDate: '2009-12-02' } },
+      'k4',
+    );
+    expect(young.status).toBe(422);
+    expect(young.body.code).toBe('age_not_allowed');
+    const adult = await book(
+      d,
+      { chain: hypnose, start, client: { ...newClient, birthDate: '2008-12-01' } },
+      'k5',
+    );
+    expect(adult.status).toBe(201);
+    expect(adult.body.packages[0]).toMatchObject({ name: 'Hypnose 5er', created: true });
+  });
+
+  it('refuses a slot that was just taken with 409 slot_taken', async () => {
+    const d = demoApp();
+    const body = { chain: d.chainId('physio-abschluss'), start: MONDAY_8 };
+    const tom = d.tokenFor('tom.becker@example.org');
+    expect((await book(d, body, 'tom-1', tom)).status).toBe(201);
+    const anna = d.therapistId('Anna Berg');
+    const res = await book(
+      d,
+      { chain: d.chainId('physio-erstbefund'), start: MONDAY_8, therapist: anna, client: newClient },
+      'nora-1',
+    );
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('slot_taken');
+  });
+
+  it('refuses a start that is too soon, off the grid, or outside the hours', async () => {
+    const d = demoApp();
+    const chain = d.chainId('physio-erstbefund');
+    const soon = await book(d, { chain, start: '2026-11-27T11:00:00+01:00', client: newClient }, 'a');
+    expect(soon.body.code).toBe('too_soon');
+    const offGrid = await book(d, { chain, start: '2026-11-30T08:07:00+01:00', client: newClient }, 'b');
+    expect(offGrid.body.code).toBe('slot_unavailable');
+    const sunday = await book(d, { chain, start: '2026-11-29T10:00:00+01:00', client: newClient }, 'c');
+    expect(sunday.body.code).toBe('slot_unavailable');
+    expect(d.count("SELECT count(*) AS n FROM clients WHERE email = 'nora.neu@example.org'")).toBe(0);
+  });
+});
+
+describe('booking as a returning client', () => {
+  it('assigns a follow-up to the running prescription and counts it down', async () => {
+    const d = demoApp();
+    const lena = d.tokenFor('lena.vogel@example.org');
+    const res = await book(d, { chain: d.chainId('physio-folgetermin'), start: MONDAY_8 }, 'lena-1', lena);
+    expect(res.status).toBe(201);
+    expect(res.body.packageCreated).toBe(false);
+    expect(res.body.packages[0]).toMatchObject({ name: 'Rezept KG 6×', created: false });
+    expect(res.body.packages[0].remaining[0].text).toBe('noch 1 von 6 Terminen');
+  });
+
+  it('refuses the follow-up once the last session is taken: 409 budget_exhausted', async () => {
+    const d = demoApp();
+    const lena = d.tokenFor('lena.vogel@example.org');
+    const chain = d.chainId('physio-folgetermin');
+    expect((await book(d, { chain, start: MONDAY_8 }, 'l1', lena)).status).toBe(201);
+    expect((await book(d, { chain, start: '2026-12-01T08:00:00+01:00' }, 'l2', lena)).status).toBe(201);
+    const third = await book(d, { chain, start: '2026-12-02T08:00:00+01:00' }, 'l3', lena);
+    expect(third.status).toBe(409);
+    expect(third.body.code).toBe('budget_exhausted');
+    expect(third.body.detail).toBe('Ihr Paket ist aufgebraucht.');
+  });
+
+  it('lets the insurer budget take one more manual therapy, then no more', async () => {
+    const d = demoApp();
+    const jonas = d.tokenFor('jonas.weber@example.org');
+    const chain = d.chainId('mt-zusatz');
+    const first = await book(d, { chain, start: MONDAY_8 }, 'j1', jonas);
+    expect(first.status).toBe(201);
+    expect(first.body.packages[0].remaining[0].text).toBe('noch 22,00\u00a0€ von 600,00\u00a0€');
+    const second = await book(d, { chain, start: '2026-12-01T08:00:00+01:00' }, 'j2', jonas);
+    expect(second.body.code).toBe('budget_exhausted');
+  });
+
+  it('refuses a bad or foreign client token with 401 invalid_token', async () => {
+    const d = demoApp();
+    const res = await book(
+      d,
+      { chain: d.chainId('physio-folgetermin'), start: MONDAY_8 },
+      'x',
+      'nonsense.token',
+    );
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('invalid_token');
+  });
+});
+
+describe('cancelling', () => {
+  async function booked(d: ReturnType<typeof demoApp>) {
+    const lena = d.tokenFor('lena.vogel@example.org');
+    const res = await book(d, { chain: d.chainId('physio-folgetermin'), start: MONDAY_8 }, 'c1', lena);
+    const url = new URL(res.body.cancelUrl);
+    return {
+      id: res.body.id as number,
+      token: url.searchParams.get('token')!,
+      icsUrl: res.body.icsUrl as string,
+    };
+  }
+
+  it('releases the budget, queues a cancellation mail, and is a no-op the second time', async () => {
+    const d = demoApp();
+    const { id, token } = await booked(d);
+    const res = await call(d.app, 'POST', `/api/v1/bookings/${id}/cancel?token=${token}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id, status: 'cancelled', cancellable: false });
+    const again = await call(d.app, 'POST', `/api/v1/bookings/${id}/cancel?token=${token}`);
+    expect(again.status).toBe(200);
+    expect(again.body.status).toBe('cancelled');
+    expect(
+      d.count(
+        `SELECT count(*) AS n FROM package_ledger WHERE appointment_id = ${id} AND action = 'released'`,
+      ),
+    ).toBe(1);
+    const mails = d.db.$client.prepare("SELECT kind FROM outbox WHERE kind = 'booking-cancellation'").all();
+    expect(mails).toHaveLength(1);
+    // The package has room again: two follow-ups fit.
+    const lena = d.tokenFor('lena.vogel@example.org');
+    const chain = d.chainId('physio-folgetermin');
+    expect((await book(d, { chain, start: '2026-12-01T08:00:00+01:00' }, 'c2', lena)).status).toBe(201);
+    expect((await book(d, { chain, start: '2026-12-02T08:00:00+01:00' }, 'c3', lena)).status).toBe(201);
+  });
+
+  it('refuses after the deadline (24 h before the start) with 409 cancel_deadline_passed', async () => {
+    const d = demoApp();
+    const { id, token } = await booked(d);
+    d.setNow(Date.UTC(2026, 10, 29, 7, 0, 1)); // 24 h minus a second before Monday 08:00 Berlin
+    const res = await call(d.app, 'POST', `/api/v1/bookings/${id}/cancel?token=${token}`);
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('cancel_deadline_passed');
+  });
+
+  it('refuses a token of another booking', async () => {
+    const d = demoApp();
+    const { id, token } = await booked(d);
+    const res = await call(d.app, 'POST', `/api/v1/bookings/${id + 1}/cancel?token=${token}`);
+    expect(res.status).toBe(403);
+  });
+
+  it('serves the calendar file, and after cancelling the same UID with METHOD:CANCEL and a higher SEQUENCE', async () => {
+    const d = demoApp();
+    const { id, token, icsUrl } = await booked(d);
+    const path = new URL(icsUrl).pathname + new URL(icsUrl).search;
+    const before = await d.app.request(path);
+    expect(before.headers.get('content-type')).toBe('text/calendar; charset=utf-8');
+    const a = await before.text();
+    await call(d.app, 'POST', `/api/v1/bookings/${id}/cancel?token=${token}`);
+    const b = await (await d.app.request(path)).text();
+    const uid = (s: string) => /UID:(.*)/.exec(s)![1];
+    expect(uid(a)).toBe(uid(b));
+    expect(a).toContain('METHOD:REQUEST');
+    expect(b).toContain('METHOD:CANCEL');
+    expect(a).toContain('SEQUENCE:0');
+    expect(b).toContain('SEQUENCE:1');
+  });
+});

@@ -1,0 +1,111 @@
+/** Fixtures for the mail tests: a database with one practice, temp files, a minimal MIME reader. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Db, openDatabase } from '../../server/db/index.ts';
+import { practices } from '../../server/db/schema.ts';
+
+/** Tuesday 2026-05-12 10:00 in Berlin. */
+export const NOW = Date.UTC(2026, 4, 12, 8, 0);
+
+/** Inserts a practice (the outbox rows need one) and returns its id. */
+export function addPractice(db: Db, slug = 'physio-weber'): number {
+  return db
+    .insert(practices)
+    .values({ slug, name: 'Physio Weber', plan: 'M', createdAt: NOW })
+    .returning({ id: practices.id })
+    .get().id;
+}
+
+/** A fresh in-memory database with one practice. */
+export function dbWithPractice(): { db: Db; practiceId: number } {
+  const db = openDatabase(':memory:');
+  return { db, practiceId: addPractice(db) };
+}
+
+/** A temp directory for database files; `remove()` deletes it. */
+export function tempDir(prefix: string): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A tiny deterministic PRNG (mulberry32), so "random" interleavings repeat from run to run. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface MimePart {
+  headers: Map<string, string>;
+  /** The decoded body (base64 and quoted-printable undone, UTF-8) of a leaf part. */
+  body: string;
+  parts: MimePart[];
+}
+
+/**
+ * Reads a raw RFC 5322 message: unfolded headers, multipart bodies split at their boundary,
+ * base64 and quoted-printable bodies decoded. Just enough for the messages nodemailer writes.
+ */
+export function parseMime(raw: string): MimePart {
+  const split = raw.indexOf('\r\n\r\n');
+  const head = split === -1 ? raw : raw.slice(0, split);
+  const content = split === -1 ? '' : raw.slice(split + 4);
+  const headers = new Map<string, string>();
+  for (const line of head.replace(/\r\n[ \t]+/g, ' ').split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+  }
+  const type = headers.get('content-type') ?? 'text/plain';
+  const boundary = /boundary="?([^";]+)"?/i.exec(type)?.[1];
+  if (type.toLowerCase().startsWith('multipart/') && boundary) {
+    const parts = content
+      .split(`--${boundary}`)
+      .slice(1)
+      .filter((chunk) => !chunk.startsWith('--'))
+      .map((chunk) => parseMime(chunk.replace(/^\r\n/, '').replace(/\r\n$/, '')));
+    return { headers, body: '', parts };
+  }
+  const encoding = (headers.get('content-transfer-encoding') ?? '7bit').toLowerCase();
+  let body: string;
+  if (encoding === 'base64') body = Buffer.from(content.replace(/\s+/g, ''), 'base64').toString('utf8');
+  else if (encoding === 'quoted-printable') body = decodeQuotedPrintable(content);
+  else body = content;
+  return { headers, body, parts: [] };
+}
+
+/** All leaf parts of a message, depth first. */
+export function leafParts(part: MimePart): MimePart[] {
+  return part.parts.length === 0 ? [part] : part.parts.flatMap(leafParts);
+}
+
+function decodeQuotedPrintable(text: string): string {
+  const bytes: number[] = [];
+  const soft = text.replace(/=\r?\n/g, '');
+  for (let i = 0; i < soft.length; i++) {
+    const hex = soft.slice(i + 1, i + 3);
+    if (soft[i] === '=' && /^[0-9A-F]{2}$/i.test(hex)) {
+      bytes.push(Number.parseInt(hex, 16));
+      i += 2;
+    } else {
+      bytes.push(...Buffer.from(soft[i]!, 'utf8'));
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** Decodes RFC 2047 encoded words (`=?UTF-8?Q?…?=`, `=?UTF-8?B?…?=`) in a header value. */
+export function decodeHeader(value: string): string {
+  return value
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?([^?]+)\?([QB])\?([^?]*)\?=/gi, (_all, _charset: string, kind: string, text: string) =>
+      kind.toUpperCase() === 'B'
+        ? Buffer.from(text, 'base64').toString('utf8')
+        : decodeQuotedPrintable(text.replace(/_/g, ' ')),
+    );
+}

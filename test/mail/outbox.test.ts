@@ -1,0 +1,432 @@
+import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { type Db, openDatabase } from '../../server/db/index.ts';
+import { outbox } from '../../server/db/schema.ts';
+import {
+  createMailDelivery,
+  createOutboxWorker,
+  createPendingMailLogger,
+  enqueueMail,
+  type NewMail,
+  type OutgoingMail,
+  retryDelayMs,
+  type SendMail,
+} from '../../server/mail/outbox.ts';
+import { addPractice, dbWithPractice, NOW, prng, tempDir } from './helpers.ts';
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+
+function confirmation(practiceId: number, n = 1): NewMail {
+  return {
+    practiceId,
+    kind: 'booking-confirmation',
+    to: `client${n}@example.org`,
+    subject: `Ihr Termin #${n}`,
+    text: `Guten Tag, Ihr Termin ist gebucht. Absagen: https://praxis.example/cancel/${n}`,
+    attachments: [
+      { filename: 'termin.ics', contentType: 'text/calendar; method=REQUEST', content: 'BEGIN:…' },
+    ],
+  };
+}
+
+function row(db: Db, id: number) {
+  const found = db.select().from(outbox).where(eq(outbox.id, id)).get();
+  if (!found) throw new Error(`outbox #${id} is gone`);
+  return found;
+}
+
+/** A clock the test moves by hand. */
+function fakeClock(start = NOW) {
+  let now = start;
+  return {
+    now: () => now,
+    set(t: number) {
+      now = t;
+    },
+    advance(ms: number) {
+      now += ms;
+    },
+  };
+}
+
+/** A sender that records what it got and fails while `failing` is set. */
+function recordingSender() {
+  const delivered: OutgoingMail[] = [];
+  const state = { failing: false, tries: 0 };
+  const send: SendMail = async (mail) => {
+    state.tries++;
+    if (state.failing) throw new Error('421 mail.example.org Service not available');
+    delivered.push(mail);
+    return { messageId: `<${mail.id}.${delivered.length}@test>` };
+  };
+  return { send, delivered, state };
+}
+
+describe('outbox', () => {
+  it('enqueues a pending mail, due at once, with its attachments', () => {
+    const { db, practiceId } = dbWithPractice();
+    const id = enqueueMail(db, confirmation(practiceId), NOW);
+    expect(row(db, id)).toMatchObject({
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: NOW,
+      createdAt: NOW,
+      toAddress: 'client1@example.org',
+      claimedBy: null,
+      attachments: [
+        { filename: 'termin.ics', contentType: 'text/calendar; method=REQUEST', content: 'BEGIN:…' },
+      ],
+    });
+  });
+
+  it('writes the mail in the caller’s transaction: rolled back with it, kept with it', () => {
+    const { db, practiceId } = dbWithPractice();
+    expect(() =>
+      db.transaction(
+        (tx) => {
+          enqueueMail(tx, confirmation(practiceId), NOW);
+          throw new Error('slot taken');
+        },
+        { behavior: 'immediate' },
+      ),
+    ).toThrow('slot taken');
+    expect(db.select().from(outbox).all()).toEqual([]);
+
+    const id = db.transaction((tx) => enqueueMail(tx, confirmation(practiceId), NOW), {
+      behavior: 'immediate',
+    });
+    expect(row(db, id).status).toBe('pending');
+  });
+
+  it('sends a due mail once and marks it sent with the time and message id', async () => {
+    const { db, practiceId } = dbWithPractice();
+    const clock = fakeClock();
+    const sender = recordingSender();
+    const worker = createOutboxWorker({
+      db,
+      send: sender.send,
+      clock: clock.now,
+      workerId: 'w1',
+      log: () => {},
+    });
+    const id = enqueueMail(db, confirmation(practiceId), NOW);
+
+    clock.advance(2 * SECOND);
+    expect(await worker.runOnce()).toEqual({ sent: 1, failed: 0 });
+    expect(sender.delivered.map((m) => [m.id, m.to, m.subject])).toEqual([
+      [id, 'client1@example.org', 'Ihr Termin #1'],
+    ]);
+    expect(sender.delivered[0]!.attachments[0]!.filename).toBe('termin.ics');
+    expect(row(db, id)).toMatchObject({
+      status: 'sent',
+      sentAt: NOW + 2 * SECOND,
+      messageId: `<${id}.1@test>`,
+      attempts: 1,
+      claimedBy: null,
+      claimedUntil: null,
+    });
+
+    expect(await worker.runOnce()).toEqual({ sent: 0, failed: 0 });
+    expect(sender.delivered).toHaveLength(1);
+  });
+
+  it('does not send a mail before it is due', async () => {
+    const { db, practiceId } = dbWithPractice();
+    const sender = recordingSender();
+    const worker = createOutboxWorker({ db, send: sender.send, clock: () => NOW - 1, workerId: 'w1' });
+    enqueueMail(db, confirmation(practiceId), NOW);
+    expect(await worker.runOnce()).toEqual({ sent: 0, failed: 0 });
+    expect(sender.state.tries).toBe(0);
+  });
+
+  it('backs off exponentially: 30 s, 1 min, 2 min, 4 min, … capped at 1 h', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => retryDelayMs(n) / SECOND)).toEqual([
+      30, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600,
+    ]);
+  });
+
+  it('retries a failed send after the backoff and never loses the mail', async () => {
+    const { db, practiceId } = dbWithPractice();
+    const clock = fakeClock();
+    const sender = recordingSender();
+    const logged: string[] = [];
+    const worker = createOutboxWorker({
+      db,
+      send: sender.send,
+      clock: clock.now,
+      workerId: 'w1',
+      log: (m) => logged.push(m),
+    });
+    const id = enqueueMail(db, confirmation(practiceId), NOW);
+    sender.state.failing = true;
+
+    for (const [attempt, delay] of [
+      [1, 30 * SECOND],
+      [2, MINUTE],
+      [3, 2 * MINUTE],
+    ] as const) {
+      const triedAt = clock.now();
+      expect(await worker.runOnce()).toEqual({ sent: 0, failed: 1 });
+      expect(row(db, id)).toMatchObject({
+        status: 'pending',
+        attempts: attempt,
+        nextAttemptAt: triedAt + delay,
+        lastError: '421 mail.example.org Service not available',
+        claimedBy: null,
+      });
+      // Not before the backoff is over …
+      clock.set(triedAt + delay - 1);
+      expect(await worker.runOnce()).toEqual({ sent: 0, failed: 0 });
+      // … then again.
+      clock.set(triedAt + delay);
+    }
+    expect(sender.state.tries).toBe(3);
+    expect(logged).toHaveLength(3);
+    expect(logged[0]).toMatch(/attempt 1 failed, retry in 30 s/);
+
+    sender.state.failing = false;
+    expect(await worker.runOnce()).toEqual({ sent: 1, failed: 0 });
+    expect(row(db, id)).toMatchObject({ status: 'sent', attempts: 4, sentAt: clock.now() });
+    expect(sender.delivered.map((m) => m.id)).toEqual([id]);
+  });
+
+  it('gives a mail up as failed after maxAttempts, and keeps the row with its last error', async () => {
+    const { db, practiceId } = dbWithPractice();
+    const clock = fakeClock();
+    const sender = recordingSender();
+    sender.state.failing = true;
+    const worker = createOutboxWorker({
+      db,
+      send: sender.send,
+      clock: clock.now,
+      workerId: 'w1',
+      maxAttempts: 4,
+      log: () => {},
+    });
+    const id = enqueueMail(db, confirmation(practiceId), NOW);
+
+    for (let i = 0; i < 10; i++) {
+      await worker.runOnce();
+      clock.advance(HOUR);
+    }
+    expect(sender.state.tries).toBe(4);
+    expect(row(db, id)).toMatchObject({
+      status: 'failed',
+      attempts: 4,
+      lastError: '421 mail.example.org Service not available',
+      sentAt: null,
+    });
+  });
+
+  it('defaults to ten attempts before giving up', async () => {
+    const { db, practiceId } = dbWithPractice();
+    const clock = fakeClock();
+    const sender = recordingSender();
+    sender.state.failing = true;
+    const worker = createOutboxWorker({
+      db,
+      send: sender.send,
+      clock: clock.now,
+      workerId: 'w1',
+      log: () => {},
+    });
+    const id = enqueueMail(db, confirmation(practiceId), NOW);
+    for (let i = 0; i < 20; i++) {
+      await worker.runOnce();
+      clock.advance(HOUR);
+    }
+    expect(row(db, id)).toMatchObject({ status: 'failed', attempts: 10 });
+  });
+
+  it('leaves a mail alone while another worker’s claim holds, and takes it over when the claim ran out', async () => {
+    const { db, practiceId } = dbWithPractice();
+    const clock = fakeClock();
+    const sender = recordingSender();
+    const id = enqueueMail(db, confirmation(practiceId), NOW);
+    // A worker claimed the mail and then died before sending it.
+    db.update(outbox)
+      .set({ claimedBy: 'dead-worker', claimedUntil: NOW + 5 * MINUTE })
+      .where(eq(outbox.id, id))
+      .run();
+    const worker = createOutboxWorker({ db, send: sender.send, clock: clock.now, workerId: 'w2' });
+
+    clock.set(NOW + 5 * MINUTE);
+    expect(await worker.runOnce()).toEqual({ sent: 0, failed: 0 });
+    clock.set(NOW + 5 * MINUTE + 1);
+    expect(await worker.runOnce()).toEqual({ sent: 1, failed: 0 });
+    expect(row(db, id).status).toBe('sent');
+  });
+
+  it('claims at most batchSize mails per run, oldest due first', async () => {
+    const { db, practiceId } = dbWithPractice();
+    const sender = recordingSender();
+    const ids = [1, 2, 3, 4, 5].map((n) => enqueueMail(db, confirmation(practiceId, n), NOW + n));
+    const worker = createOutboxWorker({
+      db,
+      send: sender.send,
+      clock: () => NOW + HOUR,
+      workerId: 'w',
+      batchSize: 2,
+    });
+    expect(await worker.runOnce()).toEqual({ sent: 2, failed: 0 });
+    expect(await worker.runOnce()).toEqual({ sent: 2, failed: 0 });
+    expect(await worker.runOnce()).toEqual({ sent: 1, failed: 0 });
+    expect(sender.delivered.map((m) => m.id)).toEqual(ids);
+  });
+
+  it('stops a batch whose claim ran out during slow sends, and another run sends the rest', async () => {
+    const { db, practiceId } = dbWithPractice();
+    const clock = fakeClock();
+    const ids = [1, 2, 3].map((n) => enqueueMail(db, confirmation(practiceId, n), NOW));
+    const sent: number[] = [];
+    const slow: SendMail = async (mail) => {
+      sent.push(mail.id);
+      clock.advance(3 * MINUTE); // every send takes three minutes
+      return {};
+    };
+    const worker = createOutboxWorker({
+      db,
+      send: slow,
+      clock: clock.now,
+      workerId: 'w',
+      claimMs: 5 * MINUTE,
+    });
+    expect(await worker.runOnce()).toEqual({ sent: 2, failed: 0 });
+    expect(row(db, ids[2]!)).toMatchObject({ status: 'pending', claimedBy: 'w' });
+    clock.advance(1);
+    expect(await worker.runOnce()).toEqual({ sent: 1, failed: 0 });
+    expect(sent).toEqual(ids);
+  });
+
+  it('start() sends in the background; stop() waits for the send in flight', async () => {
+    const { db, practiceId } = dbWithPractice();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started: () => void = () => {};
+    const sending = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const send: SendMail = async () => {
+      started();
+      await gate;
+      return { messageId: '<gated@test>' };
+    };
+    const id = enqueueMail(db, confirmation(practiceId), NOW);
+    const worker = createOutboxWorker({ db, send, clock: () => NOW, workerId: 'w' });
+    worker.start(10);
+    await sending;
+
+    let stopped = false;
+    const stopping = worker.stop().then(() => {
+      stopped = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect(row(db, id)).toMatchObject({ status: 'sent', messageId: '<gated@test>' });
+  });
+
+  describe('without SMTP', () => {
+    it('logs each pending mail once and leaves it pending', () => {
+      const { db, practiceId } = dbWithPractice();
+      const logged: string[] = [];
+      const logger = createPendingMailLogger({ db, log: (m) => logged.push(m) });
+      const first = enqueueMail(db, confirmation(practiceId, 1), NOW);
+      expect(logger.runOnce()).toBe(1);
+      expect(logger.runOnce()).toBe(0);
+      enqueueMail(db, confirmation(practiceId, 2), NOW);
+      expect(logger.runOnce()).toBe(1);
+      expect(logged).toHaveLength(2);
+      expect(logged[0]).toContain('client1@example.org');
+      expect(logged[0]).toContain('Ihr Termin #1');
+      expect(logged[0]).toContain('https://praxis.example/cancel/1');
+      expect(logged[0]).toContain('[termin.ics]');
+      expect(row(db, first)).toMatchObject({ status: 'pending', attempts: 0, sentAt: null });
+    });
+
+    it('picks the logger when no SMTP URL is configured, the SMTP worker otherwise', async () => {
+      const { db } = dbWithPractice();
+      const base = { db, from: 'Praxis <p@example.org>', clock: () => NOW, workerId: 'w', log: () => {} };
+      expect(createMailDelivery({ ...base, smtpUrl: null }).mode).toBe('log');
+      expect(createMailDelivery({ ...base, smtpUrl: 'smtp://127.0.0.1:2525' }).mode).toBe('smtp');
+    });
+  });
+
+  describe('two workers on one database file, each with its own connection', () => {
+    it('send every mail exactly once, through failures and retries, however their runs interleave', async () => {
+      const temp = tempDir('terminkette-outbox-');
+      const file = join(temp.dir, 'outbox.db');
+      const setup = openDatabase(file);
+      const a = openDatabase(file);
+      const b = openDatabase(file);
+      onTestFinished(() => {
+        for (const c of [setup, a, b]) c.$client.close();
+        temp.remove();
+      });
+      const practiceId = addPractice(setup);
+      const MAILS = 300;
+      for (let n = 1; n <= MAILS; n++) enqueueMail(setup, confirmation(practiceId, n), NOW);
+
+      const random = prng(4);
+      const clock = fakeClock();
+      const deliveries = new Map<number, number>();
+      // Every send waits a little (so runs interleave at their awaits) and one in five fails.
+      const send: SendMail = async (mail) => {
+        await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 3)));
+        if (random() < 0.2) throw new Error('451 try again later');
+        deliveries.set(mail.id, (deliveries.get(mail.id) ?? 0) + 1);
+        return { messageId: `<${mail.id}@test>` };
+      };
+      const sentBy = { a: 0, b: 0 };
+      const via =
+        (worker: 'a' | 'b'): SendMail =>
+        async (mail) => {
+          const info = await send(mail);
+          sentBy[worker]++;
+          return info;
+        };
+      const options = { clock: clock.now, batchSize: 7, maxAttempts: 6, log: () => {} };
+      const workerA = createOutboxWorker({ ...options, send: via('a'), db: a, workerId: 'a' });
+      const workerB = createOutboxWorker({ ...options, send: via('b'), db: b, workerId: 'b' });
+
+      let totals = { sent: 0, failed: 0 };
+      for (let round = 0; round < 200; round++) {
+        const results = await Promise.all([
+          workerA.runOnce(),
+          workerB.runOnce(),
+          workerA.runOnce(),
+          workerB.runOnce(),
+        ]);
+        for (const r of results) totals = { sent: totals.sent + r.sent, failed: totals.failed + r.failed };
+        const open = setup.select({ id: outbox.id }).from(outbox).where(eq(outbox.status, 'pending')).all();
+        if (open.length === 0) break;
+        clock.advance(5 * MINUTE);
+      }
+
+      const rows = setup.select().from(outbox).all();
+      expect(rows).toHaveLength(MAILS);
+      expect(rows.filter((r) => r.status === 'pending')).toEqual([]);
+      for (const r of rows) {
+        if (r.status === 'sent') {
+          expect(deliveries.get(r.id), `mail #${r.id}`).toBe(1);
+          expect(r.messageId).toBe(`<${r.id}@test>`);
+        } else {
+          expect(r).toMatchObject({ status: 'failed', attempts: 6, lastError: '451 try again later' });
+          expect(deliveries.has(r.id)).toBe(false);
+        }
+      }
+      expect([...deliveries.values()].every((count) => count === 1)).toBe(true);
+      expect(totals.sent).toBe(deliveries.size);
+      expect(totals.failed).toBeGreaterThan(0); // the retry path was exercised
+      expect(deliveries.size).toBeGreaterThan(MAILS * 0.95);
+      expect(sentBy.a).toBeGreaterThan(MAILS / 4); // both really took part
+      expect(sentBy.b).toBeGreaterThan(MAILS / 4);
+    });
+  });
+});
