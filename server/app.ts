@@ -12,6 +12,7 @@ import { practices } from './db/schema.ts';
 import { handleError, problem } from './problem.ts';
 import { authRoutes } from './routes/auth.ts';
 import { bookingRoutes } from './routes/bookings.ts';
+import { cancelPage } from './routes/cancel-page.ts';
 import { bookingLinkCors, practiceCors } from './routes/cors.ts';
 import { publicRoutes } from './routes/public.ts';
 import { renderReference } from './routes/reference.ts';
@@ -49,6 +50,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/p/:practice', publicRoutes());
   app.route('/api/v1/p/:practice', authRoutes());
   app.route('/api/v1', bookingRoutes());
+  app.route('/', cancelPage());
   const openApiInfo = {
     openapi: '3.1.0',
     info: {

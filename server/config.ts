@@ -12,6 +12,8 @@ export interface Config {
   smtpUrl: string | null;
   mailFrom: string;
   loadDemo: boolean;
+  /** How many reverse proxies in front of the server to trust for X-Forwarded-For (0: none). */
+  trustProxy: number;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
@@ -30,5 +32,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: env.SMTP_URL || null,
     mailFrom: env.MAIL_FROM ?? 'Terminkette <no-reply@terminkette.localhost>',
     loadDemo: env.LOAD_DEMO !== '0',
+    trustProxy: Math.max(0, Number.parseInt(env.TRUST_PROXY ?? '0', 10) || 0),
   };
 }

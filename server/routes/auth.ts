@@ -102,7 +102,7 @@ export function authRoutes(options: AuthRouteOptions = {}) {
   const limitersFor = limiterRegistry({ ...DEFAULT_AUTH_LIMITS, ...options.limits });
 
   const ipOf = (c: Context<AppEnv>) => {
-    const fromConfig = (c.get('deps').config as { trustProxy?: boolean | number }).trustProxy;
+    const fromConfig = c.get('deps').config.trustProxy;
     return clientIp(c, options.trustProxy ?? fromConfig ?? false);
   };
 

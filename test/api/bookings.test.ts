@@ -289,3 +289,39 @@ describe('cancelling', () => {
     expect(b).toContain('SEQUENCE:1');
   });
 });
+
+describe('the cancel page the e-mail links to', () => {
+  it('shows the booking with one button, and the button cancels it', async () => {
+    const d = demoApp();
+    const lena = d.tokenFor('lena.vogel@example.org');
+    const res = await book(d, { chain: d.chainId('physio-folgetermin'), start: MONDAY_8 }, 'page-1', lena);
+    const link = new URL(res.body.cancelUrl);
+    const shown = await d.app.request(link.pathname + link.search);
+    expect(shown.status).toBe(200);
+    const html = await shown.text();
+    expect(html).toContain('Termin absagen?');
+    expect(html).toContain('Physiotherapie Folgetermin');
+    expect(html).toContain('Montag, 30. November 2026 um 08:00');
+    const form = new URLSearchParams({
+      booking: link.searchParams.get('booking')!,
+      token: link.searchParams.get('token')!,
+    });
+    const done = await d.app.request('/cancel', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+    });
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain('Ihr Termin ist abgesagt');
+    expect(
+      d.count(`SELECT count(*) AS n FROM appointments WHERE id = ${res.body.id} AND status = 'cancelled'`),
+    ).toBe(1);
+  });
+
+  it('says so when the link is not valid', async () => {
+    const d = demoApp();
+    const res = await d.app.request('/cancel?booking=1&token=forged.token');
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('Link ungültig');
+  });
+});

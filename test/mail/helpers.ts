@@ -1,7 +1,9 @@
 /** Fixtures for the mail tests: a database with one practice, temp files, a minimal MIME reader. */
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SMTPServer } from 'smtp-server';
 import { type Db, openDatabase } from '../../server/db/index.ts';
 import { practices } from '../../server/db/schema.ts';
 
@@ -108,4 +110,42 @@ export function decodeHeader(value: string): string {
         ? Buffer.from(text, 'base64').toString('utf8')
         : decodeQuotedPrintable(text.replace(/_/g, ' ')),
     );
+}
+
+interface Received {
+  from: string;
+  to: string[];
+  raw: string;
+}
+
+/** A real SMTP server on loopback (no TLS, no auth) that keeps every message it accepts. */
+export async function startSmtp(options: { rejectRecipients?: boolean } = {}) {
+  const received: Received[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    closeTimeout: 1000,
+    logger: false,
+    onRcptTo(_address, _session, callback) {
+      if (options.rejectRecipients) {
+        callback(Object.assign(new Error('Mailbox busy, try again later'), { responseCode: 451 }));
+      } else callback();
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        received.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw: Buffer.concat(chunks).toString('utf8'),
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.server.address() as AddressInfo).port;
+  const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return { received, url: `smtp://127.0.0.1:${port}`, close };
 }

@@ -2,50 +2,11 @@ import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { eq } from 'drizzle-orm';
 import ICAL from 'ical.js';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outbox } from '../../server/db/schema.ts';
 import { bookingCalendar, icsAttachment } from '../../server/mail/ics.ts';
 import { createOutboxWorker, enqueueMail, smtpSender } from '../../server/mail/outbox.ts';
-import { dbWithPractice, decodeHeader, leafParts, NOW, parseMime } from './helpers.ts';
-
-interface Received {
-  from: string;
-  to: string[];
-  raw: string;
-}
-
-/** A real SMTP server on loopback (no TLS, no auth) that keeps every message it accepts. */
-async function startSmtp(options: { rejectRecipients?: boolean } = {}) {
-  const received: Received[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    closeTimeout: 1000,
-    logger: false,
-    onRcptTo(_address, _session, callback) {
-      if (options.rejectRecipients) {
-        callback(Object.assign(new Error('Mailbox busy, try again later'), { responseCode: 451 }));
-      } else callback();
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = (server.server.address() as AddressInfo).port;
-  const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
-  return { received, url: `smtp://127.0.0.1:${port}`, close };
-}
+import { dbWithPractice, decodeHeader, leafParts, NOW, parseMime, startSmtp } from './helpers.ts';
 
 /** A loopback port nobody listens on. */
 async function closedPort(): Promise<number> {
