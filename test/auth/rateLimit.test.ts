@@ -64,7 +64,7 @@ describe('rate limits on the login', () => {
 
   it('reads the IP from X-Forwarded-For only behind a trusted proxy, from the right', async () => {
     const { db } = authApp();
-    const behindProxy = { ...config, trustProxy: true };
+    const behindProxy = { ...config, trustProxy: 1 };
     const app = createApp({ db, clock: () => NOW, config: behindProxy });
     const viaProxy = (client: string) => ({
       env: fromIp('10.0.0.1'),
