@@ -81,11 +81,11 @@ export function slotInput(
       mode: practice.slotMode,
       stepMinutes: practice.slotStepMinutes,
     },
-    therapists: loadTherapists(db, practice.id, therapistIds, q.from, q.to),
+    // A day before and after: working blocks that run across midnight are joined with the next day's.
+    therapists: loadTherapists(db, practice.id, therapistIds, addDays(q.from, -1), addDays(q.to, 1)),
     rooms,
     busy: loadBusy(
       db,
-      practice.id,
       { therapistIds, roomIds: rooms.map((r) => r.id) },
       fromInstant,
       toInstant + (chain.durationMinutes + chain.bufferAfterMinutes) * 60_000,

@@ -123,10 +123,11 @@ function refusal(reason: string | null, detail: string | undefined, lang: Locale
 
 /**
  * The therapist and room for `start`, found by the same slot engine the slot list uses, on the
- * database as it is inside the transaction; or the reason there is none.
+ * database as it is inside the transaction (the loaders read through the same connection); or the
+ * reason there is none.
  */
 function pickSlot(
-  tx: Tx,
+  db: Db,
   practice: PracticeRow,
   chain: LoadedChain,
   req: BookingRequest,
@@ -135,10 +136,10 @@ function pickSlot(
 ) {
   const date = localDate(req.start, practice.timeZone);
   const q = { from: date, to: date, therapist: req.therapistId, client, now };
-  const day = findSlots(tx, practice, chain, q).days[0];
+  const day = findSlots(db, practice, chain, q).days[0];
   const slot = day?.slots.find((s) => s.start === req.start);
   if (slot) return slot;
-  const explained = explainDay(slotInput(tx, practice, chain, q)).candidates.find(
+  const explained = explainDay(slotInput(db, practice, chain, q)).candidates.find(
     (cand) =>
       cand.start === req.start && (req.therapistId === undefined || cand.therapistId === req.therapistId),
   );
@@ -170,7 +171,7 @@ export function createBooking(db: Db, req: BookingRequest, links: BookingLinks, 
         return { replayed: true, body: previous.response };
       }
 
-      const chain = loadChains(tx, practice.id, { chainId: req.chainId })[0];
+      const chain = loadChains(db, practice.id, { chainId: req.chainId })[0];
       if (!chain) throw new ApiError(404, 'chain_not_found', `No chain ${req.chainId} in this practice.`);
       if (!onlineChain(practice, chain))
         throw new ApiError(403, 'chain_not_bookable', 'This chain cannot be booked online.');
@@ -190,7 +191,7 @@ export function createBooking(db: Db, req: BookingRequest, links: BookingLinks, 
         if (!row)
           throw new ApiError(401, 'invalid_token', 'The client token does not belong to a client file.');
         if (!row.email) throw new ApiError(422, 'email_required', 'The client file has no e-mail address.');
-        client = loadClientBudget(tx, practice.id, row.id)!;
+        client = loadClientBudget(db, practice.id, row.id)!;
         birthDate = row.birthDate ?? req.birthDate ?? null;
         ({ email, firstName, lastName } = {
           email: row.email,
@@ -229,7 +230,7 @@ export function createBooking(db: Db, req: BookingRequest, links: BookingLinks, 
         if (tooYoungOrOld) throw refusal(tooYoungOrOld.code, tooYoungOrOld.detail, req.lang);
       }
 
-      const slot = pickSlot(tx, practice, chain, req, client, now);
+      const slot = pickSlot(db, practice, chain, req, client, now);
       const end = slot.end;
       const plan = planPackages(chain, client, req.start, end, now, practice.timeZone);
       if (!plan.ok) throw refusal(plan.code, plan.detail, req.lang);
@@ -351,7 +352,7 @@ export function createBooking(db: Db, req: BookingRequest, links: BookingLinks, 
               .get()!;
 
       // The budgets as they stand after this booking.
-      const after = loadClientBudget(tx, practice.id, clientId)!;
+      const after = loadClientBudget(db, practice.id, clientId)!;
       const packages = touched.map(({ pkg, created }) => {
         const uses = consumption(pkg, after.appointmentsByPackage.get(pkg.id) ?? [], now);
         const remaining = uses.map((u) => ({

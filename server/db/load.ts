@@ -1,20 +1,73 @@
 /**
  * Loading what the rules need, as plain data: a practice, its chains, the scheduling picture of a
- * time window, a client file's budget. Reads only; works on the db or inside a transaction.
+ * time window, a client file's budget. Reads only.
+ *
+ * These run on every slot search and booking, so they use prepared statements cached per
+ * connection (building and preparing a query costs more than running it). Inside a booking's
+ * transaction they are called with the same connection, so they read what the transaction sees.
+ * Lists of ids are passed as one JSON array (`IN (SELECT value FROM json_each(?))`), which keeps
+ * one statement per query and still uses the indexes.
  */
-import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
-import type { BudgetAppointment, BudgetPackage, PackageStateName, ServiceLine } from '../../shared/domain.ts';
+import type Database from 'better-sqlite3';
+import type {
+  BudgetAppointment,
+  BudgetPackage,
+  CodeLimit,
+  PackageStateName,
+  ServiceLine,
+} from '../../shared/domain.ts';
 import type { ValidityRule } from '../../shared/validity.ts';
 import type { ChainRule, ClientBudget, EligibilityChain } from '../engine/eligibility.ts';
 import type { BusyInterval, SlotTherapist } from '../engine/slots.ts';
-import type { Db, Tx } from './index.ts';
-import * as t from './schema.ts';
+import type { Db } from './index.ts';
+import type * as t from './schema.ts';
 
-export type Reader = Db | Tx;
+export type Reader = Db;
 export type PracticeRow = typeof t.practices.$inferSelect;
 
+const cache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/** A prepared statement for `sql` on this connection, prepared once. */
+function stmt(db: Reader, sql: string): Database.Statement {
+  let perDb = cache.get(db.$client);
+  if (!perDb) {
+    perDb = new Map();
+    cache.set(db.$client, perDb);
+  }
+  let s = perDb.get(sql);
+  if (!s) {
+    s = db.$client.prepare(sql);
+    perDb.set(sql, s);
+  }
+  return s;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: raw rows are mapped field by field right below.
+type Row = Record<string, any>;
+
+function practiceOf(r: Row): PracticeRow {
+  return {
+    id: r.id,
+    slug: r.slug,
+    name: r.name,
+    plan: r.plan,
+    timeZone: r.time_zone,
+    onlineBookingEnabled: r.online_booking_enabled === 1,
+    minNoticeMinutes: r.min_notice_minutes,
+    bookingWindowDays: r.booking_window_days,
+    slotMode: r.slot_mode,
+    slotStepMinutes: r.slot_step_minutes,
+    cancelDeadlineMinutes: r.cancel_deadline_minutes,
+    allowedOrigins: JSON.parse(r.allowed_origins),
+    privacyNoticeUrl: r.privacy_notice_url,
+    contactEmail: r.contact_email,
+    createdAt: r.created_at,
+  };
+}
+
 export function practiceBySlug(db: Reader, slug: string): PracticeRow | undefined {
-  return db.select().from(t.practices).where(eq(t.practices.slug, slug)).get();
+  const r = stmt(db, 'SELECT * FROM practices WHERE slug = ?').get(slug) as Row | undefined;
+  return r ? practiceOf(r) : undefined;
 }
 
 export interface LoadedChain extends EligibilityChain {
@@ -33,80 +86,72 @@ export interface LoadedChain extends EligibilityChain {
   serviceIds: number[];
 }
 
-export function validityRuleOf(template: typeof t.packageTemplates.$inferSelect): ValidityRule {
+export function validityRuleOf(template: {
+  validityKind: string;
+  validityDays: number | null;
+}): ValidityRule {
   if (template.validityKind === 'days') return { kind: 'days', days: template.validityDays ?? 1 };
-  return { kind: template.validityKind };
+  return { kind: template.validityKind === 'calendar_year' ? 'calendar_year' : 'none' };
 }
 
-/** Every chain of a practice with its lines (at today's prices), therapists and package rules. */
+const CHAIN_FILTER = 'practice_id = ? AND (? IS NULL OR id = ?)';
+
+/** Every chain of a practice (or one) with its lines (at today's prices), therapists and package rules. */
 export function loadChains(db: Reader, practiceId: number, only?: { chainId?: number }): LoadedChain[] {
-  const chainRows = db
-    .select()
-    .from(t.chains)
-    .where(
-      only?.chainId === undefined
-        ? eq(t.chains.practiceId, practiceId)
-        : and(eq(t.chains.practiceId, practiceId), eq(t.chains.id, only.chainId)),
-    )
-    .orderBy(asc(t.chains.sortOrder), asc(t.chains.id))
-    .all();
+  const id = only?.chainId ?? null;
+  const chainRows = stmt(db, `SELECT * FROM chains WHERE ${CHAIN_FILTER} ORDER BY sort_order, id`).all(
+    practiceId,
+    id,
+    id,
+  ) as Row[];
   if (chainRows.length === 0) return [];
-  const ids = chainRows.map((c) => c.id);
-  const lines = db
-    .select({
-      chainId: t.chainLines.chainId,
-      quantity: t.chainLines.quantity,
-      serviceId: t.services.id,
-      code: t.services.code,
-      priceCents: t.services.priceCents,
-      durationMinutes: t.services.durationMinutes,
-    })
-    .from(t.chainLines)
-    .innerJoin(t.services, eq(t.services.id, t.chainLines.serviceId))
-    .where(inArray(t.chainLines.chainId, ids))
-    .orderBy(asc(t.chainLines.chainId), asc(t.chainLines.position))
-    .all();
-  const therapists = db
-    .select({ chainId: t.chainTherapists.chainId, therapistId: t.chainTherapists.therapistId })
-    .from(t.chainTherapists)
-    .innerJoin(t.therapists, eq(t.therapists.id, t.chainTherapists.therapistId))
-    .where(and(inArray(t.chainTherapists.chainId, ids), eq(t.therapists.active, true)))
-    .orderBy(asc(t.chainTherapists.therapistId))
-    .all();
-  const rules = db
-    .select({ rule: t.chainPackageRules, template: t.packageTemplates })
-    .from(t.chainPackageRules)
-    .innerJoin(t.packageTemplates, eq(t.packageTemplates.id, t.chainPackageRules.templateId))
-    .where(inArray(t.chainPackageRules.chainId, ids))
-    .orderBy(asc(t.chainPackageRules.id))
-    .all();
+  const lines = stmt(
+    db,
+    `SELECT l.chain_id, l.quantity, s.id AS service_id, s.code, s.price_cents, s.duration_minutes
+       FROM chain_lines l JOIN services s ON s.id = l.service_id
+      WHERE l.chain_id IN (SELECT id FROM chains WHERE ${CHAIN_FILTER})
+      ORDER BY l.chain_id, l.position, l.id`,
+  ).all(practiceId, id, id) as Row[];
+  const therapists = stmt(
+    db,
+    `SELECT ct.chain_id, ct.therapist_id FROM chain_therapists ct JOIN therapists t ON t.id = ct.therapist_id
+      WHERE ct.chain_id IN (SELECT id FROM chains WHERE ${CHAIN_FILTER}) AND t.active = 1
+      ORDER BY ct.therapist_id`,
+  ).all(practiceId, id, id) as Row[];
+  const rules = stmt(
+    db,
+    `SELECT r.*, t.name AS template_name, t.max_appointments, t.max_amount_cents, t.code_limits, t.validity_kind, t.validity_days
+       FROM chain_package_rules r JOIN package_templates t ON t.id = r.template_id
+      WHERE r.chain_id IN (SELECT id FROM chains WHERE ${CHAIN_FILTER})
+      ORDER BY r.id`,
+  ).all(practiceId, id, id) as Row[];
 
   return chainRows.map((c) => {
-    const own = lines.filter((l) => l.chainId === c.id);
+    const own = lines.filter((l) => l.chain_id === c.id);
     const serviceLines: ServiceLine[] = own.map((l) => ({
       code: l.code,
       quantity: l.quantity,
-      unitPriceCents: l.priceCents,
+      unitPriceCents: l.price_cents,
     }));
     const chainRules: ChainRule[] = rules
-      .filter((r) => r.rule.chainId === c.id)
-      .map(({ rule, template }) => {
+      .filter((r) => r.chain_id === c.id)
+      .map((r) => {
         const offeredWhen = new Set<PackageStateName>();
-        if (rule.whenAbsent) offeredWhen.add('absent');
-        if (rule.whenPresent) offeredWhen.add('present');
-        if (rule.whenExhausted) offeredWhen.add('exhausted');
-        if (rule.whenExcluded) offeredWhen.add('excluded');
+        if (r.when_absent) offeredWhen.add('absent');
+        if (r.when_present) offeredWhen.add('present');
+        if (r.when_exhausted) offeredWhen.add('exhausted');
+        if (r.when_excluded) offeredWhen.add('excluded');
         return {
-          templateId: rule.templateId,
-          templateName: template.name,
+          templateId: r.template_id,
+          templateName: r.template_name,
           offeredWhen,
-          createOnBooking: rule.createOnBooking,
+          createOnBooking: r.create_on_booking === 1,
           templateLimits: {
-            maxAppointments: template.maxAppointments,
-            maxAmountCents: template.maxAmountCents,
-            codeLimits: template.codeLimits,
+            maxAppointments: r.max_appointments,
+            maxAmountCents: r.max_amount_cents,
+            codeLimits: JSON.parse(r.code_limits) as CodeLimit[],
           },
-          templateValidity: validityRuleOf(template),
+          templateValidity: validityRuleOf({ validityKind: r.validity_kind, validityDays: r.validity_days }),
         };
       });
     return {
@@ -114,17 +159,17 @@ export function loadChains(db: Reader, practiceId: number, only?: { chainId?: nu
       key: c.key,
       name: c.name,
       description: c.description,
-      durationMinutes: c.durationMinutes ?? own.reduce((s, l) => s + l.durationMinutes * l.quantity, 0),
-      bufferAfterMinutes: c.bufferAfterMinutes,
-      needsRoom: c.needsRoom,
-      onlineBookable: c.onlineBookable,
-      minAge: c.minAge,
-      maxAge: c.maxAge,
-      minNoticeMinutes: c.minNoticeMinutes,
-      bookingWindowDays: c.bookingWindowDays,
-      therapistIds: therapists.filter((x) => x.chainId === c.id).map((x) => x.therapistId),
+      durationMinutes: c.duration_minutes ?? own.reduce((s, l) => s + l.duration_minutes * l.quantity, 0),
+      bufferAfterMinutes: c.buffer_after_minutes,
+      needsRoom: c.needs_room === 1,
+      onlineBookable: c.online_bookable === 1,
+      minAge: c.min_age,
+      maxAge: c.max_age,
+      minNoticeMinutes: c.min_notice_minutes,
+      bookingWindowDays: c.booking_window_days,
+      therapistIds: therapists.filter((x) => x.chain_id === c.id).map((x) => x.therapist_id),
       lines: serviceLines,
-      serviceIds: own.map((l) => l.serviceId),
+      serviceIds: own.map((l) => l.service_id),
       priceCents: serviceLines.reduce((s, l) => s + l.quantity * l.unitPriceCents, 0),
       rules: chainRules,
     };
@@ -140,46 +185,37 @@ export function loadTherapists(
   toDate: string,
 ): SlotTherapist[] {
   if (therapistIds.length === 0) return [];
-  const rows = db
-    .select({ id: t.therapists.id, name: t.therapists.name })
-    .from(t.therapists)
-    .where(and(eq(t.therapists.practiceId, practiceId), inArray(t.therapists.id, therapistIds)))
-    .orderBy(asc(t.therapists.id))
-    .all();
-  const hours = db
-    .select()
-    .from(t.workingHours)
-    .where(inArray(t.workingHours.therapistId, therapistIds))
-    .all();
-  const exceptions = db
-    .select()
-    .from(t.availabilityExceptions)
-    .where(
-      and(
-        inArray(t.availabilityExceptions.therapistId, therapistIds),
-        sql`${t.availabilityExceptions.date} BETWEEN ${fromDate} AND ${toDate}`,
-      ),
-    )
-    .all();
+  const ids = JSON.stringify(therapistIds);
+  const rows = stmt(
+    db,
+    'SELECT id, name FROM therapists WHERE practice_id = ? AND id IN (SELECT value FROM json_each(?)) ORDER BY id',
+  ).all(practiceId, ids) as Row[];
+  const hours = stmt(
+    db,
+    'SELECT therapist_id, weekday, start_minute, end_minute FROM working_hours WHERE practice_id = ? AND therapist_id IN (SELECT value FROM json_each(?))',
+  ).all(practiceId, ids) as Row[];
+  const exceptions = stmt(
+    db,
+    `SELECT therapist_id, date, kind, start_minute, end_minute FROM availability_exceptions
+      WHERE practice_id = ? AND therapist_id IN (SELECT value FROM json_each(?)) AND date BETWEEN ? AND ?`,
+  ).all(practiceId, ids, fromDate, toDate) as Row[];
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
     weeklyHours: hours
-      .filter((h) => h.therapistId === r.id)
-      .map((h) => ({ weekday: h.weekday, startMinute: h.startMinute, endMinute: h.endMinute })),
+      .filter((h) => h.therapist_id === r.id)
+      .map((h) => ({ weekday: h.weekday, startMinute: h.start_minute, endMinute: h.end_minute })),
     exceptions: exceptions
-      .filter((e) => e.therapistId === r.id)
-      .map((e) => ({ date: e.date, kind: e.kind, startMinute: e.startMinute, endMinute: e.endMinute })),
+      .filter((e) => e.therapist_id === r.id)
+      .map((e) => ({ date: e.date, kind: e.kind, startMinute: e.start_minute, endMinute: e.end_minute })),
   }));
 }
 
 export function loadRooms(db: Reader, practiceId: number): { id: number; name: string }[] {
-  return db
-    .select({ id: t.rooms.id, name: t.rooms.name })
-    .from(t.rooms)
-    .where(eq(t.rooms.practiceId, practiceId))
-    .orderBy(asc(t.rooms.id))
-    .all();
+  return stmt(db, 'SELECT id, name FROM rooms WHERE practice_id = ? ORDER BY id').all(practiceId) as {
+    id: number;
+    name: string;
+  }[];
 }
 
 /** The longest an appointment can block its therapist or room: 24 h plus an 8 h buffer (schema checks). */
@@ -187,138 +223,92 @@ export const LONGEST_BLOCK_MS = 32 * 3_600_000;
 
 /**
  * The non-cancelled appointments that block the given therapists or rooms inside [from, to), each
- * until its buffer ends. Both queries run on the (therapist, start) and (room, start) indexes with a
- * bounded start range: the cost follows the appointments in the window, not the size of the table.
+ * until its buffer ends, ordered by start. The two halves run on the (therapist, start) and
+ * (room, start) indexes with a bounded start range: the cost follows the appointments in the
+ * window, not the size of the table.
  */
 export function loadBusy(
   db: Reader,
-  practiceId: number,
   who: { therapistIds: number[]; roomIds: number[] },
   from: number,
   to: number,
 ): BusyInterval[] {
-  const cols = {
-    id: t.appointments.id,
-    therapistId: t.appointments.therapistId,
-    roomId: t.appointments.roomId,
-    start: t.appointments.startsAt,
-    end: t.appointments.blockedUntil,
-  };
-  const overlapping = and(
-    eq(t.appointments.practiceId, practiceId),
-    sql`${t.appointments.startsAt} >= ${from - LONGEST_BLOCK_MS}`,
-    sql`${t.appointments.startsAt} < ${to}`,
-    sql`${t.appointments.blockedUntil} > ${from}`,
-    ne(t.appointments.status, 'cancelled'),
-  );
-  const byTherapist =
-    who.therapistIds.length === 0
-      ? []
-      : db
-          .select(cols)
-          .from(t.appointments)
-          .where(and(inArray(t.appointments.therapistId, who.therapistIds), overlapping))
-          .all();
-  const seen = new Set(byTherapist.map((b) => b.id));
-  const byRoom =
-    who.roomIds.length === 0
-      ? []
-      : db
-          .select(cols)
-          .from(t.appointments)
-          .where(and(inArray(t.appointments.roomId, who.roomIds), overlapping))
-          .all()
-          .filter((b) => !seen.has(b.id));
-  return [...byTherapist, ...byRoom].map(({ id: _id, ...busy }) => busy);
+  // Therapist and room ids are the practice's own (they come from its chains and rooms), so the
+  // practice needs no condition of its own here; leaving it out lets SQLite pick the
+  // (therapist, start) and (room, start) indexes.
+  const window = `starts_at >= ? AND starts_at < ? AND blocked_until > ? AND status != 'cancelled'`;
+  const range = [from - LONGEST_BLOCK_MS, to, from];
+  const therapists = JSON.stringify(who.therapistIds);
+  return stmt(
+    db,
+    `SELECT therapist_id AS therapistId, room_id AS roomId, starts_at AS start, blocked_until AS end FROM appointments
+      WHERE therapist_id IN (SELECT value FROM json_each(?)) AND ${window}
+     UNION ALL
+     SELECT therapist_id, room_id, starts_at, blocked_until FROM appointments
+      WHERE room_id IN (SELECT value FROM json_each(?)) AND ${window}
+        AND therapist_id NOT IN (SELECT value FROM json_each(?))
+     ORDER BY 3`,
+  ).all(therapists, ...range, JSON.stringify(who.roomIds), ...range, therapists) as BusyInterval[];
 }
 
 /** A client file's packages, their appointments, exclusions and birth date. */
 export function loadClientBudget(db: Reader, practiceId: number, clientId: number): ClientBudget | undefined {
-  const client = db
-    .select({ id: t.clients.id, birthDate: t.clients.birthDate })
-    .from(t.clients)
-    .where(and(eq(t.clients.practiceId, practiceId), eq(t.clients.id, clientId)))
-    .get();
+  const client = stmt(db, 'SELECT id, birth_date FROM clients WHERE practice_id = ? AND id = ?').get(
+    practiceId,
+    clientId,
+  ) as Row | undefined;
   if (!client) return undefined;
-  const packageRows = db
-    .select()
-    .from(t.packages)
-    .where(and(eq(t.packages.practiceId, practiceId), eq(t.packages.clientId, clientId)))
-    .orderBy(asc(t.packages.id))
-    .all();
-  const packages: BudgetPackage[] = packageRows.map((p) => ({
+  const packages: BudgetPackage[] = (
+    stmt(db, 'SELECT * FROM packages WHERE practice_id = ? AND client_id = ? ORDER BY id').all(
+      practiceId,
+      clientId,
+    ) as Row[]
+  ).map((p) => ({
     id: p.id,
-    templateId: p.templateId,
+    templateId: p.template_id,
     name: p.name,
     limits: {
-      maxAppointments: p.maxAppointments,
-      maxAmountCents: p.maxAmountCents,
-      codeLimits: p.codeLimits,
+      maxAppointments: p.max_appointments,
+      maxAmountCents: p.max_amount_cents,
+      codeLimits: JSON.parse(p.code_limits) as CodeLimit[],
     },
-    validFrom: p.validFrom,
-    validUntil: p.validUntil,
+    validFrom: p.valid_from,
+    validUntil: p.valid_until,
     status: p.status,
   }));
   const appointmentsByPackage = new Map<number, BudgetAppointment[]>();
+  for (const p of packages) appointmentsByPackage.set(p.id, []);
   if (packages.length > 0) {
-    const links = db
-      .select({
-        packageId: t.appointmentPackages.packageId,
-        id: t.appointments.id,
-        start: t.appointments.startsAt,
-        end: t.appointments.endsAt,
-        status: t.appointments.status,
-      })
-      .from(t.appointmentPackages)
-      .innerJoin(t.appointments, eq(t.appointments.id, t.appointmentPackages.appointmentId))
-      .where(
-        inArray(
-          t.appointmentPackages.packageId,
-          packages.map((p) => p.id),
-        ),
-      )
-      .all();
-    const appointmentIds = [...new Set(links.map((l) => l.id))];
-    const lines =
-      appointmentIds.length === 0
-        ? []
-        : db
-            .select({
-              appointmentId: t.appointmentLines.appointmentId,
-              code: t.appointmentLines.code,
-              quantity: t.appointmentLines.quantity,
-              unitPriceCents: t.appointmentLines.unitPriceCents,
-            })
-            .from(t.appointmentLines)
-            .where(inArray(t.appointmentLines.appointmentId, appointmentIds))
-            .all();
-    const linesOf = new Map<number, ServiceLine[]>();
-    for (const { appointmentId, ...line } of lines) {
-      const list = linesOf.get(appointmentId) ?? [];
-      list.push(line);
-      linesOf.set(appointmentId, list);
-    }
-    for (const p of packages) appointmentsByPackage.set(p.id, []);
-    for (const l of links) {
-      appointmentsByPackage.get(l.packageId)!.push({
-        id: l.id,
-        start: l.start,
-        end: l.end,
-        status: l.status,
-        lines: linesOf.get(l.id) ?? [],
-      });
+    const rows = stmt(
+      db,
+      `SELECT ap.package_id, a.id, a.starts_at, a.ends_at, a.status, l.code, l.quantity, l.unit_price_cents
+         FROM appointment_packages ap
+         JOIN appointments a ON a.id = ap.appointment_id
+         LEFT JOIN appointment_lines l ON l.appointment_id = a.id
+        WHERE ap.package_id IN (SELECT id FROM packages WHERE practice_id = ? AND client_id = ?)
+        ORDER BY ap.package_id, a.id, l.id`,
+    ).all(practiceId, clientId) as Row[];
+    let current: BudgetAppointment | undefined;
+    let currentPackage = -1;
+    for (const r of rows) {
+      if (!current || current.id !== r.id || currentPackage !== r.package_id) {
+        current = { id: r.id, start: r.starts_at, end: r.ends_at, status: r.status, lines: [] };
+        currentPackage = r.package_id;
+        appointmentsByPackage.get(r.package_id)!.push(current);
+      }
+      if (r.code !== null)
+        current.lines.push({ code: r.code, quantity: r.quantity, unitPriceCents: r.unit_price_cents });
     }
   }
-  const excluded = db
-    .select({ templateId: t.exclusions.templateId })
-    .from(t.exclusions)
-    .where(and(eq(t.exclusions.practiceId, practiceId), eq(t.exclusions.clientId, clientId)))
-    .all();
+  const excluded = stmt(db, 'SELECT template_id FROM exclusions WHERE practice_id = ? AND client_id = ?').all(
+    practiceId,
+    clientId,
+  ) as Row[];
   return {
     clientId,
-    birthDate: client.birthDate,
+    birthDate: client.birth_date,
     packages,
     appointmentsByPackage,
-    excludedTemplateIds: new Set(excluded.map((e) => e.templateId)),
+    excludedTemplateIds: new Set(excluded.map((e) => e.template_id)),
   };
 }

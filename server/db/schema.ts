@@ -455,8 +455,9 @@ export const appointments = sqliteTable(
     }),
     foreignKey({ columns: [t.practiceId, t.roomId], foreignColumns: [rooms.practiceId, rooms.id] }),
     foreignKey({ columns: [t.practiceId, t.chainId], foreignColumns: [chains.practiceId, chains.id] }),
-    index('appointments_therapist_time').on(t.therapistId, t.startsAt, t.blockedUntil),
-    index('appointments_room_time').on(t.roomId, t.startsAt, t.blockedUntil),
+    // Covering indexes for the slot search: the busy intervals of a window come from the index alone.
+    index('appointments_therapist_time').on(t.therapistId, t.startsAt, t.blockedUntil, t.status, t.roomId),
+    index('appointments_room_time').on(t.roomId, t.startsAt, t.blockedUntil, t.status, t.therapistId),
     index('appointments_practice_time').on(t.practiceId, t.startsAt),
     index('appointments_client').on(t.clientId, t.startsAt),
     check('appointments_span', sql`${t.startsAt} < ${t.endsAt} AND ${t.endsAt} - ${t.startsAt} <= 86400000`),

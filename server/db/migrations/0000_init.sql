@@ -55,8 +55,8 @@ CREATE TABLE `appointments` (
 	CONSTRAINT "appointments_cancelled_at" CHECK(("appointments"."status" = 'cancelled') = ("appointments"."cancelled_at" IS NOT NULL))
 );
 --> statement-breakpoint
-CREATE INDEX `appointments_therapist_time` ON `appointments` (`therapist_id`,`starts_at`,`blocked_until`);--> statement-breakpoint
-CREATE INDEX `appointments_room_time` ON `appointments` (`room_id`,`starts_at`,`blocked_until`);--> statement-breakpoint
+CREATE INDEX `appointments_therapist_time` ON `appointments` (`therapist_id`,`starts_at`,`blocked_until`,`status`,`room_id`);--> statement-breakpoint
+CREATE INDEX `appointments_room_time` ON `appointments` (`room_id`,`starts_at`,`blocked_until`,`status`,`therapist_id`);--> statement-breakpoint
 CREATE INDEX `appointments_practice_time` ON `appointments` (`practice_id`,`starts_at`);--> statement-breakpoint
 CREATE INDEX `appointments_client` ON `appointments` (`client_id`,`starts_at`);--> statement-breakpoint
 CREATE UNIQUE INDEX `appointments_practice_id` ON `appointments` (`practice_id`,`id`);--> statement-breakpoint

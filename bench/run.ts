@@ -1,0 +1,331 @@
+/**
+ * `npm run bench` — the speed measurements of slot search and booking, written to
+ * docs/PERFORMANCE.md with the command and the machine. Not a test: numbers vary with the machine.
+ *
+ *   1. the slot engine and the whole search (database reads included) at 1 000 / 10 000 / 100 000
+ *      appointments, against a naive baseline on the same data;
+ *   2. GET /slots under 64 concurrent connections (autocannon), with the server's peak memory;
+ *   3. POST /bookings of distinct slots under 64 concurrent connections, then queries that prove
+ *      no overlap per therapist or room and no package limit exceeded.
+ */
+import { execSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { slotInput } from '../server/booking/availability.ts';
+import { openDatabase } from '../server/db/index.ts';
+import { loadChains, loadClientBudget, practiceBySlug } from '../server/db/load.ts';
+import { naiveSearchSlots, searchSlots } from '../server/engine/slots.ts';
+import { consumption } from '../shared/budget.ts';
+import { addDays, localToInstant, toIsoWithOffset } from '../shared/time.ts';
+import { startServer } from '../test/support-process.ts';
+import { addAppointments, createBenchPractice, prng, TZ } from './fixture.ts';
+
+const NOW = Date.UTC(2027, 0, 1, 8);
+const FIRST = '2027-01-04'; // a Monday
+const quick = process.argv.includes('--quick');
+const dir = mkdtempSync(join(tmpdir(), 'terminkette-bench-'));
+const out: string[] = [];
+const log = (line = '') => {
+  console.log(line);
+  out.push(line);
+};
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+const ms = (x: number) => x.toFixed(2);
+
+function time<T>(fn: () => T): [T, number] {
+  const t0 = process.hrtime.bigint();
+  const result = fn();
+  return [result, Number(process.hrtime.bigint() - t0) / 1e6];
+}
+
+/** 1. The engine and the whole search, at several table sizes. */
+function engineBench() {
+  log('## 1. Slot search: engine and whole search');
+  log();
+  log('A 14-day search for a 40-minute chain (30 min + 10 min buffer) that needs one of 5 rooms and may');
+  log('be given by any of 20 therapists, grid step 10 minutes. "Whole search" is what the slots endpoint');
+  log('does: load hours, exceptions, rooms and the appointments of the window from SQLite (file, WAL),');
+  log('then run the engine. "Naive" tests every candidate start against every appointment of the window,');
+  log('as older booking engines do, on the same input and with the same result.');
+  log();
+  log(
+    '| appointments in the table | per therapist and working day | in a 14-day window (median) | whole search, median | engine only, median | naive, median | naive ÷ engine |',
+  );
+  log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const cases: [number, number][] = [
+    [1_000, 4],
+    [10_000, 4],
+    [100_000, 4],
+    [10_000, 8],
+  ];
+  for (const [count, perDay] of cases) {
+    const db = openDatabase(join(dir, `engine-${count}-${perDay}.db`));
+    const p = createBenchPractice(db, NOW);
+    const last = addAppointments(db, p, { count, firstDate: FIRST, perDay, seed: count + perDay, now: NOW });
+    const practiceRow = practiceBySlug(db, p.slug)!;
+    const chain = loadChains(db, p.practiceId, { chainId: p.chainId })[0]!;
+    const random = prng(count);
+    const span = Math.max(
+      1,
+      Math.round((Date.parse(`${last}T00:00:00Z`) - Date.parse(`${FIRST}T00:00:00Z`)) / 86_400_000) - 14,
+    );
+    const runs = quick ? 20 : 100;
+    const whole: number[] = [];
+    const engine: number[] = [];
+    const naive: number[] = [];
+    const inWindow: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const from = addDays(FIRST, Math.floor(random() * span));
+      const to = addDays(from, 13);
+      const q = { from, to, client: null, now: NOW };
+      const [, tWhole] = time(() => searchSlots(slotInput(db, practiceRow, chain, q)));
+      whole.push(tWhole);
+      const input = slotInput(db, practiceRow, chain, q);
+      inWindow.push(input.busy.length);
+      const [fast, tEngine] = time(() => searchSlots(input));
+      engine.push(tEngine);
+      if (i < (quick ? 3 : 10)) {
+        const [slow, tNaive] = time(() => naiveSearchSlots(input));
+        naive.push(tNaive);
+        if (JSON.stringify(slow) !== JSON.stringify(fast)) throw new Error('naive and engine disagree');
+      }
+    }
+    log(
+      `| ${count.toLocaleString('en')} | ${perDay} | ${median(inWindow)} | ${ms(median(whole))} ms | ${ms(median(engine))} ms | ${ms(median(naive))} ms | ${(median(naive) / median(engine)).toFixed(0)}× |`,
+    );
+    db.$client.close();
+  }
+  log();
+}
+
+function memoryOf(pid: number): string {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+    return hwm ? `${Math.round(Number(hwm) / 1024)} MiB` : 'n/a';
+  } catch {
+    return 'n/a';
+  }
+}
+
+async function load(opts: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+/** 2. GET /slots over HTTP. */
+async function slotsBench() {
+  log('## 2. GET /api/v1/p/:practice/slots under load');
+  log();
+  const path = join(dir, 'http-slots.db');
+  const db = openDatabase(path);
+  const p = createBenchPractice(db, NOW);
+  const last = addAppointments(db, p, { count: 10_000, firstDate: FIRST, perDay: 4, seed: 7, now: NOW });
+  db.$client.close();
+  const server = await startServer(path, { LOAD_DEMO: '0' });
+  try {
+    const span =
+      Math.round((Date.parse(`${last}T00:00:00Z`) - Date.parse(`${FIRST}T00:00:00Z`)) / 86_400_000) - 7;
+    const random = prng(11);
+    const duration = quick ? 3 : 10;
+    const variants: [string, (from: string) => string][] = [
+      [
+        'a week, one therapist (the widget after the client picked a therapist)',
+        (from) =>
+          `/api/v1/p/bench/slots?chain=${p.chainId}&from=${from}&to=${addDays(from, 6)}&therapist=${p.therapistIds[Math.floor(random() * 20)]}`,
+      ],
+      [
+        "one day, all 20 therapists (the widget's day view)",
+        (from) => `/api/v1/p/bench/slots?chain=${p.chainId}&from=${from}&to=${from}`,
+      ],
+    ];
+    log(
+      `10 000 appointments in the table, 64 connections, ${duration} s per run, a new random date range per request.`,
+    );
+    log(
+      'The server clock is real, so the searched dates lie ahead of it; the request, JSON answer included, is what is timed.',
+    );
+    log();
+    log('| request | requests/s | latency p50 | p99 | non-2xx | average answer |');
+    log('| --- | ---: | ---: | ---: | ---: | ---: |');
+    for (const [label, url] of variants) {
+      const result = await load({
+        url: server.url,
+        connections: 64,
+        duration,
+        requests: [
+          {
+            method: 'GET',
+            setupRequest: (req) => ({
+              ...req,
+              path: url(addDays(FIRST, Math.floor(random() * Math.max(1, span)))),
+            }),
+          },
+        ],
+      });
+      log(
+        `| ${label} | ${Math.round(result.requests.average)} | ${result.latency.p50} ms | ${result.latency.p99} ms | ${result.non2xx} | ${Math.round(result.throughput.average / Math.max(1, result.requests.average) / 1024)} KiB |`,
+      );
+    }
+    log();
+    log(`Server peak memory (VmHWM of the server process after both runs): ${memoryOf(server.child.pid!)}.`);
+    log();
+  } finally {
+    await server.stop();
+  }
+}
+
+function todayPlus(days: number): string {
+  return addDays(new Date().toISOString().slice(0, 10), days);
+}
+
+function lettersOf(n: number): string {
+  let s = '';
+  do {
+    s = String.fromCharCode(97 + (n % 26)) + s;
+    n = Math.floor(n / 26);
+  } while (n > 0);
+  return s;
+}
+
+/** 3. POST /bookings of distinct slots, then the proofs. */
+async function bookingBench() {
+  log('## 3. POST /api/v1/p/:practice/bookings under load');
+  log();
+  const path = join(dir, 'http-bookings.db');
+  const db = openDatabase(path);
+  const p = createBenchPractice(db, NOW);
+  db.$client.close();
+  // Distinct starts: every therapist, every working day ahead, every 40 minutes from 08:00.
+  const starts: { start: string; therapist: number }[] = [];
+  for (let day = 2; starts.length < 150_000 && day < 700; day++) {
+    const date = todayPlus(day);
+    const weekday = new Date(`${date}T12:00:00Z`).getUTCDay();
+    if (weekday === 0 || weekday === 6) continue;
+    for (let m = 8 * 60; m + 40 <= 18 * 60; m += 40) {
+      for (const therapist of p.therapistIds) {
+        starts.push({ start: toIsoWithOffset(localToInstant(date, m, TZ)!, TZ), therapist });
+      }
+    }
+  }
+  const server = await startServer(path, { LOAD_DEMO: '0' });
+  const duration = quick ? 3 : 10;
+  let n = 0;
+  let result: autocannon.Result;
+  try {
+    result = await load({
+      url: server.url,
+      connections: 64,
+      duration,
+      requests: [
+        {
+          method: 'POST',
+          path: '/api/v1/p/bench/bookings',
+          setupRequest: (req) => {
+            const i = n++;
+            const s = starts[i % starts.length]!;
+            return {
+              ...req,
+              headers: { 'content-type': 'application/json', 'idempotency-key': `bench-${i}` },
+              body: JSON.stringify({
+                chain: p.bookingChainId,
+                start: s.start,
+                therapist: s.therapist,
+                client: {
+                  firstName: 'Bench',
+                  lastName: lettersOf(i),
+                  email: `bench${i}@example.org`,
+                  consent: true,
+                },
+              }),
+            };
+          },
+        },
+      ],
+    });
+  } finally {
+    await server.stop();
+  }
+  const check = openDatabase(path);
+  const one = (sql: string) => (check.$client.prepare(sql).get() as { n: number }).n;
+  const booked = one("SELECT count(*) AS n FROM appointments WHERE source = 'online'");
+  const overlapsTherapist = one(`SELECT count(*) AS n FROM appointments a JOIN appointments b
+    ON b.therapist_id = a.therapist_id AND b.id > a.id AND b.status != 'cancelled'
+   AND b.starts_at < a.blocked_until AND a.starts_at < b.blocked_until WHERE a.status != 'cancelled'`);
+  const overlapsRoom = one(`SELECT count(*) AS n FROM appointments a JOIN appointments b
+    ON b.room_id = a.room_id AND b.id > a.id AND b.status != 'cancelled'
+   AND b.starts_at < a.blocked_until AND a.starts_at < b.blocked_until WHERE a.status != 'cancelled' AND a.room_id IS NOT NULL`);
+  // Every package, every criterion, by the same budget code the server checks with.
+  let exceeded = 0;
+  let packages = 0;
+  const clients = check.$client
+    .prepare('SELECT DISTINCT client_id AS id FROM packages WHERE practice_id = ?')
+    .all(p.practiceId) as { id: number }[];
+  for (const { id } of clients) {
+    const budget = loadClientBudget(check, p.practiceId, id)!;
+    for (const pkg of budget.packages) {
+      packages++;
+      for (const use of consumption(pkg, budget.appointmentsByPackage.get(pkg.id) ?? [], Date.now())) {
+        if (use.used + use.planned > use.limit) exceeded++;
+      }
+    }
+  }
+  const integrity = check.$client.pragma('integrity_check', { simple: true });
+  check.$client.close();
+  log(`Each request books a distinct start for a new client (file, package created on booking, appointment,`);
+  log(
+    `ledger, confirmation e-mail with .ics into the outbox, idempotency record), 64 connections, ${duration} s.`,
+  );
+  log();
+  log('| bookings/s (201) | latency p50 | p99 | non-2xx | bookings written |');
+  log('| ---: | ---: | ---: | ---: | ---: |');
+  log(
+    `| ${Math.round(result.requests.average)} | ${result.latency.p50} ms | ${result.latency.p99} ms | ${result.non2xx} | ${booked} |`,
+  );
+  log();
+  log('After the run:');
+  log();
+  log(`- overlapping appointments of one therapist: **${overlapsTherapist}**`);
+  log(`- overlapping appointments in one room: **${overlapsRoom}**`);
+  log(`- package criteria over their limit (of ${packages} packages): **${exceeded}**`);
+  log(`- \`PRAGMA integrity_check\`: ${integrity}`);
+  log();
+}
+
+async function main() {
+  const started = new Date();
+  const cpu = cpus();
+  let commit = 'unknown';
+  try {
+    commit = execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim();
+  } catch {}
+  engineBench();
+  await slotsBench();
+  await bookingBench();
+  const head = [
+    '# Performance',
+    '',
+    'Written by `npm run bench` (bench/run.ts); run it again to refresh. Numbers are medians of the runs',
+    'described below; they vary with the machine and with whatever else it is doing.',
+    '',
+    `- measured: ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, commit ${commit}${quick ? ' (--quick: shorter runs)' : ''}`,
+    `- machine: ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}, Node ${process.version}`,
+    '- load generator: autocannon in the benchmark process; the server is a separate process (`node --import tsx server/main.ts`) on 127.0.0.1, SQLite file in WAL mode',
+    '',
+  ];
+  writeFileSync(new URL('../docs/PERFORMANCE.md', import.meta.url), `${[...head, ...out].join('\n')}\n`);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+main().catch((err) => {
+  console.error(err);
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(1);
+});
