@@ -36,8 +36,9 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 
 /** True when `timeZone` is an IANA zone this runtime knows, e.g. `isTimeZone('Europe/Berlin')`. */
 export function isTimeZone(timeZone: string): boolean {
+  if (formatters.has(timeZone)) return true;
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
+    formatter(timeZone);
     return true;
   } catch {
     return false;

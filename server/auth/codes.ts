@@ -137,7 +137,7 @@ export function issueLoginCode(
           createdAt: now,
         })
         .run();
-      enqueueMail(tx, { practiceId: practice.id, kind: 'login-code', to: file.email, ...mail }, now);
+      enqueueMail(db, { practiceId: practice.id, kind: 'login-code', to: file.email, ...mail }, now);
     },
     { behavior: 'immediate' },
   );

@@ -6,19 +6,18 @@
  * the idempotency record. Either all of it lands or nothing does.
  */
 import { createHash } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
 import { consumption } from '../../shared/budget.ts';
-import type { BudgetPackage } from '../../shared/domain.ts';
+import type { BudgetAppointment, BudgetPackage } from '../../shared/domain.ts';
 import { type Locale, remainingText } from '../../shared/i18n.ts';
 import { localDate } from '../../shared/time.ts';
-import type { Db, Tx } from '../db/index.ts';
+import type { Db } from '../db/index.ts';
 import { type LoadedChain, loadChains, loadClientBudget, type PracticeRow } from '../db/load.ts';
-import * as t from '../db/schema.ts';
+import * as w from '../db/writes.ts';
 import { ageRefusal, type ClientBudget, needsBirthDate, planPackages } from '../engine/eligibility.ts';
-import { explainDay } from '../engine/slots.ts';
+import { explainDay, searchSlots } from '../engine/slots.ts';
 import { newAccessCode } from '../practice/import.ts';
 import { ApiError } from '../problem.ts';
-import { findSlots, onlineChain, slotInput } from './availability.ts';
+import { onlineChain, slotInput } from './availability.ts';
 import { confirmationMail } from './messages.ts';
 
 export interface NewClientData {
@@ -126,6 +125,8 @@ function refusal(reason: string | null, detail: string | undefined, lang: Locale
  * database as it is inside the transaction (the loaders read through the same connection); or the
  * reason there is none.
  */
+const NOT_ASKED = { code: 'not_asked' };
+
 function pickSlot(
   db: Db,
   practice: PracticeRow,
@@ -135,11 +136,22 @@ function pickSlot(
   now: number,
 ) {
   const date = localDate(req.start, practice.timeZone);
-  const q = { from: date, to: date, therapist: req.therapistId, client, now };
-  const day = findSlots(db, practice, chain, q).days[0];
-  const slot = day?.slots.find((s) => s.start === req.start);
+  const input = slotInput(db, practice, chain, {
+    from: date,
+    to: date,
+    therapist: req.therapistId,
+    client,
+    now,
+  });
+  // Only the asked start matters: the package and age conditions are worked out for it alone.
+  const check = input.check!;
+  const onlyThisStart = {
+    ...input,
+    check: (start: number, end: number) => (start === req.start ? check(start, end) : NOT_ASKED),
+  };
+  const slot = searchSlots(onlyThisStart).days[0]?.slots.find((s) => s.start === req.start);
   if (slot) return slot;
-  const explained = explainDay(slotInput(db, practice, chain, q)).candidates.find(
+  const explained = explainDay(input).candidates.find(
     (cand) =>
       cand.start === req.start && (req.therapistId === undefined || cand.therapistId === req.therapistId),
   );
@@ -148,18 +160,11 @@ function pickSlot(
 
 export function createBooking(db: Db, req: BookingRequest, links: BookingLinks, now: number): BookingResult {
   const { practice } = req;
+  const practiceId = practice.id;
+  // Every read and write below goes through `db`'s connection, inside this IMMEDIATE transaction.
   return db.transaction(
-    (tx) => {
-      const previous = tx
-        .select()
-        .from(t.bookingRequests)
-        .where(
-          and(
-            eq(t.bookingRequests.practiceId, practice.id),
-            eq(t.bookingRequests.idempotencyKey, req.idempotencyKey),
-          ),
-        )
-        .get();
+    () => {
+      const previous = w.findBookingRequest(db, practiceId, req.idempotencyKey);
       if (previous) {
         if (previous.requestHash !== req.requestHash) {
           throw new ApiError(
@@ -168,64 +173,40 @@ export function createBooking(db: Db, req: BookingRequest, links: BookingLinks, 
             'This Idempotency-Key was used for a different request.',
           );
         }
-        return { replayed: true, body: previous.response };
+        // The same booking, as it stands now (it may have been cancelled since).
+        return { replayed: true, body: { ...previous.response, status: previous.status } };
       }
 
-      const chain = loadChains(db, practice.id, { chainId: req.chainId })[0];
+      const chain = loadChains(db, practiceId, { chainId: req.chainId })[0];
       if (!chain) throw new ApiError(404, 'chain_not_found', `No chain ${req.chainId} in this practice.`);
-      if (!onlineChain(practice, chain))
+      if (!onlineChain(practice, chain)) {
         throw new ApiError(403, 'chain_not_bookable', 'This chain cannot be booked online.');
+      }
 
       // Who is booking.
       let client: ClientBudget | null = null;
-      let birthDate: string | null = null;
-      let email: string;
-      let firstName: string;
-      let lastName: string;
+      let person: { email: string; firstName: string; lastName: string };
+      let birthDate: string | null;
       if (req.clientId !== undefined) {
-        const row = tx
-          .select()
-          .from(t.clients)
-          .where(and(eq(t.clients.practiceId, practice.id), eq(t.clients.id, req.clientId)))
-          .get();
-        if (!row)
+        const file = w.clientFile(db, practiceId, req.clientId);
+        if (!file)
           throw new ApiError(401, 'invalid_token', 'The client token does not belong to a client file.');
-        if (!row.email) throw new ApiError(422, 'email_required', 'The client file has no e-mail address.');
-        client = loadClientBudget(db, practice.id, row.id)!;
-        birthDate = row.birthDate ?? req.birthDate ?? null;
-        ({ email, firstName, lastName } = {
-          email: row.email,
-          firstName: row.firstName,
-          lastName: row.lastName,
-        });
+        if (!file.email) throw new ApiError(422, 'email_required', 'The client file has no e-mail address.');
+        client = loadClientBudget(db, practiceId, file.id)!;
+        person = { email: file.email, firstName: file.firstName, lastName: file.lastName };
+        birthDate = file.birthDate ?? req.birthDate ?? null;
       } else {
-        const nc = req.newClient!;
-        const taken = tx
-          .select({ id: t.clients.id })
-          .from(t.clients)
-          .where(
-            and(eq(t.clients.practiceId, practice.id), sql`lower(${t.clients.email}) = lower(${nc.email})`),
-          )
-          .get();
-        if (taken) {
-          throw new ApiError(
-            409,
-            'client_exists',
-            req.lang === 'de'
-              ? 'Zu dieser E-Mail-Adresse gibt es schon eine Akte. Bitte melden Sie sich als wiederkehrendes Klienty an.'
-              : 'There is already a file for this e-mail address. Please identify as a returning client.',
-          );
-        }
-        birthDate = nc.birthDate ?? null;
-        ({ email, firstName, lastName } = nc);
+        person = req.newClient!;
+        birthDate = req.newClient!.birthDate ?? null;
       }
       if (needsBirthDate(chain)) {
-        if (!birthDate)
+        if (!birthDate) {
           throw new ApiError(
             400,
             'birth_date_required',
             'This chain has an age limit: a birth date is required.',
           );
+        }
         const tooYoungOrOld = ageRefusal(chain, birthDate, localDate(req.start, practice.timeZone));
         if (tooYoungOrOld) throw refusal(tooYoungOrOld.code, tooYoungOrOld.detail, req.lang);
       }
@@ -235,127 +216,106 @@ export function createBooking(db: Db, req: BookingRequest, links: BookingLinks, 
       const plan = planPackages(chain, client, req.start, end, now, practice.timeZone);
       if (!plan.ok) throw refusal(plan.code, plan.detail, req.lang);
 
-      const base = { practiceId: practice.id };
+      // Only now, with everything else possible: an e-mail that already has a file is not used
+      // for a new one (nothing is attached to an existing file silently).
+      if (!client && w.clientIdByEmail(db, practiceId, person.email) !== undefined) {
+        throw new ApiError(
+          409,
+          'client_exists',
+          req.lang === 'de'
+            ? 'Zu dieser E-Mail-Adresse gibt es schon eine Akte. Bitte melden Sie sich als wiederkehrendes Klienty an.'
+            : 'There is already a file for this e-mail address. Please identify as a returning client.',
+        );
+      }
+
+      // The birth date is kept only where a chain's age limit needs it (collect the minimum).
+      const keepBirthDate = needsBirthDate(chain) ? birthDate : null;
       let clientId: number;
       if (client) {
         clientId = client.clientId;
-        if (birthDate && req.birthDate && !client.birthDate) {
-          tx.update(t.clients).set({ birthDate }).where(eq(t.clients.id, clientId)).run();
-        }
+        if (keepBirthDate && req.birthDate) w.setBirthDate(db, clientId, keepBirthDate);
       } else {
         const nc = req.newClient!;
-        clientId = tx
-          .insert(t.clients)
-          .values({
-            ...base,
-            firstName: nc.firstName,
-            lastName: nc.lastName,
-            email: nc.email,
-            phone: nc.phone ?? null,
-            birthDate,
-            accessCode: newAccessCode(),
-            consentAt: now,
-            createdAt: now,
-          })
-          .returning({ id: t.clients.id })
-          .get().id;
+        clientId = w.insertClient(db, {
+          practiceId,
+          firstName: nc.firstName,
+          lastName: nc.lastName,
+          email: nc.email,
+          phone: nc.phone ?? null,
+          birthDate: keepBirthDate,
+          accessCode: newAccessCode(),
+          consentAt: now,
+          now,
+        });
       }
 
-      const appointmentId = tx
-        .insert(t.appointments)
-        .values({
-          ...base,
-          clientId,
-          therapistId: slot.therapistId,
-          roomId: slot.roomId,
-          chainId: chain.id,
-          startsAt: req.start,
-          endsAt: end,
-          bufferAfterMinutes: chain.bufferAfterMinutes,
-          blockedUntil: end + chain.bufferAfterMinutes * 60_000,
-          status: 'booked',
-          source: 'online',
-          createdAt: now,
-        })
-        .returning({ id: t.appointments.id })
-        .get().id;
+      const appointmentId = w.insertAppointment(db, {
+        practiceId,
+        clientId,
+        therapistId: slot.therapistId,
+        roomId: slot.roomId,
+        chainId: chain.id,
+        start: req.start,
+        end,
+        bufferAfterMinutes: chain.bufferAfterMinutes,
+        now,
+      });
       chain.lines.forEach((line, i) => {
-        tx.insert(t.appointmentLines)
-          .values({ ...base, appointmentId, serviceId: chain.serviceIds[i]!, ...line })
-          .run();
+        w.insertLine(db, { practiceId, appointmentId, serviceId: chain.serviceIds[i]!, ...line });
       });
 
       const actor = `online:${clientId}`;
       const touched: { pkg: BudgetPackage; created: boolean }[] = [];
       for (const { pkg } of plan.create) {
-        const packageId = tx
-          .insert(t.packages)
-          .values({
-            ...base,
-            clientId,
-            templateId: pkg.templateId,
-            name: pkg.name,
-            maxAppointments: pkg.limits.maxAppointments ?? null,
-            maxAmountCents: pkg.limits.maxAmountCents ?? null,
-            codeLimits: pkg.limits.codeLimits,
-            validFrom: pkg.validFrom,
-            validUntil: pkg.validUntil,
-            status: 'active',
-            origin: 'booking',
-            createdAt: now,
-          })
-          .returning({ id: t.packages.id })
-          .get().id;
-        tx.insert(t.packageLedger)
-          .values({
-            ...base,
-            packageId,
-            at: now,
-            actor,
-            action: 'created',
-            appointmentId,
-            details: { limits: pkg.limits, chain: chain.key },
-          })
-          .run();
+        const packageId = w.insertPackage(db, {
+          practiceId,
+          clientId,
+          templateId: pkg.templateId,
+          name: pkg.name,
+          limits: pkg.limits,
+          validFrom: pkg.validFrom,
+          validUntil: pkg.validUntil,
+          now,
+        });
+        w.insertLedger(db, {
+          practiceId,
+          packageId,
+          at: now,
+          actor,
+          action: 'created',
+          appointmentId,
+          details: { limits: pkg.limits, chain: chain.key },
+        });
         touched.push({ pkg: { ...pkg, id: packageId }, created: true });
       }
       for (const pkg of plan.assign) touched.push({ pkg, created: false });
       for (const { pkg } of touched) {
-        tx.insert(t.appointmentPackages)
-          .values({ ...base, appointmentId, packageId: pkg.id })
-          .run();
-        tx.insert(t.packageLedger)
-          .values({
-            ...base,
-            packageId: pkg.id,
-            at: now,
-            actor,
-            action: 'assigned',
-            appointmentId,
-            details: { chain: chain.key },
-          })
-          .run();
+        w.assign(db, practiceId, appointmentId, pkg.id);
+        w.insertLedger(db, {
+          practiceId,
+          packageId: pkg.id,
+          at: now,
+          actor,
+          action: 'assigned',
+          appointmentId,
+          details: { chain: chain.key },
+        });
       }
 
-      const therapist = tx
-        .select({ name: t.therapists.name })
-        .from(t.therapists)
-        .where(eq(t.therapists.id, slot.therapistId))
-        .get()!;
-      const room =
-        slot.roomId === null
-          ? null
-          : tx
-              .select({ id: t.rooms.id, name: t.rooms.name })
-              .from(t.rooms)
-              .where(eq(t.rooms.id, slot.roomId))
-              .get()!;
+      const therapist = w.therapistName(db, slot.therapistId);
+      const room = slot.roomId === null ? null : w.room(db, slot.roomId);
 
-      // The budgets as they stand after this booking.
-      const after = loadClientBudget(db, practice.id, clientId)!;
+      // The budgets as they stand after this booking: what was there, plus this appointment.
+      const booked: BudgetAppointment = {
+        id: appointmentId,
+        start: req.start,
+        end,
+        status: 'booked',
+        lines: chain.lines,
+      };
       const packages = touched.map(({ pkg, created }) => {
-        const uses = consumption(pkg, after.appointmentsByPackage.get(pkg.id) ?? [], now);
-        const remaining = uses.map((u) => ({
+        const before = created ? [] : (client?.appointmentsByPackage.get(pkg.id) ?? []);
+        const remaining = consumption(pkg, [...before, booked], now).map((u) => ({
           criterion: u.criterion,
           ...(u.code ? { code: u.code } : {}),
           limit: u.limit,
@@ -376,7 +336,7 @@ export function createBooking(db: Db, req: BookingRequest, links: BookingLinks, 
         end: new Date(end).toISOString(),
         timeZone: practice.timeZone,
         chain: { id: chain.id, name: chain.name },
-        therapist: { id: slot.therapistId, name: therapist.name },
+        therapist: { id: slot.therapistId, name: therapist },
         room,
         packages,
         packageCreated: plan.create.length > 0,
@@ -384,7 +344,7 @@ export function createBooking(db: Db, req: BookingRequest, links: BookingLinks, 
         icsUrl: links.icsUrl(appointmentId),
       };
 
-      confirmationMail(tx, {
+      confirmationMail(db, {
         practice,
         appointmentId,
         sequence: 0,
@@ -392,25 +352,23 @@ export function createBooking(db: Db, req: BookingRequest, links: BookingLinks, 
         start: req.start,
         end,
         chainName: chain.name,
-        therapistName: therapist.name,
+        therapistName: therapist,
         roomName: room?.name ?? null,
-        to: { email, name: `${firstName} ${lastName}` },
+        to: { email: person.email, name: `${person.firstName} ${person.lastName}` },
         cancelUrl: body.cancelUrl,
         packages,
         lang: req.lang,
         now,
       });
 
-      tx.insert(t.bookingRequests)
-        .values({
-          ...base,
-          idempotencyKey: req.idempotencyKey,
-          requestHash: req.requestHash,
-          appointmentId,
-          response: body,
-          createdAt: now,
-        })
-        .run();
+      w.insertBookingRequest(db, {
+        practiceId,
+        key: req.idempotencyKey,
+        requestHash: req.requestHash,
+        appointmentId,
+        response: body,
+        now,
+      });
       return { replayed: false, body };
     },
     { behavior: 'immediate' },

@@ -120,7 +120,7 @@ export function cancelBooking(
           .run();
       }
       if (b.client.email) {
-        confirmationMail(tx, {
+        confirmationMail(db, {
           practice: b.practice,
           appointmentId: a.id,
           sequence,

@@ -4,9 +4,9 @@
  */
 import type { Locale } from '../../shared/i18n.ts';
 import { toIsoWithOffset } from '../../shared/time.ts';
-import type { Tx } from '../db/index.ts';
+import type { Db } from '../db/index.ts';
 import type { PracticeRow } from '../db/load.ts';
-import { bookingCalendar, icsAttachment } from '../mail/ics.ts';
+import { type BookingCalendarInput, bookingCalendar, calendarAttachment } from '../mail/ics.ts';
 import { enqueueMail } from '../mail/outbox.ts';
 
 export interface BookingMail {
@@ -31,25 +31,37 @@ export function bookingUid(practice: PracticeRow, appointmentId: number): string
   return `appointment-${appointmentId}@${practice.slug}.terminkette`;
 }
 
+const formats = new Map<string, Intl.DateTimeFormat>();
+
 function when(m: BookingMail): string {
   const locale = m.lang === 'de' ? 'de-DE' : 'en-GB';
-  const fmt = new Intl.DateTimeFormat(locale, {
-    timeZone: m.practice.timeZone,
-    weekday: 'long',
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-  });
+  const key = `${locale}|${m.practice.timeZone}`;
+  let fmt = formats.get(key);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat(locale, {
+      timeZone: m.practice.timeZone,
+      weekday: 'long',
+      day: 'numeric',
+      month: 'long',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+    });
+    formats.set(key, fmt);
+  }
   return `${fmt.format(m.start)} (${toIsoWithOffset(m.start, m.practice.timeZone).slice(-6)})`;
 }
 
 /** The calendar file of a booking, as a confirmation (REQUEST) or a cancellation (CANCEL). */
-export function bookingIcs(
-  m: Omit<BookingMail, 'to' | 'packages' | 'lang'> & { to?: BookingMail['to'] },
-): string {
-  return bookingCalendar({
+export function bookingIcs(m: CalendarFacts): string {
+  return bookingCalendar(bookingCalendarInput(m));
+}
+
+type CalendarFacts = Omit<BookingMail, 'to' | 'packages' | 'lang'> & { to?: BookingMail['to'] };
+
+/** What the calendar file of a booking says. */
+export function bookingCalendarInput(m: CalendarFacts): BookingCalendarInput {
+  return {
     uid: bookingUid(m.practice, m.appointmentId),
     sequence: m.sequence,
     method: m.method,
@@ -66,11 +78,11 @@ export function bookingIcs(
     ...(m.to ? { attendee: { name: m.to.name, email: m.to.email } } : {}),
     url: m.cancelUrl,
     stamp: m.now,
-  });
+  };
 }
 
 /** Queues the confirmation (method REQUEST) or cancellation (CANCEL) e-mail with its .ics file. */
-export function confirmationMail(tx: Tx, m: BookingMail): void {
+export function confirmationMail(db: Db, m: BookingMail): void {
   const de = m.lang === 'de';
   const cancelled = m.method === 'CANCEL';
   const subject = cancelled
@@ -113,14 +125,14 @@ export function confirmationMail(tx: Tx, m: BookingMail): void {
         m.practice.name,
       ];
   enqueueMail(
-    tx,
+    db,
     {
       practiceId: m.practice.id,
       kind: cancelled ? 'booking-cancellation' : 'booking-confirmation',
       to: m.to.email,
       subject,
       text: lines.join('\n'),
-      attachments: [icsAttachment(bookingIcs(m), m.method)],
+      attachments: [calendarAttachment(bookingCalendarInput(m))],
     },
     m.now,
   );

@@ -8,7 +8,6 @@
  * Lists of ids are passed as one JSON array (`IN (SELECT value FROM json_each(?))`), which keeps
  * one statement per query and still uses the indexes.
  */
-import type Database from 'better-sqlite3';
 import type {
   BudgetAppointment,
   BudgetPackage,
@@ -21,26 +20,12 @@ import type { ChainRule, ClientBudget, EligibilityChain } from '../engine/eligib
 import type { BusyInterval, SlotTherapist } from '../engine/slots.ts';
 import type { Db } from './index.ts';
 import type * as t from './schema.ts';
+import { prepared } from './statements.ts';
 
 export type Reader = Db;
 export type PracticeRow = typeof t.practices.$inferSelect;
 
-const cache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
-
-/** A prepared statement for `sql` on this connection, prepared once. */
-function stmt(db: Reader, sql: string): Database.Statement {
-  let perDb = cache.get(db.$client);
-  if (!perDb) {
-    perDb = new Map();
-    cache.set(db.$client, perDb);
-  }
-  let s = perDb.get(sql);
-  if (!s) {
-    s = db.$client.prepare(sql);
-    perDb.set(sql, s);
-  }
-  return s;
-}
+const stmt = prepared;
 
 // biome-ignore lint/suspicious/noExplicitAny: raw rows are mapped field by field right below.
 type Row = Record<string, any>;

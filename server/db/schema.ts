@@ -17,6 +17,7 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/sqlite-core';
 import type { CodeLimit } from '../../shared/domain.ts';
+import type { StoredAttachment } from '../mail/outbox.ts';
 
 const id = () => integer('id').primaryKey({ autoIncrement: true });
 const practiceRef = () =>
@@ -601,10 +602,7 @@ export const outbox = sqliteTable(
     toAddress: text('to_address').notNull(),
     subject: text('subject').notNull(),
     textBody: text('text_body').notNull(),
-    attachments: text('attachments', { mode: 'json' })
-      .$type<{ filename: string; contentType: string; content: string }[]>()
-      .notNull()
-      .default([]),
+    attachments: text('attachments', { mode: 'json' }).$type<StoredAttachment[]>().notNull().default([]),
     status: text('status', { enum: ['pending', 'sent', 'failed'] })
       .notNull()
       .default('pending'),

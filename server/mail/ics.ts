@@ -119,6 +119,13 @@ export function bookingCalendar(input: BookingCalendarInput): string {
 }
 
 /**
+ * A calendar attachment rendered when the mail is sent (see `StoredAttachment` in ./outbox.ts).
+ */
+export function calendarAttachment(input: BookingCalendarInput, filename = 'termin.ics') {
+  return { filename, contentType: `text/calendar; charset=utf-8; method=${input.method}`, calendar: input };
+}
+
+/**
  * An e-mail attachment for a calendar file, with the iTIP method in its content type as RFC 6047
  * asks (mail clients show "add to calendar" / "remove from calendar" from it).
  * @example icsAttachment(ics, 'REQUEST').contentType === 'text/calendar; charset=utf-8; method=REQUEST'

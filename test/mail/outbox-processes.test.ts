@@ -53,10 +53,10 @@ describe('outbox with several server processes on one database file', () => {
 
     const practiceId = addPractice(db);
     const MAILS = 400;
-    db.transaction((tx) => {
+    db.transaction(() => {
       for (let n = 1; n <= MAILS; n++) {
         enqueueMail(
-          tx,
+          db,
           { practiceId, kind: 'booking-confirmation', to: `c${n}@example.org`, subject: `#${n}`, text: 'x' },
           NOW,
         );

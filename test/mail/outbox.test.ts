@@ -86,8 +86,8 @@ describe('outbox', () => {
     const { db, practiceId } = dbWithPractice();
     expect(() =>
       db.transaction(
-        (tx) => {
-          enqueueMail(tx, confirmation(practiceId), NOW);
+        () => {
+          enqueueMail(db, confirmation(practiceId), NOW);
           throw new Error('slot taken');
         },
         { behavior: 'immediate' },
@@ -95,7 +95,7 @@ describe('outbox', () => {
     ).toThrow('slot taken');
     expect(db.select().from(outbox).all()).toEqual([]);
 
-    const id = db.transaction((tx) => enqueueMail(tx, confirmation(practiceId), NOW), {
+    const id = db.transaction(() => enqueueMail(db, confirmation(practiceId), NOW), {
       behavior: 'immediate',
     });
     expect(row(db, id).status).toBe('pending');

@@ -1,0 +1,20 @@
+/** Prepared statements cached per connection: preparing costs more than running a small query. */
+import type Database from 'better-sqlite3';
+import type { Db } from './index.ts';
+
+const cache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/** The statement for `sql` on this connection, prepared on first use. */
+export function prepared(db: Db, sql: string): Database.Statement {
+  let perDb = cache.get(db.$client);
+  if (!perDb) {
+    perDb = new Map();
+    cache.set(db.$client, perDb);
+  }
+  let s = perDb.get(sql);
+  if (!s) {
+    s = db.$client.prepare(sql);
+    perDb.set(sql, s);
+  }
+  return s;
+}

@@ -1,0 +1,246 @@
+/**
+ * The reads and writes on the booking path (booking, cancellation, the outbox), as prepared
+ * statements cached per connection: a booking writes about ten rows, and preparing each statement
+ * anew would cost more than writing them. Call inside the transaction, with the same connection.
+ */
+import type Database from 'better-sqlite3';
+import type { Limits } from '../../shared/domain.ts';
+import type { StoredAttachment } from '../mail/outbox.ts';
+import type { Db } from './index.ts';
+import { prepared } from './statements.ts';
+
+const id = (info: Database.RunResult) => Number(info.lastInsertRowid);
+
+export function findBookingRequest(db: Db, practiceId: number, key: string) {
+  const row = prepared(
+    db,
+    `SELECT r.request_hash, r.response, r.appointment_id, a.status FROM booking_requests r
+       JOIN appointments a ON a.id = r.appointment_id
+      WHERE r.practice_id = ? AND r.idempotency_key = ?`,
+  ).get(practiceId, key) as
+    | { request_hash: string; response: string; appointment_id: number; status: string }
+    | undefined;
+  return (
+    row && {
+      requestHash: row.request_hash,
+      response: JSON.parse(row.response) as Record<string, unknown>,
+      status: row.status,
+    }
+  );
+}
+
+export function clientFile(db: Db, practiceId: number, clientId: number) {
+  return prepared(
+    db,
+    'SELECT id, first_name AS firstName, last_name AS lastName, email, birth_date AS birthDate FROM clients WHERE practice_id = ? AND id = ?',
+  ).get(practiceId, clientId) as
+    | { id: number; firstName: string; lastName: string; email: string | null; birthDate: string | null }
+    | undefined;
+}
+
+export function clientIdByEmail(db: Db, practiceId: number, email: string): number | undefined {
+  const row = prepared(db, 'SELECT id FROM clients WHERE practice_id = ? AND lower(email) = lower(?)').get(
+    practiceId,
+    email,
+  ) as { id: number } | undefined;
+  return row?.id;
+}
+
+export function setBirthDate(db: Db, clientId: number, birthDate: string): void {
+  prepared(db, 'UPDATE clients SET birth_date = ? WHERE id = ? AND birth_date IS NULL').run(
+    birthDate,
+    clientId,
+  );
+}
+
+export function insertClient(
+  db: Db,
+  c: {
+    practiceId: number;
+    firstName: string;
+    lastName: string;
+    email: string;
+    phone: string | null;
+    birthDate: string | null;
+    accessCode: string;
+    consentAt: number;
+    now: number;
+  },
+): number {
+  return id(
+    prepared(
+      db,
+      `INSERT INTO clients (practice_id, first_name, last_name, email, phone, birth_date, access_code, consent_at, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      c.practiceId,
+      c.firstName,
+      c.lastName,
+      c.email,
+      c.phone,
+      c.birthDate,
+      c.accessCode,
+      c.consentAt,
+      c.now,
+    ),
+  );
+}
+
+export function insertAppointment(
+  db: Db,
+  a: {
+    practiceId: number;
+    clientId: number;
+    therapistId: number;
+    roomId: number | null;
+    chainId: number;
+    start: number;
+    end: number;
+    bufferAfterMinutes: number;
+    now: number;
+  },
+): number {
+  return id(
+    prepared(
+      db,
+      `INSERT INTO appointments (practice_id, client_id, therapist_id, room_id, chain_id, starts_at, ends_at,
+         buffer_after_minutes, blocked_until, status, source, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', 'online', ?)`,
+    ).run(
+      a.practiceId,
+      a.clientId,
+      a.therapistId,
+      a.roomId,
+      a.chainId,
+      a.start,
+      a.end,
+      a.bufferAfterMinutes,
+      a.end + a.bufferAfterMinutes * 60_000,
+      a.now,
+    ),
+  );
+}
+
+export function insertLine(
+  db: Db,
+  l: {
+    practiceId: number;
+    appointmentId: number;
+    serviceId: number;
+    code: string;
+    quantity: number;
+    unitPriceCents: number;
+  },
+): void {
+  prepared(
+    db,
+    'INSERT INTO appointment_lines (practice_id, appointment_id, service_id, code, quantity, unit_price_cents) VALUES (?, ?, ?, ?, ?, ?)',
+  ).run(l.practiceId, l.appointmentId, l.serviceId, l.code, l.quantity, l.unitPriceCents);
+}
+
+export function insertPackage(
+  db: Db,
+  p: {
+    practiceId: number;
+    clientId: number;
+    templateId: number;
+    name: string;
+    limits: Limits;
+    validFrom: number | null;
+    validUntil: number | null;
+    now: number;
+  },
+): number {
+  return id(
+    prepared(
+      db,
+      `INSERT INTO packages (practice_id, client_id, template_id, name, max_appointments, max_amount_cents, code_limits,
+         valid_from, valid_until, status, origin, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', 'booking', ?)`,
+    ).run(
+      p.practiceId,
+      p.clientId,
+      p.templateId,
+      p.name,
+      p.limits.maxAppointments ?? null,
+      p.limits.maxAmountCents ?? null,
+      JSON.stringify(p.limits.codeLimits),
+      p.validFrom,
+      p.validUntil,
+      p.now,
+    ),
+  );
+}
+
+export type LedgerAction = 'created' | 'assigned' | 'released' | 'withdrawn';
+
+export function insertLedger(
+  db: Db,
+  e: {
+    practiceId: number;
+    packageId: number;
+    at: number;
+    actor: string;
+    action: LedgerAction;
+    appointmentId: number | null;
+    details: Record<string, unknown>;
+  },
+): void {
+  prepared(
+    db,
+    'INSERT INTO package_ledger (practice_id, package_id, at, actor, action, appointment_id, details) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  ).run(e.practiceId, e.packageId, e.at, e.actor, e.action, e.appointmentId, JSON.stringify(e.details));
+}
+
+export function assign(db: Db, practiceId: number, appointmentId: number, packageId: number): void {
+  prepared(
+    db,
+    'INSERT INTO appointment_packages (practice_id, appointment_id, package_id) VALUES (?, ?, ?)',
+  ).run(practiceId, appointmentId, packageId);
+}
+
+export function therapistName(db: Db, therapistId: number): string {
+  return (prepared(db, 'SELECT name FROM therapists WHERE id = ?').get(therapistId) as { name: string }).name;
+}
+
+export function room(db: Db, roomId: number): { id: number; name: string } {
+  return prepared(db, 'SELECT id, name FROM rooms WHERE id = ?').get(roomId) as { id: number; name: string };
+}
+
+export function insertBookingRequest(
+  db: Db,
+  r: {
+    practiceId: number;
+    key: string;
+    requestHash: string;
+    appointmentId: number;
+    response: unknown;
+    now: number;
+  },
+): void {
+  prepared(
+    db,
+    'INSERT INTO booking_requests (practice_id, idempotency_key, request_hash, appointment_id, response, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+  ).run(r.practiceId, r.key, r.requestHash, r.appointmentId, JSON.stringify(r.response), r.now);
+}
+
+export function insertMail(
+  db: Db,
+  m: {
+    practiceId: number;
+    kind: string;
+    to: string;
+    subject: string;
+    text: string;
+    attachments: StoredAttachment[];
+    now: number;
+  },
+): number {
+  return id(
+    prepared(
+      db,
+      `INSERT INTO outbox (practice_id, kind, to_address, subject, text_body, attachments, status, attempts, next_attempt_at, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`,
+    ).run(m.practiceId, m.kind, m.to, m.subject, m.text, JSON.stringify(m.attachments), m.now, m.now),
+  );
+}
