@@ -38,7 +38,7 @@ export function createApp(deps: AppDeps) {
     await next();
   });
   app.use(
-    '/api/*',
+    '*',
     bodyLimit({
       maxSize: 64 * 1024,
       onError: (c) => problem(c, 413, 'payload_too_large', 'The request body is larger than 64 KiB.'),

@@ -78,6 +78,17 @@ export function handleError(err: Error, c: Context): Response {
               : `http_${status}`;
     return problem(c, status, code, err.message || TITLES[status] || 'Error');
   }
+  if ((err as { code?: string }).code === 'SQLITE_BUSY') {
+    // Another process held the write lock longer than the busy timeout: nothing was written.
+    return problem(
+      c,
+      503,
+      'busy',
+      'The server is busy. Please try again in a moment.',
+      {},
+      { 'retry-after': '1' },
+    );
+  }
   console.error(err);
   return problem(c, 500, 'internal_error', 'Something went wrong on our side. Nothing was changed.');
 }

@@ -29,6 +29,10 @@ const NOT_OFFERED: Record<string, Record<Locale, string>> = {
     de: 'Diese Leistung kann für Sie nicht online gebucht werden. Bitte wenden Sie sich an die Praxis.',
     en: 'This service cannot be booked online for you. Please contact the practice.',
   },
+  package_template_does_not_fit: {
+    de: 'Diese Leistung kann zu diesem Zeitpunkt nicht online gebucht werden. Bitte wenden Sie sich an die Praxis.',
+    en: 'This service cannot be booked online for that time. Please contact the practice.',
+  },
   too_young: {
     de: 'Diese Leistung ist erst ab einem bestimmten Alter buchbar.',
     en: 'This service has a minimum age.',

@@ -102,11 +102,11 @@ export function parseDate(date: string): { year: number; month: number; day: num
   return { year, month, day };
 }
 
-/** True for a real calendar date written `YYYY-MM-DD`. */
+/** True for a real calendar date written `YYYY-MM-DD`, from 1900 to 2999 (the range input may use). */
 export function isDate(date: string): boolean {
   try {
-    parseDate(date);
-    return true;
+    const { year } = parseDate(date);
+    return year >= 1900 && year <= 2999;
   } catch {
     return false;
   }

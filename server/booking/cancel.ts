@@ -7,6 +7,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Locale } from '../../shared/i18n.ts';
 import type { Db, Tx } from '../db/index.ts';
 import * as t from '../db/schema.ts';
+import * as w from '../db/writes.ts';
 import { ApiError } from '../problem.ts';
 import { confirmationMail } from './messages.ts';
 
@@ -106,18 +107,32 @@ export function cancelBooking(
         .from(t.appointmentPackages)
         .where(eq(t.appointmentPackages.appointmentId, a.id))
         .all();
+      const actor = `online:${a.clientId}`;
       for (const { packageId } of links) {
-        tx.insert(t.packageLedger)
-          .values({
-            practiceId,
-            packageId,
-            at: now,
-            actor: `online:${a.clientId}`,
-            action: 'released',
-            appointmentId: a.id,
-            details: { reason: 'cancelled by client' },
-          })
-          .run();
+        w.insertLedger(db, {
+          practiceId,
+          packageId,
+          at: now,
+          actor,
+          action: 'released',
+          appointmentId: a.id,
+          details: { reason: 'cancelled by client' },
+        });
+      }
+      // A package this booking created and nothing else uses goes with it: the file is as before
+      // the first visit was booked, so the first visit can be booked again (and no follow-up
+      // without one).
+      for (const packageId of w.packagesOnlyFor(db, a.id)) {
+        w.withdrawPackage(db, packageId);
+        w.insertLedger(db, {
+          practiceId,
+          packageId,
+          at: now,
+          actor,
+          action: 'withdrawn',
+          appointmentId: a.id,
+          details: { reason: 'the booking that created it was cancelled' },
+        });
       }
       if (b.client.email) {
         confirmationMail(db, {

@@ -244,10 +244,10 @@ export function loadClientBudget(db: Reader, practiceId: number, clientId: numbe
   ) as Row | undefined;
   if (!client) return undefined;
   const packages: BudgetPackage[] = (
-    stmt(db, 'SELECT * FROM packages WHERE practice_id = ? AND client_id = ? ORDER BY id').all(
-      practiceId,
-      clientId,
-    ) as Row[]
+    stmt(
+      db,
+      "SELECT * FROM packages WHERE practice_id = ? AND client_id = ? AND status != 'withdrawn' ORDER BY id",
+    ).all(practiceId, clientId) as Row[]
   ).map((p) => ({
     id: p.id,
     templateId: p.template_id,
@@ -270,7 +270,7 @@ export function loadClientBudget(db: Reader, practiceId: number, clientId: numbe
          FROM appointment_packages ap
          JOIN appointments a ON a.id = ap.appointment_id
          LEFT JOIN appointment_lines l ON l.appointment_id = a.id
-        WHERE ap.package_id IN (SELECT id FROM packages WHERE practice_id = ? AND client_id = ?)
+        WHERE ap.package_id IN (SELECT id FROM packages WHERE practice_id = ? AND client_id = ? AND status != 'withdrawn')
         ORDER BY ap.package_id, a.id, l.id`,
     ).all(practiceId, clientId) as Row[];
     let current: BudgetAppointment | undefined;

@@ -360,7 +360,8 @@ export const packages = sqliteTable(
     codeLimits: text('code_limits', { mode: 'json' }).$type<CodeLimit[]>().notNull().default([]),
     validFrom: integer('valid_from'),
     validUntil: integer('valid_until'),
-    status: text('status', { enum: ['active', 'closed'] })
+    /** `withdrawn`: created by a booking that was cancelled before anything else used it; as if never there. */
+    status: text('status', { enum: ['active', 'closed', 'withdrawn'] })
       .notNull()
       .default('active'),
     origin: text('origin', { enum: ['manual', 'booking'] }).notNull(),
@@ -388,7 +389,7 @@ export const packages = sqliteTable(
       'packages_validity',
       sql`${t.validFrom} IS NULL OR ${t.validUntil} IS NULL OR ${t.validFrom} < ${t.validUntil}`,
     ),
-    check('packages_status', sql`${t.status} IN ('active','closed')`),
+    check('packages_status', sql`${t.status} IN ('active','closed','withdrawn')`),
     check('packages_origin', sql`${t.origin} IN ('manual','booking')`),
   ],
 );
@@ -527,7 +528,16 @@ export const packageLedger = sqliteTable(
     at: integer('at').notNull(),
     actor: text('actor').notNull(),
     action: text('action', {
-      enum: ['created', 'limits_changed', 'closed', 'reopened', 'assigned', 'released', 'excluded'],
+      enum: [
+        'created',
+        'limits_changed',
+        'closed',
+        'reopened',
+        'assigned',
+        'released',
+        'excluded',
+        'withdrawn',
+      ],
     }).notNull(),
     appointmentId: integer('appointment_id'),
     details: text('details', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default({}),
@@ -540,7 +550,7 @@ export const packageLedger = sqliteTable(
     index('package_ledger_package').on(t.packageId, t.at),
     check(
       'package_ledger_action',
-      sql`${t.action} IN ('created','limits_changed','closed','reopened','assigned','released','excluded')`,
+      sql`${t.action} IN ('created','limits_changed','closed','reopened','assigned','released','excluded','withdrawn')`,
     ),
   ],
 );

@@ -244,3 +244,27 @@ export function insertMail(
     ).run(m.practiceId, m.kind, m.to, m.subject, m.text, JSON.stringify(m.attachments), m.now, m.now),
   );
 }
+
+/**
+ * The packages this booking created that nothing else uses: created with `appointmentId` (ledger),
+ * still active, and no other non-cancelled appointment assigned.
+ */
+export function packagesOnlyFor(db: Db, appointmentId: number): number[] {
+  return (
+    prepared(
+      db,
+      `SELECT p.id FROM packages p
+         JOIN package_ledger g ON g.package_id = p.id AND g.action = 'created' AND g.appointment_id = ?
+        WHERE p.origin = 'booking' AND p.status = 'active'
+          AND NOT EXISTS (SELECT 1 FROM appointment_packages ap JOIN appointments a ON a.id = ap.appointment_id
+                           WHERE ap.package_id = p.id AND a.id != ? AND a.status != 'cancelled')`,
+    ).all(appointmentId, appointmentId) as { id: number }[]
+  ).map((r) => r.id);
+}
+
+export function withdrawPackage(db: Db, packageId: number): void {
+  prepared(
+    db,
+    "UPDATE packages SET status = 'withdrawn', closed_reason = 'booking cancelled' WHERE id = ?",
+  ).run(packageId);
+}

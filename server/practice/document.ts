@@ -366,6 +366,13 @@ function checkReferences(doc: z.output<typeof documentShape>, ctx: Ctx): void {
     c.therapists.forEach((t, i) => {
       if (!therapistKeys.has(t)) issue(['chains', ci, 'therapists', i], `unknown therapist "${t}"`);
     });
+    duplicates(
+      ctx,
+      c.therapists,
+      (t) => t,
+      (i) => ['chains', ci, 'therapists', i],
+      'therapist',
+    );
     if (c.minAge !== undefined && c.maxAge !== undefined && c.minAge > c.maxAge) {
       issue(['chains', ci, 'maxAge'], 'must not be below minAge');
     }
@@ -438,6 +445,13 @@ function checkReferences(doc: z.output<typeof documentShape>, ctx: Ctx): void {
         if (!packageKeys.has(p))
           issue(at('appointments', ai, 'packages', pi), `unknown package "${p}" of this client`);
       });
+      duplicates(
+        ctx,
+        a.packages,
+        (p) => p,
+        (i) => at('appointments', ai, 'packages', i),
+        'package',
+      );
     });
   });
 }

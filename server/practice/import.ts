@@ -453,7 +453,8 @@ export function importPractice(db: Db, input: unknown, options: { now: number })
             phone: cl.phone ?? null,
             birthDate: cl.birthDate ?? null,
             accessCode: cl.accessCode ?? newAccessCode(),
-            consentAt: now,
+            // Consent is the client's own act (given when booking online); an import does not invent it.
+            consentAt: null,
             createdAt: now,
           })
           .returning({ id: t.clients.id })

@@ -43,7 +43,12 @@ export const NewClient = z
 export const BookingBody = z
   .strictObject({
     chain: z.number().int().positive(),
-    start: z.iso.datetime({ offset: true }).openapi({ example: '2026-12-01T09:00:00+01:00' }),
+    start: z.iso
+      .datetime({ offset: true })
+      .refine((v) => Math.abs(Date.parse(v) - Date.UTC(2000, 0, 1)) < 900 * 365 * 86_400_000, {
+        message: 'must be a date between 1900 and 2899',
+      })
+      .openapi({ example: '2026-12-01T09:00:00+01:00' }),
     therapist: z.number().int().positive().optional(),
     client: NewClient.optional().openapi({
       description: 'A new client; omit when booking with a client token',

@@ -81,9 +81,15 @@ export function cancelPage() {
   });
 
   app.post('/cancel', async (c) => {
-    const form = await c.req.parseBody();
-    const booking = typeof form.booking === 'string' ? form.booking : undefined;
-    const token = typeof form.token === 'string' ? form.token : undefined;
+    let booking: string | undefined;
+    let token: string | undefined;
+    try {
+      const form = await c.req.parseBody();
+      booking = typeof form.booking === 'string' ? form.booking : undefined;
+      token = typeof form.token === 'string' ? form.token : undefined;
+    } catch {
+      return render(c, page('Link ungültig', '<p>Dieser Link ist nicht gültig.</p>', 403));
+    }
     try {
       const { id, practiceId } = resolve(c, booking, token);
       const { db, clock } = c.get('deps');

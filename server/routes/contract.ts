@@ -22,6 +22,10 @@ export const Problem = z
 
 export const problemResponses = {
   400: { description: 'Invalid request', content: { 'application/problem+json': { schema: Problem } } },
+  401: {
+    description: 'Invalid or expired client token',
+    content: { 'application/problem+json': { schema: Problem } },
+  },
   403: { description: 'Not allowed', content: { 'application/problem+json': { schema: Problem } } },
   404: {
     description: 'Unknown practice or resource',

@@ -329,3 +329,75 @@ describe('the cancel page the e-mail links to', () => {
     expect(await res.text()).toContain('Link ungültig');
   });
 });
+
+describe('cancelling a first visit', () => {
+  it('withdraws the package that booking created, so the file is as before: first visit again, no follow-up', async () => {
+    const d = demoApp();
+    const mia = d.tokenFor('mia.schulz@example.org');
+    const first = await book(d, { chain: d.chainId('physio-erstbefund'), start: MONDAY_8 }, 'mia-1', mia);
+    expect(first.body.packageCreated).toBe(true);
+    const link = new URL(first.body.cancelUrl);
+    await call(
+      d.app,
+      'POST',
+      `/api/v1/bookings/${first.body.id}/cancel?token=${link.searchParams.get('token')}`,
+    );
+    const pkg = d.db.$client
+      .prepare('SELECT status FROM packages WHERE id = ?')
+      .get(first.body.packages[0].id);
+    expect(pkg).toEqual({ status: 'withdrawn' });
+    const ledger = d.db.$client
+      .prepare('SELECT action FROM package_ledger WHERE package_id = ? ORDER BY id')
+      .all(first.body.packages[0].id);
+    expect(ledger.map((l: any) => l.action)).toEqual(['created', 'assigned', 'released', 'withdrawn']);
+    const chains = await call(d.app, 'GET', '/api/v1/p/demo/chains', { token: mia });
+    const byKey = Object.fromEntries(chains.body.chains.map((c: any) => [c.key, c.offered]));
+    expect(byKey).toMatchObject({ 'physio-erstbefund': true, 'physio-folgetermin': false });
+    const again = await book(d, { chain: d.chainId('physio-erstbefund'), start: MONDAY_8 }, 'mia-2', mia);
+    expect(again.status).toBe(201);
+    expect(again.body.packageCreated).toBe(true);
+  });
+
+  it('keeps a created package that a follow-up already uses', async () => {
+    const d = demoApp();
+    const mia = d.tokenFor('mia.schulz@example.org');
+    const first = await book(d, { chain: d.chainId('physio-erstbefund'), start: MONDAY_8 }, 'mia-1', mia);
+    const follow = await book(
+      d,
+      { chain: d.chainId('physio-folgetermin'), start: '2026-12-01T08:00:00+01:00' },
+      'mia-f',
+      mia,
+    );
+    expect(follow.status).toBe(201);
+    const link = new URL(first.body.cancelUrl);
+    await call(
+      d.app,
+      'POST',
+      `/api/v1/bookings/${first.body.id}/cancel?token=${link.searchParams.get('token')}`,
+    );
+    const pkg = d.db.$client
+      .prepare('SELECT status FROM packages WHERE id = ?')
+      .get(first.body.packages[0].id);
+    expect(pkg).toEqual({ status: 'active' });
+  });
+});
+
+describe('edges of the input', () => {
+  it('refuses dates far outside any calendar the practice uses with 400, not 500', async () => {
+    const d = demoApp();
+    const slots = await call(d.app, 'GET', '/api/v1/p/demo/slots?chain=1&from=9999-12-31&to=9999-12-31');
+    expect(slots.status).toBe(400);
+    const booking = await book(d, { chain: 1, start: '9999-12-31T23:00:00-05:00', client: newClient }, 'far');
+    expect(booking.status).toBe(400);
+  });
+
+  it('answers a broken cancel form with the invalid-link page, not an error', async () => {
+    const d = demoApp();
+    const res = await d.app.request('/cancel', {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=x' },
+      body: 'garbage',
+    });
+    expect(res.status).toBe(403);
+  });
+});

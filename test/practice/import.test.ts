@@ -275,3 +275,31 @@ describe('importing a practice document', () => {
     expect(refusal(doc).issues.length).toBeGreaterThanOrEqual(3);
   });
 });
+
+describe('importing: more refusals and what is not invented', () => {
+  it('refuses the same package twice on one appointment and the same therapist twice on a chain', () => {
+    const doc = demoDoc();
+    doc.clients[0].appointments[0].packages = ['rezept', 'rezept'];
+    doc.chains[0].therapists = ['anna', 'anna'];
+    const db = freshDb();
+    let issues: { path: string; message: string }[] = [];
+    try {
+      importPractice(db, doc, { now: NOW });
+    } catch (e) {
+      issues = (e as PracticeDocumentError).issues;
+    }
+    expect(issues).toContainEqual({
+      path: 'clients[0].appointments[0].packages[1]',
+      message: 'duplicate package "rezept"',
+    });
+    expect(issues).toContainEqual({ path: 'chains[0].therapists[1]', message: 'duplicate therapist "anna"' });
+  });
+
+  it('records no consent for imported client files', () => {
+    const db = freshDb();
+    importPractice(db, demoDocument(), { now: NOW });
+    expect(
+      db.$client.prepare('SELECT count(*) AS n FROM clients WHERE consent_at IS NOT NULL').get(),
+    ).toEqual({ n: 0 });
+  });
+});

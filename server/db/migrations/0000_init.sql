@@ -240,7 +240,7 @@ CREATE TABLE `package_ledger` (
 	`details` text DEFAULT '{}' NOT NULL,
 	FOREIGN KEY (`practice_id`) REFERENCES `practices`(`id`) ON UPDATE no action ON DELETE cascade,
 	FOREIGN KEY (`practice_id`,`package_id`) REFERENCES `packages`(`practice_id`,`id`) ON UPDATE no action ON DELETE cascade,
-	CONSTRAINT "package_ledger_action" CHECK("package_ledger"."action" IN ('created','limits_changed','closed','reopened','assigned','released','excluded'))
+	CONSTRAINT "package_ledger_action" CHECK("package_ledger"."action" IN ('created','limits_changed','closed','reopened','assigned','released','excluded','withdrawn'))
 );
 --> statement-breakpoint
 CREATE INDEX `package_ledger_package` ON `package_ledger` (`package_id`,`at`);--> statement-breakpoint
@@ -285,7 +285,7 @@ CREATE TABLE `packages` (
 	CONSTRAINT "packages_max_appointments" CHECK("packages"."max_appointments" IS NULL OR "packages"."max_appointments" > 0),
 	CONSTRAINT "packages_max_amount" CHECK("packages"."max_amount_cents" IS NULL OR "packages"."max_amount_cents" > 0),
 	CONSTRAINT "packages_validity" CHECK("packages"."valid_from" IS NULL OR "packages"."valid_until" IS NULL OR "packages"."valid_from" < "packages"."valid_until"),
-	CONSTRAINT "packages_status" CHECK("packages"."status" IN ('active','closed')),
+	CONSTRAINT "packages_status" CHECK("packages"."status" IN ('active','closed','withdrawn')),
 	CONSTRAINT "packages_origin" CHECK("packages"."origin" IN ('manual','booking'))
 );
 --> statement-breakpoint
