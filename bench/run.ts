@@ -17,6 +17,7 @@ import { slotInput } from '../server/booking/availability.ts';
 import { openDatabase } from '../server/db/index.ts';
 import { loadChains, loadClientBudget, practiceBySlug } from '../server/db/load.ts';
 import { naiveSearchSlots, searchSlots } from '../server/engine/slots.ts';
+import { bookingCalendar } from '../server/mail/ics.ts';
 import { consumption } from '../shared/budget.ts';
 import { addDays, localToInstant, toIsoWithOffset } from '../shared/time.ts';
 import { startServer } from '../test/support-process.ts';
@@ -104,14 +105,22 @@ function engineBench() {
   log();
 }
 
-function memoryOf(pid: number): string {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
-    return hwm ? `${Math.round(Number(hwm) / 1024)} MiB` : 'n/a';
-  } catch {
-    return 'n/a';
-  }
+/** Peak resident memory (VmHWM) of a process and its children, in MiB. */
+function treeMemory(pid: number): string {
+  const kib = (p: number): number => {
+    try {
+      const own = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+      const children = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8')
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean);
+      return own + children.reduce((sum, c) => sum + kib(Number(c)), 0);
+    } catch {
+      return 0;
+    }
+  };
+  const total = kib(pid);
+  return total ? `${Math.round(total / 1024)} MiB` : 'n/a';
 }
 
 async function load(opts: autocannon.Options): Promise<autocannon.Result> {
@@ -129,57 +138,92 @@ async function slotsBench() {
   const p = createBenchPractice(db, NOW);
   const last = addAppointments(db, p, { count: 10_000, firstDate: FIRST, perDay: 4, seed: 7, now: NOW });
   db.$client.close();
-  const server = await startServer(path, { LOAD_DEMO: '0' });
-  try {
-    const span =
-      Math.round((Date.parse(`${last}T00:00:00Z`) - Date.parse(`${FIRST}T00:00:00Z`)) / 86_400_000) - 7;
-    const random = prng(11);
-    const duration = quick ? 3 : 10;
-    const variants: [string, (from: string) => string][] = [
-      [
-        'a week, one therapist (the widget after the client picked a therapist)',
-        (from) =>
-          `/api/v1/p/bench/slots?chain=${p.chainId}&from=${from}&to=${addDays(from, 6)}&therapist=${p.therapistIds[Math.floor(random() * 20)]}`,
-      ],
-      [
-        "one day, all 20 therapists (the widget's day view)",
-        (from) => `/api/v1/p/bench/slots?chain=${p.chainId}&from=${from}&to=${from}`,
-      ],
-    ];
-    log(
-      `10 000 appointments in the table, 64 connections, ${duration} s per run, a new random date range per request.`,
-    );
-    log(
-      'The server clock is real, so the searched dates lie ahead of it; the request, JSON answer included, is what is timed.',
-    );
-    log();
-    log('| request | requests/s | latency p50 | p99 | non-2xx | average answer |');
-    log('| --- | ---: | ---: | ---: | ---: | ---: |');
-    for (const [label, url] of variants) {
-      const result = await load({
-        url: server.url,
-        connections: 64,
-        duration,
-        requests: [
+  const span =
+    Math.round((Date.parse(`${last}T00:00:00Z`) - Date.parse(`${FIRST}T00:00:00Z`)) / 86_400_000) - 7;
+  const random = prng(11);
+  const duration = quick ? 3 : 10;
+  const variants: [string, (from: string) => string][] = [
+    [
+      'a week, one therapist',
+      (from) =>
+        `/api/v1/p/bench/slots?chain=${p.chainId}&from=${from}&to=${addDays(from, 6)}&therapist=${p.therapistIds[Math.floor(random() * 20)]}`,
+    ],
+    [
+      'one day, all 20 therapists',
+      (from) => `/api/v1/p/bench/slots?chain=${p.chainId}&from=${from}&to=${from}`,
+    ],
+  ];
+  log(
+    `10 000 appointments in the table, 64 connections, ${duration} s per run after a 2 s warm-up. Each request`,
+  );
+  log('asks for a random start date: "any" = among all the dates holding appointments, so nearly every');
+  log(`request is new (${span * 20} different "week, one therapist" requests); "next 4 weeks" = among the`);
+  log('first 28 days, as clients mostly look at the coming weeks. "answer cache" keeps finished answers');
+  log('until the next write to the database by any process (`ANSWER_CACHE_ENTRIES`, default 2000; 0 = off).');
+  log('`WORKERS` is the number of HTTP processes sharing the port. Memory: peak resident set (VmHWM),');
+  log("summed over the server's processes.");
+  log();
+  log(
+    '| request | workers | answer cache | dates | requests/s | latency p50 | p99 | non-2xx | answer | server memory |',
+  );
+  log('| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const setups = [
+    { workers: '1', cache: '0', days: span, dates: 'any' },
+    { workers: '2', cache: '0', days: span, dates: 'any' },
+    { workers: '1', cache: '2000', days: 28, dates: 'next 4 weeks' },
+    { workers: '2', cache: '2000', days: 28, dates: 'next 4 weeks' },
+  ];
+  for (const setup of setups) {
+    const server = await startServer(path, {
+      LOAD_DEMO: '0',
+      ANSWER_CACHE_ENTRIES: setup.cache,
+      WORKERS: setup.workers,
+    });
+    try {
+      for (const [label, url] of variants) {
+        const requests = [
           {
-            method: 'GET',
-            setupRequest: (req) => ({
+            method: 'GET' as const,
+            setupRequest: (req: autocannon.Request) => ({
               ...req,
-              path: url(addDays(FIRST, Math.floor(random() * Math.max(1, span)))),
+              path: url(addDays(FIRST, Math.floor(random() * Math.max(1, setup.days)))),
             }),
           },
-        ],
-      });
-      log(
-        `| ${label} | ${Math.round(result.requests.average)} | ${result.latency.p50} ms | ${result.latency.p99} ms | ${result.non2xx} | ${Math.round(result.throughput.average / Math.max(1, result.requests.average) / 1024)} KiB |`,
-      );
+        ];
+        await load({ url: server.url, connections: 64, duration: 2, requests });
+        const result = await load({ url: server.url, connections: 64, duration, requests });
+        log(
+          `| ${label} | ${setup.workers} | ${setup.cache === '0' ? 'off' : 'on'} | ${setup.dates} | ${Math.round(result.requests.average)} | ${result.latency.p50} ms | ${result.latency.p99} ms | ${result.non2xx} | ${Math.round(result.throughput.average / Math.max(1, result.requests.average) / 1024)} KiB | ${treeMemory(server.child.pid!)} |`,
+        );
+      }
+    } finally {
+      await server.stop();
     }
-    log();
-    log(`Server peak memory (VmHWM of the server process after both runs): ${memoryOf(server.child.pid!)}.`);
-    log();
-  } finally {
-    await server.stop();
   }
+  log();
+}
+
+/** What rendering one booking's .ics costs (paid by the outbox worker when it sends). */
+function icsCost(): number {
+  const input = (i: number) => ({
+    uid: `appointment-${i}@bench.terminkette`,
+    sequence: 0,
+    method: 'REQUEST' as const,
+    start: NOW + i * 3_600_000,
+    end: NOW + i * 3_600_000 + 1_800_000,
+    timeZone: TZ,
+    summary: 'MT Serie – Benchmark-Praxis',
+    description: 'MT Serie bei Therapeuty A.',
+    organizer: { name: 'Benchmark-Praxis', email: 'praxis@bench.example' },
+    attendee: { name: 'Bench Client', email: 'client@example.org' },
+    url: 'http://localhost:3000/cancel?booking=1&token=x',
+    stamp: NOW,
+  });
+  for (let i = 0; i < 200; i++) bookingCalendar(input(i));
+  const [, t] = time(() => {
+    for (let i = 0; i < 1000; i++) bookingCalendar(input(i));
+  });
+  return t / 1000;
 }
 
 function todayPlus(days: number): string {
@@ -197,9 +241,44 @@ function lettersOf(n: number): string {
 
 /** 3. POST /bookings of distinct slots, then the proofs. */
 async function bookingBench() {
+  const icsMs = icsCost();
+  const duration = quick ? 3 : 10;
   log('## 3. POST /api/v1/p/:practice/bookings under load');
   log();
-  const path = join(dir, 'http-bookings.db');
+  log('Each request books a distinct start for a new client: file, package created on booking, appointment,');
+  log(
+    `ledger, confirmation e-mail into the outbox, idempotency record. 64 connections, ${duration} s after a 2 s`,
+  );
+  log(
+    'warm-up, a fresh database per row. No SMTP server: the mails stay in the outbox. The .ics of a mail is',
+  );
+  log(
+    `rendered when it is sent (about ${icsMs.toFixed(2)} ms each, measured here), so that cost is not in these numbers.`,
+  );
+  log();
+  log(
+    '| workers | bookings/s (201) | latency p50 | p99 | non-2xx | bookings written | overlaps (therapist / room) | package criteria over limit | integrity |',
+  );
+  log('| ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |');
+  for (const workers of ['1', '2']) {
+    const r = await bookingRun(workers, duration);
+    log(
+      `| ${workers} | ${Math.round(r.result.requests.average)} | ${r.result.latency.p50} ms | ${r.result.latency.p99} ms | ${r.result.non2xx} | ${r.booked} | **${r.overlapsTherapist} / ${r.overlapsRoom}** | **${r.exceeded}** of ${r.packages} packages | ${r.integrity} |`,
+    );
+  }
+  log();
+  log(
+    'The last three columns are queries run after each load: appointments of one therapist or one room that',
+  );
+  log(
+    'overlap (buffers included), and package criteria whose used + planned exceed their limit, computed by',
+  );
+  log('the same budget code the server checks with.');
+  log();
+}
+
+async function bookingRun(workers: string, duration: number) {
+  const path = join(dir, `http-bookings-${workers}.db`);
   const db = openDatabase(path);
   const p = createBenchPractice(db, NOW);
   db.$client.close();
@@ -215,41 +294,38 @@ async function bookingBench() {
       }
     }
   }
-  const server = await startServer(path, { LOAD_DEMO: '0' });
-  const duration = quick ? 3 : 10;
+  const server = await startServer(path, { LOAD_DEMO: '0', WORKERS: workers });
   let n = 0;
   let result: autocannon.Result;
   try {
-    result = await load({
-      url: server.url,
-      connections: 64,
-      duration,
-      requests: [
-        {
-          method: 'POST',
-          path: '/api/v1/p/bench/bookings',
-          setupRequest: (req) => {
-            const i = n++;
-            const s = starts[i % starts.length]!;
-            return {
-              ...req,
-              headers: { 'content-type': 'application/json', 'idempotency-key': `bench-${i}` },
-              body: JSON.stringify({
-                chain: p.bookingChainId,
-                start: s.start,
-                therapist: s.therapist,
-                client: {
-                  firstName: 'Bench',
-                  lastName: lettersOf(i),
-                  email: `bench${i}@example.org`,
-                  consent: true,
-                },
-              }),
-            };
-          },
+    const requests: autocannon.Request[] = [
+      {
+        method: 'POST',
+        path: '/api/v1/p/bench/bookings',
+        setupRequest: (req) => {
+          const i = n++;
+          const s = starts[i % starts.length]!;
+          return {
+            ...req,
+            headers: { 'content-type': 'application/json', 'idempotency-key': `bench-${i}` },
+            body: JSON.stringify({
+              chain: p.bookingChainId,
+              start: s.start,
+              therapist: s.therapist,
+              client: {
+                firstName: 'Bench',
+                lastName: lettersOf(i),
+                email: `bench${i}@example.org`,
+                consent: true,
+              },
+            }),
+          };
         },
-      ],
-    });
+      },
+    ];
+    // A warm-up (its bookings count in the checks below, not in the rate).
+    await load({ url: server.url, connections: 64, duration: 2, requests });
+    result = await load({ url: server.url, connections: 64, duration, requests });
   } finally {
     await server.stop();
   }
@@ -279,24 +355,7 @@ async function bookingBench() {
   }
   const integrity = check.$client.pragma('integrity_check', { simple: true });
   check.$client.close();
-  log(`Each request books a distinct start for a new client (file, package created on booking, appointment,`);
-  log(
-    `ledger, confirmation e-mail with .ics into the outbox, idempotency record), 64 connections, ${duration} s.`,
-  );
-  log();
-  log('| bookings/s (201) | latency p50 | p99 | non-2xx | bookings written |');
-  log('| ---: | ---: | ---: | ---: | ---: |');
-  log(
-    `| ${Math.round(result.requests.average)} | ${result.latency.p50} ms | ${result.latency.p99} ms | ${result.non2xx} | ${booked} |`,
-  );
-  log();
-  log('After the run:');
-  log();
-  log(`- overlapping appointments of one therapist: **${overlapsTherapist}**`);
-  log(`- overlapping appointments in one room: **${overlapsRoom}**`);
-  log(`- package criteria over their limit (of ${packages} packages): **${exceeded}**`);
-  log(`- \`PRAGMA integrity_check\`: ${integrity}`);
-  log();
+  return { result, booked, overlapsTherapist, overlapsRoom, exceeded, packages, integrity };
 }
 
 async function main() {

@@ -47,7 +47,7 @@ export function createApp(deps: AppDeps) {
 
   app.use('/api/v1/p/:practice/*', practiceCors());
   app.use('/api/v1/bookings/*', bookingLinkCors());
-  app.route('/api/v1/p/:practice', publicRoutes());
+  app.route('/api/v1/p/:practice', publicRoutes({ cacheEntries: deps.config.answerCacheEntries ?? 2000 }));
   app.route('/api/v1/p/:practice', authRoutes());
   app.route('/api/v1', bookingRoutes());
   app.route('/', cancelPage());

@@ -14,6 +14,10 @@ export interface Config {
   loadDemo: boolean;
   /** How many reverse proxies in front of the server to trust for X-Forwarded-For (0: none). */
   trustProxy: number;
+  /** How many finished slot answers to keep until the next write (0: none). */
+  answerCacheEntries: number;
+  /** HTTP processes sharing the port (1: the main process serves). */
+  workers: number;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
@@ -33,5 +37,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: env.MAIL_FROM ?? 'Terminkette <no-reply@terminkette.localhost>',
     loadDemo: env.LOAD_DEMO !== '0',
     trustProxy: Math.max(0, Number.parseInt(env.TRUST_PROXY ?? '0', 10) || 0),
+    workers: Math.max(1, Math.min(64, Number.parseInt(env.WORKERS ?? '1', 10) || 1)),
+    answerCacheEntries: Math.max(0, Number.parseInt(env.ANSWER_CACHE_ENTRIES ?? '2000', 10) || 0),
   };
 }

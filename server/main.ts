@@ -1,58 +1,91 @@
 /**
  * Starts the server: configuration, database (migrated), the demo practice in an empty database,
- * the e-mail delivery from the outbox, HTTP.
+ * the e-mail delivery from the outbox, HTTP. With WORKERS > 1 the primary prepares the database
+ * and forks that many HTTP processes sharing the port; SQLite (WAL) serves them all, and every
+ * write still happens in one IMMEDIATE transaction, so the rules hold across the processes.
  */
+import cluster from 'node:cluster';
 import { hostname } from 'node:os';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
-import { configFromEnv } from './config.ts';
-import { openDatabase } from './db/index.ts';
+import { type Config, configFromEnv } from './config.ts';
+import { type Db, openDatabase } from './db/index.ts';
 import { loadDemoIfEmpty } from './demo/load.ts';
 import { createMailDelivery } from './mail/outbox.ts';
 
 const config = configFromEnv();
-const db = openDatabase(config.databasePath);
-if (config.loadDemo) {
-  const loaded = loadDemoIfEmpty(db, Date.now());
-  if (loaded) console.log(`loaded the demo practice "${loaded.slug}" (${JSON.stringify(loaded.counts)})`);
+
+function prepare(): Db {
+  const db = openDatabase(config.databasePath);
+  if (config.loadDemo) {
+    const loaded = loadDemoIfEmpty(db, Date.now());
+    if (loaded) console.log(`loaded the demo practice "${loaded.slug}" (${JSON.stringify(loaded.counts)})`);
+  }
+  return db;
 }
-if (!process.env.APP_SECRET) {
-  console.warn(
-    'APP_SECRET is not set: cancel links and client tokens stop working when the server restarts.',
-  );
-}
 
-const mail = createMailDelivery({
-  db,
-  smtpUrl: config.smtpUrl,
-  from: config.mailFrom,
-  clock: Date.now,
-  workerId: `${hostname()}:${process.pid}`,
-  log: (message) => console.log(`[mail] ${message}`),
-});
-mail.start(5_000);
-console.log(
-  mail.mode === 'smtp'
-    ? '[mail] sending through SMTP_URL'
-    : '[mail] no SMTP_URL: e-mails stay in the outbox and are logged',
-);
-
-const app = createApp({ db, clock: Date.now, config });
-const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-  console.log(`Terminkette listening on http://localhost:${info.port} (database ${config.databasePath})`);
-});
-
-let stopping = false;
-function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  console.log(`${signal}: shutting down`);
-  setTimeout(() => process.exit(1), 10_000).unref();
-  server.close(async () => {
-    await mail.stop();
-    db.$client.close();
-    process.exit(0);
+function run(db: Db, config: Config): void {
+  const mail = createMailDelivery({
+    db,
+    smtpUrl: config.smtpUrl,
+    from: config.mailFrom,
+    clock: Date.now,
+    workerId: `${hostname()}:${process.pid}`,
+    log: (message) => console.log(`[mail] ${message}`),
   });
+  mail.start(5_000);
+  const app = createApp({ db, clock: Date.now, config });
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+    console.log(`Terminkette listening on http://localhost:${info.port} (database ${config.databasePath})`);
+  });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: shutting down`);
+    setTimeout(() => process.exit(1), 10_000).unref();
+    server.close(async () => {
+      await mail.stop();
+      db.$client.close();
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
-process.on('SIGINT', () => shutdown('SIGINT'));
-process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+if (cluster.isPrimary) {
+  const db = prepare();
+  if (!process.env.APP_SECRET) {
+    console.warn('APP_SECRET is not set: cancel links and client tokens stop working when the server restarts.');
+  }
+  console.log(
+    config.smtpUrl ? '[mail] sending through SMTP_URL' : '[mail] no SMTP_URL: e-mails stay in the outbox and are logged',
+  );
+  if (config.workers <= 1) {
+    run(db, config);
+  } else {
+    db.$client.close();
+    // Every worker signs with the same secret, so a token made by one is good in all.
+    const env = { APP_SECRET: config.secret, LOAD_DEMO: '0' };
+    for (let i = 0; i < config.workers; i++) cluster.fork(env);
+    let stopping = false;
+    cluster.on('exit', (worker, code, signal) => {
+      if (stopping) return;
+      console.error(`worker ${worker.process.pid} ended (${signal ?? code}); starting another`);
+      cluster.fork(env);
+    });
+    const stop = (signal: NodeJS.Signals) => {
+      stopping = true;
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+      setTimeout(() => process.exit(0), 10_000).unref();
+      cluster.on('exit', () => {
+        if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      });
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  }
+} else {
+  run(openDatabase(config.databasePath), config);
+}

@@ -2,7 +2,7 @@
  * The public API for the booking widget (no staff login): which chains a practice offers and the
  * free slots of one chain.
  */
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import { notOfferedText, remainingText } from '../../shared/i18n.ts';
 import { daysBetween, toIsoWithOffset } from '../../shared/time.ts';
 import type { AppEnv } from '../app.ts';
@@ -11,6 +11,7 @@ import { bookablePractice, findSlots, offeredNow, onlineChain } from '../booking
 import { loadChains, loadClientBudget } from '../db/load.ts';
 import { slotCheckFor } from '../engine/eligibility.ts';
 import { ApiError } from '../problem.ts';
+import { answerCache } from './cache.ts';
 import {
   ChainsQuery,
   ChainsResponse,
@@ -48,8 +49,12 @@ const slotsRoute = createRoute({
   },
 });
 
-export function publicRoutes() {
+const JSON_TYPE = { 'content-type': 'application/json' };
+
+export function publicRoutes(options: { cacheEntries?: number } = {}) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  // Finished answers of the slot search, valid until the next write to the database.
+  const cache = answerCache(options.cacheEntries ?? 2000);
 
   app.openapi(chainsRoute, (c) => {
     const { db, clock } = c.get('deps');
@@ -110,13 +115,16 @@ export function publicRoutes() {
     if (span + 1 > MAX_RANGE_DAYS) {
       throw new ApiError(400, 'range_too_long', `At most ${MAX_RANGE_DAYS} days per request.`);
     }
+    const now = clock();
+    const clientId = clientFromRequest(c, practice.id);
+    const key = cache.key(db, `slots|${practice.id}|${clientId ?? ''}|${new URL(c.req.url).search}`, now);
+    const cached = cache.get(key);
+    if (cached !== undefined) return c.body(cached, 200, JSON_TYPE) as never;
     const chain = loadChains(db, practice.id, { chainId: q.chain })[0];
     if (!chain) throw new ApiError(404, 'chain_not_found', `No chain ${q.chain} in this practice.`);
     if (!onlineChain(practice, chain)) {
       throw new ApiError(403, 'chain_not_bookable', 'This chain cannot be booked online.');
     }
-    const now = clock();
-    const clientId = clientFromRequest(c, practice.id);
     const client = clientId === null ? null : loadClientBudget(db, practice.id, clientId)!;
     if (client === null && !offeredNow(chain, client, now).every((o) => o.allowed)) {
       throw new ApiError(
@@ -126,21 +134,20 @@ export function publicRoutes() {
       );
     }
     const result = findSlots(db, practice, chain, { ...q, client, now });
-    return c.json(
-      {
-        chain: { id: chain.id, name: chain.name, durationMinutes: chain.durationMinutes },
-        timeZone: practice.timeZone,
-        days: result.days.map((d) => ({
-          date: d.date,
-          slots: d.slots.map((s) => ({
-            start: toIsoWithOffset(s.start, practice.timeZone),
-            end: toIsoWithOffset(s.end, practice.timeZone),
-            therapist: { id: s.therapistId, name: s.therapistName },
-          })),
+    const body = JSON.stringify({
+      chain: { id: chain.id, name: chain.name, durationMinutes: chain.durationMinutes },
+      timeZone: practice.timeZone,
+      days: result.days.map((d) => ({
+        date: d.date,
+        slots: d.slots.map((s) => ({
+          start: toIsoWithOffset(s.start, practice.timeZone),
+          end: toIsoWithOffset(s.end, practice.timeZone),
+          therapist: { id: s.therapistId, name: s.therapistName },
         })),
-      },
-      200,
-    );
+      })),
+    } satisfies z.infer<typeof SlotsResponse>);
+    cache.set(key, body);
+    return c.body(body, 200, JSON_TYPE) as never;
   });
 
   return app;
