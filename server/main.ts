@@ -57,10 +57,14 @@ function run(db: Db, config: Config): void {
 if (cluster.isPrimary) {
   const db = prepare();
   if (!process.env.APP_SECRET) {
-    console.warn('APP_SECRET is not set: cancel links and client tokens stop working when the server restarts.');
+    console.warn(
+      'APP_SECRET is not set: cancel links and client tokens stop working when the server restarts.',
+    );
   }
   console.log(
-    config.smtpUrl ? '[mail] sending through SMTP_URL' : '[mail] no SMTP_URL: e-mails stay in the outbox and are logged',
+    config.smtpUrl
+      ? '[mail] sending through SMTP_URL'
+      : '[mail] no SMTP_URL: e-mails stay in the outbox and are logged',
   );
   if (config.workers <= 1) {
     run(db, config);

@@ -21,10 +21,15 @@ describe('cached slot answers', () => {
     const a = openDatabase(file);
     importPractice(a, demoDocument(), { now: NOW });
     const app = createApp({ db: a, clock: () => NOW, config: testConfig });
-    const chain = (a.$client.prepare("SELECT id FROM chains WHERE key = 'physio-erstbefund'").get() as { id: number }).id;
-    const anna = (a.$client.prepare("SELECT id FROM therapists WHERE name = 'Anna Berg'").get() as { id: number }).id;
+    const chain = (
+      a.$client.prepare("SELECT id FROM chains WHERE key = 'physio-erstbefund'").get() as { id: number }
+    ).id;
+    const anna = (
+      a.$client.prepare("SELECT id FROM therapists WHERE name = 'Anna Berg'").get() as { id: number }
+    ).id;
     const url = `/api/v1/p/demo/slots?chain=${chain}&from=2026-11-30&to=2026-11-30&therapist=${anna}`;
-    const starts = async () => (await call(app, 'GET', url)).body.days[0].slots.map((s: any) => s.start.slice(11, 16));
+    const starts = async () =>
+      (await call(app, 'GET', url)).body.days[0].slots.map((s: any) => s.start.slice(11, 16));
 
     expect((await starts()).slice(0, 2)).toEqual(['08:00', '08:15']);
     expect((await starts()).slice(0, 2)).toEqual(['08:00', '08:15']); // from the cache
@@ -45,7 +50,9 @@ describe('cached slot answers', () => {
     // Another connection (another process, as far as SQLite knows) closes Anna's day.
     const b = openDatabase(file);
     b.$client
-      .prepare("INSERT INTO availability_exceptions (practice_id, therapist_id, date, kind) VALUES (1, ?, '2026-11-30', 'closed')")
+      .prepare(
+        "INSERT INTO availability_exceptions (practice_id, therapist_id, date, kind) VALUES (1, ?, '2026-11-30', 'closed')",
+      )
       .run(anna);
     b.$client.close();
     expect(await starts()).toEqual([]);
