@@ -16,7 +16,9 @@ if (!slug || !email) {
 }
 const config = configFromEnv();
 if (!process.env.APP_SECRET) {
-  console.error('Set APP_SECRET (the one the server runs with): a link signed with another secret does not work.');
+  console.error(
+    'Set APP_SECRET (the one the server runs with): a link signed with another secret does not work.',
+  );
   process.exit(2);
 }
 const db = openDatabase(config.databasePath);

@@ -240,6 +240,19 @@ export function bookingRoutes() {
     return c.json(result.body as z.infer<typeof Booking>, 201);
   });
 
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/bookings/{id}.ics',
+    summary: 'The calendar file of a booking',
+    description:
+      'RFC 5545, METHOD:REQUEST while booked and METHOD:CANCEL with a higher SEQUENCE once cancelled; the same UID throughout.',
+    request: { params: IdParam, query: TokenQuery },
+    responses: {
+      200: { description: 'text/calendar', content: { 'text/calendar': { schema: z.string() } } },
+      403: problem('Invalid token'),
+      404: problem('Unknown booking'),
+    },
+  });
   // The calendar file of a booking: /api/v1/bookings/42.ics?token=…
   app.get('/bookings/:file{[0-9]+\\.ics}', (c) => {
     const id = Number.parseInt(c.req.param('file'), 10);

@@ -207,3 +207,57 @@ describe('GET /api/v1/p/:practice/slots', () => {
     expect(res.body.code).toBe('chain_not_found');
   });
 });
+
+describe('CORS for the embedded widget', () => {
+  it('answers the origins the practice allows, without credentials, and no others', async () => {
+    const { app } = demoApp();
+    const allowed = await app.request('/api/v1/p/demo/chains', {
+      headers: { origin: 'http://localhost:3000' },
+    });
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
+    expect(allowed.headers.get('access-control-allow-credentials')).toBeNull();
+    const other = await app.request('/api/v1/p/demo/chains', {
+      headers: { origin: 'https://elsewhere.example' },
+    });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('lets the widget send its booking headers in a preflight', async () => {
+    const { app } = demoApp();
+    const res = await app.request('/api/v1/p/demo/bookings', {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://localhost:3000',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,idempotency-key,authorization',
+      },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-headers')).toContain('idempotency-key');
+    expect(res.headers.get('access-control-allow-methods')).toContain('POST');
+  });
+});
+
+describe('the API contract', () => {
+  it('is an OpenAPI 3.1 document listing every public endpoint, with a reference page linked from /', async () => {
+    const { app } = demoApp();
+    const doc = (await (await app.request('/api/v1/openapi.json')).json()) as any;
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/p/{practice}/chains',
+        '/api/v1/p/{practice}/slots',
+        '/api/v1/p/{practice}/bookings',
+        '/api/v1/p/{practice}/auth/code',
+        '/api/v1/p/{practice}/auth/verify',
+        '/api/v1/p/{practice}/auth/link',
+        '/api/v1/bookings/{id}',
+        '/api/v1/bookings/{id}/cancel',
+        '/api/v1/bookings/{id}.ics',
+      ]),
+    );
+    const page = await (await app.request('/api/v1/reference')).text();
+    expect(page).toContain('/api/v1/p/{practice}/bookings');
+    expect(await (await app.request('/')).text()).toContain('href="/api/v1/reference"');
+  });
+});
