@@ -26,6 +26,8 @@ import { addAppointments, createBenchPractice, prng, TZ } from './fixture.ts';
 const NOW = Date.UTC(2027, 0, 1, 8);
 const FIRST = '2027-01-04'; // a Monday
 const quick = process.argv.includes('--quick');
+/** `--only=engine|slots|bookings`: one part, printed but not written to docs/PERFORMANCE.md. */
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
 const dir = mkdtempSync(join(tmpdir(), 'terminkette-bench-'));
 const out: string[] = [];
 const log = (line = '') => {
@@ -374,9 +376,13 @@ async function main() {
   try {
     commit = execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim();
   } catch {}
-  engineBench();
-  await slotsBench();
-  await bookingBench();
+  if (!only || only === 'engine') engineBench();
+  if (!only || only === 'slots') await slotsBench();
+  if (!only || only === 'bookings') await bookingBench();
+  if (only) {
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  }
   const head = [
     '# Performance',
     '',

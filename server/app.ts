@@ -25,7 +25,13 @@ export interface AppDeps {
   config: Pick<Config, 'publicUrl' | 'secret'> & Partial<Config>;
 }
 
-export type AppEnv = { Variables: { deps: AppDeps } };
+export type AppEnv = {
+  Variables: {
+    deps: AppDeps;
+    /** Set by the answer cache on a miss of an anonymous read: where the finished answer goes. */
+    answerKey?: string | null;
+  };
+};
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 

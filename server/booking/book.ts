@@ -10,7 +10,7 @@ import { consumption } from '../../shared/budget.ts';
 import type { BudgetAppointment, BudgetPackage } from '../../shared/domain.ts';
 import { type Locale, remainingText } from '../../shared/i18n.ts';
 import { localDate } from '../../shared/time.ts';
-import type { Db } from '../db/index.ts';
+import { type Db, writeTransaction } from '../db/index.ts';
 import { type LoadedChain, loadChains, loadClientBudget, type PracticeRow } from '../db/load.ts';
 import * as w from '../db/writes.ts';
 import { ageRefusal, type ClientBudget, needsBirthDate, planPackages } from '../engine/eligibility.ts';
@@ -162,215 +162,212 @@ export function createBooking(db: Db, req: BookingRequest, links: BookingLinks, 
   const { practice } = req;
   const practiceId = practice.id;
   // Every read and write below goes through `db`'s connection, inside this IMMEDIATE transaction.
-  return db.transaction(
-    () => {
-      const previous = w.findBookingRequest(db, practiceId, req.idempotencyKey);
-      if (previous) {
-        if (previous.requestHash !== req.requestHash) {
-          throw new ApiError(
-            422,
-            'idempotency_key_reused',
-            'This Idempotency-Key was used for a different request.',
-          );
-        }
-        // The same booking, as it stands now (it may have been cancelled since).
-        return { replayed: true, body: { ...previous.response, status: previous.status } };
-      }
-
-      const chain = loadChains(db, practiceId, { chainId: req.chainId })[0];
-      if (!chain) throw new ApiError(404, 'chain_not_found', `No chain ${req.chainId} in this practice.`);
-      if (!onlineChain(practice, chain)) {
-        throw new ApiError(403, 'chain_not_bookable', 'This chain cannot be booked online.');
-      }
-
-      // Who is booking.
-      let client: ClientBudget | null = null;
-      let person: { email: string; firstName: string; lastName: string };
-      let birthDate: string | null;
-      if (req.clientId !== undefined) {
-        const file = w.clientFile(db, practiceId, req.clientId);
-        if (!file)
-          throw new ApiError(401, 'invalid_token', 'The client token does not belong to a client file.');
-        if (!file.email) throw new ApiError(422, 'email_required', 'The client file has no e-mail address.');
-        client = loadClientBudget(db, practiceId, file.id)!;
-        person = { email: file.email, firstName: file.firstName, lastName: file.lastName };
-        birthDate = file.birthDate ?? req.birthDate ?? null;
-      } else {
-        person = req.newClient!;
-        birthDate = req.newClient!.birthDate ?? null;
-      }
-      if (needsBirthDate(chain)) {
-        if (!birthDate) {
-          throw new ApiError(
-            400,
-            'birth_date_required',
-            'This chain has an age limit: a birth date is required.',
-          );
-        }
-        const tooYoungOrOld = ageRefusal(chain, birthDate, localDate(req.start, practice.timeZone));
-        if (tooYoungOrOld) throw refusal(tooYoungOrOld.code, tooYoungOrOld.detail, req.lang);
-      }
-
-      const slot = pickSlot(db, practice, chain, req, client, now);
-      const end = slot.end;
-      const plan = planPackages(chain, client, req.start, end, now, practice.timeZone);
-      if (!plan.ok) throw refusal(plan.code, plan.detail, req.lang);
-
-      // Only now, with everything else possible: an e-mail that already has a file is not used
-      // for a new one (nothing is attached to an existing file silently).
-      if (!client && w.clientIdByEmail(db, practiceId, person.email) !== undefined) {
+  return writeTransaction(db, () => {
+    const previous = w.findBookingRequest(db, practiceId, req.idempotencyKey);
+    if (previous) {
+      if (previous.requestHash !== req.requestHash) {
         throw new ApiError(
-          409,
-          'client_exists',
-          req.lang === 'de'
-            ? 'Zu dieser E-Mail-Adresse gibt es schon eine Akte. Bitte melden Sie sich als wiederkehrendes Klienty an.'
-            : 'There is already a file for this e-mail address. Please identify as a returning client.',
+          422,
+          'idempotency_key_reused',
+          'This Idempotency-Key was used for a different request.',
         );
       }
+      // The same booking, as it stands now (it may have been cancelled since).
+      return { replayed: true, body: { ...previous.response, status: previous.status } };
+    }
 
-      // The birth date is kept only where a chain's age limit needs it (collect the minimum).
-      const keepBirthDate = needsBirthDate(chain) ? birthDate : null;
-      let clientId: number;
-      if (client) {
-        clientId = client.clientId;
-        if (keepBirthDate && req.birthDate) w.setBirthDate(db, clientId, keepBirthDate);
-      } else {
-        const nc = req.newClient!;
-        clientId = w.insertClient(db, {
-          practiceId,
-          firstName: nc.firstName,
-          lastName: nc.lastName,
-          email: nc.email,
-          phone: nc.phone ?? null,
-          birthDate: keepBirthDate,
-          accessCode: newAccessCode(),
-          consentAt: now,
-          now,
-        });
+    const chain = loadChains(db, practiceId, { chainId: req.chainId })[0];
+    if (!chain) throw new ApiError(404, 'chain_not_found', `No chain ${req.chainId} in this practice.`);
+    if (!onlineChain(practice, chain)) {
+      throw new ApiError(403, 'chain_not_bookable', 'This chain cannot be booked online.');
+    }
+
+    // Who is booking.
+    let client: ClientBudget | null = null;
+    let person: { email: string; firstName: string; lastName: string };
+    let birthDate: string | null;
+    if (req.clientId !== undefined) {
+      const file = w.clientFile(db, practiceId, req.clientId);
+      if (!file)
+        throw new ApiError(401, 'invalid_token', 'The client token does not belong to a client file.');
+      if (!file.email) throw new ApiError(422, 'email_required', 'The client file has no e-mail address.');
+      client = loadClientBudget(db, practiceId, file.id)!;
+      person = { email: file.email, firstName: file.firstName, lastName: file.lastName };
+      birthDate = file.birthDate ?? req.birthDate ?? null;
+    } else {
+      person = req.newClient!;
+      birthDate = req.newClient!.birthDate ?? null;
+    }
+    if (needsBirthDate(chain)) {
+      if (!birthDate) {
+        throw new ApiError(
+          400,
+          'birth_date_required',
+          'This chain has an age limit: a birth date is required.',
+        );
       }
+      const tooYoungOrOld = ageRefusal(chain, birthDate, localDate(req.start, practice.timeZone));
+      if (tooYoungOrOld) throw refusal(tooYoungOrOld.code, tooYoungOrOld.detail, req.lang);
+    }
 
-      const appointmentId = w.insertAppointment(db, {
+    const slot = pickSlot(db, practice, chain, req, client, now);
+    const end = slot.end;
+    const plan = planPackages(chain, client, req.start, end, now, practice.timeZone);
+    if (!plan.ok) throw refusal(plan.code, plan.detail, req.lang);
+
+    // Only now, with everything else possible: an e-mail that already has a file is not used
+    // for a new one (nothing is attached to an existing file silently).
+    if (!client && w.clientIdByEmail(db, practiceId, person.email) !== undefined) {
+      throw new ApiError(
+        409,
+        'client_exists',
+        req.lang === 'de'
+          ? 'Zu dieser E-Mail-Adresse gibt es schon eine Akte. Bitte melden Sie sich als wiederkehrendes Klienty an.'
+          : 'There is already a file for this e-mail address. Please identify as a returning client.',
+      );
+    }
+
+    // The birth date is kept only where a chain's age limit needs it (collect the minimum).
+    const keepBirthDate = needsBirthDate(chain) ? birthDate : null;
+    let clientId: number;
+    if (client) {
+      clientId = client.clientId;
+      if (keepBirthDate && req.birthDate) w.setBirthDate(db, clientId, keepBirthDate);
+    } else {
+      const nc = req.newClient!;
+      clientId = w.insertClient(db, {
+        practiceId,
+        firstName: nc.firstName,
+        lastName: nc.lastName,
+        email: nc.email,
+        phone: nc.phone ?? null,
+        birthDate: keepBirthDate,
+        accessCode: newAccessCode(),
+        consentAt: now,
+        now,
+      });
+    }
+
+    const appointmentId = w.insertAppointment(db, {
+      practiceId,
+      clientId,
+      therapistId: slot.therapistId,
+      roomId: slot.roomId,
+      chainId: chain.id,
+      start: req.start,
+      end,
+      bufferAfterMinutes: chain.bufferAfterMinutes,
+      now,
+    });
+    chain.lines.forEach((line, i) => {
+      w.insertLine(db, { practiceId, appointmentId, serviceId: chain.serviceIds[i]!, ...line });
+    });
+
+    const actor = `online:${clientId}`;
+    const touched: { pkg: BudgetPackage; created: boolean }[] = [];
+    for (const { pkg } of plan.create) {
+      const packageId = w.insertPackage(db, {
         practiceId,
         clientId,
-        therapistId: slot.therapistId,
-        roomId: slot.roomId,
-        chainId: chain.id,
-        start: req.start,
-        end,
-        bufferAfterMinutes: chain.bufferAfterMinutes,
+        templateId: pkg.templateId,
+        name: pkg.name,
+        limits: pkg.limits,
+        validFrom: pkg.validFrom,
+        validUntil: pkg.validUntil,
         now,
       });
-      chain.lines.forEach((line, i) => {
-        w.insertLine(db, { practiceId, appointmentId, serviceId: chain.serviceIds[i]!, ...line });
-      });
-
-      const actor = `online:${clientId}`;
-      const touched: { pkg: BudgetPackage; created: boolean }[] = [];
-      for (const { pkg } of plan.create) {
-        const packageId = w.insertPackage(db, {
-          practiceId,
-          clientId,
-          templateId: pkg.templateId,
-          name: pkg.name,
-          limits: pkg.limits,
-          validFrom: pkg.validFrom,
-          validUntil: pkg.validUntil,
-          now,
-        });
-        w.insertLedger(db, {
-          practiceId,
-          packageId,
-          at: now,
-          actor,
-          action: 'created',
-          appointmentId,
-          details: { limits: pkg.limits, chain: chain.key },
-        });
-        touched.push({ pkg: { ...pkg, id: packageId }, created: true });
-      }
-      for (const pkg of plan.assign) touched.push({ pkg, created: false });
-      for (const { pkg } of touched) {
-        w.assign(db, practiceId, appointmentId, pkg.id);
-        w.insertLedger(db, {
-          practiceId,
-          packageId: pkg.id,
-          at: now,
-          actor,
-          action: 'assigned',
-          appointmentId,
-          details: { chain: chain.key },
-        });
-      }
-
-      const therapist = w.therapistName(db, slot.therapistId);
-      const room = slot.roomId === null ? null : w.room(db, slot.roomId);
-
-      // The budgets as they stand after this booking: what was there, plus this appointment.
-      const booked: BudgetAppointment = {
-        id: appointmentId,
-        start: req.start,
-        end,
-        status: 'booked',
-        lines: chain.lines,
-      };
-      const packages = touched.map(({ pkg, created }) => {
-        const before = created ? [] : (client?.appointmentsByPackage.get(pkg.id) ?? []);
-        const remaining = consumption(pkg, [...before, booked], now).map((u) => ({
-          criterion: u.criterion,
-          ...(u.code ? { code: u.code } : {}),
-          limit: u.limit,
-          remaining: Math.max(0, u.limit - u.used - u.planned),
-        }));
-        return {
-          id: pkg.id,
-          name: pkg.name,
-          created,
-          remaining: remaining.map((r) => ({ ...r, text: remainingText(r, req.lang) })),
-        };
-      });
-
-      const body = {
-        id: appointmentId,
-        status: 'booked',
-        start: new Date(req.start).toISOString(),
-        end: new Date(end).toISOString(),
-        timeZone: practice.timeZone,
-        chain: { id: chain.id, name: chain.name },
-        therapist: { id: slot.therapistId, name: therapist },
-        room,
-        packages,
-        packageCreated: plan.create.length > 0,
-        cancelUrl: links.cancelUrl(appointmentId),
-        icsUrl: links.icsUrl(appointmentId),
-      };
-
-      confirmationMail(db, {
-        practice,
-        appointmentId,
-        sequence: 0,
-        method: 'REQUEST',
-        start: req.start,
-        end,
-        chainName: chain.name,
-        therapistName: therapist,
-        roomName: room?.name ?? null,
-        to: { email: person.email, name: `${person.firstName} ${person.lastName}` },
-        cancelUrl: body.cancelUrl,
-        packages,
-        lang: req.lang,
-        now,
-      });
-
-      w.insertBookingRequest(db, {
+      w.insertLedger(db, {
         practiceId,
-        key: req.idempotencyKey,
-        requestHash: req.requestHash,
+        packageId,
+        at: now,
+        actor,
+        action: 'created',
         appointmentId,
-        response: body,
-        now,
+        details: { limits: pkg.limits, chain: chain.key },
       });
-      return { replayed: false, body };
-    },
-    { behavior: 'immediate' },
-  );
+      touched.push({ pkg: { ...pkg, id: packageId }, created: true });
+    }
+    for (const pkg of plan.assign) touched.push({ pkg, created: false });
+    for (const { pkg } of touched) {
+      w.assign(db, practiceId, appointmentId, pkg.id);
+      w.insertLedger(db, {
+        practiceId,
+        packageId: pkg.id,
+        at: now,
+        actor,
+        action: 'assigned',
+        appointmentId,
+        details: { chain: chain.key },
+      });
+    }
+
+    const therapist = w.therapistName(db, slot.therapistId);
+    const room = slot.roomId === null ? null : w.room(db, slot.roomId);
+
+    // The budgets as they stand after this booking: what was there, plus this appointment.
+    const booked: BudgetAppointment = {
+      id: appointmentId,
+      start: req.start,
+      end,
+      status: 'booked',
+      lines: chain.lines,
+    };
+    const packages = touched.map(({ pkg, created }) => {
+      const before = created ? [] : (client?.appointmentsByPackage.get(pkg.id) ?? []);
+      const remaining = consumption(pkg, [...before, booked], now).map((u) => ({
+        criterion: u.criterion,
+        ...(u.code ? { code: u.code } : {}),
+        limit: u.limit,
+        remaining: Math.max(0, u.limit - u.used - u.planned),
+      }));
+      return {
+        id: pkg.id,
+        name: pkg.name,
+        created,
+        remaining: remaining.map((r) => ({ ...r, text: remainingText(r, req.lang) })),
+      };
+    });
+
+    const body = {
+      id: appointmentId,
+      status: 'booked',
+      start: new Date(req.start).toISOString(),
+      end: new Date(end).toISOString(),
+      timeZone: practice.timeZone,
+      chain: { id: chain.id, name: chain.name },
+      therapist: { id: slot.therapistId, name: therapist },
+      room,
+      packages,
+      packageCreated: plan.create.length > 0,
+      cancelUrl: links.cancelUrl(appointmentId),
+      icsUrl: links.icsUrl(appointmentId),
+    };
+
+    confirmationMail(db, {
+      practice,
+      appointmentId,
+      sequence: 0,
+      method: 'REQUEST',
+      start: req.start,
+      end,
+      chainName: chain.name,
+      therapistName: therapist,
+      roomName: room?.name ?? null,
+      to: { email: person.email, name: `${person.firstName} ${person.lastName}` },
+      cancelUrl: body.cancelUrl,
+      packages,
+      lang: req.lang,
+      now,
+    });
+
+    w.insertBookingRequest(db, {
+      practiceId,
+      key: req.idempotencyKey,
+      requestHash: req.requestHash,
+      appointmentId,
+      response: body,
+      now,
+    });
+    return { replayed: false, body };
+  });
 }

@@ -176,7 +176,12 @@ const cancelRoute = createRoute({
 
 export function cancelLinks(c: Context<AppEnv>, practiceId: number) {
   const { config } = c.get('deps');
-  const token = (appointmentId: number) => signCancelToken(config.secret, { practiceId, appointmentId });
+  let last: [number, string] | undefined;
+  const token = (appointmentId: number) => {
+    if (last?.[0] !== appointmentId)
+      last = [appointmentId, signCancelToken(config.secret, { practiceId, appointmentId })];
+    return last[1];
+  };
   return {
     cancelUrl: (id: number) => `${config.publicUrl}/cancel?booking=${id}&token=${token(id)}`,
     icsUrl: (id: number) => `${config.publicUrl}/api/v1/bookings/${id}.ics?token=${token(id)}`,

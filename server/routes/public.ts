@@ -53,8 +53,20 @@ const JSON_TYPE = { 'content-type': 'application/json' };
 
 export function publicRoutes(options: { cacheEntries?: number } = {}) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  // Finished answers of the slot search, valid until the next write to the database.
+  // Finished answers of the read endpoints, valid until the next write to the database.
   const cache = answerCache(options.cacheEntries ?? 2000);
+
+  // An anonymous read (no client token) is answered from the cache before anything else: the same
+  // URL at the same database state and minute has the same answer, already validated once.
+  app.use('*', async (c, next) => {
+    if (c.req.method !== 'GET' || c.req.header('authorization') !== undefined) return next();
+    const { db, clock } = c.get('deps');
+    const key = cache.key(db, `anon|${c.req.url}`, clock());
+    const hit = cache.get(key);
+    if (hit !== undefined) return c.body(hit, 200, JSON_TYPE);
+    c.set('answerKey', key);
+    await next();
+  });
 
   app.openapi(chainsRoute, (c) => {
     const { db, clock } = c.get('deps');
@@ -73,37 +85,36 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
       })
       // An anonymous visitor sees only what is offered; a client also sees why the rest is not.
       .filter(({ refused }) => client !== null || refused === null);
-    return c.json(
-      {
-        practice: { slug: practice.slug, name: practice.name, timeZone: practice.timeZone },
-        chains: chains.map(({ chain, refused, outcomes }) => ({
-          id: chain.id,
-          key: chain.key,
-          name: chain.name,
-          description: chain.description,
-          durationMinutes: chain.durationMinutes,
-          priceCents: chain.priceCents,
-          needsBirthDate: chain.minAge !== null || chain.maxAge !== null,
-          ...(client
-            ? {
-                offered: refused === null,
-                ...(refused ? { reason: notOfferedText(refused.code, lang) } : {}),
-                packages: outcomes.flatMap((o) =>
-                  o.state.state === 'present'
-                    ? [
-                        {
-                          name: o.state.package.name,
-                          remaining: o.state.remaining.map((r) => remainingText(r, lang)),
-                        },
-                      ]
-                    : [],
-                ),
-              }
-            : {}),
-        })),
-      },
-      200,
-    );
+    const body = JSON.stringify({
+      practice: { slug: practice.slug, name: practice.name, timeZone: practice.timeZone },
+      chains: chains.map(({ chain, refused, outcomes }) => ({
+        id: chain.id,
+        key: chain.key,
+        name: chain.name,
+        description: chain.description,
+        durationMinutes: chain.durationMinutes,
+        priceCents: chain.priceCents,
+        needsBirthDate: chain.minAge !== null || chain.maxAge !== null,
+        ...(client
+          ? {
+              offered: refused === null,
+              ...(refused ? { reason: notOfferedText(refused.code, lang) } : {}),
+              packages: outcomes.flatMap((o) =>
+                o.state.state === 'present'
+                  ? [
+                      {
+                        name: o.state.package.name,
+                        remaining: o.state.remaining.map((r) => remainingText(r, lang)),
+                      },
+                    ]
+                  : [],
+              ),
+            }
+          : {}),
+      })),
+    } satisfies z.infer<typeof ChainsResponse>);
+    if (client === null) cache.set(c.get('answerKey') ?? null, body);
+    return c.body(body, 200, JSON_TYPE) as never;
   });
 
   app.openapi(slotsRoute, (c) => {
@@ -117,8 +128,9 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
     }
     const now = clock();
     const clientId = clientFromRequest(c, practice.id);
-    const key = cache.key(db, `slots|${practice.id}|${clientId ?? ''}|${new URL(c.req.url).search}`, now);
-    const cached = cache.get(key);
+    const key =
+      clientId === null ? (c.get('answerKey') ?? null) : cache.key(db, `slots|${clientId}|${c.req.url}`, now);
+    const cached = clientId === null ? undefined : cache.get(key);
     if (cached !== undefined) return c.body(cached, 200, JSON_TYPE) as never;
     const chain = loadChains(db, practice.id, { chainId: q.chain })[0];
     if (!chain) throw new ApiError(404, 'chain_not_found', `No chain ${q.chain} in this practice.`);
