@@ -79,7 +79,14 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
       .filter((chain) => onlineChain(practice, chain))
       .map((chain) => {
         const check = slotCheckFor(chain, client, practice.timeZone, now);
-        const refused = check(now, now + chain.durationMinutes * 60_000);
+        const at = (start: number) => check(start, start + chain.durationMinutes * 60_000);
+        // Offered if it can be booked now, or from the day one of the file's packages becomes valid
+        // (a prescription valid from next Monday already offers its follow-ups).
+        const later = (client?.packages ?? [])
+          .map((p) => p.validFrom)
+          .filter((from): from is number => from !== null && from > now);
+        const refusedNow = at(now);
+        const refused = refusedNow && later.some((from) => at(from) === null) ? null : refusedNow;
         const outcomes = offeredNow(chain, client, now);
         return { chain, refused, outcomes };
       })

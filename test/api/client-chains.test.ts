@@ -104,3 +104,17 @@ describe('slots for an identified client', () => {
     expect(res.body.days[0].slots.length).toBeGreaterThan(0);
   });
 });
+
+describe('a package that becomes valid later', () => {
+  it('already offers its follow-ups, as the slots do', async () => {
+    const d = demoApp();
+    // Lena's prescription starts in four days instead.
+    d.db.$client
+      .prepare(
+        "UPDATE packages SET valid_from = ? WHERE name = 'Rezept KG 6×' AND client_id = (SELECT id FROM clients WHERE email = 'lena.vogel@example.org')",
+      )
+      .run(Date.UTC(2026, 11, 1, 0));
+    const chains = await chainsFor(d, 'lena.vogel@example.org');
+    expect(chains['physio-folgetermin'].offered).toBe(true);
+  });
+});
