@@ -158,7 +158,12 @@ function pickSlot(
   throw refusal(explained?.reason ?? null, explained?.detail, req.lang);
 }
 
-export function createBooking(db: Db, req: BookingRequest, links: BookingLinks, now: number): BookingResult {
+export function createBooking(
+  db: Db,
+  req: BookingRequest,
+  links: BookingLinks,
+  now: number,
+): BookingResult | Promise<BookingResult> {
   const { practice } = req;
   const practiceId = practice.id;
   // Every read and write below goes through `db`'s connection, inside this IMMEDIATE transaction.

@@ -58,33 +58,46 @@ export function applyMigrations(sqlite: Database.Database): void {
 
 export { schema };
 
-const pause = new Int32Array(new SharedArrayBuffer(4));
-
 /**
- * Runs `fn` in an IMMEDIATE write transaction. When another process holds the write lock, waits in
- * short steps (0.1 ms, doubling, at most 2 ms each) and tries again, for up to `waitMs` in all:
- * SQLite's own busy handler sleeps 1, 2, 5, … 100 ms, which under steady contention between two
- * processes costs far more than the few hundred microseconds a booking holds the lock. Nothing of
- * `fn` survives a failed attempt (the transaction is rolled back), so trying again is safe.
+ * Runs `fn` in an IMMEDIATE write transaction, waiting for the write lock without blocking the
+ * process: when another process holds the lock, the attempt fails at once (nothing of `fn` has run,
+ * or it was rolled back) and is tried again after yielding to the event loop, so this process keeps
+ * serving other requests meanwhile. SQLite's own busy handler would sleep 1, 2, 5, … 100 ms with the
+ * whole process blocked. Gives up with SQLITE_BUSY after `waitMs`.
  */
-export function writeTransaction<T>(db: Db, fn: () => T, waitMs = 5_000): T {
-  const sqlite = db.$client;
+export function writeTransaction<T>(db: Db, fn: () => T, waitMs = 5_000): T | Promise<T> {
+  const first = attempt(db, fn);
+  if (first.done) return first.value;
+  // Busy: try again after yielding, so the process serves other requests meanwhile.
   const deadline = Date.now() + waitMs;
-  for (let attempt = 0; ; attempt++) {
-    sqlite.pragma('busy_timeout = 0');
-    try {
-      return sqlite
-        .transaction(() => {
-          // Holding the lock now: statements inside wait as usual again.
-          sqlite.pragma('busy_timeout = 5000');
-          return fn();
-        })
-        .immediate();
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw err;
-      Atomics.wait(pause, 0, 0, Math.min(0.1 * 2 ** attempt, 2));
-    } finally {
-      sqlite.pragma('busy_timeout = 5000');
+  return (async () => {
+    for (let n = 1; ; n++) {
+      await new Promise((resolve) => (n < 4 ? setImmediate(resolve) : setTimeout(resolve, Math.min(n, 5))));
+      const next = attempt(db, fn);
+      if (next.done) return next.value;
+      if (Date.now() >= deadline)
+        throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
     }
+  })();
+}
+
+/** One try at the write lock: the result, or `done: false` when another process holds the lock. */
+function attempt<T>(db: Db, fn: () => T): { done: true; value: T } | { done: false } {
+  const sqlite = db.$client;
+  sqlite.pragma('busy_timeout = 0');
+  try {
+    const value = sqlite
+      .transaction(() => {
+        // Holding the lock now: statements inside wait as usual again.
+        sqlite.pragma('busy_timeout = 5000');
+        return fn();
+      })
+      .immediate();
+    return { done: true, value };
+  } catch (err) {
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') return { done: false };
+    throw err;
+  } finally {
+    sqlite.pragma('busy_timeout = 5000');
   }
 }

@@ -7,7 +7,7 @@ import { isDate } from '../../shared/time.ts';
 import type { AppEnv } from '../app.ts';
 import { clientFromRequest, signCancelToken, verifyCancelToken } from '../auth/tokens.ts';
 import { bookablePractice } from '../booking/availability.ts';
-import { createBooking, requestHash } from '../booking/book.ts';
+import { type BookingResult, createBooking, requestHash } from '../booking/book.ts';
 import { bookingView, cancelBooking, loadBooking } from '../booking/cancel.ts';
 import { bookingIcs } from '../booking/messages.ts';
 import { ApiError } from '../problem.ts';
@@ -241,8 +241,12 @@ export function bookingRoutes() {
       cancelLinks(c, practice.id),
       clock(),
     );
-    if (result.replayed) c.header('Idempotent-Replayed', 'true');
-    return c.json(result.body as z.infer<typeof Booking>, 201);
+    const respond = (done: BookingResult) => {
+      if (done.replayed) c.header('Idempotent-Replayed', 'true');
+      return c.json(done.body as z.infer<typeof Booking>, 201);
+    };
+    // Synchronous unless another process held the write lock and the booking waited for it.
+    return result instanceof Promise ? result.then(respond) : respond(result);
   });
 
   app.openAPIRegistry.registerPath({
