@@ -25,8 +25,6 @@ import { prepared } from './statements.ts';
 export type Reader = Db;
 export type PracticeRow = typeof t.practices.$inferSelect;
 
-const stmt = prepared;
-
 // biome-ignore lint/suspicious/noExplicitAny: raw rows are mapped field by field right below.
 type Row = Record<string, any>;
 
@@ -51,7 +49,7 @@ function practiceOf(r: Row): PracticeRow {
 }
 
 export function practiceBySlug(db: Reader, slug: string): PracticeRow | undefined {
-  const r = stmt(db, 'SELECT * FROM practices WHERE slug = ?').get(slug) as Row | undefined;
+  const r = prepared(db, 'SELECT * FROM practices WHERE slug = ?').get(slug) as Row | undefined;
   return r ? practiceOf(r) : undefined;
 }
 
@@ -84,26 +82,26 @@ const CHAIN_FILTER = 'practice_id = ? AND (? IS NULL OR id = ?)';
 /** Every chain of a practice (or one) with its lines (at today's prices), therapists and package rules. */
 export function loadChains(db: Reader, practiceId: number, only?: { chainId?: number }): LoadedChain[] {
   const id = only?.chainId ?? null;
-  const chainRows = stmt(db, `SELECT * FROM chains WHERE ${CHAIN_FILTER} ORDER BY sort_order, id`).all(
+  const chainRows = prepared(db, `SELECT * FROM chains WHERE ${CHAIN_FILTER} ORDER BY sort_order, id`).all(
     practiceId,
     id,
     id,
   ) as Row[];
   if (chainRows.length === 0) return [];
-  const lines = stmt(
+  const lines = prepared(
     db,
     `SELECT l.chain_id, l.quantity, s.id AS service_id, s.code, s.price_cents, s.duration_minutes
        FROM chain_lines l JOIN services s ON s.id = l.service_id
       WHERE l.chain_id IN (SELECT id FROM chains WHERE ${CHAIN_FILTER})
       ORDER BY l.chain_id, l.position, l.id`,
   ).all(practiceId, id, id) as Row[];
-  const therapists = stmt(
+  const therapists = prepared(
     db,
     `SELECT ct.chain_id, ct.therapist_id FROM chain_therapists ct JOIN therapists t ON t.id = ct.therapist_id
       WHERE ct.chain_id IN (SELECT id FROM chains WHERE ${CHAIN_FILTER}) AND t.active = 1
       ORDER BY ct.therapist_id`,
   ).all(practiceId, id, id) as Row[];
-  const rules = stmt(
+  const rules = prepared(
     db,
     `SELECT r.*, t.name AS template_name, t.max_appointments, t.max_amount_cents, t.code_limits, t.validity_kind, t.validity_days
        FROM chain_package_rules r JOIN package_templates t ON t.id = r.template_id
@@ -171,15 +169,15 @@ export function loadTherapists(
 ): SlotTherapist[] {
   if (therapistIds.length === 0) return [];
   const ids = JSON.stringify(therapistIds);
-  const rows = stmt(
+  const rows = prepared(
     db,
     'SELECT id, name FROM therapists WHERE practice_id = ? AND id IN (SELECT value FROM json_each(?)) ORDER BY id',
   ).all(practiceId, ids) as Row[];
-  const hours = stmt(
+  const hours = prepared(
     db,
     'SELECT therapist_id, weekday, start_minute, end_minute FROM working_hours WHERE practice_id = ? AND therapist_id IN (SELECT value FROM json_each(?))',
   ).all(practiceId, ids) as Row[];
-  const exceptions = stmt(
+  const exceptions = prepared(
     db,
     `SELECT therapist_id, date, kind, start_minute, end_minute FROM availability_exceptions
       WHERE practice_id = ? AND therapist_id IN (SELECT value FROM json_each(?)) AND date BETWEEN ? AND ?`,
@@ -197,7 +195,7 @@ export function loadTherapists(
 }
 
 export function loadRooms(db: Reader, practiceId: number): { id: number; name: string }[] {
-  return stmt(db, 'SELECT id, name FROM rooms WHERE practice_id = ? ORDER BY id').all(practiceId) as {
+  return prepared(db, 'SELECT id, name FROM rooms WHERE practice_id = ? ORDER BY id').all(practiceId) as {
     id: number;
     name: string;
   }[];
@@ -224,7 +222,7 @@ export function loadBusy(
   const window = `starts_at >= ? AND starts_at < ? AND blocked_until > ? AND status != 'cancelled'`;
   const range = [from - LONGEST_BLOCK_MS, to, from];
   const therapists = JSON.stringify(who.therapistIds);
-  return stmt(
+  return prepared(
     db,
     `SELECT therapist_id AS therapistId, room_id AS roomId, starts_at AS start, blocked_until AS end FROM appointments
       WHERE therapist_id IN (SELECT value FROM json_each(?)) AND ${window}
@@ -238,13 +236,13 @@ export function loadBusy(
 
 /** A client file's packages, their appointments, exclusions and birth date. */
 export function loadClientBudget(db: Reader, practiceId: number, clientId: number): ClientBudget | undefined {
-  const client = stmt(db, 'SELECT id, birth_date FROM clients WHERE practice_id = ? AND id = ?').get(
+  const client = prepared(db, 'SELECT id, birth_date FROM clients WHERE practice_id = ? AND id = ?').get(
     practiceId,
     clientId,
   ) as Row | undefined;
   if (!client) return undefined;
   const packages: BudgetPackage[] = (
-    stmt(
+    prepared(
       db,
       "SELECT * FROM packages WHERE practice_id = ? AND client_id = ? AND status != 'withdrawn' ORDER BY id",
     ).all(practiceId, clientId) as Row[]
@@ -264,7 +262,7 @@ export function loadClientBudget(db: Reader, practiceId: number, clientId: numbe
   const appointmentsByPackage = new Map<number, BudgetAppointment[]>();
   for (const p of packages) appointmentsByPackage.set(p.id, []);
   if (packages.length > 0) {
-    const rows = stmt(
+    const rows = prepared(
       db,
       `SELECT ap.package_id, a.id, a.starts_at, a.ends_at, a.status, l.code, l.quantity, l.unit_price_cents
          FROM appointment_packages ap
@@ -285,10 +283,10 @@ export function loadClientBudget(db: Reader, practiceId: number, clientId: numbe
         current.lines.push({ code: r.code, quantity: r.quantity, unitPriceCents: r.unit_price_cents });
     }
   }
-  const excluded = stmt(db, 'SELECT template_id FROM exclusions WHERE practice_id = ? AND client_id = ?').all(
-    practiceId,
-    clientId,
-  ) as Row[];
+  const excluded = prepared(
+    db,
+    'SELECT template_id FROM exclusions WHERE practice_id = ? AND client_id = ?',
+  ).all(practiceId, clientId) as Row[];
   return {
     clientId,
     birthDate: client.birth_date,
