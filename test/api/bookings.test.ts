@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bookingCalendar } from '../../server/mail/ics.ts';
-import { call, demoApp } from '../helpers.ts';
+import { importPractice } from '../../server/practice/import.ts';
+import { call, demoApp, NOW } from '../helpers.ts';
 
 const newClient = {
   firstName: 'Nora',
@@ -399,5 +400,66 @@ describe('edges of the input', () => {
       body: 'garbage',
     });
     expect(res.status).toBe(403);
+  });
+});
+
+describe('booking on the clock-change days', () => {
+  /** A practice open every day 08:00–18:00 and bookable two years ahead. */
+  function allWeek() {
+    const d = demoApp();
+    const days = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+    importPractice(
+      d.db,
+      {
+        practice: {
+          slug: 'always',
+          name: 'Immer offen',
+          plan: 'S',
+          booking: { bookingWindowDays: 730, slotStepMinutes: 60 },
+        },
+        therapists: [
+          { key: 'a', name: 'A', hours: days.map((weekday) => ({ weekday, from: '08:00', to: '18:00' })) },
+        ],
+        services: [{ code: 'X', name: 'X', priceCents: 1000, durationMinutes: 60 }],
+        chains: [{ key: 'x', name: 'X', lines: [{ code: 'X' }], therapists: ['a'] }],
+      },
+      { now: NOW },
+    );
+    const chain = (
+      d.db.$client
+        .prepare("SELECT c.id FROM chains c JOIN practices p ON p.id = c.practice_id WHERE p.slug = 'always'")
+        .get() as { id: number }
+    ).id;
+    return { ...d, chain };
+  }
+
+  it.each([
+    ['2027-03-28T08:00:00+02:00', '2027-03-28T06:00:00.000Z', '20270328T080000'],
+    ['2027-10-31T08:00:00+01:00', '2027-10-31T07:00:00.000Z', '20271031T080000'],
+  ])(
+    'books %s at 08:00 local time, and the calendar file says 08:00 in Berlin',
+    async (start, utc, local) => {
+      const d = allWeek();
+      const res = await call(d.app, 'POST', '/api/v1/p/always/bookings', {
+        headers: { 'idempotency-key': `dst-${start}` },
+        body: { chain: d.chain, start, client: newClient },
+      });
+      expect(res.status).toBe(201);
+      expect(res.body.start).toBe(utc);
+      const ics = await (
+        await d.app.request(new URL(res.body.icsUrl).pathname + new URL(res.body.icsUrl).search)
+      ).text();
+      expect(ics).toContain(`DTSTART;TZID=Europe/Berlin:${local}`);
+    },
+  );
+
+  it('refuses a start in the night of the spring clock change (02:30 +01:00 is 03:30 summer time, outside the hours)', async () => {
+    const d = allWeek();
+    const res = await call(d.app, 'POST', '/api/v1/p/always/bookings', {
+      headers: { 'idempotency-key': 'dst-gap' },
+      body: { chain: d.chain, start: '2027-03-28T02:30:00+01:00', client: newClient },
+    });
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('slot_unavailable');
   });
 });
