@@ -5,6 +5,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { isDate } from '../../shared/time.ts';
 import type { AppEnv } from '../app.ts';
+import { clientIp, DEFAULT_AUTH_LIMITS, enforceLimits, limiterRegistry } from '../auth/rateLimit.ts';
 import { clientFromRequest, signCancelToken, verifyCancelToken } from '../auth/tokens.ts';
 import { bookablePractice } from '../booking/availability.ts';
 import { type BookingResult, createBooking, requestHash } from '../booking/book.ts';
@@ -199,6 +200,21 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 export function bookingRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const limitersFor = limiterRegistry(DEFAULT_AUTH_LIMITS);
+
+  /**
+   * `client_exists` tells that an e-mail has a file. Each such answer counts against the same
+   * per-IP budget as the login attempts, so nobody can run a list of e-mails through the booking
+   * form; over it, 429.
+   */
+  const countExisting = async (c: Context<AppEnv>, err: unknown): Promise<never> => {
+    if (err instanceof ApiError && err.code === 'client_exists') {
+      const { db, config } = c.get('deps');
+      const limits = await limitersFor(db.$client);
+      await enforceLimits(c, [[limits.perIp, clientIp(c, config.trustProxy ?? 0)]]);
+    }
+    throw err;
+  };
 
   app.openapi(createBookingRoute, (c) => {
     const { db, clock } = c.get('deps');
@@ -224,29 +240,34 @@ export function bookingRoutes() {
       throw new ApiError(400, 'ambiguous_client', 'Give either a client token or new client data, not both.');
     }
     const lang = body.lang ?? 'de';
-    const result = createBooking(
-      db,
-      {
-        practice,
-        chainId: body.chain,
-        start: Date.parse(body.start),
-        therapistId: body.therapist,
-        clientId: clientId ?? undefined,
-        newClient: body.client,
-        birthDate: body.birthDate,
-        idempotencyKey: key,
-        requestHash: requestHash({ body, clientId }),
-        lang,
-      },
-      cancelLinks(c, practice.id),
-      clock(),
-    );
+    let result: ReturnType<typeof createBooking>;
+    try {
+      result = createBooking(
+        db,
+        {
+          practice,
+          chainId: body.chain,
+          start: Date.parse(body.start),
+          therapistId: body.therapist,
+          clientId: clientId ?? undefined,
+          newClient: body.client,
+          birthDate: body.birthDate,
+          idempotencyKey: key,
+          requestHash: requestHash({ body, clientId }),
+          lang,
+        },
+        cancelLinks(c, practice.id),
+        clock(),
+      );
+    } catch (err) {
+      return countExisting(c, err);
+    }
     const respond = (done: BookingResult) => {
       if (done.replayed) c.header('Idempotent-Replayed', 'true');
       return c.json(done.body as z.infer<typeof Booking>, 201);
     };
     // Synchronous unless another process held the write lock and the booking waited for it.
-    return result instanceof Promise ? result.then(respond) : respond(result);
+    return result instanceof Promise ? result.then(respond, (err) => countExisting(c, err)) : respond(result);
   });
 
   app.openAPIRegistry.registerPath({

@@ -463,3 +463,24 @@ describe('booking on the clock-change days', () => {
     expect(res.body.code).toBe('slot_unavailable');
   });
 });
+
+describe('asking the booking form which e-mails have a file', () => {
+  it('is limited per IP like the login attempts: after 30 such answers, 429 with Retry-After', async () => {
+    const d = demoApp();
+    const chain = d.chainId('physio-erstbefund');
+    const statuses: number[] = [];
+    let last: Awaited<ReturnType<typeof call>> | undefined;
+    for (let i = 0; i < 31; i++) {
+      last = await book(
+        d,
+        { chain, start: MONDAY_8, client: { ...newClient, email: 'lena.vogel@example.org' } },
+        `enum-${i}`,
+      );
+      statuses.push(last.status);
+    }
+    expect(statuses.slice(0, 30)).toEqual(Array(30).fill(409));
+    expect(statuses[30]).toBe(429);
+    expect(last!.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(last!.body.code).toBe('too_many_requests');
+  });
+});
