@@ -1,3 +1,4 @@
+import { validate } from '@readme/openapi-parser';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.ts';
 import { importPractice } from '../../server/practice/import.ts';
@@ -256,6 +257,8 @@ describe('the API contract', () => {
         '/api/v1/bookings/{id}.ics',
       ]),
     );
+    // An independent validator agrees that it is a valid OpenAPI document.
+    expect(await validate(structuredClone(doc))).toMatchObject({ valid: true });
     const page = await (await app.request('/api/v1/reference')).text();
     expect(page).toContain('/api/v1/p/{practice}/bookings');
     expect(await (await app.request('/')).text()).toContain('href="/api/v1/reference"');
