@@ -78,7 +78,7 @@ export function handleError(err: Error, c: Context): Response {
               : `http_${status}`;
     return problem(c, status, code, err.message || TITLES[status] || 'Error');
   }
-  if ((err as { code?: string }).code === 'SQLITE_BUSY') {
+  if (String((err as { code?: string }).code).startsWith('SQLITE_BUSY')) {
     // Another process held the write lock longer than the busy timeout: nothing was written.
     return problem(
       c,

@@ -162,12 +162,14 @@ export function createBooking(
   db: Db,
   req: BookingRequest,
   links: BookingLinks,
-  now: number,
+  clock: () => number,
 ): BookingResult | Promise<BookingResult> {
   const { practice } = req;
   const practiceId = practice.id;
-  // Every read and write below goes through `db`'s connection, inside this IMMEDIATE transaction.
+  // Every read and write below goes through `db`'s connection, inside this IMMEDIATE transaction;
+  // the time is read inside it too, after any wait for the write lock.
   return writeTransaction(db, () => {
+    const now = clock();
     const previous = w.findBookingRequest(db, practiceId, req.idempotencyKey);
     if (previous) {
       if (previous.requestHash !== req.requestHash) {

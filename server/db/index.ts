@@ -95,7 +95,7 @@ function attempt<T>(db: Db, fn: () => T): { done: true; value: T } | { done: fal
       .immediate();
     return { done: true, value };
   } catch (err) {
-    if ((err as { code?: string }).code === 'SQLITE_BUSY') return { done: false };
+    if (String((err as { code?: string }).code).startsWith('SQLITE_BUSY')) return { done: false };
     throw err;
   } finally {
     sqlite.pragma('busy_timeout = 5000');

@@ -246,19 +246,24 @@ export function insertMail(
 }
 
 /**
- * The packages this booking created that nothing else uses: created with `appointmentId` (ledger),
- * still active, and no other non-cancelled appointment assigned.
+ * The packages to withdraw when `appointmentId` is cancelled: packages it is assigned to that a
+ * booking created, whose creating appointment is this one or already cancelled, still active, and
+ * with no other non-cancelled appointment assigned. So the order of cancelling a first visit and
+ * its follow-ups does not matter: once none is left, the package goes.
  */
-export function packagesOnlyFor(db: Db, appointmentId: number): number[] {
+export function packagesToWithdraw(db: Db, appointmentId: number): number[] {
   return (
     prepared(
       db,
       `SELECT p.id FROM packages p
-         JOIN package_ledger g ON g.package_id = p.id AND g.action = 'created' AND g.appointment_id = ?
+         JOIN appointment_packages mine ON mine.package_id = p.id AND mine.appointment_id = ?
+         JOIN package_ledger g ON g.package_id = p.id AND g.action = 'created'
+         JOIN appointments creator ON creator.id = g.appointment_id
         WHERE p.origin = 'booking' AND p.status = 'active'
+          AND (creator.id = ? OR creator.status = 'cancelled')
           AND NOT EXISTS (SELECT 1 FROM appointment_packages ap JOIN appointments a ON a.id = ap.appointment_id
                            WHERE ap.package_id = p.id AND a.id != ? AND a.status != 'cancelled')`,
-    ).all(appointmentId, appointmentId) as { id: number }[]
+    ).all(appointmentId, appointmentId, appointmentId) as { id: number }[]
   ).map((r) => r.id);
 }
 

@@ -9,7 +9,7 @@ import { clientIp, DEFAULT_AUTH_LIMITS, enforceLimits, limiterRegistry } from '.
 import { clientFromRequest, signCancelToken, verifyCancelToken } from '../auth/tokens.ts';
 import { bookablePractice } from '../booking/availability.ts';
 import { type BookingResult, createBooking, requestHash } from '../booking/book.ts';
-import { bookingView, cancelBooking, loadBooking } from '../booking/cancel.ts';
+import { bookingView, type CancelResult, cancelBooking, loadBooking } from '../booking/cancel.ts';
 import { bookingIcs } from '../booking/messages.ts';
 import { ApiError } from '../problem.ts';
 import { PracticeParam, Problem } from './contract.ts';
@@ -216,6 +216,24 @@ export function bookingRoutes() {
     throw err;
   };
 
+  const refuseWhenSpent = async (c: Context<AppEnv>): Promise<void> => {
+    const { db, config } = c.get('deps');
+    const limits = await limitersFor(db.$client);
+    const used = await limits.perIp.get(clientIp(c, config.trustProxy ?? 0));
+    if (used && used.consumedPoints >= DEFAULT_AUTH_LIMITS.perIp.points) {
+      const retryAfter = Math.max(1, Math.ceil(used.msBeforeNext / 1000));
+      c.header('Retry-After', String(retryAfter));
+      throw new ApiError(
+        429,
+        'too_many_requests',
+        `Too many attempts. Please try again in ${retryAfter} seconds.`,
+        {
+          retryAfter,
+        },
+      );
+    }
+  };
+
   app.openapi(createBookingRoute, (c) => {
     const { db, clock } = c.get('deps');
     const practice = bookablePractice(db, c.req.valid('param').practice);
@@ -240,34 +258,41 @@ export function bookingRoutes() {
       throw new ApiError(400, 'ambiguous_client', 'Give either a client token or new client data, not both.');
     }
     const lang = body.lang ?? 'de';
-    let result: ReturnType<typeof createBooking>;
-    try {
-      result = createBooking(
-        db,
-        {
-          practice,
-          chainId: body.chain,
-          start: Date.parse(body.start),
-          therapistId: body.therapist,
-          clientId: clientId ?? undefined,
-          newClient: body.client,
-          birthDate: body.birthDate,
-          idempotencyKey: key,
-          requestHash: requestHash({ body, clientId }),
-          lang,
-        },
-        cancelLinks(c, practice.id),
-        clock(),
-      );
-    } catch (err) {
-      return countExisting(c, err);
-    }
-    const respond = (done: BookingResult) => {
-      if (done.replayed) c.header('Idempotent-Replayed', 'true');
-      return c.json(done.body as z.infer<typeof Booking>, 201);
+    const book = () => {
+      let result: ReturnType<typeof createBooking>;
+      try {
+        result = createBooking(
+          db,
+          {
+            practice,
+            chainId: body.chain,
+            start: Date.parse(body.start),
+            therapistId: body.therapist,
+            clientId: clientId ?? undefined,
+            newClient: body.client,
+            birthDate: body.birthDate,
+            idempotencyKey: key,
+            requestHash: requestHash({ body, clientId }),
+            lang,
+          },
+          cancelLinks(c, practice.id),
+          clock,
+        );
+      } catch (err) {
+        return countExisting(c, err);
+      }
+      const respond = (done: BookingResult) => {
+        if (done.replayed) c.header('Idempotent-Replayed', 'true');
+        return c.json(done.body as z.infer<typeof Booking>, 201);
+      };
+      // Synchronous unless another process held the write lock and the booking waited for it.
+      return result instanceof Promise
+        ? result.then(respond, (err) => countExisting(c, err))
+        : respond(result);
     };
-    // Synchronous unless another process held the write lock and the booking waited for it.
-    return result instanceof Promise ? result.then(respond, (err) => countExisting(c, err)) : respond(result);
+    // A new client from an address whose budget is spent gets 429 whatever the e-mail, so the
+    // answer cannot tell a known e-mail (client_exists) from an unknown one.
+    return clientId === null ? refuseWhenSpent(c).then(book) : book();
   });
 
   app.openAPIRegistry.registerPath({
@@ -324,11 +349,12 @@ export function bookingRoutes() {
     const { practiceId } = byCancelToken(c, id, q.token);
     const { db, clock } = c.get('deps');
     const result = cancelBooking(db, practiceId, id, {
-      now: clock(),
+      clock,
       lang: q.lang ?? 'de',
       cancelUrl: cancelLinks(c, practiceId).cancelUrl(id),
     });
-    return c.json(result.booking, 200);
+    const respond = (done: CancelResult) => c.json(done.booking, 200);
+    return result instanceof Promise ? result.then(respond) : respond(result);
   });
 
   return app;

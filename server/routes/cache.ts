@@ -26,25 +26,39 @@ export function databaseVersion(db: Db): string {
   return `${row.version}.${row.changes}`;
 }
 
-export function answerCache(maxEntries: number): AnswerCache {
+/** Answers larger than this are not kept: a few of them would crowd out many small ones. */
+const MAX_ANSWER_BYTES = 256 * 1024;
+
+export function answerCache(maxEntries: number, maxBytes = 32 * 1024 * 1024): AnswerCache {
   const entries = new Map<string, string>();
+  let bytes = 0;
   return {
+    // The exact first instant of a minute is not cached: notice and window compare with `now`
+    // itself, so an answer made at hh:mm:00.000 can differ from one made a moment later.
     key: (db, request, now) =>
-      maxEntries > 0 ? `${databaseVersion(db)}|${Math.floor(now / 60_000)}|${request}` : null,
+      maxEntries > 0 && now % 60_000 !== 0
+        ? `${databaseVersion(db)}|${Math.floor(now / 60_000)}|${request}`
+        : null,
     get(key) {
       if (key === null) return undefined;
       const body = entries.get(key);
       if (body !== undefined) {
-        // Most recently used last, so the oldest is evicted first.
+        // Most recently used last, so the least recently used is evicted first.
         entries.delete(key);
         entries.set(key, body);
       }
       return body;
     },
     set(key, body) {
-      if (key === null) return;
+      if (key === null || body.length > MAX_ANSWER_BYTES || entries.has(key)) return;
       entries.set(key, body);
-      if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+      bytes += body.length;
+      // Oldest first; entries of an earlier database state are never asked for again and go first.
+      while (entries.size > maxEntries || bytes > maxBytes) {
+        const oldest = entries.keys().next().value!;
+        bytes -= entries.get(oldest)!.length;
+        entries.delete(oldest);
+      }
     },
   };
 }

@@ -93,8 +93,8 @@ export function cancelPage() {
     try {
       const { id, practiceId } = resolve(c, booking, token);
       const { db, clock } = c.get('deps');
-      const result = cancelBooking(db, practiceId, id, {
-        now: clock(),
+      const result = await cancelBooking(db, practiceId, id, {
+        clock,
         lang: 'de',
         cancelUrl: cancelLinks(c, practiceId).cancelUrl(id),
       });

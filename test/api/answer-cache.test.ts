@@ -59,3 +59,18 @@ describe('cached slot answers', () => {
     a.$client.close();
   });
 });
+
+describe('the answer cache and the clock', () => {
+  it('does not keep an answer made on the exact first instant of a minute', async () => {
+    const d = await import('../helpers.ts');
+    const onTheMinute = Date.UTC(2026, 10, 27, 9, 0, 0, 0);
+    const app = d.demoApp(onTheMinute);
+    const url = `/api/v1/p/demo/slots?chain=${app.chainId('physio-erstbefund')}&from=2026-11-27&to=2026-11-27&therapist=${app.therapistId('Anna Berg')}`;
+    // Notice is 120 min: at 10:00:00.000 Berlin 12:00 is bookable, a moment later it is not.
+    const first = (await call(app.app, 'GET', url)).body.days[0].slots[0].start;
+    app.setNow(onTheMinute + 30_000);
+    const later = (await call(app.app, 'GET', url)).body.days[0].slots[0].start;
+    expect(first).toBe('2026-11-27T12:00:00+01:00');
+    expect(later).toBe('2026-11-27T12:15:00+01:00');
+  });
+});

@@ -359,6 +359,39 @@ describe('cancelling a first visit', () => {
     expect(again.body.packageCreated).toBe(true);
   });
 
+  it('withdraws it whichever is cancelled first, the first visit or the follow-up', async () => {
+    const d = demoApp();
+    const mia = d.tokenFor('mia.schulz@example.org');
+    const first = await book(d, { chain: d.chainId('physio-erstbefund'), start: MONDAY_8 }, 'mia-1', mia);
+    const follow = await book(
+      d,
+      { chain: d.chainId('physio-folgetermin'), start: '2026-12-01T08:00:00+01:00' },
+      'mia-f',
+      mia,
+    );
+    const cancel = (b: typeof first) => {
+      const link = new URL(b.body.cancelUrl);
+      return call(
+        d.app,
+        'POST',
+        `/api/v1/bookings/${b.body.id}/cancel?token=${link.searchParams.get('token')}`,
+      );
+    };
+    await cancel(first);
+    await cancel(follow);
+    const pkg = d.db.$client
+      .prepare('SELECT status FROM packages WHERE id = ?')
+      .get(first.body.packages[0].id);
+    expect(pkg).toEqual({ status: 'withdrawn' });
+    const again = await book(
+      d,
+      { chain: d.chainId('physio-folgetermin'), start: '2026-12-02T08:00:00+01:00' },
+      'mia-g',
+      mia,
+    );
+    expect(again.status).toBe(409);
+  });
+
   it('keeps a created package that a follow-up already uses', async () => {
     const d = demoApp();
     const mia = d.tokenFor('mia.schulz@example.org');
@@ -482,5 +515,13 @@ describe('asking the booking form which e-mails have a file', () => {
     expect(statuses[30]).toBe(429);
     expect(last!.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(last!.body.code).toBe('too_many_requests');
+    // From then on an unknown e-mail gets the same answer: nothing tells the two apart.
+    const unknown = await book(
+      d,
+      { chain, start: MONDAY_8, client: { ...newClient, email: 'nobody@example.org' } },
+      'enum-x',
+    );
+    expect(unknown.status).toBe(429);
+    expect(d.count("SELECT count(*) AS n FROM clients WHERE email = 'nobody@example.org'")).toBe(0);
   });
 });
