@@ -34,6 +34,32 @@ export const DEFAULT_AUTH_LIMITS: AuthLimits = {
 };
 
 export const RATE_LIMIT_TABLE = 'rate_limits';
+const IP_PREFIX = 'auth-ip';
+
+/**
+ * Milliseconds until the per-IP login budget of `ip` frees up, when it is spent; otherwise null.
+ * Reads the limiter's own row synchronously (no limiter object needed), so a hot path can ask
+ * without waiting; before any limiter has created the table, nothing is spent.
+ */
+export function ipBudgetSpent(
+  sqlite: Database.Database,
+  ip: string,
+  now: number,
+  points: number,
+): number | null {
+  let row: { points: number; expire: number | null } | undefined;
+  try {
+    row = sqlite
+      .prepare(
+        `SELECT points, expire FROM ${RATE_LIMIT_TABLE} WHERE key = ? AND (expire > ? OR expire IS NULL)`,
+      )
+      .get(`${IP_PREFIX}:${ip}`, now) as typeof row;
+  } catch {
+    return null;
+  }
+  if (!row || row.points < points) return null;
+  return row.expire === null ? 60_000 : Math.max(1000, row.expire - now);
+}
 
 export type AuthLimiters = { [K in keyof AuthLimits]: RateLimiterSQLite };
 
@@ -76,7 +102,7 @@ export async function createAuthLimiters(
   const codePerEmail = await sqliteLimiter(sqlite, 'auth-code-email', limits.codePerEmail);
   const [verifyPerEmail, perIp] = await Promise.all([
     sqliteLimiter(sqlite, 'auth-verify-email', limits.verifyPerEmail),
-    sqliteLimiter(sqlite, 'auth-ip', limits.perIp),
+    sqliteLimiter(sqlite, IP_PREFIX, limits.perIp),
   ]);
   return { codePerEmail, verifyPerEmail, perIp };
 }

@@ -5,7 +5,13 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { isDate } from '../../shared/time.ts';
 import type { AppEnv } from '../app.ts';
-import { clientIp, DEFAULT_AUTH_LIMITS, enforceLimits, limiterRegistry } from '../auth/rateLimit.ts';
+import {
+  clientIp,
+  DEFAULT_AUTH_LIMITS,
+  enforceLimits,
+  ipBudgetSpent,
+  limiterRegistry,
+} from '../auth/rateLimit.ts';
 import { clientFromRequest, signCancelToken, verifyCancelToken } from '../auth/tokens.ts';
 import { bookablePractice } from '../booking/availability.ts';
 import { type BookingResult, createBooking, requestHash } from '../booking/book.ts';
@@ -216,12 +222,16 @@ export function bookingRoutes() {
     throw err;
   };
 
-  const refuseWhenSpent = async (c: Context<AppEnv>): Promise<void> => {
+  const refuseWhenSpent = (c: Context<AppEnv>): void => {
     const { db, config } = c.get('deps');
-    const limits = await limitersFor(db.$client);
-    const used = await limits.perIp.get(clientIp(c, config.trustProxy ?? 0));
-    if (used && used.consumedPoints >= DEFAULT_AUTH_LIMITS.perIp.points) {
-      const retryAfter = Math.max(1, Math.ceil(used.msBeforeNext / 1000));
+    const waitMs = ipBudgetSpent(
+      db.$client,
+      clientIp(c, config.trustProxy ?? 0),
+      Date.now(),
+      DEFAULT_AUTH_LIMITS.perIp.points,
+    );
+    if (waitMs !== null) {
+      const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
       c.header('Retry-After', String(retryAfter));
       throw new ApiError(
         429,
@@ -292,7 +302,8 @@ export function bookingRoutes() {
     };
     // A new client from an address whose budget is spent gets 429 whatever the e-mail, so the
     // answer cannot tell a known e-mail (client_exists) from an unknown one.
-    return clientId === null ? refuseWhenSpent(c).then(book) : book();
+    if (clientId === null) refuseWhenSpent(c);
+    return book();
   });
 
   app.openAPIRegistry.registerPath({
