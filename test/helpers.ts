@@ -83,3 +83,21 @@ export async function call(
   } catch {}
   return { status: res.status, headers: res.headers, body };
 }
+
+/** A small practice (slug `always`) open every day 08:00–18:00, bookable two years ahead, hourly grid: for the clock-change days. */
+export function allWeekPracticeDoc() {
+  const days = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+  return {
+    practice: {
+      slug: 'always',
+      name: 'Immer offen',
+      plan: 'S',
+      booking: { bookingWindowDays: 730, slotStepMinutes: 60 },
+    },
+    therapists: [
+      { key: 'a', name: 'A', hours: days.map((weekday) => ({ weekday, from: '08:00', to: '18:00' })) },
+    ],
+    services: [{ code: 'X', name: 'X', priceCents: 1000, durationMinutes: 60 }],
+    chains: [{ key: 'x', name: 'X', lines: [{ code: 'X' }], therapists: ['a'] }],
+  };
+}

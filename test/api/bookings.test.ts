@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bookingCalendar } from '../../server/mail/ics.ts';
 import { importPractice } from '../../server/practice/import.ts';
-import { call, demoApp, NOW } from '../helpers.ts';
+import { allWeekPracticeDoc, call, demoApp, NOW } from '../helpers.ts';
 
 const newClient = {
   firstName: 'Nora',
@@ -440,24 +440,7 @@ describe('booking on the clock-change days', () => {
   /** A practice open every day 08:00–18:00 and bookable two years ahead. */
   function allWeek() {
     const d = demoApp();
-    const days = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
-    importPractice(
-      d.db,
-      {
-        practice: {
-          slug: 'always',
-          name: 'Immer offen',
-          plan: 'S',
-          booking: { bookingWindowDays: 730, slotStepMinutes: 60 },
-        },
-        therapists: [
-          { key: 'a', name: 'A', hours: days.map((weekday) => ({ weekday, from: '08:00', to: '18:00' })) },
-        ],
-        services: [{ code: 'X', name: 'X', priceCents: 1000, durationMinutes: 60 }],
-        chains: [{ key: 'x', name: 'X', lines: [{ code: 'X' }], therapists: ['a'] }],
-      },
-      { now: NOW },
-    );
+    importPractice(d.db, allWeekPracticeDoc(), { now: NOW });
     const chain = (
       d.db.$client
         .prepare("SELECT c.id FROM chains c JOIN practices p ON p.id = c.practice_id WHERE p.slug = 'always'")

@@ -2,7 +2,7 @@ import { validate } from '@readme/openapi-parser';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.ts';
 import { importPractice } from '../../server/practice/import.ts';
-import { demoDb, freshDb, NOW } from '../helpers.ts';
+import { allWeekPracticeDoc, demoDb, freshDb, NOW } from '../helpers.ts';
 
 const config = { publicUrl: 'http://localhost:3000', secret: 's'.repeat(32) };
 
@@ -21,24 +21,7 @@ async function get(app: ReturnType<typeof createApp>, url: string) {
 /** A practice open every day 08:00–18:00, booking far ahead, for the clock-change days. */
 function allWeekPractice() {
   const db = freshDb();
-  const days = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
-  importPractice(
-    db,
-    {
-      practice: {
-        slug: 'always',
-        name: 'Always',
-        plan: 'S',
-        booking: { bookingWindowDays: 730, slotStepMinutes: 60 },
-      },
-      therapists: [
-        { key: 'a', name: 'A', hours: days.map((weekday) => ({ weekday, from: '08:00', to: '18:00' })) },
-      ],
-      services: [{ code: 'X', name: 'X', priceCents: 1000, durationMinutes: 60 }],
-      chains: [{ key: 'x', name: 'X', lines: [{ code: 'X' }], therapists: ['a'] }],
-    },
-    { now: NOW },
-  );
+  importPractice(db, allWeekPracticeDoc(), { now: NOW });
   return createApp({ db, clock: () => NOW, config });
 }
 
