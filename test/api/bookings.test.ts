@@ -15,6 +15,12 @@ const newClient = {
 /** Monday 2026-11-30, 08:00 Berlin (UTC+1). */
 const MONDAY_8 = '2026-11-30T08:00:00+01:00';
 
+/** Cancels a booking through the API with the token of its cancel link. */
+function cancelByLink(d: ReturnType<typeof demoApp>, booking: { id: number; cancelUrl: string }) {
+  const token = new URL(booking.cancelUrl).searchParams.get('token');
+  return call(d.app, 'POST', `/api/v1/bookings/${booking.id}/cancel?token=${token}`);
+}
+
 function book(d: ReturnType<typeof demoApp>, body: Record<string, unknown>, key: string, token?: string) {
   return call(d.app, 'POST', '/api/v1/p/demo/bookings', {
     body,
@@ -337,12 +343,7 @@ describe('cancelling a first visit', () => {
     const mia = d.tokenFor('mia.schulz@example.org');
     const first = await book(d, { chain: d.chainId('physio-erstbefund'), start: MONDAY_8 }, 'mia-1', mia);
     expect(first.body.packageCreated).toBe(true);
-    const link = new URL(first.body.cancelUrl);
-    await call(
-      d.app,
-      'POST',
-      `/api/v1/bookings/${first.body.id}/cancel?token=${link.searchParams.get('token')}`,
-    );
+    await cancelByLink(d, first.body);
     const pkg = d.db.$client
       .prepare('SELECT status FROM packages WHERE id = ?')
       .get(first.body.packages[0].id);
@@ -369,16 +370,8 @@ describe('cancelling a first visit', () => {
       'mia-f',
       mia,
     );
-    const cancel = (b: typeof first) => {
-      const link = new URL(b.body.cancelUrl);
-      return call(
-        d.app,
-        'POST',
-        `/api/v1/bookings/${b.body.id}/cancel?token=${link.searchParams.get('token')}`,
-      );
-    };
-    await cancel(first);
-    await cancel(follow);
+    await cancelByLink(d, first.body);
+    await cancelByLink(d, follow.body);
     const pkg = d.db.$client
       .prepare('SELECT status FROM packages WHERE id = ?')
       .get(first.body.packages[0].id);
@@ -403,12 +396,7 @@ describe('cancelling a first visit', () => {
       mia,
     );
     expect(follow.status).toBe(201);
-    const link = new URL(first.body.cancelUrl);
-    await call(
-      d.app,
-      'POST',
-      `/api/v1/bookings/${first.body.id}/cancel?token=${link.searchParams.get('token')}`,
-    );
+    await cancelByLink(d, first.body);
     const pkg = d.db.$client
       .prepare('SELECT status FROM packages WHERE id = ?')
       .get(first.body.packages[0].id);
