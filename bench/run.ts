@@ -14,8 +14,9 @@ import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { slotInput } from '../server/booking/availability.ts';
+import { practiceConfig } from '../server/booking/config.ts';
 import { openDatabase } from '../server/db/index.ts';
-import { loadChains, loadClientBudget, practiceBySlug } from '../server/db/load.ts';
+import { loadClientBudget } from '../server/db/load.ts';
 import { naiveSearchSlots, searchSlots } from '../server/engine/slots.ts';
 import { bookingCalendar } from '../server/mail/ics.ts';
 import { consumption } from '../shared/budget.ts';
@@ -71,8 +72,9 @@ function engineBench() {
     const db = openDatabase(join(dir, `engine-${count}-${perDay}.db`));
     const p = createBenchPractice(db, NOW);
     const last = addAppointments(db, p, { count, firstDate: FIRST, perDay, seed: count + perDay, now: NOW });
-    const practiceRow = practiceBySlug(db, p.slug)!;
-    const chain = loadChains(db, p.practiceId, { chainId: p.chainId })[0]!;
+    // As the server does: the configuration from memory while practices.config_version is unchanged.
+    const config = () => practiceConfig(db, p.slug)!;
+    const chain = config().chainById.get(p.chainId)!;
     const random = prng(count);
     // Windows inside the booking window (730 days ahead), whatever the table holds beyond it.
     const span = Math.min(
@@ -91,9 +93,9 @@ function engineBench() {
       const from = addDays(FIRST, Math.floor(random() * span));
       const to = addDays(from, 13);
       const q = { from, to, client: null, now: NOW };
-      const [, tWhole] = time(() => searchSlots(slotInput(db, practiceRow, chain, q)));
+      const [, tWhole] = time(() => searchSlots(slotInput(db, config(), chain, q)));
       whole.push(tWhole);
-      const input = slotInput(db, practiceRow, chain, q);
+      const input = slotInput(db, config(), chain, q);
       inWindow.push(input.busy.length);
       const [fast, tEngine] = time(() => searchSlots(input));
       engine.push(tEngine);

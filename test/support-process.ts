@@ -11,9 +11,13 @@ export interface ServerProcess {
 export const TEST_SECRET = 'race-test-secret-0123456789abcdef0123456789';
 
 /** Starts a server on 127.0.0.1 with a free port; resolves once it listens. */
-export function startServer(databasePath: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+export function startServer(
+  databasePath: string,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'server/main.ts'], {
       env: {
         ...process.env,
         PORT: '0',

@@ -11,6 +11,7 @@ import type Database from 'better-sqlite3';
 import type { Context } from 'hono';
 import type { ConnInfo } from 'hono/conninfo';
 import { RateLimiterRes, RateLimiterSQLite } from 'rate-limiter-flexible';
+import { preparedOn } from '../db/statements.ts';
 import { ApiError } from '../problem.ts';
 
 export interface Limit {
@@ -39,7 +40,7 @@ const IP_PREFIX = 'auth-ip';
 /**
  * Milliseconds until the per-IP login budget of `ip` frees up, when it is spent; otherwise null.
  * Reads the limiter's own row synchronously (no limiter object needed), so a hot path can ask
- * without waiting; before any limiter has created the table, nothing is spent.
+ * without waiting. The table is created by the migrations, before any limiter exists.
  */
 export function ipBudgetSpent(
   sqlite: Database.Database,
@@ -47,16 +48,10 @@ export function ipBudgetSpent(
   now: number,
   points: number,
 ): number | null {
-  let row: { points: number; expire: number | null } | undefined;
-  try {
-    row = sqlite
-      .prepare(
-        `SELECT points, expire FROM ${RATE_LIMIT_TABLE} WHERE key = ? AND (expire > ? OR expire IS NULL)`,
-      )
-      .get(`${IP_PREFIX}:${ip}`, now) as typeof row;
-  } catch {
-    return null;
-  }
+  const row = preparedOn(
+    sqlite,
+    `SELECT points, expire FROM ${RATE_LIMIT_TABLE} WHERE key = ? AND (expire > ? OR expire IS NULL)`,
+  ).get(`${IP_PREFIX}:${ip}`, now) as { points: number; expire: number | null } | undefined;
   if (!row || row.points < points) return null;
   return row.expire === null ? 60_000 : Math.max(1000, row.expire - now);
 }

@@ -3,31 +3,31 @@
  * engine run on the scheduling picture loaded from the database (or from inside a transaction).
  */
 import { addDays, startOfLocalDay } from '../../shared/time.ts';
-import {
-  type LoadedChain,
-  loadBusy,
-  loadRooms,
-  loadTherapists,
-  type PracticeRow,
-  practiceBySlug,
-  type Reader,
-} from '../db/load.ts';
+import { type LoadedChain, loadBusy, type PracticeRow, type Reader } from '../db/load.ts';
 import { type ClientBudget, evaluateRules, planAllowsPackages, slotCheckFor } from '../engine/eligibility.ts';
 import { type SlotSearchInput, searchSlots } from '../engine/slots.ts';
 import { ApiError } from '../problem.ts';
+import { type PracticeConfig, practiceConfig, therapistsFor } from './config.ts';
 
-/** The practice of the path, or 404; 403 when it has switched online booking off. */
-export function bookablePractice(db: Reader, slug: string): PracticeRow {
-  const practice = practiceBySlug(db, slug);
-  if (!practice) throw new ApiError(404, 'practice_not_found', `No practice "${slug}".`);
-  if (!practice.onlineBookingEnabled) {
+/** The practice of the path (its configuration), or 404; 403 when it has switched online booking off. */
+export function bookablePractice(db: Reader, slug: string): PracticeConfig {
+  const config = practiceConfig(db, slug);
+  if (!config) throw new ApiError(404, 'practice_not_found', `No practice "${slug}".`);
+  if (!config.practice.onlineBookingEnabled) {
     throw new ApiError(
       403,
       'online_booking_disabled',
       'This practice does not take online bookings at the moment.',
     );
   }
-  return practice;
+  return config;
+}
+
+/** The chain `id` of the practice, or 404. */
+export function chainOf(config: PracticeConfig, id: number): LoadedChain {
+  const chain = config.chainById.get(id);
+  if (!chain) throw new ApiError(404, 'chain_not_found', `No chain ${id} in this practice.`);
+  return chain;
 }
 
 /** Online-bookable, and its package rules usable on the practice's plan. */
@@ -50,17 +50,21 @@ export interface SlotQuery {
   now: number;
 }
 
-/** The slot engine's input for a chain and a range of local dates, loaded from the database. */
+/**
+ * The slot engine's input for a chain and a range of local dates: the configuration from `config`,
+ * the appointments that block therapists and rooms from the database.
+ */
 export function slotInput(
   db: Reader,
-  practice: PracticeRow,
+  config: PracticeConfig,
   chain: LoadedChain,
   q: SlotQuery,
 ): SlotSearchInput {
+  const { practice } = config;
   const tz = practice.timeZone;
   const therapistIds =
     q.therapist === undefined ? chain.therapistIds : chain.therapistIds.filter((id) => id === q.therapist);
-  const rooms = chain.needsRoom ? loadRooms(db, practice.id) : [];
+  const rooms = chain.needsRoom ? config.rooms : [];
   const fromInstant = startOfLocalDay(q.from, tz);
   const toInstant = startOfLocalDay(addDays(q.to, 1), tz);
   return {
@@ -73,7 +77,7 @@ export function slotInput(
       durationMinutes: chain.durationMinutes,
       bufferAfterMinutes: chain.bufferAfterMinutes,
       needsRoom: chain.needsRoom,
-      therapistIds,
+      therapistIds: [...therapistIds],
     },
     policy: {
       minNoticeMinutes: chain.minNoticeMinutes ?? practice.minNoticeMinutes,
@@ -82,8 +86,8 @@ export function slotInput(
       stepMinutes: practice.slotStepMinutes,
     },
     // A day before and after: working blocks that run across midnight are joined with the next day's.
-    therapists: loadTherapists(db, practice.id, therapistIds, addDays(q.from, -1), addDays(q.to, 1)),
-    rooms,
+    therapists: therapistsFor(config, therapistIds, addDays(q.from, -1), addDays(q.to, 1)),
+    rooms: [...rooms],
     busy: loadBusy(
       db,
       { therapistIds, roomIds: rooms.map((r) => r.id) },
@@ -96,6 +100,6 @@ export function slotInput(
 }
 
 /** Free slots of a chain for a file (or an anonymous visitor) over a range of local dates. */
-export function findSlots(db: Reader, practice: PracticeRow, chain: LoadedChain, q: SlotQuery) {
-  return searchSlots(slotInput(db, practice, chain, q));
+export function findSlots(db: Reader, config: PracticeConfig, chain: LoadedChain, q: SlotQuery) {
+  return searchSlots(slotInput(db, config, chain, q));
 }

@@ -11,13 +11,14 @@ import type { BudgetAppointment, BudgetPackage } from '../../shared/domain.ts';
 import { type Locale, remainingText } from '../../shared/i18n.ts';
 import { localDate } from '../../shared/time.ts';
 import { type Db, writeTransaction } from '../db/index.ts';
-import { type LoadedChain, loadChains, loadClientBudget, type PracticeRow } from '../db/load.ts';
+import { type LoadedChain, loadClientBudget } from '../db/load.ts';
 import * as w from '../db/writes.ts';
 import { ageRefusal, type ClientBudget, needsBirthDate, planPackages } from '../engine/eligibility.ts';
 import { explainDay, searchSlots } from '../engine/slots.ts';
 import { newAccessCode } from '../practice/import.ts';
 import { ApiError } from '../problem.ts';
-import { onlineChain, slotInput } from './availability.ts';
+import { bookablePractice, chainOf, onlineChain, slotInput } from './availability.ts';
+import type { PracticeConfig } from './config.ts';
 import { confirmationMail } from './messages.ts';
 
 export interface NewClientData {
@@ -29,7 +30,9 @@ export interface NewClientData {
 }
 
 export interface BookingRequest {
-  practice: PracticeRow;
+  /** The practice of the path, as the route found it; its configuration is read again inside the transaction. */
+  practiceId: number;
+  slug: string;
   chainId: number;
   start: number;
   therapistId?: number | undefined;
@@ -129,14 +132,14 @@ const NOT_ASKED = { code: 'not_asked' };
 
 function pickSlot(
   db: Db,
-  practice: PracticeRow,
+  config: PracticeConfig,
   chain: LoadedChain,
   req: BookingRequest,
   client: ClientBudget | null,
   now: number,
 ) {
-  const date = localDate(req.start, practice.timeZone);
-  const input = slotInput(db, practice, chain, {
+  const date = localDate(req.start, config.practice.timeZone);
+  const input = slotInput(db, config, chain, {
     from: date,
     to: date,
     therapist: req.therapistId,
@@ -163,9 +166,8 @@ export function createBooking(
   req: BookingRequest,
   links: BookingLinks,
   clock: () => number,
-): BookingResult | Promise<BookingResult> {
-  const { practice } = req;
-  const practiceId = practice.id;
+): Promise<BookingResult> {
+  const { practiceId } = req;
   // Every read and write below goes through `db`'s connection, inside this IMMEDIATE transaction;
   // the time is read inside it too, after any wait for the write lock.
   return writeTransaction(db, () => {
@@ -183,8 +185,13 @@ export function createBooking(
       return { replayed: true, body: { ...previous.response, status: previous.status } };
     }
 
-    const chain = loadChains(db, practiceId, { chainId: req.chainId })[0];
-    if (!chain) throw new ApiError(404, 'chain_not_found', `No chain ${req.chainId} in this practice.`);
+    // The configuration as it is inside this transaction (a copy in memory while it is current).
+    const config = bookablePractice(db, req.slug);
+    if (config.practice.id !== practiceId) {
+      throw new ApiError(404, 'practice_not_found', `No practice "${req.slug}".`);
+    }
+    const { practice } = config;
+    const chain = chainOf(config, req.chainId);
     if (!onlineChain(practice, chain)) {
       throw new ApiError(403, 'chain_not_bookable', 'This chain cannot be booked online.');
     }
@@ -217,7 +224,7 @@ export function createBooking(
       if (tooYoungOrOld) throw refusal(tooYoungOrOld.code, tooYoungOrOld.detail, req.lang);
     }
 
-    const slot = pickSlot(db, practice, chain, req, client, now);
+    const slot = pickSlot(db, config, chain, req, client, now);
     const end = slot.end;
     const plan = planPackages(chain, client, req.start, end, now, practice.timeZone);
     if (!plan.ok) throw refusal(plan.code, plan.detail, req.lang);

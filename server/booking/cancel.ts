@@ -74,7 +74,7 @@ export function cancelBooking(
   practiceId: number,
   appointmentId: number,
   opts: { clock: () => number; lang: Locale; cancelUrl: string },
-): CancelResult | Promise<CancelResult> {
+): Promise<CancelResult> {
   // Waits for the write lock without blocking the process; the time is read once holding it.
   return writeTransaction(db, () => {
     const now = opts.clock();

@@ -59,45 +59,126 @@ export function applyMigrations(sqlite: Database.Database): void {
 export { schema };
 
 /**
- * Runs `fn` in an IMMEDIATE write transaction, waiting for the write lock without blocking the
- * process: when another process holds the lock, the attempt fails at once (nothing of `fn` has run,
- * or it was rolled back) and is tried again after yielding to the event loop, so this process keeps
- * serving other requests meanwhile. SQLite's own busy handler would sleep 1, 2, 5, … 100 ms with the
- * whole process blocked. Gives up with SQLITE_BUSY after `waitMs`.
+ * Runs `fn` in an IMMEDIATE write transaction and resolves with its result once that transaction has
+ * committed; rejects with what `fn` threw, and then nothing of `fn` is written.
+ *
+ * Group commit: the jobs that arrive in the same turn of the event loop share one transaction, each
+ * in a savepoint of its own. A job that throws is rolled back to its savepoint alone; the others go
+ * on and commit together. A burst of bookings so pays for one BEGIN/COMMIT and writes each page they
+ * share (indexes, the outbox, the ledger) to the WAL once instead of once per booking. Each job sees
+ * the writes of the jobs before it, exactly as if they had run one after another, and every job is
+ * answered only after the COMMIT: nothing acknowledged can be lost.
+ *
+ * Waiting for the write lock does not block the process: when another process holds it, BEGIN fails
+ * at once (busy_timeout 0 for that statement) and the batch is tried again after yielding to the
+ * event loop, so this process keeps serving meanwhile (SQLite's own busy handler would sleep 1, 2,
+ * 5, … 100 ms with the whole process blocked). A job gives up with SQLITE_BUSY after `waitMs`.
  */
-export function writeTransaction<T>(db: Db, fn: () => T, waitMs = 5_000): T | Promise<T> {
-  const first = attempt(db, fn);
-  if (first.done) return first.value;
-  // Busy: try again after yielding, so the process serves other requests meanwhile.
-  const deadline = Date.now() + waitMs;
-  return (async () => {
-    for (let n = 1; ; n++) {
-      await new Promise((resolve) => (n < 4 ? setImmediate(resolve) : setTimeout(resolve, Math.min(n, 5))));
-      const next = attempt(db, fn);
-      if (next.done) return next.value;
-      if (Date.now() >= deadline)
-        throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
-    }
-  })();
+export function writeTransaction<T>(db: Db, fn: () => T, waitMs = 5_000): Promise<T> {
+  let queue = writeQueues.get(db.$client);
+  if (!queue) {
+    queue = new WriteQueue(db.$client);
+    writeQueues.set(db.$client, queue);
+  }
+  const q = queue;
+  return new Promise<T>((resolve, reject) => {
+    q.add({ fn, resolve: resolve as (value: unknown) => void, reject, deadline: Date.now() + waitMs });
+  });
 }
 
-/** One try at the write lock: the result, or `done: false` when another process holds the lock. */
-function attempt<T>(db: Db, fn: () => T): { done: true; value: T } | { done: false } {
-  const sqlite = db.$client;
-  sqlite.pragma('busy_timeout = 0');
-  try {
-    const value = sqlite
-      .transaction(() => {
-        // Holding the lock now: statements inside wait as usual again.
-        sqlite.pragma('busy_timeout = 5000');
-        return fn();
-      })
-      .immediate();
-    return { done: true, value };
-  } catch (err) {
-    if (String((err as { code?: string }).code).startsWith('SQLITE_BUSY')) return { done: false };
-    throw err;
-  } finally {
-    sqlite.pragma('busy_timeout = 5000');
+/** At most this many jobs share a transaction, so one batch holds the lock (and the event loop) briefly. */
+export const MAX_WRITE_BATCH = 64;
+
+interface WriteJob {
+  fn: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+  deadline: number;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+const writeQueues = new WeakMap<Database.Database, WriteQueue>();
+
+export function isBusy(err: unknown): boolean {
+  return String((err as { code?: string } | null)?.code).startsWith('SQLITE_BUSY');
+}
+
+/** The write jobs of one connection, run in batches. */
+class WriteQueue {
+  private readonly jobs: WriteJob[] = [];
+  private scheduled = false;
+  private busyTries = 0;
+
+  constructor(private readonly sqlite: Database.Database) {}
+
+  add(job: WriteJob): void {
+    this.jobs.push(job);
+    this.wake();
+  }
+
+  private wake(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    const run = () => {
+      this.scheduled = false;
+      this.runBatch();
+      if (this.jobs.length > 0) this.wake();
+    };
+    // The first waits for the lock yield one turn; a lock held longer is polled every few ms.
+    if (this.busyTries < 4) setImmediate(run);
+    else setTimeout(run, Math.min(this.busyTries, 5));
+  }
+
+  /** Takes up to MAX_WRITE_BATCH jobs and runs them in one IMMEDIATE transaction, or puts them back when the lock is held elsewhere. */
+  private runBatch(): void {
+    const { sqlite } = this;
+    const batch = this.jobs.splice(0, MAX_WRITE_BATCH);
+    const outcomes: Outcome[] = [];
+    let locked = false;
+    sqlite.pragma('busy_timeout = 0');
+    try {
+      sqlite
+        .transaction(() => {
+          // Holding the lock now: statements inside wait as usual again.
+          locked = true;
+          sqlite.pragma('busy_timeout = 5000');
+          for (const job of batch) {
+            try {
+              // Nested: a savepoint, rolled back alone when the job throws.
+              outcomes.push({ ok: true, value: sqlite.transaction(job.fn)() });
+            } catch (error) {
+              // An error after which SQLite itself has rolled back the whole transaction (a full
+              // disk, say) takes the batch with it: none of it is committed, all are told so.
+              if (!sqlite.inTransaction) throw error;
+              outcomes.push({ ok: false, error });
+            }
+          }
+        })
+        .immediate();
+    } catch (error) {
+      if (!locked && isBusy(error)) {
+        this.busyTries++;
+        const now = Date.now();
+        const waiting = batch.filter((job) => {
+          if (now < job.deadline) return true;
+          job.reject(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }));
+          return false;
+        });
+        this.jobs.unshift(...waiting);
+        return;
+      }
+      // BEGIN or COMMIT failed, or the transaction was lost: nothing of this batch is written.
+      for (const job of batch) job.reject(error);
+      return;
+    } finally {
+      sqlite.pragma('busy_timeout = 5000');
+    }
+    this.busyTries = 0;
+    batch.forEach((job, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) job.resolve(outcome.value);
+      else job.reject(outcome.error);
+    });
   }
 }

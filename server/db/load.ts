@@ -44,12 +44,18 @@ function practiceOf(r: Row): PracticeRow {
     allowedOrigins: JSON.parse(r.allowed_origins),
     privacyNoticeUrl: r.privacy_notice_url,
     contactEmail: r.contact_email,
+    configVersion: r.config_version,
     createdAt: r.created_at,
   };
 }
 
 export function practiceBySlug(db: Reader, slug: string): PracticeRow | undefined {
   const r = prepared(db, 'SELECT * FROM practices WHERE slug = ?').get(slug) as Row | undefined;
+  return r ? practiceOf(r) : undefined;
+}
+
+export function practiceById(db: Reader, id: number): PracticeRow | undefined {
+  const r = prepared(db, 'SELECT * FROM practices WHERE id = ?').get(id) as Row | undefined;
   return r ? practiceOf(r) : undefined;
 }
 
@@ -159,39 +165,33 @@ export function loadChains(db: Reader, practiceId: number, only?: { chainId?: nu
   });
 }
 
-/** Therapists with their weekly hours and the exceptions between two local dates. */
-export function loadTherapists(
-  db: Reader,
-  practiceId: number,
-  therapistIds: number[],
-  fromDate: string,
-  toDate: string,
-): SlotTherapist[] {
-  if (therapistIds.length === 0) return [];
-  const ids = JSON.stringify(therapistIds);
-  const rows = prepared(
-    db,
-    'SELECT id, name FROM therapists WHERE practice_id = ? AND id IN (SELECT value FROM json_each(?)) ORDER BY id',
-  ).all(practiceId, ids) as Row[];
+/** Every therapist of a practice with the weekly hours and all exceptions, sorted by date. */
+export function loadPracticeTherapists(db: Reader, practiceId: number): SlotTherapist[] {
+  const rows = prepared(db, 'SELECT id, name FROM therapists WHERE practice_id = ? ORDER BY id').all(
+    practiceId,
+  ) as Row[];
   const hours = prepared(
     db,
-    'SELECT therapist_id, weekday, start_minute, end_minute FROM working_hours WHERE practice_id = ? AND therapist_id IN (SELECT value FROM json_each(?))',
-  ).all(practiceId, ids) as Row[];
+    'SELECT therapist_id, weekday, start_minute, end_minute FROM working_hours WHERE practice_id = ? ORDER BY id',
+  ).all(practiceId) as Row[];
   const exceptions = prepared(
     db,
     `SELECT therapist_id, date, kind, start_minute, end_minute FROM availability_exceptions
-      WHERE practice_id = ? AND therapist_id IN (SELECT value FROM json_each(?)) AND date BETWEEN ? AND ?`,
-  ).all(practiceId, ids, fromDate, toDate) as Row[];
-  return rows.map((r) => ({
-    id: r.id,
-    name: r.name,
-    weeklyHours: hours
-      .filter((h) => h.therapist_id === r.id)
-      .map((h) => ({ weekday: h.weekday, startMinute: h.start_minute, endMinute: h.end_minute })),
-    exceptions: exceptions
-      .filter((e) => e.therapist_id === r.id)
-      .map((e) => ({ date: e.date, kind: e.kind, startMinute: e.start_minute, endMinute: e.end_minute })),
-  }));
+      WHERE practice_id = ? ORDER BY date, id`,
+  ).all(practiceId) as Row[];
+  const byId = new Map<number, SlotTherapist>();
+  for (const r of rows) byId.set(r.id, { id: r.id, name: r.name, weeklyHours: [], exceptions: [] });
+  for (const h of hours) {
+    byId
+      .get(h.therapist_id)
+      ?.weeklyHours.push({ weekday: h.weekday, startMinute: h.start_minute, endMinute: h.end_minute });
+  }
+  for (const e of exceptions) {
+    byId
+      .get(e.therapist_id)
+      ?.exceptions.push({ date: e.date, kind: e.kind, startMinute: e.start_minute, endMinute: e.end_minute });
+  }
+  return [...byId.values()];
 }
 
 export function loadRooms(db: Reader, practiceId: number): { id: number; name: string }[] {

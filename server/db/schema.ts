@@ -46,6 +46,13 @@ export const practices = sqliteTable(
     allowedOrigins: text('allowed_origins', { mode: 'json' }).$type<string[]>().notNull().default([]),
     privacyNoticeUrl: text('privacy_notice_url'),
     contactEmail: text('contact_email'),
+    /**
+     * Raised by triggers (migration 0002) on every change to the practice or to anything that
+     * decides what can be booked — therapists, hours, exceptions, rooms, services, templates,
+     * chains and their lines, therapists and rules — so a process may keep that configuration in
+     * memory and know, by reading this one number, whether it is still current.
+     */
+    configVersion: integer('config_version').notNull().default(0),
     createdAt: createdAt(),
   },
   (t) => [
@@ -630,3 +637,14 @@ export const outbox = sqliteTable(
     check('outbox_status', sql`${t.status} IN ('pending','sent','failed')`),
   ],
 );
+
+/**
+ * Rate-limit counters, used by rate-limiter-flexible's RateLimiterSQLite (its own layout): created
+ * here so it exists before the first limiter does, and so the booking path can read it with one
+ * prepared statement.
+ */
+export const rateLimits = sqliteTable('rate_limits', {
+  key: text('key').primaryKey(),
+  points: integer('points').notNull().default(0),
+  expire: integer('expire'),
+});

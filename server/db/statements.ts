@@ -6,14 +6,19 @@ const cache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
 
 /** The statement for `sql` on this connection, prepared on first use. */
 export function prepared(db: Db, sql: string): Database.Statement {
-  let perDb = cache.get(db.$client);
+  return preparedOn(db.$client, sql);
+}
+
+/** The same, for a connection without drizzle around it. */
+export function preparedOn(sqlite: Database.Database, sql: string): Database.Statement {
+  let perDb = cache.get(sqlite);
   if (!perDb) {
     perDb = new Map();
-    cache.set(db.$client, perDb);
+    cache.set(sqlite, perDb);
   }
   let s = perDb.get(sql);
   if (!s) {
-    s = db.$client.prepare(sql);
+    s = sqlite.prepare(sql);
     perDb.set(sql, s);
   }
   return s;

@@ -123,7 +123,7 @@ export function authRoutes(options: AuthRouteOptions = {}) {
 
   app.openapi(codeRoute, async (c) => {
     const { db, clock, config } = c.get('deps');
-    const practice = bookablePractice(db, c.req.valid('param').practice);
+    const { practice } = bookablePractice(db, c.req.valid('param').practice);
     const { email } = c.req.valid('json');
     const limits = await limitersFor(db.$client);
     await enforceLimits(c, [
@@ -146,7 +146,7 @@ export function authRoutes(options: AuthRouteOptions = {}) {
 
   app.openapi(verifyRoute, async (c) => {
     const { db, clock, config } = c.get('deps');
-    const practice = bookablePractice(db, c.req.valid('param').practice);
+    const { practice } = bookablePractice(db, c.req.valid('param').practice);
     const { email, code } = c.req.valid('json');
     const limits = await limitersFor(db.$client);
     await enforceLimits(c, [
@@ -163,7 +163,7 @@ export function authRoutes(options: AuthRouteOptions = {}) {
 
   app.openapi(linkRoute, async (c) => {
     const { db, config } = c.get('deps');
-    const practice = bookablePractice(db, c.req.valid('param').practice);
+    const { practice } = bookablePractice(db, c.req.valid('param').practice);
     const { token } = c.req.valid('json');
     const limits = await limitersFor(db.$client);
     await enforceLimits(c, [[limits.perIp, ipOf(c)]]);

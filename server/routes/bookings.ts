@@ -246,7 +246,7 @@ export function bookingRoutes() {
 
   app.openapi(createBookingRoute, (c) => {
     const { db, clock } = c.get('deps');
-    const practice = bookablePractice(db, c.req.valid('param').practice);
+    const { practice } = bookablePractice(db, c.req.valid('param').practice);
     const key = c.req.valid('header')['idempotency-key'];
     if (!key || !IDEMPOTENCY_KEY.test(key)) {
       throw new ApiError(
@@ -269,36 +269,32 @@ export function bookingRoutes() {
     }
     const lang = body.lang ?? 'de';
     const book = () => {
-      let result: ReturnType<typeof createBooking>;
-      try {
-        result = createBooking(
-          db,
-          {
-            practice,
-            chainId: body.chain,
-            start: Date.parse(body.start),
-            therapistId: body.therapist,
-            clientId: clientId ?? undefined,
-            newClient: body.client,
-            birthDate: body.birthDate,
-            idempotencyKey: key,
-            requestHash: requestHash({ body, clientId }),
-            lang,
-          },
-          cancelLinks(c, practice.id),
-          clock,
-        );
-      } catch (err) {
-        return countExisting(c, err);
-      }
-      const respond = (done: BookingResult) => {
-        if (done.replayed) c.header('Idempotent-Replayed', 'true');
-        return c.json(done.body as z.infer<typeof Booking>, 201);
-      };
-      // Synchronous unless another process held the write lock and the booking waited for it.
-      return result instanceof Promise
-        ? result.then(respond, (err) => countExisting(c, err))
-        : respond(result);
+      const booked = createBooking(
+        db,
+        {
+          practiceId: practice.id,
+          slug: practice.slug,
+          chainId: body.chain,
+          start: Date.parse(body.start),
+          therapistId: body.therapist,
+          clientId: clientId ?? undefined,
+          newClient: body.client,
+          birthDate: body.birthDate,
+          idempotencyKey: key,
+          requestHash: requestHash({ body, clientId }),
+          lang,
+        },
+        cancelLinks(c, practice.id),
+        clock,
+      );
+      // Answered once the booking's transaction has committed.
+      return booked.then(
+        (done: BookingResult) => {
+          if (done.replayed) c.header('Idempotent-Replayed', 'true');
+          return c.json(done.body as z.infer<typeof Booking>, 201);
+        },
+        (err) => countExisting(c, err),
+      );
     };
     // A new client from an address whose budget is spent gets 429 whatever the e-mail, so the
     // answer cannot tell a known e-mail (client_exists) from an unknown one.
@@ -364,8 +360,7 @@ export function bookingRoutes() {
       lang: q.lang ?? 'de',
       cancelUrl: cancelLinks(c, practiceId).cancelUrl(id),
     });
-    const respond = (done: CancelResult) => c.json(done.booking, 200);
-    return result instanceof Promise ? result.then(respond) : respond(result);
+    return result.then((done: CancelResult) => c.json(done.booking, 200));
   });
 
   return app;

@@ -6,7 +6,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import type { AppEnv } from '../app.ts';
-import { practiceBySlug } from '../db/load.ts';
+import { practiceConfig } from '../booking/config.ts';
 import { practices } from '../db/schema.ts';
 
 const shared = {
@@ -23,7 +23,7 @@ export function practiceCors(): MiddlewareHandler<AppEnv> {
     ...shared,
     origin: (origin, c) => {
       const slug = c.req.param('practice');
-      const practice = slug ? practiceBySlug(c.get('deps').db, slug) : undefined;
+      const practice = slug ? practiceConfig(c.get('deps').db, slug)?.practice : undefined;
       return practice?.allowedOrigins.includes(origin) ? origin : null;
     },
   });

@@ -7,8 +7,8 @@ import { notOfferedText, remainingText } from '../../shared/i18n.ts';
 import { daysBetween, toIsoWithOffset } from '../../shared/time.ts';
 import type { AppEnv } from '../app.ts';
 import { clientFromRequest } from '../auth/tokens.ts';
-import { bookablePractice, findSlots, offeredNow, onlineChain } from '../booking/availability.ts';
-import { loadChains, loadClientBudget } from '../db/load.ts';
+import { bookablePractice, chainOf, findSlots, offeredNow, onlineChain } from '../booking/availability.ts';
+import { loadClientBudget } from '../db/load.ts';
 import { slotCheckFor } from '../engine/eligibility.ts';
 import { ApiError } from '../problem.ts';
 import { answerCache } from './cache.ts';
@@ -70,12 +70,13 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
 
   app.openapi(chainsRoute, (c) => {
     const { db, clock } = c.get('deps');
-    const practice = bookablePractice(db, c.req.valid('param').practice);
+    const config = bookablePractice(db, c.req.valid('param').practice);
+    const { practice } = config;
     const lang = c.req.valid('query').lang ?? 'de';
     const clientId = clientFromRequest(c, practice.id);
     const client = clientId === null ? null : loadClientBudget(db, practice.id, clientId)!;
     const now = clock();
-    const chains = loadChains(db, practice.id)
+    const chains = config.chains
       .filter((chain) => onlineChain(practice, chain))
       .map((chain) => {
         const check = slotCheckFor(chain, client, practice.timeZone, now);
@@ -126,7 +127,8 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
 
   app.openapi(slotsRoute, (c) => {
     const { db, clock } = c.get('deps');
-    const practice = bookablePractice(db, c.req.valid('param').practice);
+    const config = bookablePractice(db, c.req.valid('param').practice);
+    const { practice } = config;
     const q = c.req.valid('query');
     const span = daysBetween(q.from, q.to);
     if (span < 0) throw new ApiError(400, 'invalid_range', '"to" must not be before "from".');
@@ -139,8 +141,7 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
       clientId === null ? (c.get('answerKey') ?? null) : cache.key(db, `slots|${clientId}|${c.req.url}`, now);
     const cached = clientId === null ? undefined : cache.get(key);
     if (cached !== undefined) return c.body(cached, 200, JSON_TYPE) as never;
-    const chain = loadChains(db, practice.id, { chainId: q.chain })[0];
-    if (!chain) throw new ApiError(404, 'chain_not_found', `No chain ${q.chain} in this practice.`);
+    const chain = chainOf(config, q.chain);
     if (!onlineChain(practice, chain)) {
       throw new ApiError(403, 'chain_not_bookable', 'This chain cannot be booked online.');
     }
@@ -152,7 +153,7 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
         'This chain is only offered to identified clients with a matching package.',
       );
     }
-    const result = findSlots(db, practice, chain, { ...q, client, now });
+    const result = findSlots(db, config, chain, { ...q, client, now });
     const body = JSON.stringify({
       chain: { id: chain.id, name: chain.name, durationMinutes: chain.durationMinutes },
       timeZone: practice.timeZone,

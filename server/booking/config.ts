@@ -1,0 +1,129 @@
+/**
+ * A practice's configuration — its settings, chains (with lines, therapists and package rules),
+ * therapists (weekly hours and exceptions) and rooms — kept in memory per connection and reloaded
+ * when `practices.config_version` has moved. Triggers raise that number on every change to any of
+ * those tables (migration 0002), whichever process or tool makes it, so one indexed read of one row
+ * tells whether the copy here is current. Every slot search and booking asks for this; without the
+ * copy each would run about ten queries to rebuild the same objects.
+ *
+ * Inside a booking's transaction the version is read through the transaction's connection, so the
+ * booking decides on the configuration as it is at that moment, like everything else it reads.
+ */
+import type Database from 'better-sqlite3';
+import {
+  type LoadedChain,
+  loadChains,
+  loadPracticeTherapists,
+  loadRooms,
+  type PracticeRow,
+  practiceById,
+  type Reader,
+} from '../db/load.ts';
+import { prepared } from '../db/statements.ts';
+import type { SlotTherapist } from '../engine/slots.ts';
+import type { HoursException } from '../engine/workingHours.ts';
+
+export interface PracticeConfig {
+  practice: PracticeRow;
+  /** `practices.config_version` this copy was loaded at. */
+  version: number;
+  /** Every chain, in the practice's order. */
+  chains: readonly LoadedChain[];
+  chainById: ReadonlyMap<number, LoadedChain>;
+  /** Every therapist with weekly hours and all exceptions (sorted by date). */
+  therapistById: ReadonlyMap<number, SlotTherapist>;
+  rooms: readonly { id: number; name: string }[];
+}
+
+/** Practices kept per connection; the least recently used beyond this are dropped. */
+const MAX_PRACTICES = 500;
+
+const copies = new WeakMap<Database.Database, Map<string, PracticeConfig>>();
+
+/** The practice's configuration as it is now in the database, or undefined when there is no such practice. */
+export function practiceConfig(db: Reader, slug: string): PracticeConfig | undefined {
+  const head = prepared(db, 'SELECT id, config_version AS version FROM practices WHERE slug = ?').get(slug) as
+    | { id: number; version: number }
+    | undefined;
+  let perDb = copies.get(db.$client);
+  if (!perDb) {
+    perDb = new Map();
+    copies.set(db.$client, perDb);
+  }
+  if (!head) {
+    perDb.delete(slug);
+    return undefined;
+  }
+  const kept = perDb.get(slug);
+  if (kept && kept.practice.id === head.id && kept.version === head.version) {
+    // Most recently used last: delete and set again.
+    perDb.delete(slug);
+    perDb.set(slug, kept);
+    return kept;
+  }
+  // One read transaction (a savepoint when inside the caller's): every part from the same state.
+  const loaded = db.$client.transaction(() => loadConfig(db, head.id))();
+  if (!loaded || loaded.practice.slug !== slug) return undefined;
+  perDb.delete(slug);
+  perDb.set(slug, loaded);
+  while (perDb.size > MAX_PRACTICES) perDb.delete(perDb.keys().next().value!);
+  return loaded;
+}
+
+function loadConfig(db: Reader, practiceId: number): PracticeConfig | undefined {
+  const practice = practiceById(db, practiceId);
+  if (!practice) return undefined;
+  const chains = loadChains(db, practiceId).map(deepFreeze);
+  return {
+    practice: deepFreeze(practice),
+    version: practice.configVersion,
+    chains: Object.freeze(chains),
+    chainById: new Map(chains.map((c) => [c.id, c])),
+    therapistById: new Map(loadPracticeTherapists(db, practiceId).map((t) => [t.id, deepFreeze(t)])),
+    rooms: deepFreeze(loadRooms(db, practiceId)),
+  };
+}
+
+/**
+ * The therapists of `ids` (in that order, unknown ones left out) with the exceptions between two
+ * local dates (inclusive), for the slot engine.
+ */
+export function therapistsFor(
+  config: PracticeConfig,
+  ids: readonly number[],
+  fromDate: string,
+  toDate: string,
+): SlotTherapist[] {
+  const out: SlotTherapist[] = [];
+  for (const id of ids) {
+    const t = config.therapistById.get(id);
+    if (!t) continue;
+    out.push({ ...t, exceptions: between(t.exceptions, fromDate, toDate) });
+  }
+  return out;
+}
+
+/** The exceptions dated fromDate…toDate of a list sorted by date. */
+function between(sorted: HoursException[], fromDate: string, toDate: string): HoursException[] {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]!.date < fromDate) lo = mid + 1;
+    else hi = mid;
+  }
+  let end = lo;
+  while (end < sorted.length && sorted[end]!.date <= toDate) end++;
+  return sorted.slice(lo, end);
+}
+
+/** Shared between requests, so nobody may change it: a write would throw (modules are strict). */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    if (!(value instanceof Set) && !(value instanceof Map)) {
+      for (const v of Object.values(value)) deepFreeze(v);
+    }
+  }
+  return value;
+}
