@@ -5,6 +5,7 @@
 
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Config } from './config.ts';
 import type { Db } from './db/index.ts';
@@ -43,13 +44,22 @@ export function createApp(deps: AppDeps) {
     c.set('deps', deps);
     await next();
   });
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: 64 * 1024,
-      onError: (c) => problem(c, 413, 'payload_too_large', 'The request body is larger than 64 KiB.'),
-    }),
-  );
+  const MAX_BODY = 64 * 1024;
+  const tooLarge = (c: Context) =>
+    problem(c, 413, 'payload_too_large', 'The request body is larger than 64 KiB.');
+  // A body of unknown length (chunked) is counted while it is read.
+  const streamedLimit = bodyLimit({ maxSize: MAX_BODY, onError: tooLarge });
+  app.use('*', async (c, next) => {
+    // A declared length is checked from the header, and the body is left unread: hono's
+    // bodyLimit would touch request.body, which makes the node adapter build a full web Request
+    // with streams for every request instead of reading the body directly.
+    const length = c.req.header('content-length');
+    if (c.req.header('transfer-encoding') === undefined) {
+      if (length !== undefined) return Number(length) > MAX_BODY ? tooLarge(c) : next();
+      if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    }
+    return streamedLimit(c, next);
+  });
 
   app.use('/api/v1/p/:practice/*', practiceCors());
   app.use('/api/v1/bookings/*', bookingLinkCors());

@@ -320,17 +320,26 @@ export function smtpSender(smtpUrl: string, from: string): SendMail {
   };
 }
 
+/** Mails logged in one go; more wait for the next turn of the event loop. */
+export const LOG_CHUNK = 100;
+
 /**
- * Logs the pending mails with an id above `afterId` (subject, recipient, text) and returns the
- * highest id it logged (or `afterId`), to pass next time so each mail is logged once. For a
+ * Logs up to `limit` pending mails with an id above `afterId` (subject, recipient, text) and returns
+ * the highest id it logged (or `afterId`), to pass next time so each mail is logged once. For a
  * server without SMTP: the mails stay pending.
  */
-export function logPending(db: DbOrTx, log: (message: string) => void, afterId = 0): number {
+export function logPending(
+  db: DbOrTx,
+  log: (message: string) => void,
+  afterId = 0,
+  limit = LOG_CHUNK,
+): number {
   const rows = db
     .select()
     .from(outbox)
     .where(and(eq(outbox.status, 'pending'), gt(outbox.id, afterId)))
     .orderBy(asc(outbox.id))
+    .limit(limit)
     .all();
   let last = afterId;
   for (const row of rows) {
@@ -344,7 +353,7 @@ export function logPending(db: DbOrTx, log: (message: string) => void, afterId =
 }
 
 export interface PendingMailLogger {
-  /** Logs the pending mails not logged before; returns how many. */
+  /** Logs the next pending mails not logged before (at most LOG_CHUNK); returns how many. */
   runOnce(): number;
   start(intervalMs: number): void;
   stop(): Promise<void>;
@@ -375,14 +384,17 @@ export function createPendingMailLogger(options: {
     start(intervalMs) {
       if (timer) return;
       const tick = () => {
+        let count = 0;
         try {
-          runOnce();
+          count = runOnce();
         } catch (error) {
           options.log(`outbox: ${describeError(error)}`);
         }
+        // Thousands waiting (a busy server without SMTP): a chunk per turn, not one long stall.
+        if (count === LOG_CHUNK && timer) setImmediate(tick);
       };
-      tick();
       timer = setInterval(tick, intervalMs);
+      tick();
     },
     async stop() {
       if (timer) clearInterval(timer);

@@ -206,6 +206,19 @@ describe('CORS for the embedded widget', () => {
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('gives a request without Origin no CORS headers, and tells caches the answer depends on Origin', async () => {
+    const { app } = demoApp();
+    const res = await app.request('/api/v1/p/demo/chains');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    expect(res.headers.get('access-control-expose-headers')).toBeNull();
+    expect(res.headers.get('vary')).toBe('Origin');
+    const allowed = await app.request('/api/v1/p/demo/chains', {
+      headers: { origin: 'http://localhost:3000' },
+    });
+    expect(allowed.headers.get('vary')).toContain('Origin');
+  });
+
   it('lets the widget send its booking headers in a preflight', async () => {
     const { app } = demoApp();
     const res = await app.request('/api/v1/p/demo/bookings', {

@@ -8,6 +8,7 @@ import {
   createOutboxWorker,
   createPendingMailLogger,
   enqueueMail,
+  LOG_CHUNK,
   type NewMail,
   type OutgoingMail,
   retryDelayMs,
@@ -348,6 +349,22 @@ describe('outbox', () => {
       expect(logged[0]).toContain('https://praxis.example/cancel/1');
       expect(logged[0]).toContain('[termin.ics]');
       expect(row(db, first)).toMatchObject({ status: 'pending', attempts: 0, sentAt: null });
+    });
+
+    it('logs a long queue a chunk at a time, each mail once, without waiting for the next interval', async () => {
+      const { db, practiceId } = dbWithPractice();
+      for (let n = 1; n <= 2 * LOG_CHUNK + 50; n++) enqueueMail(db, confirmation(practiceId, n), NOW);
+      const logged: string[] = [];
+      const logger = createPendingMailLogger({ db, log: (m) => logged.push(m) });
+      expect(logger.runOnce()).toBe(LOG_CHUNK);
+      expect(logged).toHaveLength(LOG_CHUNK);
+      logger.start(60_000);
+      // The rest follows on the next turns of the event loop, long before the 60 s interval.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await logger.stop();
+      expect(logged).toHaveLength(2 * LOG_CHUNK + 50);
+      expect(new Set(logged).size).toBe(logged.length);
+      expect(logged.at(-1)).toContain(`Ihr Termin #${2 * LOG_CHUNK + 50}`);
     });
 
     it('picks the logger when no SMTP URL is configured, the SMTP worker otherwise', async () => {
