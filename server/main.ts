@@ -9,7 +9,9 @@ import { hostname } from 'node:os';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
 import { type Config, configFromEnv } from './config.ts';
-import { type Db, openDatabase } from './db/index.ts';
+import { startCheckpointer } from './db/checkpointer.ts';
+import { type Db, openDatabase, setWriteGate } from './db/index.ts';
+import { serveWriteTurns, writeGateFromPrimary } from './db/writeTurns.ts';
 import { loadDemoIfEmpty } from './demo/load.ts';
 import { createMailDelivery } from './mail/outbox.ts';
 
@@ -34,6 +36,7 @@ function run(db: Db, config: Config): void {
     log: (message) => console.log(`[mail] ${message}`),
   });
   mail.start(5_000);
+  const checkpoints = startCheckpointer(db, config.databasePath, { log: (m) => console.error(m) });
   const app = createApp({ db, clock: Date.now, config });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     console.log(`Terminkette listening on http://localhost:${info.port} (database ${config.databasePath})`);
@@ -46,6 +49,7 @@ function run(db: Db, config: Config): void {
     setTimeout(() => process.exit(1), 10_000).unref();
     server.close(async () => {
       await mail.stop();
+      await checkpoints?.stop();
       db.$client.close();
       process.exit(0);
     });
@@ -72,6 +76,8 @@ if (cluster.isPrimary) {
     db.$client.close();
     // Every worker signs with the same secret, so a token made by one is good in all.
     const env = { APP_SECRET: config.secret, LOAD_DEMO: '0' };
+    // One worker at a time at the write lock, in the order they asked (see db/writeTurns.ts).
+    serveWriteTurns(cluster);
     for (let i = 0; i < config.workers; i++) cluster.fork(env);
     let stopping = false;
     cluster.on('exit', (worker, code, signal) => {
@@ -91,5 +97,7 @@ if (cluster.isPrimary) {
     process.on('SIGTERM', () => stop('SIGTERM'));
   }
 } else {
-  run(openDatabase(config.databasePath), config);
+  const db = openDatabase(config.databasePath);
+  setWriteGate(db, writeGateFromPrimary(process));
+  run(db, config);
 }

@@ -75,15 +75,37 @@ export { schema };
  * 5, … 100 ms with the whole process blocked). A job gives up with SQLITE_BUSY after `waitMs`.
  */
 export function writeTransaction<T>(db: Db, fn: () => T, waitMs = 5_000): Promise<T> {
-  let queue = writeQueues.get(db.$client);
-  if (!queue) {
-    queue = new WriteQueue(db.$client);
-    writeQueues.set(db.$client, queue);
-  }
-  const q = queue;
+  const q = writeQueue(db.$client);
   return new Promise<T>((resolve, reject) => {
     q.add({ fn, resolve: resolve as (value: unknown) => void, reject, deadline: Date.now() + waitMs });
   });
+}
+
+/**
+ * Turns at the write lock among the processes of one server (see ./writeTurns.ts). SQLite's lock
+ * has no queue: a process that just committed takes it again before a waiting one notices it was
+ * free, so under load one process could starve the other. With a gate, a process begins a write
+ * transaction only in its turn; writers outside the server (a CLI import) are still waited for.
+ */
+export interface WriteGate {
+  /** Resolves when this process's turn has come. */
+  acquire(): Promise<void>;
+  /** Ends this process's turn. */
+  release(): void;
+}
+
+/** Makes every write transaction of `db` wait for its turn at `gate` (null: no gate). */
+export function setWriteGate(db: Db, gate: WriteGate | null): void {
+  writeQueue(db.$client).gate = gate;
+}
+
+function writeQueue(sqlite: Database.Database): WriteQueue {
+  let queue = writeQueues.get(sqlite);
+  if (!queue) {
+    queue = new WriteQueue(sqlite);
+    writeQueues.set(sqlite, queue);
+  }
+  return queue;
 }
 
 /** At most this many jobs share a transaction, so one batch holds the lock (and the event loop) briefly. */
@@ -106,6 +128,7 @@ export function isBusy(err: unknown): boolean {
 
 /** The write jobs of one connection, run in batches. */
 class WriteQueue {
+  gate: WriteGate | null = null;
   private readonly jobs: WriteJob[] = [];
   private scheduled = false;
   private busyTries = 0;
@@ -120,15 +143,35 @@ class WriteQueue {
   private wake(): void {
     if (this.scheduled) return;
     this.scheduled = true;
+    const gate = this.gate;
     const run = () => {
-      this.scheduled = false;
-      this.runBatch();
-      if (this.jobs.length > 0) this.wake();
+      if (!gate) {
+        this.scheduled = false;
+        this.runBatch();
+        if (this.jobs.length > 0) this.wake();
+        return;
+      }
+      // Jobs that arrive while the turn is on its way join this batch.
+      gate.acquire().then(() => {
+        this.scheduled = false;
+        try {
+          this.runBatch();
+        } finally {
+          gate.release();
+        }
+        if (this.jobs.length > 0) this.wake();
+      }, this.failAll);
     };
     // The first waits for the lock yield one turn; a lock held longer is polled every few ms.
     if (this.busyTries < 4) setImmediate(run);
     else setTimeout(run, Math.min(this.busyTries, 5));
   }
+
+  /** No turn can come (the gate broke): every waiting job fails, nothing was written. */
+  private readonly failAll = (error: unknown): void => {
+    this.scheduled = false;
+    for (const job of this.jobs.splice(0)) job.reject(error);
+  };
 
   /** Takes up to MAX_WRITE_BATCH jobs and runs them in one IMMEDIATE transaction, or puts them back when the lock is held elsewhere. */
   private runBatch(): void {

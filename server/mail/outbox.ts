@@ -24,10 +24,11 @@
  *   leaves it pending; once SMTP is configured, the worker delivers everything that waited.
  *   {@link createMailDelivery} picks one of the two from the configuration.
  */
-import { and, asc, eq, gt, isNull, lt, lte, or } from 'drizzle-orm';
+import { and, asc, eq, isNull, lt, lte, or } from 'drizzle-orm';
 import { createTransport } from 'nodemailer';
 import type { Db, Tx } from '../db/index.ts';
 import { outbox } from '../db/schema.ts';
+import { prepared } from '../db/statements.ts';
 import { insertMail } from '../db/writes.ts';
 import { type BookingCalendarInput, bookingCalendar } from './ics.ts';
 
@@ -324,36 +325,45 @@ export function smtpSender(smtpUrl: string, from: string): SendMail {
 export const LOG_CHUNK = 100;
 
 /**
- * Logs up to `limit` pending mails with an id above `afterId` (subject, recipient, text) and returns
- * the highest id it logged (or `afterId`), to pass next time so each mail is logged once. For a
- * server without SMTP: the mails stay pending.
+ * Logs up to `limit` pending mails with an id above `afterId` (subject, recipient, text, names of
+ * the attachments) in one call of `log`, and returns how many and the highest id logged (or
+ * `afterId`), to pass next time so each mail is logged once. For a server without SMTP: the mails
+ * stay pending.
  */
 export function logPending(
-  db: DbOrTx,
+  db: Db,
   log: (message: string) => void,
   afterId = 0,
   limit = LOG_CHUNK,
-): number {
-  const rows = db
-    .select()
-    .from(outbox)
-    .where(and(eq(outbox.status, 'pending'), gt(outbox.id, afterId)))
-    .orderBy(asc(outbox.id))
-    .limit(limit)
-    .all();
-  let last = afterId;
-  for (const row of rows) {
-    const files = row.attachments.map((a) => ` [${a.filename}]`).join('');
-    log(
-      `outbox #${row.id} (${row.kind}) not sent, no SMTP_URL set. To: ${row.toAddress}\nSubject: ${row.subject}${files}\n${row.textBody}`,
-    );
-    last = row.id;
-  }
-  return last;
+): { count: number; lastId: number } {
+  // Only what is printed: the attachments' names are read in SQL, their contents never parsed.
+  const rows = prepared(
+    db,
+    `SELECT id, kind, to_address AS toAddress, subject, text_body AS textBody,
+            (SELECT group_concat('[' || json_extract(value, '$.filename') || ']', ' ') FROM json_each(attachments)) AS files
+       FROM outbox WHERE status = 'pending' AND id > ? ORDER BY id LIMIT ?`,
+  ).all(afterId, limit) as {
+    id: number;
+    kind: string;
+    toAddress: string;
+    subject: string;
+    textBody: string;
+    files: string | null;
+  }[];
+  if (rows.length === 0) return { count: 0, lastId: afterId };
+  log(
+    rows
+      .map(
+        (row) =>
+          `outbox #${row.id} (${row.kind}) not sent, no SMTP_URL set. To: ${row.toAddress}\nSubject: ${row.subject}${row.files ? ` ${row.files}` : ''}\n${row.textBody}`,
+      )
+      .join('\n\n'),
+  );
+  return { count: rows.length, lastId: rows[rows.length - 1]!.id };
 }
 
 export interface PendingMailLogger {
-  /** Logs the next pending mails not logged before (at most LOG_CHUNK); returns how many. */
+  /** Logs the next pending mails not logged before (at most LOG_CHUNK, in one message); returns how many. */
   runOnce(): number;
   start(intervalMs: number): void;
   stop(): Promise<void>;
@@ -361,22 +371,14 @@ export interface PendingMailLogger {
 
 /** Watches the outbox when no SMTP is configured and logs each new pending mail once. */
 export function createPendingMailLogger(options: {
-  db: DbOrTx;
+  db: Db;
   log: (message: string) => void;
 }): PendingMailLogger {
   let lastLogged = 0;
   let timer: ReturnType<typeof setInterval> | null = null;
   function runOnce(): number {
-    const before = lastLogged;
-    let count = 0;
-    lastLogged = logPending(
-      options.db,
-      (message) => {
-        count++;
-        options.log(message);
-      },
-      before,
-    );
+    const { count, lastId } = logPending(options.db, options.log, lastLogged);
+    lastLogged = lastId;
     return count;
   }
   return {

@@ -353,18 +353,22 @@ describe('outbox', () => {
 
     it('logs a long queue a chunk at a time, each mail once, without waiting for the next interval', async () => {
       const { db, practiceId } = dbWithPractice();
-      for (let n = 1; n <= 2 * LOG_CHUNK + 50; n++) enqueueMail(db, confirmation(practiceId, n), NOW);
+      const total = 2 * LOG_CHUNK + 50;
+      for (let n = 1; n <= total; n++) enqueueMail(db, confirmation(practiceId, n), NOW);
       const logged: string[] = [];
       const logger = createPendingMailLogger({ db, log: (m) => logged.push(m) });
+      const mails = () => logged.flatMap((m) => m.match(/^outbox #\d+/gm) ?? []);
       expect(logger.runOnce()).toBe(LOG_CHUNK);
-      expect(logged).toHaveLength(LOG_CHUNK);
+      // One message per chunk.
+      expect(logged).toHaveLength(1);
+      expect(mails()).toHaveLength(LOG_CHUNK);
       logger.start(60_000);
       // The rest follows on the next turns of the event loop, long before the 60 s interval.
       await new Promise((resolve) => setTimeout(resolve, 20));
       await logger.stop();
-      expect(logged).toHaveLength(2 * LOG_CHUNK + 50);
-      expect(new Set(logged).size).toBe(logged.length);
-      expect(logged.at(-1)).toContain(`Ihr Termin #${2 * LOG_CHUNK + 50}`);
+      expect(mails()).toHaveLength(total);
+      expect(new Set(mails()).size).toBe(total);
+      expect(logged.at(-1)).toContain(`Ihr Termin #${total}`);
     });
 
     it('picks the logger when no SMTP URL is configured, the SMTP worker otherwise', async () => {

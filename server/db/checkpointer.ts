@@ -1,0 +1,76 @@
+/**
+ * WAL checkpoints on a thread of their own. SQLite's automatic checkpoint runs inside the COMMIT
+ * that crosses the threshold, so one booking in a few thousand waited tens of milliseconds while
+ * the WAL was copied into the database, and with it the whole event loop. Here a worker thread
+ * with its own connection runs a PASSIVE checkpoint (never blocks readers or writers) every
+ * `intervalMs`; the server's connection keeps a far higher automatic threshold only as a safety
+ * net, should this thread ever stop.
+ */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type { Db } from './index.ts';
+
+/** The server connection's own automatic checkpoint while the thread runs (pages, ~160 MB). */
+export const FALLBACK_AUTOCHECKPOINT_PAGES = 40_000;
+
+// Plain JavaScript, so the thread needs no TypeScript loader.
+const THREAD = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.path);
+db.pragma('busy_timeout = 1000');
+let failures = 0;
+const timer = setInterval(() => {
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+    failures = 0;
+  } catch (error) {
+    if (++failures === 1) parentPort.postMessage({ error: String(error && error.message || error) });
+  }
+}, workerData.intervalMs);
+parentPort.on('message', (message) => {
+  if (message !== 'stop') return;
+  clearInterval(timer);
+  db.close();
+  parentPort.close();
+});
+`;
+
+export interface Checkpointer {
+  stop(): Promise<void>;
+}
+
+/** Starts the checkpoint thread for the file behind `db` (not for an in-memory database). */
+export function startCheckpointer(
+  db: Db,
+  path: string,
+  options: { intervalMs?: number; log?: (message: string) => void } = {},
+): Checkpointer | null {
+  if (path === ':memory:') return null;
+  const worker = new Worker(THREAD, {
+    eval: true,
+    workerData: {
+      driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+      path,
+      intervalMs: options.intervalMs ?? 200,
+    },
+  });
+  worker.unref();
+  const fallback = () => db.$client.pragma('wal_autocheckpoint = 4000');
+  worker.on('message', (m: { error?: string }) => {
+    if (m.error) options.log?.(`WAL checkpoint failed: ${m.error}`);
+  });
+  worker.on('error', (error) => {
+    options.log?.(`WAL checkpoint thread ended: ${error.message}; checkpoints happen on commit again`);
+    fallback();
+  });
+  db.$client.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+  return {
+    stop: async () => {
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      worker.postMessage('stop');
+      await exited;
+      if (db.$client.open) fallback();
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/** WAL checkpoints on a thread of their own, so no commit waits for one. */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startCheckpointer } from '../../server/db/checkpointer.ts';
+import { openDatabase } from '../../server/db/index.ts';
+
+describe('the checkpoint thread', () => {
+  it('copies the WAL into the database file in the background, and hands back to SQLite when stopped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tk-ckpt-'));
+    const path = join(dir, 'c.db');
+    const db = openDatabase(path);
+    try {
+      db.$client.pragma('wal_autocheckpoint = 0');
+      db.$client.exec('CREATE TABLE filler (id INTEGER PRIMARY KEY, text TEXT NOT NULL)');
+      const insert = db.$client.prepare('INSERT INTO filler (text) VALUES (?)');
+      db.$client.transaction(() => {
+        for (let i = 0; i < 5000; i++) insert.run('x'.repeat(200));
+      })();
+      const before = statSync(path).size;
+      expect(before).toBeLessThan(200_000);
+      const checkpoints = startCheckpointer(db, path, { intervalMs: 10 })!;
+      expect(db.$client.pragma('wal_autocheckpoint', { simple: true })).toBe(40_000);
+      const deadline = Date.now() + 5_000;
+      while (statSync(path).size < 1_000_000 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(statSync(path).size).toBeGreaterThan(1_000_000);
+      await checkpoints.stop();
+      expect(db.$client.pragma('wal_autocheckpoint', { simple: true })).toBe(4000);
+    } finally {
+      db.$client.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('is not started for an in-memory database', () => {
+    expect(startCheckpointer(openDatabase(':memory:'), ':memory:')).toBeNull();
+  });
+});
