@@ -112,30 +112,45 @@ export function isDate(date: string): boolean {
   }
 }
 
-function dateFromUtcMs(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+/**
+ * Day numbers (days since 1970-01-01) of the dates seen lately. Slot searches and bookings turn
+ * the same few dozen dates into numbers over and over; parsing and validating each time was a
+ * noticeable share of a booking's time. Bounded: cleared when full.
+ */
+const dayNumbers = new Map<string, number>();
+
+/** Days since 1970-01-01 of a valid `YYYY-MM-DD`, or throws like `parseDate`. */
+function dayNumberOf(date: string): number {
+  let n = dayNumbers.get(date);
+  if (n === undefined) {
+    const { year, month, day } = parseDate(date);
+    n = Math.round(Date.UTC(year, month - 1, day) / DAY);
+    if (dayNumbers.size >= 10_000) dayNumbers.clear();
+    dayNumbers.set(date, n);
+  }
+  return n;
+}
+
+/** `YYYY-MM-DD` of a day number. */
+function dateOfDayNumber(n: number): string {
+  const { year, month, day } = civilFromDays(n);
+  return formatDate(year, month, day);
 }
 
 /** @example addDays('2026-03-28', 2) === '2026-03-30' */
 export function addDays(date: string, days: number): string {
-  const { year, month, day } = parseDate(date);
-  return dateFromUtcMs(Date.UTC(year, month - 1, day + days));
+  return dateOfDayNumber(dayNumberOf(date) + days);
 }
 
 /** Whole days from `a` to `b`. @example daysBetween('2026-01-01', '2026-01-31') === 30 */
 export function daysBetween(a: string, b: string): number {
-  const pa = parseDate(a);
-  const pb = parseDate(b);
-  return Math.round(
-    (Date.UTC(pb.year, pb.month - 1, pb.day) - Date.UTC(pa.year, pa.month - 1, pa.day)) / DAY,
-  );
+  return dayNumberOf(b) - dayNumberOf(a);
 }
 
 /** ISO weekday of a local date, Monday = 1 … Sunday = 7. */
 export function weekdayOf(date: string): number {
-  const { year, month, day } = parseDate(date);
-  const d = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
-  return d === 0 ? 7 : d;
+  const dow = (((dayNumberOf(date) + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday
+  return dow === 0 ? 7 : dow;
 }
 
 /**
@@ -145,8 +160,7 @@ export function weekdayOf(date: string): number {
  * @example localToInstant('2026-03-29', 8 * 60, 'Europe/Berlin') === Date.UTC(2026, 2, 29, 6)
  */
 export function localToInstant(date: string, minuteOfDay: number, timeZone: string): Instant | null {
-  const { year, month, day } = parseDate(date);
-  const wall = Date.UTC(year, month - 1, day, 0, minuteOfDay);
+  const wall = dayNumberOf(date) * DAY + minuteOfDay * MINUTE;
   const before = offsetAt(wall - DAY, timeZone);
   const after = offsetAt(wall + DAY, timeZone);
   let best: Instant | null = null;

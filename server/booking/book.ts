@@ -128,8 +128,6 @@ function refusal(reason: string | null, detail: string | undefined, lang: Locale
  * database as it is inside the transaction (the loaders read through the same connection); or the
  * reason there is none.
  */
-const NOT_ASKED = { code: 'not_asked' };
-
 function pickSlot(
   db: Db,
   config: PracticeConfig,
@@ -146,13 +144,8 @@ function pickSlot(
     client,
     now,
   });
-  // Only the asked start matters: the package and age conditions are worked out for it alone.
-  const check = input.check!;
-  const onlyThisStart = {
-    ...input,
-    check: (start: number, end: number) => (start === req.start ? check(start, end) : NOT_ASKED),
-  };
-  const slot = searchSlots(onlyThisStart).days[0]?.slots.find((s) => s.start === req.start);
+  // Only the asked start is looked at (package and age conditions included).
+  const slot = searchSlots({ ...input, onlyStart: req.start }).days[0]?.slots[0];
   if (slot) return slot;
   const explained = explainDay(input).candidates.find(
     (cand) =>

@@ -85,13 +85,14 @@ export function bookingCalendarInput(m: CalendarFacts): BookingCalendarInput {
 export function confirmationMail(db: Db, m: BookingMail): void {
   const de = m.lang === 'de';
   const cancelled = m.method === 'CANCEL';
+  const at = when(m);
   const subject = cancelled
     ? de
-      ? `Abgesagt: ${m.chainName} am ${when(m)}`
-      : `Cancelled: ${m.chainName} on ${when(m)}`
+      ? `Abgesagt: ${m.chainName} am ${at}`
+      : `Cancelled: ${m.chainName} on ${at}`
     : de
-      ? `Terminbestätigung: ${m.chainName} am ${when(m)}`
-      : `Booking confirmed: ${m.chainName} on ${when(m)}`;
+      ? `Terminbestätigung: ${m.chainName} am ${at}`
+      : `Booking confirmed: ${m.chainName} on ${at}`;
   const budget = m.packages.flatMap((p) => p.remaining.map((r) => `  ${p.name}: ${r.text}`));
   const lines = de
     ? [
@@ -100,7 +101,7 @@ export function confirmationMail(db: Db, m: BookingMail): void {
         cancelled ? 'Ihr Termin wurde abgesagt:' : 'vielen Dank für Ihre Buchung. Ihr Termin:',
         '',
         `  ${m.chainName}`,
-        `  ${when(m)}`,
+        `  ${at}`,
         `  bei ${m.therapistName}${m.roomName ? `, ${m.roomName}` : ''}`,
         '',
         ...(budget.length ? ['Ihre Pakete:', ...budget, ''] : []),
@@ -115,7 +116,7 @@ export function confirmationMail(db: Db, m: BookingMail): void {
         cancelled ? 'Your appointment has been cancelled:' : 'thank you for your booking. Your appointment:',
         '',
         `  ${m.chainName}`,
-        `  ${when(m)}`,
+        `  ${at}`,
         `  with ${m.therapistName}${m.roomName ? `, ${m.roomName}` : ''}`,
         '',
         ...(budget.length ? ['Your packages:', ...budget, ''] : []),

@@ -97,6 +97,11 @@ export interface SlotSearchInput {
   busy: BusyInterval[];
   /** Only this therapist. */
   therapistId?: number;
+  /**
+   * Only this start (a booking re-checking the start it asks for): the result is exactly the
+   * slots of the full search that begin at this instant.
+   */
+  onlyStart?: number;
   daypart?: Daypart;
   check?: SlotCheck;
 }
@@ -440,9 +445,11 @@ function search(p: Plan, busy: BusyIndex): SlotSearchResult {
     });
   };
 
+  const only = p.input.onlyStart;
   if (p.input.policy.mode === 'compact') {
     p.therapists.forEach((therapist, ti) => {
       for (const start of busy.gapEdges(therapist.id, p.blocks[ti]!, p.spanMs)) {
+        if (only !== undefined && start !== only) continue;
         const d = dayIndexOf(p.days, start);
         if (d < 1 || d > last || assess.timing(start, p.days[d]!.minuteOf(start))) continue;
         offer(ti, d, start);
@@ -454,11 +461,22 @@ function search(p: Plan, busy: BusyIndex): SlotSearchResult {
     for (let d = 1; d <= last; d++) {
       const day = p.days[d]!;
       if (day.end <= p.earliest || day.start >= p.windowEnd) continue;
+      if (only !== undefined && (only < day.start || only >= day.end)) continue;
       const ranges = p.minutes.map((perDay) => perDay[d]!);
       const { lo, hi } = span(ranges);
       cursor.fill(0);
-      for (let m = Math.ceil(lo / p.step) * p.step; m < hi; m += p.step) {
+      let m = Math.ceil(lo / p.step) * p.step;
+      let end = hi;
+      if (only !== undefined) {
+        // The grid minute of that instant alone, when it is one.
+        const minute = day.minuteOf(only);
+        if (minute % p.step !== 0 || minute < m) continue;
+        m = minute;
+        end = Math.min(hi, minute + 1);
+      }
+      for (; m < end; m += p.step) {
         const start = day.at(m);
+        if (only !== undefined && start !== only) continue;
         if (start === null || assess.timing(start, m)) continue;
         for (let ti = 0; ti < ranges.length; ti++) {
           const own = ranges[ti]!;

@@ -728,6 +728,23 @@ describe('the naive baseline', () => {
 });
 
 describe('properties of searchSlots', () => {
+  it('with onlyStart gives exactly the slots of the full search that begin at that instant', () => {
+    fc.assert(
+      fc.property(searchInput, fc.nat(), fc.boolean(), (search, pick, offGrid) => {
+        const full = searchSlots(search).days.flatMap((d) => d.slots);
+        // An offered start, or any instant of the range (on or off the grid, in or out of hours).
+        const from = Date.parse(`${search.from}T00:00:00Z`) - 2 * 3_600_000;
+        const start =
+          full.length > 0 && !offGrid
+            ? full[pick % full.length]!.start
+            : from + (pick % (4 * 24 * 4)) * 15 * MINUTE + (offGrid ? (pick % 3) * 5 * MINUTE : 0);
+        const only = searchSlots({ ...search, onlyStart: start }).days.flatMap((d) => d.slots);
+        expect(only).toEqual(full.filter((s) => s.start === start));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('offers in explain mode exactly what it offers in search, day by day', () => {
     fc.assert(
       fc.property(searchInput, (search) => {
