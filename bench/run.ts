@@ -131,10 +131,90 @@ function treeMemory(pid: number): string {
   return total ? `${Math.round(total / 1024)} MiB` : 'n/a';
 }
 
-async function load(opts: autocannon.Options): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) => {
-    autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
+/** CPU seconds used so far by a process and all its descendants (Linux /proc; 0 elsewhere). */
+function treeCpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const own = (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
+    return own + children.reduce((sum, c) => sum + treeCpuSeconds(Number(c)), 0);
+  } catch {
+    return 0;
+  }
+}
+
+export interface SteadyResult {
+  /** Responses per second inside the measured window. */
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+  non2xx: number;
+  bytesPerResponse: number;
+  /** Server CPU (all its processes and threads) per response inside the window, ms; NaN without /proc. */
+  cpuMsPerResponse: number;
+}
+
+/**
+ * One autocannon run of `warmup + duration` seconds on the same connections; only the responses
+ * of the last `duration` seconds count. Separate warm-up and measuring runs would measure the
+ * second run's new connections being accepted by a loaded server (Node accepts one connection
+ * per turn of its event loop), not the steady state of 64 open connections.
+ */
+async function steadyLoad(
+  opts: autocannon.Options,
+  serverPid: number,
+  warmup: number,
+  duration: number,
+): Promise<SteadyResult> {
+  const latencies: number[] = [];
+  let non2xx = 0;
+  let bytes = 0;
+  let cpuAtStart = Number.NaN;
+  let cpuAtEnd = Number.NaN;
+  let measuring = false;
+  await new Promise<void>((resolve, reject) => {
+    const instance = autocannon({ ...opts, duration: warmup + duration }, (err) =>
+      err ? reject(err) : resolve(),
+    );
+    const start = setTimeout(() => {
+      measuring = true;
+      cpuAtStart = treeCpuSeconds(serverPid);
+    }, warmup * 1000);
+    const end = setTimeout(
+      () => {
+        measuring = false;
+        cpuAtEnd = treeCpuSeconds(serverPid);
+      },
+      (warmup + duration) * 1000,
+    );
+    instance.on('done', () => {
+      clearTimeout(start);
+      clearTimeout(end);
+    });
+    instance.on('response', (_client: unknown, status: number, resBytes: number, responseTime: number) => {
+      if (!measuring) return;
+      latencies.push(responseTime);
+      bytes += resBytes;
+      if (status < 200 || status >= 300) non2xx++;
+    });
   });
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
+  const cpu = cpuAtEnd - cpuAtStart;
+  return {
+    rps: Math.round(latencies.length / duration),
+    p50: at(0.5),
+    p99: at(0.99),
+    max: Math.round(latencies.at(-1) ?? 0),
+    non2xx,
+    bytesPerResponse: latencies.length ? bytes / latencies.length : 0,
+    cpuMsPerResponse: cpu > 0 && latencies.length ? (cpu * 1000) / latencies.length : Number.NaN,
+  };
 }
 
 /** 2. GET /slots over HTTP. */
@@ -162,7 +242,7 @@ async function slotsBench() {
     ],
   ];
   log(
-    `10 000 appointments in the table, 64 connections, ${duration} s per run after a 2 s warm-up. Each request`,
+    `10 000 appointments in the table, 64 connections, measured for ${duration} s after a 3 s warm-up on the same connections. Each request`,
   );
   log('asks for a random start date: "any" = among all the dates holding appointments, so nearly every');
   log(`request is new (${span * 20} different "week, one therapist" requests); "next 4 weeks" = among the`);
@@ -198,10 +278,14 @@ async function slotsBench() {
             }),
           },
         ];
-        await load({ url: server.url, connections: 64, duration: 2, requests });
-        const result = await load({ url: server.url, connections: 64, duration, requests });
+        const r = await steadyLoad(
+          { url: server.url, connections: 64, requests },
+          server.child.pid!,
+          3,
+          duration,
+        );
         log(
-          `| ${label} | ${setup.workers} | ${setup.cache === '0' ? 'off' : 'on'} | ${setup.dates} | ${Math.round(result.requests.average)} | ${result.latency.p50} ms | ${result.latency.p99} ms | ${result.non2xx} | ${Math.round(result.throughput.average / Math.max(1, result.requests.average) / 1024)} KiB | ${treeMemory(server.child.pid!)} |`,
+          `| ${label} | ${setup.workers} | ${setup.cache === '0' ? 'off' : 'on'} | ${setup.dates} | ${r.rps} | ${r.p50} ms | ${r.p99} ms | ${r.non2xx} | ${Math.round(r.bytesPerResponse / 1024)} KiB | ${treeMemory(server.child.pid!)} |`,
         );
       }
     } finally {
@@ -255,19 +339,19 @@ async function bookingBench() {
   log();
   log('Each request books a distinct start for a new client: file, package created on booking, appointment,');
   log(
-    `ledger, confirmation e-mail into the outbox, idempotency record. 64 connections, ${duration} s after a 2 s`,
+    `ledger, confirmation e-mail into the outbox, idempotency record. Measured for ${duration} s after a 3 s warm-up`,
   );
   log(
-    'warm-up, a fresh database per row. No SMTP server: the mails stay in the outbox. The .ics of a mail is',
+    'on the same connections, a fresh database per row. No SMTP server: the mails stay in the outbox and are logged. The .ics of a mail is',
   );
   log(
     `rendered when it is sent (about ${icsMs.toFixed(2)} ms each, measured here), so that cost is not in these numbers.`,
   );
   log();
   log(
-    '| workers | connections | bookings/s (201) | latency p50 | p99 | non-2xx | bookings written | overlaps (therapist / room) | package criteria over limit | integrity |',
+    '| workers | connections | bookings/s (201) | latency p50 | p99 | max | non-2xx | server CPU per booking | bookings written | overlaps (therapist / room) | package criteria over limit | integrity |',
   );
-  log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |');
+  log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |');
   const runs: [string, number][] = [
     ['1', 64],
     ['2', 64],
@@ -275,8 +359,9 @@ async function bookingBench() {
   ];
   for (const [workers, connections] of runs) {
     const r = await bookingRun(workers, duration, connections);
+    const l = r.result;
     log(
-      `| ${workers} | ${connections} | ${Math.round(r.result.requests.average)} | ${r.result.latency.p50} ms | ${r.result.latency.p99} ms | ${r.result.non2xx} | ${r.booked} | **${r.overlapsTherapist} / ${r.overlapsRoom}** | **${r.exceeded}** of ${r.packages} packages | ${r.integrity} |`,
+      `| ${workers} | ${connections} | ${l.rps - Math.round(l.non2xx / duration)} | ${l.p50} ms | ${l.p99} ms | ${l.max} ms | ${l.non2xx} | ${l.cpuMsPerResponse.toFixed(2)} ms | ${r.booked} | **${r.overlapsTherapist} / ${r.overlapsRoom}** | **${r.exceeded}** of ${r.packages} packages | ${r.integrity} |`,
     );
   }
   log();
@@ -286,7 +371,8 @@ async function bookingBench() {
   log(
     'overlap (buffers included), and package criteria whose used + planned exceed their limit, computed by',
   );
-  log('the same budget code the server checks with.');
+  log('the same budget code the server checks with. Server CPU: all processes and threads of the server');
+  log('(workers, primary, the WAL checkpoint thread, GC) per booking in the measured window, from /proc.');
   log();
 }
 
@@ -309,7 +395,7 @@ async function bookingRun(workers: string, duration: number, connections: number
   }
   const server = await startServer(path, { LOAD_DEMO: '0', WORKERS: workers });
   let n = 0;
-  let result: autocannon.Result;
+  let result: SteadyResult;
   try {
     const requests: autocannon.Request[] = [
       {
@@ -336,9 +422,8 @@ async function bookingRun(workers: string, duration: number, connections: number
         },
       },
     ];
-    // A warm-up (its bookings count in the checks below, not in the rate).
-    await load({ url: server.url, connections, duration: 2, requests });
-    result = await load({ url: server.url, connections, duration, requests });
+    // The warm-up's bookings count in the checks below, not in the rate.
+    result = await steadyLoad({ url: server.url, connections, requests }, server.child.pid!, 3, duration);
   } finally {
     await server.stop();
   }
