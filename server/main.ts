@@ -26,7 +26,13 @@ function prepare(): Db {
   return db;
 }
 
-function run(db: Db, config: Config): void {
+/**
+ * The background work one process does for the whole file: e-mail delivery from the outbox and
+ * WAL checkpoints. With several workers exactly one of them does it (so each mail is handled, or
+ * without SMTP logged, once); not the primary, whose event loop hands out the write turns and
+ * must answer at once.
+ */
+function background(db: Db, config: Config) {
   const mail = createMailDelivery({
     db,
     smtpUrl: config.smtpUrl,
@@ -37,6 +43,17 @@ function run(db: Db, config: Config): void {
   });
   mail.start(5_000);
   const checkpoints = startCheckpointer(db, config.databasePath, { log: (m) => console.error(m) });
+  return {
+    stop: async () => {
+      await mail.stop();
+      await checkpoints?.stop();
+    },
+  };
+}
+
+/** Serves HTTP on `db`; with `withBackground`, this process also does the background work. */
+function run(db: Db, config: Config, withBackground: boolean): void {
+  const work = withBackground ? background(db, config) : null;
   const app = createApp({ db, clock: Date.now, config });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     console.log(`Terminkette listening on http://localhost:${info.port} (database ${config.databasePath})`);
@@ -48,8 +65,7 @@ function run(db: Db, config: Config): void {
     console.log(`${signal}: shutting down`);
     setTimeout(() => process.exit(1), 10_000).unref();
     server.close(async () => {
-      await mail.stop();
-      await checkpoints?.stop();
+      await work?.stop();
       db.$client.close();
       process.exit(0);
     });
@@ -71,19 +87,24 @@ if (cluster.isPrimary) {
       : '[mail] no SMTP_URL: e-mails stay in the outbox and are logged',
   );
   if (config.workers <= 1) {
-    run(db, config);
+    run(db, config, true);
   } else {
     db.$client.close();
     // Every worker signs with the same secret, so a token made by one is good in all.
     const env = { APP_SECRET: config.secret, LOAD_DEMO: '0' };
     // One worker at a time at the write lock, in the order they asked (see db/writeTurns.ts).
     serveWriteTurns(cluster);
-    for (let i = 0; i < config.workers; i++) cluster.fork(env);
+    const background = new Set<number>();
+    const fork = (withBackground: boolean) => {
+      const worker = cluster.fork({ ...env, TERMINKETTE_BACKGROUND: withBackground ? '1' : '0' });
+      if (withBackground) background.add(worker.id);
+    };
+    for (let i = 0; i < config.workers; i++) fork(i === 0);
     let stopping = false;
     cluster.on('exit', (worker, code, signal) => {
       if (stopping) return;
       console.error(`worker ${worker.process.pid} ended (${signal ?? code}); starting another`);
-      cluster.fork(env);
+      fork(background.delete(worker.id));
     });
     const stop = (signal: NodeJS.Signals) => {
       stopping = true;
@@ -99,5 +120,5 @@ if (cluster.isPrimary) {
 } else {
   const db = openDatabase(config.databasePath);
   setWriteGate(db, writeGateFromPrimary(process));
-  run(db, config);
+  run(db, config, process.env.TERMINKETTE_BACKGROUND === '1');
 }

@@ -93,4 +93,20 @@ describe('a server with two worker processes', () => {
       ...Array(15).fill('slot_taken'),
     ]);
   }, 60_000);
+
+  it('logs each pending mail once (no SMTP), not once per worker', async () => {
+    const ids = query<{ id: number }>("SELECT id FROM outbox WHERE to_address LIKE 'cluster-%'").map(
+      (r) => r.id,
+    );
+    expect(ids.length).toBeGreaterThanOrEqual(41);
+    const logged = () =>
+      [...server.log().matchAll(/outbox #(\d+) \(booking-confirmation\) not sent/g)].map((m) => Number(m[1]));
+    // The logger looks every 5 s.
+    const deadline = Date.now() + 12_000;
+    while (!ids.every((id) => logged().includes(id)) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const counts = ids.map((id) => logged().filter((l) => l === id).length);
+    expect(counts).toEqual(ids.map(() => 1));
+  }, 30_000);
 });
