@@ -40,7 +40,10 @@ const nasty = fc.oneof(
   ),
   fc.string({ maxLength: 40 }).map((s) => `<${s}>`),
   fc.string({ maxLength: 40 }).map((s) => `${s}'); --`),
+  // Long enough for the body limit (413), a megabyte, and just under the limit (the field's own check).
   fc.constant('x'.repeat(70_000)),
+  fc.constant('x'.repeat(1_000_000)),
+  fc.constant('x'.repeat(60_000)),
 );
 /** Values no field of a valid request can take (integers aside, which are checked per field). */
 const junk = fc.oneof(
