@@ -46,6 +46,8 @@ export interface SlotQuery {
   to: string;
   therapist?: number | undefined;
   daypart?: 'morning' | 'afternoon' | 'evening' | undefined;
+  /** Only this start (a booking's re-check): see `SlotSearchInput.onlyStart`. */
+  onlyStart?: number | undefined;
   client: ClientBudget | null;
   now: number;
 }
@@ -65,8 +67,12 @@ export function slotInput(
   const therapistIds =
     q.therapist === undefined ? chain.therapistIds : chain.therapistIds.filter((id) => id === q.therapist);
   const rooms = chain.needsRoom ? config.rooms : [];
-  const fromInstant = startOfLocalDay(q.from, tz);
-  const toInstant = startOfLocalDay(addDays(q.to, 1), tz);
+  const spanMs = (chain.durationMinutes + chain.bufferAfterMinutes) * 60_000;
+  // On the grid, one start needs only what overlaps it; compact mode looks at the gaps of the day.
+  const [busyFrom, busyTo] =
+    q.onlyStart !== undefined && practice.slotMode === 'grid'
+      ? [q.onlyStart, q.onlyStart + spanMs]
+      : [startOfLocalDay(q.from, tz), startOfLocalDay(addDays(q.to, 1), tz) + spanMs];
   return {
     now: q.now,
     timeZone: tz,
@@ -88,13 +94,9 @@ export function slotInput(
     // A day before and after: working blocks that run across midnight are joined with the next day's.
     therapists: therapistsFor(config, therapistIds, addDays(q.from, -1), addDays(q.to, 1)),
     rooms: [...rooms],
-    busy: loadBusy(
-      db,
-      { therapistIds, roomIds: rooms.map((r) => r.id) },
-      fromInstant,
-      toInstant + (chain.durationMinutes + chain.bufferAfterMinutes) * 60_000,
-    ),
+    busy: loadBusy(db, { therapistIds, roomIds: rooms.map((r) => r.id) }, busyFrom, busyTo),
     ...(q.daypart ? { daypart: q.daypart } : {}),
+    ...(q.onlyStart !== undefined ? { onlyStart: q.onlyStart } : {}),
     check: slotCheckFor(chain, q.client, tz, q.now),
   };
 }

@@ -141,11 +141,12 @@ function pickSlot(
     from: date,
     to: date,
     therapist: req.therapistId,
+    onlyStart: req.start,
     client,
     now,
   });
   // Only the asked start is looked at (package and age conditions included).
-  const slot = searchSlots({ ...input, onlyStart: req.start }).days[0]?.slots[0];
+  const slot = searchSlots(input).days[0]?.slots[0];
   if (slot) return slot;
   const explained = explainDay(input).candidates.find(
     (cand) =>

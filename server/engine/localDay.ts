@@ -43,6 +43,20 @@ export interface LocalDay {
  * d.at(8 * 60) === Date.UTC(2026, 2, 29, 6); d.at(2 * 60 + 30) === null; d.end - d.start === 23 * HOUR
  */
 export function localDay(date: string, timeZone: string): LocalDay {
+  // Immutable and asked for the same few dates over and over: kept (bounded, cleared when full).
+  const key = `${timeZone}|${date}`;
+  let day = days.get(key);
+  if (!day) {
+    day = makeLocalDay(date, timeZone);
+    if (days.size >= 4_096) days.clear();
+    days.set(key, day);
+  }
+  return day;
+}
+
+const days = new Map<string, LocalDay>();
+
+function makeLocalDay(date: string, timeZone: string): LocalDay {
   const midnight = localToInstant(date, 0, timeZone);
   const nextMidnight = localToInstant(date, 1440, timeZone);
   const start = midnight ?? startOfLocalDay(date, timeZone);
@@ -55,7 +69,7 @@ export function localDay(date: string, timeZone: string): LocalDay {
   const weekday = weekdayOf(date);
   if (uniform) {
     const perMinute = MINUTE;
-    return {
+    return Object.freeze<LocalDay>({
       date,
       weekday,
       start,
@@ -64,9 +78,9 @@ export function localDay(date: string, timeZone: string): LocalDay {
       at: (minute) => start + minute * perMinute,
       atOrAfter: (minute) => start + minute * perMinute,
       minuteOf: (instant) => Math.floor((instant - start) / perMinute),
-    };
+    });
   }
-  return {
+  return Object.freeze<LocalDay>({
     date,
     weekday,
     start,
@@ -75,5 +89,5 @@ export function localDay(date: string, timeZone: string): LocalDay {
     at: (minute) => localToInstant(date, minute, timeZone),
     atOrAfter: (minute) => localToInstantLenient(date, minute, timeZone),
     minuteOf: (instant) => instantToLocal(instant, timeZone).minuteOfDay,
-  };
+  });
 }

@@ -496,3 +496,56 @@ describe('asking the booking form which e-mails have a file', () => {
     expect(d.count("SELECT count(*) AS n FROM clients WHERE email = 'nobody@example.org'")).toBe(0);
   });
 });
+
+describe('the re-check inside the booking transaction', () => {
+  /** Two therapists, one room; a 45-minute chain with a 15-minute buffer that needs the room, on a 15-minute grid. */
+  function oneRoom() {
+    const d = demoApp();
+    const doc = allWeekPracticeDoc() as Record<string, any>;
+    doc.practice.slug = 'one-room';
+    doc.practice.booking.slotStepMinutes = 15;
+    doc.therapists.push({ ...doc.therapists[0], key: 'b', name: 'B' });
+    doc.rooms = [{ key: 'r', name: 'Raum' }];
+    doc.services[0].durationMinutes = 45;
+    doc.chains[0] = { ...doc.chains[0], therapists: ['a', 'b'], needsRoom: true, bufferAfterMinutes: 15 };
+    importPractice(d.db, doc, { now: NOW });
+    const id = (sql: string) => (d.db.$client.prepare(sql).get() as { id: number }).id;
+    const chain = id(
+      "SELECT c.id FROM chains c JOIN practices p ON p.id = c.practice_id WHERE p.slug = 'one-room'",
+    );
+    const therapist = (name: string) =>
+      id(
+        `SELECT t.id FROM therapists t JOIN practices p ON p.id = t.practice_id WHERE p.slug = 'one-room' AND t.name = '${name}'`,
+      );
+    const bookAt = (start: string, who: string, key: string) =>
+      call(d.app, 'POST', '/api/v1/p/one-room/bookings', {
+        headers: { 'idempotency-key': key },
+        body: {
+          chain,
+          start,
+          therapist: therapist(who),
+          client: { firstName: 'Rita', lastName: 'Raum', email: `${key}@example.org`, consent: true },
+        },
+      });
+    return { bookAt };
+  }
+
+  it('refuses a start whose room is held by an appointment that began earlier, buffer included', async () => {
+    const { bookAt } = oneRoom();
+    expect((await bookAt('2026-12-01T09:00:00+01:00', 'A', 'first')).status).toBe(201);
+    // B is free, but the room is in use 09:00–09:45 and then 15 minutes of buffer.
+    for (const [start, key] of [
+      ['2026-12-01T09:30:00+01:00', 'during'],
+      ['2026-12-01T09:45:00+01:00', 'buffer'],
+      ['2026-12-01T08:30:00+01:00', 'ends-inside'],
+    ] as const) {
+      const res = await bookAt(start, 'B', key);
+      expect(res.status, start).toBe(409);
+      expect(res.body.code).toBe('slot_taken');
+    }
+    // Once the buffer is over, the room is free again.
+    expect((await bookAt('2026-12-01T10:00:00+01:00', 'B', 'after')).status).toBe(201);
+    // The same therapist, an hour earlier: ends 08:45, buffer to 09:00, so it fits exactly.
+    expect((await bookAt('2026-12-01T08:00:00+01:00', 'A', 'before')).status).toBe(201);
+  });
+});
