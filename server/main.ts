@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
 import { type Config, configFromEnv } from './config.ts';
-import { startCheckpointer } from './db/checkpointer.ts';
+import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer } from './db/checkpointer.ts';
 import { type Db, openDatabase, setWriteGate } from './db/index.ts';
 import { serveWriteTurns, writeGateFromPrimary } from './db/writeTurns.ts';
 import { loadDemoIfEmpty } from './demo/load.ts';
@@ -95,16 +95,24 @@ if (cluster.isPrimary) {
     // One worker at a time at the write lock, in the order they asked (see db/writeTurns.ts).
     serveWriteTurns(cluster);
     const background = new Set<number>();
+    const forkedAt = new Map<number, number>();
     const fork = (withBackground: boolean) => {
       const worker = cluster.fork({ ...env, TERMINKETTE_BACKGROUND: withBackground ? '1' : '0' });
+      forkedAt.set(worker.id, Date.now());
       if (withBackground) background.add(worker.id);
     };
     for (let i = 0; i < config.workers; i++) fork(i === 0);
     let stopping = false;
     cluster.on('exit', (worker, code, signal) => {
       if (stopping) return;
-      console.error(`worker ${worker.process.pid} ended (${signal ?? code}); starting another`);
-      fork(background.delete(worker.id));
+      // One that dies right after starting is started again after a pause, not in a tight loop.
+      const quick = Date.now() - (forkedAt.get(worker.id) ?? 0) < 5_000;
+      forkedAt.delete(worker.id);
+      console.error(
+        `worker ${worker.process.pid} ended (${signal ?? code}); starting another${quick ? ' in 1 s' : ''}`,
+      );
+      const role = background.delete(worker.id);
+      setTimeout(() => !stopping && fork(role), quick ? 1_000 : 0);
     });
     const stop = (signal: NodeJS.Signals) => {
       stopping = true;
@@ -120,5 +128,8 @@ if (cluster.isPrimary) {
 } else {
   const db = openDatabase(config.databasePath);
   setWriteGate(db, writeGateFromPrimary(process));
-  run(db, config, process.env.TERMINKETTE_BACKGROUND === '1');
+  const withBackground = process.env.TERMINKETTE_BACKGROUND === '1';
+  // The background worker's thread checkpoints for all; the others keep SQLite's only as a fallback.
+  if (!withBackground) db.$client.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+  run(db, config, withBackground);
 }

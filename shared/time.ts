@@ -137,9 +137,16 @@ function dateOfDayNumber(n: number): string {
   return formatDate(year, month, day);
 }
 
+/** Day numbers of 0001-01-01 and 9999-12-31: the dates `YYYY-MM-DD` can write. */
+const FIRST_DAY = -719_162;
+const LAST_DAY = 2_932_896;
+
 /** @example addDays('2026-03-28', 2) === '2026-03-30' */
 export function addDays(date: string, days: number): string {
-  return dateOfDayNumber(dayNumberOf(date) + days);
+  if (!Number.isSafeInteger(days)) throw new RangeError(`not a whole number of days: ${days}`);
+  const n = dayNumberOf(date) + days;
+  if (n < FIRST_DAY || n > LAST_DAY) throw new RangeError(`${date} + ${days} days is past year 1–9999`);
+  return dateOfDayNumber(n);
 }
 
 /** Whole days from `a` to `b`. @example daysBetween('2026-01-01', '2026-01-31') === 30 */

@@ -64,6 +64,9 @@ export function practiceConfig(db: Reader, slug: string): PracticeConfig | undef
   // One read transaction (a savepoint when inside the caller's): every part from the same state.
   const loaded = db.$client.transaction(() => loadConfig(db, head.id))();
   if (!loaded || loaded.practice.slug !== slug) return undefined;
+  // Read inside a transaction that may still roll back: the version could be issued again later
+  // for another state, so such a copy is used but not kept.
+  if (db.$client.inTransaction) return loaded;
   perDb.delete(slug);
   perDb.set(slug, loaded);
   while (perDb.size > MAX_PRACTICES) perDb.delete(perDb.keys().next().value!);

@@ -56,6 +56,7 @@ export function startCheckpointer(
     },
   });
   worker.unref();
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   const fallback = () => db.$client.pragma('wal_autocheckpoint = 4000');
   worker.on('message', (m: { error?: string }) => {
     if (m.error) options.log?.(`WAL checkpoint failed: ${m.error}`);
@@ -67,7 +68,6 @@ export function startCheckpointer(
   db.$client.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
   return {
     stop: async () => {
-      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       worker.postMessage('stop');
       await exited;
       if (db.$client.open) fallback();

@@ -74,12 +74,20 @@ export { schema };
  * event loop, so this process keeps serving meanwhile (SQLite's own busy handler would sleep 1, 2,
  * 5, … 100 ms with the whole process blocked). A job gives up with SQLITE_BUSY after `waitMs`.
  */
-export function writeTransaction<T>(db: Db, fn: () => T, waitMs = 5_000): Promise<T> {
+export function writeTransaction<T>(db: Db, fn: () => Synchronous<T>, waitMs = 5_000): Promise<T> {
+  // A transaction cannot wait: whatever an async job did after its first await would be written
+  // outside it. The type refuses promises; this refuses what slips past the type.
+  if (fn.constructor.name === 'AsyncFunction') {
+    return Promise.reject(new TypeError('writeTransaction needs a synchronous function'));
+  }
   const q = writeQueue(db.$client);
   return new Promise<T>((resolve, reject) => {
     q.add({ fn, resolve: resolve as (value: unknown) => void, reject, deadline: Date.now() + waitMs });
   });
 }
+
+/** Any result but a promise. */
+export type Synchronous<T> = T extends PromiseLike<unknown> ? never : T;
 
 /**
  * Turns at the write lock among the processes of one server (see ./writeTurns.ts). SQLite's lock
@@ -132,6 +140,7 @@ class WriteQueue {
   private readonly jobs: WriteJob[] = [];
   private scheduled = false;
   private busyTries = 0;
+  private expiry: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly sqlite: Database.Database) {}
 
@@ -147,40 +156,82 @@ class WriteQueue {
     const run = () => {
       if (!gate) {
         this.scheduled = false;
-        this.runBatch();
+        this.runBatchSafely();
         if (this.jobs.length > 0) this.wake();
         return;
       }
+      this.watchDeadlines();
       // Jobs that arrive while the turn is on its way join this batch.
-      gate.acquire().then(() => {
-        this.scheduled = false;
-        try {
-          this.runBatch();
-        } finally {
-          gate.release();
-        }
-        if (this.jobs.length > 0) this.wake();
-      }, this.failAll);
+      gate
+        .acquire()
+        .then(
+          () => {
+            this.scheduled = false;
+            try {
+              this.runBatchSafely();
+            } finally {
+              gate.release();
+            }
+            if (this.jobs.length > 0) this.wake();
+          },
+          (error) => {
+            // No turn can come (the gate broke): every waiting job fails, nothing was written.
+            this.scheduled = false;
+            this.failQueued(error);
+          },
+        )
+        // Ending the turn failed (the primary is gone): what still waits can get no turn either.
+        .catch((error) => this.failQueued(error));
     };
     // The first waits for the lock yield one turn; a lock held longer is polled every few ms.
     if (this.busyTries < 4) setImmediate(run);
     else setTimeout(run, Math.min(this.busyTries, 5));
   }
 
-  /** No turn can come (the gate broke): every waiting job fails, nothing was written. */
-  private readonly failAll = (error: unknown): void => {
-    this.scheduled = false;
+  /**
+   * While waiting for a turn, a job whose wait is over fails with SQLITE_BUSY, as it would waiting
+   * for the lock itself: a holder that hangs must not hold up every write without an answer.
+   */
+  private watchDeadlines(): void {
+    if (this.expiry || this.jobs.length === 0) return;
+    const next = Math.min(...this.jobs.map((j) => j.deadline));
+    this.expiry = setTimeout(
+      () => {
+        this.expiry = null;
+        const now = Date.now();
+        for (let i = this.jobs.length - 1; i >= 0; i--) {
+          if (this.jobs[i]!.deadline <= now) this.jobs.splice(i, 1)[0]!.reject(lockedError());
+        }
+        if (this.scheduled) this.watchDeadlines();
+      },
+      Math.max(0, next - Date.now()),
+    );
+    this.expiry.unref();
+  }
+
+  private failQueued(error: unknown): void {
     for (const job of this.jobs.splice(0)) job.reject(error);
-  };
+  }
+
+  /** Runs a batch; should anything unforeseen throw (a closed database), all waiting jobs fail with it. */
+  private runBatchSafely(): void {
+    try {
+      this.runBatch();
+    } catch (error) {
+      this.failQueued(error);
+    }
+  }
 
   /** Takes up to MAX_WRITE_BATCH jobs and runs them in one IMMEDIATE transaction, or puts them back when the lock is held elsewhere. */
   private runBatch(): void {
     const { sqlite } = this;
-    const batch = this.jobs.splice(0, MAX_WRITE_BATCH);
+    const batch = this.jobs.slice(0, MAX_WRITE_BATCH);
     const outcomes: Outcome[] = [];
     let locked = false;
-    sqlite.pragma('busy_timeout = 0');
+    let lost: unknown = null;
     try {
+      sqlite.pragma('busy_timeout = 0');
+      this.jobs.splice(0, batch.length);
       sqlite
         .transaction(() => {
           // Holding the lock now: statements inside wait as usual again.
@@ -191,10 +242,15 @@ class WriteQueue {
               // Nested: a savepoint, rolled back alone when the job throws.
               outcomes.push({ ok: true, value: sqlite.transaction(job.fn)() });
             } catch (error) {
-              // An error after which SQLite itself has rolled back the whole transaction (a full
-              // disk, say) takes the batch with it: none of it is committed, all are told so.
-              if (!sqlite.inTransaction) throw error;
               outcomes.push({ ok: false, error });
+            }
+            // An error after which SQLite itself rolled back the whole transaction (a full disk,
+            // say), even one the job caught, takes the batch with it: none of it is committed,
+            // all are told so, with that error.
+            if (!sqlite.inTransaction) {
+              const last = outcomes[outcomes.length - 1]!;
+              lost = last.ok ? new Error('the write transaction was rolled back by SQLite') : last.error;
+              throw lost;
             }
           }
         })
@@ -205,17 +261,17 @@ class WriteQueue {
         const now = Date.now();
         const waiting = batch.filter((job) => {
           if (now < job.deadline) return true;
-          job.reject(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }));
+          job.reject(lockedError());
           return false;
         });
         this.jobs.unshift(...waiting);
         return;
       }
       // BEGIN or COMMIT failed, or the transaction was lost: nothing of this batch is written.
-      for (const job of batch) job.reject(error);
+      for (const job of batch) job.reject(lost ?? error);
       return;
     } finally {
-      sqlite.pragma('busy_timeout = 5000');
+      if (sqlite.open) sqlite.pragma('busy_timeout = 5000');
     }
     this.busyTries = 0;
     batch.forEach((job, i) => {
@@ -224,4 +280,8 @@ class WriteQueue {
       else job.reject(outcome.error);
     });
   }
+}
+
+function lockedError(): Error {
+  return Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
 }

@@ -35,6 +35,15 @@ describe('the checkpoint thread', () => {
     }
   });
 
+  it('stops at once when the thread has already ended (it could not open the file)', async () => {
+    const db = openDatabase(':memory:');
+    const checkpoints = startCheckpointer(db, '/nonexistent-dir/terminkette/x.db', { log: () => {} })!;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await checkpoints.stop();
+    expect(db.$client.pragma('wal_autocheckpoint', { simple: true })).toBe(4000);
+    db.$client.close();
+  });
+
   it('is not started for an in-memory database', () => {
     expect(startCheckpointer(openDatabase(':memory:'), ':memory:')).toBeNull();
   });

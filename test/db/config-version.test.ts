@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.ts';
 import { practiceConfig } from '../../server/booking/config.ts';
-import { type Db, openDatabase } from '../../server/db/index.ts';
+import { type Db, openDatabase, writeTransaction } from '../../server/db/index.ts';
 import { demoDocument } from '../../server/demo/load.ts';
 import { importPractice } from '../../server/practice/import.ts';
 import { call, NOW, testConfig } from '../helpers.ts';
@@ -116,6 +116,25 @@ describe('practiceConfig', () => {
     expect(second).not.toBe(first);
     expect(second.chainById.get(chain.id)!.name).toBe('Neuer Name');
     expect(practiceConfig(db, 'demo')).toBe(second);
+  });
+
+  it('never keeps a copy read inside a transaction that then rolled back', async () => {
+    const room = other.prepare('SELECT id, name FROM rooms ORDER BY id LIMIT 1').get() as {
+      id: number;
+      name: string;
+    };
+    await expect(
+      writeTransaction(db, () => {
+        db.$client.prepare("UPDATE rooms SET name = 'ROLLED-BACK' WHERE id = ?").run(room.id);
+        expect(practiceConfig(db, 'demo')!.rooms.find((r) => r.id === room.id)!.name).toBe('ROLLED-BACK');
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    // Another change now takes the version number the rolled-back one had.
+    other.prepare("UPDATE practices SET name = 'Neuer Praxisname' WHERE slug = 'demo'").run();
+    const config = practiceConfig(db, 'demo')!;
+    expect(config.practice.name).toBe('Neuer Praxisname');
+    expect(config.rooms.find((r) => r.id === room.id)!.name).toBe(room.name);
   });
 
   it('knows no practice that is not there', () => {

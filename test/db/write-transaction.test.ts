@@ -8,7 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Db, MAX_WRITE_BATCH, openDatabase, writeTransaction } from '../../server/db/index.ts';
+import {
+  type Db,
+  MAX_WRITE_BATCH,
+  openDatabase,
+  setWriteGate,
+  writeTransaction,
+} from '../../server/db/index.ts';
 
 let dir: string;
 let db: Db;
@@ -119,6 +125,48 @@ describe('writeTransaction', () => {
     await expect(writeTransaction(db, insert('never'), 50)).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(50);
     other.exec('COMMIT');
+    expect(notes()).toEqual([]);
+  });
+
+  it('refuses an async job before running any of it', async () => {
+    const job = (async () => {
+      insert('never')();
+    }) as unknown as () => never;
+    await expect(writeTransaction(db, job)).rejects.toThrow(TypeError);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(notes()).toEqual([]);
+  });
+
+  it('fails the whole batch with SQLite’s error when a job swallowed a rollback of the transaction', async () => {
+    const results = await Promise.allSettled([
+      writeTransaction(db, insert('before')),
+      writeTransaction(db, () => {
+        try {
+          db.$client.exec('ROLLBACK');
+        } catch {}
+        return 0;
+      }),
+      writeTransaction(db, insert('after')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(notes()).toEqual([]);
+  });
+
+  it('fails the waiting jobs, without taking the process down, when the connection is closed', async () => {
+    const pending = writeTransaction(db, insert('late'));
+    db.$client.close();
+    await expect(pending).rejects.toThrow(/not open/);
+    db = openDatabase(':memory:');
+  });
+});
+
+describe('writeTransaction behind a gate', () => {
+  it('gives up with SQLITE_BUSY after its wait when no turn comes, having written nothing', async () => {
+    setWriteGate(db, { acquire: () => new Promise<void>(() => {}), release: () => {} });
+    const started = Date.now();
+    await expect(writeTransaction(db, insert('never'), 50)).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    setWriteGate(db, null);
     expect(notes()).toEqual([]);
   });
 });

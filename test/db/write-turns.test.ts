@@ -29,6 +29,25 @@ describe('WriteTurns', () => {
     expect(granted).toEqual(['a', 'b', 'c', 'a']);
   });
 
+  it('passes the turn on when its holder has kept it too long', () => {
+    let now = 0;
+    const granted: string[] = [];
+    const turns = new WriteTurns<string>(
+      (id) => granted.push(id),
+      () => now,
+    );
+    turns.ask('a');
+    turns.ask('b');
+    now = 5_000;
+    expect(turns.takeBackAfter(10_000)).toBeNull();
+    now = 10_001;
+    expect(turns.takeBackAfter(10_000)).toBe('a');
+    expect(granted).toEqual(['a', 'b']);
+    // a ending its turn late changes nothing.
+    turns.done('a');
+    expect(granted).toEqual(['a', 'b']);
+  });
+
   it('passes the turn on when its holder ends, and forgets a waiting one that ended', () => {
     const granted: string[] = [];
     const turns = new WriteTurns<string>((id) => granted.push(id));

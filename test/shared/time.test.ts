@@ -37,6 +37,14 @@ describe('calendar arithmetic', () => {
     expect(weekdayOf('2026-11-27')).toBe(5);
   });
 
+  it('refuses a fractional, non-finite or far too large number of days', () => {
+    expect(() => addDays('2026-01-01', 0.5)).toThrow(RangeError);
+    expect(() => addDays('2026-01-01', Number.NaN)).toThrow(RangeError);
+    expect(() => addDays('2026-01-01', 1e8)).toThrow(RangeError);
+    expect(addDays('9999-12-30', 1)).toBe('9999-12-31');
+    expect(() => addDays('9999-12-31', 1)).toThrow(RangeError);
+  });
+
   it('refuses what is not a date, every time it is asked', () => {
     for (let i = 0; i < 2; i++) {
       expect(() => addDays('2026-02-30', 1)).toThrow(RangeError);
