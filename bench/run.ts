@@ -287,6 +287,13 @@ async function slotsBench() {
           3,
           duration,
         );
+        slotTargets.push({
+          label: `${label}, answer cache ${setup.cache === '0' ? 'off' : 'on'}, dates ${setup.dates}`,
+          workers: setup.workers,
+          cache: setup.cache,
+          rps: r.rps,
+          p99: r.p99,
+        });
         log(
           `| ${label} | ${setup.workers} | ${setup.cache === '0' ? 'off' : 'on'} | ${setup.dates} | ${r.rps} | ${r.p50} ms | ${r.p99} ms | ${r.non2xx} | ${Math.round(r.bytesPerResponse / 1024)} KiB | ${treeMemory(server.child.pid!)} |`,
         );
