@@ -3,7 +3,7 @@
  * that was answered 201 is there, with its lines, package and confirmation e-mail; nothing is
  * half-written; the database passes its integrity check.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,76 +19,79 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('a server killed with SIGKILL during a booking load', () => {
-  it('loses no acknowledged booking and leaves nothing half-written', async () => {
-    const server = await startServer(dbPath);
-    started.push(server);
-    const chainRow = (() => {
-      const db = openDatabase(dbPath).$client;
-      const row = db.prepare("SELECT id FROM chains WHERE key = 'physio-erstbefund'").get() as { id: number };
-      db.close();
-      return row;
-    })();
-    const from = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
-    const to = new Date(Date.now() + 55 * 86_400_000).toISOString().slice(0, 10);
-    const slotsRes = await fetch(
-      `${server.url}/api/v1/p/demo/slots?chain=${chainRow.id}&from=${from}&to=${to}`,
-    );
-    const slots = ((await slotsRes.json()) as any).days.flatMap((d: any) => d.slots) as {
-      start: string;
-      therapist: { id: number };
-    }[];
-    expect(slots.length).toBeGreaterThan(200);
+/** Free first-visit slots over the coming weeks, from the running server. */
+async function freeSlots(url: string) {
+  const db = openDatabase(dbPath).$client;
+  const chain = (db.prepare("SELECT id FROM chains WHERE key = 'physio-erstbefund'").get() as { id: number })
+    .id;
+  db.close();
+  const from = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+  const to = new Date(Date.now() + 55 * 86_400_000).toISOString().slice(0, 10);
+  const res = await fetch(`${url}/api/v1/p/demo/slots?chain=${chain}&from=${from}&to=${to}`);
+  const slots = ((await res.json()) as any).days.flatMap((d: any) => d.slots) as {
+    start: string;
+    therapist: { id: number };
+  }[];
+  return { chain, slots };
+}
 
-    const acknowledged: number[] = [];
-    let next = 0;
-    let killed = false;
-    // Eight clients book distinct slots one after the other until the server dies under them.
-    const worker = async (w: number) => {
-      while (!killed && next < slots.length) {
-        const slot = slots[next++]!;
-        try {
-          const res = await fetch(`${server.url}/api/v1/p/demo/bookings`, {
-            method: 'POST',
-            headers: {
-              'content-type': 'application/json',
-              'idempotency-key': `crash-${slot.start}-${slot.therapist.id}`,
+/** Eight clients booking distinct slots one after the other until told to stop. */
+function bookingLoad(url: string, chain: number, slots: { start: string; therapist: { id: number } }[]) {
+  const acknowledged: number[] = [];
+  let next = 0;
+  let stopped = false;
+  const client = async (w: number) => {
+    while (!stopped && next < slots.length) {
+      const slot = slots[next++]!;
+      try {
+        const res = await fetch(`${url}/api/v1/p/demo/bookings`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'idempotency-key': `crash-${slot.start}-${slot.therapist.id}`,
+          },
+          body: JSON.stringify({
+            chain,
+            start: slot.start,
+            therapist: slot.therapist.id,
+            client: {
+              firstName: 'Crash',
+              lastName: `Test ${String.fromCharCode(65 + w)}`,
+              email: `crash-${next}-${w}@example.org`,
+              consent: true,
             },
-            body: JSON.stringify({
-              chain: chainRow.id,
-              start: slot.start,
-              therapist: slot.therapist.id,
-              client: {
-                firstName: 'Crash',
-                lastName: `Test ${String.fromCharCode(65 + w)}`,
-                email: `crash-${next}-${w}@example.org`,
-                consent: true,
-              },
-            }),
-            signal: AbortSignal.timeout(10_000),
-          });
-          if (res.status === 201) acknowledged.push(((await res.json()) as { id: number }).id);
-          else await res.arrayBuffer();
-        } catch {
-          // The connection died with the server: not acknowledged.
-        }
+          }),
+          signal: AbortSignal.timeout(10_000),
+        });
+        if (res.status === 201) acknowledged.push(((await res.json()) as { id: number }).id);
+        else await res.arrayBuffer();
+      } catch {
+        // The connection died with the process: not acknowledged.
       }
-    };
-    const load = Promise.all(Array.from({ length: 8 }, (_, w) => worker(w)));
-    // Let the load run until a good number of bookings were acknowledged, then kill mid-flight.
-    const deadline = Date.now() + 20_000;
-    while (acknowledged.length < 60 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    server.child.kill('SIGKILL');
-    killed = true;
-    await load;
-    expect(acknowledged.length).toBeGreaterThanOrEqual(60);
+    }
+  };
+  const done = Promise.all(Array.from({ length: 8 }, (_, w) => client(w)));
+  return {
+    acknowledged,
+    /** Resolves once at least `n` bookings more than now were acknowledged (or 20 s passed). */
+    async more(n: number) {
+      const target = acknowledged.length + n;
+      const deadline = Date.now() + 20_000;
+      while (acknowledged.length < target && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 5));
+      expect(acknowledged.length).toBeGreaterThanOrEqual(target);
+    },
+    stop() {
+      stopped = true;
+      return done;
+    },
+  };
+}
 
-    // Start again on the same file: it opens, recovers the WAL and serves.
-    const again = await startServer(dbPath);
-    started.push(again);
-    expect((await fetch(`${again.url}/health`)).status).toBe(200);
-
-    const db = openDatabase(dbPath).$client;
+/** Every acknowledged booking is there, whole; the file is sound. */
+function expectNothingLostOrHalfWritten(acknowledged: number[]) {
+  const db = openDatabase(dbPath).$client;
+  try {
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     expect(db.pragma('foreign_key_check')).toEqual([]);
     const present = new Set(
@@ -113,6 +116,47 @@ describe('a server killed with SIGKILL during a booking load', () => {
       .prepare("SELECT count(*) AS n FROM outbox WHERE kind = 'booking-confirmation'")
       .get() as { n: number };
     expect(mails.n).toBe(present.size);
+  } finally {
     db.close();
+  }
+}
+
+describe('a server killed with SIGKILL during a booking load', () => {
+  it('loses no acknowledged booking and leaves nothing half-written', async () => {
+    const server = await startServer(dbPath);
+    started.push(server);
+    const { chain, slots } = await freeSlots(server.url);
+    expect(slots.length).toBeGreaterThan(200);
+    const load = bookingLoad(server.url, chain, slots);
+    // Let the load run until a good number of bookings were acknowledged, then kill mid-flight.
+    await load.more(60);
+    server.child.kill('SIGKILL');
+    await load.stop();
+
+    // Start again on the same file: it opens, recovers the WAL and serves.
+    const again = await startServer(dbPath);
+    started.push(again);
+    expect((await fetch(`${again.url}/health`)).status).toBe(200);
+    await again.stop();
+    expectNothingLostOrHalfWritten(load.acknowledged);
+  }, 90_000);
+
+  it('with WORKERS=2, loses nothing when one worker dies mid-batch, and the other goes on writing', async () => {
+    const server = await startServer(dbPath, { WORKERS: '2' });
+    started.push(server);
+    const { chain, slots } = await freeSlots(server.url);
+    const load = bookingLoad(server.url, chain, slots);
+    await load.more(60);
+    const workers = readFileSync(`/proc/${server.child.pid}/task/${server.child.pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    expect(workers).toHaveLength(2);
+    process.kill(workers[0]!, 'SIGKILL');
+    // The turn the dead worker may have held is given on: bookings keep being acknowledged.
+    await load.more(60);
+    await load.stop();
+    await server.stop();
+    expectNothingLostOrHalfWritten(load.acknowledged);
   }, 90_000);
 });
