@@ -48,6 +48,11 @@ export interface SlotQuery {
   daypart?: 'morning' | 'afternoon' | 'evening' | undefined;
   /** Only this start (a booking's re-check): see `SlotSearchInput.onlyStart`. */
   onlyStart?: number | undefined;
+  /**
+   * Age and package rules per slot (default). A booking leaves them out of its slot re-check and
+   * applies the very same rules itself right after (`ageRefusal`, `planPackages`).
+   */
+  rules?: boolean | undefined;
   client: ClientBudget | null;
   now: number;
 }
@@ -97,7 +102,7 @@ export function slotInput(
     busy: loadBusy(db, { therapistIds, roomIds: rooms.map((r) => r.id) }, busyFrom, busyTo),
     ...(q.daypart ? { daypart: q.daypart } : {}),
     ...(q.onlyStart !== undefined ? { onlyStart: q.onlyStart } : {}),
-    check: slotCheckFor(chain, q.client, tz, q.now),
+    ...(q.rules === false ? {} : { check: slotCheckFor(chain, q.client, tz, q.now) }),
   };
 }
 

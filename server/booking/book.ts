@@ -142,10 +142,12 @@ function pickSlot(
     to: date,
     therapist: req.therapistId,
     onlyStart: req.start,
+    // Age and packages are decided by the booking itself, before and after this (same rules).
+    rules: false,
     client,
     now,
   });
-  // Only the asked start is looked at (package and age conditions included).
+  // Only the asked start is looked at.
   const slot = searchSlots(input).days[0]?.slots[0];
   if (slot) return slot;
   const explained = explainDay(input).candidates.find(
