@@ -17,6 +17,7 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/sqlite-core';
 import type { CodeLimit } from '../../shared/domain.ts';
+import type { MailContent } from '../mail/bookingMail.ts';
 import type { StoredAttachment } from '../mail/outbox.ts';
 
 const id = () => integer('id').primaryKey({ autoIncrement: true });
@@ -620,6 +621,11 @@ export const outbox = sqliteTable(
     subject: text('subject').notNull(),
     textBody: text('text_body').notNull(),
     attachments: text('attachments', { mode: 'json' }).$type<StoredAttachment[]>().notNull().default([]),
+    /**
+     * What the mail says, when it is rendered on sending (mail/bookingMail.ts); subject, text
+     * and attachments are then empty here and come from this.
+     */
+    content: text('content', { mode: 'json' }).$type<MailContent>(),
     status: text('status', { enum: ['pending', 'sent', 'failed'] })
       .notNull()
       .default('pending'),

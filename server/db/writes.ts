@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Limits } from '../../shared/domain.ts';
+import type { MailContent } from '../mail/bookingMail.ts';
 import type { StoredAttachment } from '../mail/outbox.ts';
 import type { Db } from './index.ts';
 import { prepared } from './statements.ts';
@@ -233,15 +234,26 @@ export function insertMail(
     subject: string;
     text: string;
     attachments: StoredAttachment[];
+    content?: MailContent | undefined;
     now: number;
   },
 ): number {
   return id(
     prepared(
       db,
-      `INSERT INTO outbox (practice_id, kind, to_address, subject, text_body, attachments, status, attempts, next_attempt_at, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`,
-    ).run(m.practiceId, m.kind, m.to, m.subject, m.text, JSON.stringify(m.attachments), m.now, m.now),
+      `INSERT INTO outbox (practice_id, kind, to_address, subject, text_body, attachments, content, status, attempts, next_attempt_at, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`,
+    ).run(
+      m.practiceId,
+      m.kind,
+      m.to,
+      m.subject,
+      m.text,
+      JSON.stringify(m.attachments),
+      m.content === undefined ? null : JSON.stringify(m.content),
+      m.now,
+      m.now,
+    ),
   );
 }
 

@@ -30,6 +30,7 @@ import type { Db, Tx } from '../db/index.ts';
 import { outbox } from '../db/schema.ts';
 import { prepared } from '../db/statements.ts';
 import { insertMail } from '../db/writes.ts';
+import { type MailContent, renderContent } from './bookingMail.ts';
 import { type BookingCalendarInput, bookingCalendar } from './ics.ts';
 
 export interface MailAttachment {
@@ -57,6 +58,8 @@ export interface NewMail {
   subject: string;
   text: string;
   attachments?: StoredAttachment[];
+  /** What the mail says, to render when it is sent; subject, text and attachments are then empty. */
+  content?: MailContent;
 }
 
 /** A mail as the sender gets it. */
@@ -272,15 +275,22 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   };
 }
 
+/** Subject, text and attachments of a row: rendered from its content, or as stored. */
+function rendered(row: Pick<OutboxRow, 'subject' | 'textBody' | 'attachments' | 'content'>) {
+  if (row.content) return renderContent(row.content);
+  return { subject: row.subject, text: row.textBody, attachments: row.attachments };
+}
+
 function toOutgoing(row: OutboxRow): OutgoingMail {
+  const mail = rendered(row);
   return {
     id: row.id,
     practiceId: row.practiceId,
     kind: row.kind,
     to: row.toAddress,
-    subject: row.subject,
-    text: row.textBody,
-    attachments: row.attachments.map((a) =>
+    subject: mail.subject,
+    text: mail.text,
+    attachments: mail.attachments.map((a) =>
       'calendar' in a
         ? { filename: a.filename, contentType: a.contentType, content: bookingCalendar(a.calendar) }
         : a,
@@ -336,11 +346,9 @@ export function logPending(
   afterId = 0,
   limit = LOG_CHUNK,
 ): { count: number; lastId: number } {
-  // Only what is printed: the attachments' names are read in SQL, their contents never parsed.
   const rows = prepared(
     db,
-    `SELECT id, kind, to_address AS toAddress, subject, text_body AS textBody,
-            (SELECT group_concat('[' || json_extract(value, '$.filename') || ']', ' ') FROM json_each(attachments)) AS files
+    `SELECT id, kind, to_address AS toAddress, subject, text_body AS textBody, attachments, content
        FROM outbox WHERE status = 'pending' AND id > ? ORDER BY id LIMIT ?`,
   ).all(afterId, limit) as {
     id: number;
@@ -348,15 +356,22 @@ export function logPending(
     toAddress: string;
     subject: string;
     textBody: string;
-    files: string | null;
+    attachments: string;
+    content: string | null;
   }[];
   if (rows.length === 0) return { count: 0, lastId: afterId };
   log(
     rows
-      .map(
-        (row) =>
-          `outbox #${row.id} (${row.kind}) not sent, no SMTP_URL set. To: ${row.toAddress}\nSubject: ${row.subject}${row.files ? ` ${row.files}` : ''}\n${row.textBody}`,
-      )
+      .map((row) => {
+        const mail = rendered({
+          subject: row.subject,
+          textBody: row.textBody,
+          attachments: JSON.parse(row.attachments) as StoredAttachment[],
+          content: row.content === null ? null : (JSON.parse(row.content) as MailContent),
+        });
+        const files = mail.attachments.map((a) => ` [${a.filename}]`).join('');
+        return `outbox #${row.id} (${row.kind}) not sent, no SMTP_URL set. To: ${row.toAddress}\nSubject: ${mail.subject}${files}\n${mail.text}`;
+      })
       .join('\n\n'),
   );
   return { count: rows.length, lastId: rows[rows.length - 1]!.id };

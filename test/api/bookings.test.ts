@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { renderContent } from '../../server/mail/bookingMail.ts';
 import { bookingCalendar } from '../../server/mail/ics.ts';
 import { importPractice } from '../../server/practice/import.ts';
 import { allWeekPracticeDoc, call, demoApp, NOW } from '../helpers.ts';
@@ -82,13 +83,15 @@ describe('booking as a new client', () => {
     const mail = d.db.$client
       .prepare("SELECT * FROM outbox WHERE to_address = 'nora.neu@example.org'")
       .get() as any;
-    expect(mail.subject).toMatch(/^Terminbestätigung: Physiotherapie Erstbefund/);
-    expect(mail.text_body).toContain('noch 5 von 6 Terminen');
-    expect(mail.text_body).toMatch(/http:\/\/localhost:3000\/cancel\?booking=/);
-    const [ics] = JSON.parse(mail.attachments);
-    expect(ics.contentType).toBe('text/calendar; charset=utf-8; method=REQUEST');
-    // The file is rendered when the mail is sent, from what the outbox row stores.
-    const content = bookingCalendar(ics.calendar);
+    expect(mail.kind).toBe('booking-confirmation');
+    // The row keeps what the mail says; the mail is rendered from it when it is sent.
+    const rendered = renderContent(JSON.parse(mail.content));
+    expect(rendered.subject).toMatch(/^Terminbestätigung: Physiotherapie Erstbefund/);
+    expect(rendered.text).toContain('noch 5 von 6 Terminen');
+    expect(rendered.text).toMatch(/http:\/\/localhost:3000\/cancel\?booking=/);
+    const [ics] = rendered.attachments;
+    expect(ics!.contentType).toBe('text/calendar; charset=utf-8; method=REQUEST');
+    const content = bookingCalendar(ics!.calendar);
     expect(content).toContain('METHOD:REQUEST');
     expect(content).toContain('DTSTART;TZID=Europe/Berlin:20261130T080000');
   });

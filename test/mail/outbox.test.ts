@@ -371,6 +371,53 @@ describe('outbox', () => {
       expect(logged.at(-1)).toContain(`Ihr Termin #${total}`);
     });
 
+    it('renders a mail stored as content (a booking confirmation) when it logs it', () => {
+      const { db, practiceId } = dbWithPractice();
+      enqueueMail(
+        db,
+        {
+          practiceId,
+          kind: 'booking-confirmation',
+          to: 'nora@example.org',
+          subject: '',
+          text: '',
+          content: {
+            template: 'booking',
+            mail: {
+              practice: {
+                id: practiceId,
+                slug: 'p',
+                name: 'Praxis',
+                timeZone: 'Europe/Berlin',
+                contactEmail: null,
+              },
+              appointmentId: 7,
+              sequence: 0,
+              method: 'REQUEST',
+              start: Date.UTC(2026, 10, 30, 7),
+              end: Date.UTC(2026, 10, 30, 7, 50),
+              chainName: 'Erstbefund',
+              therapistName: 'Anna Berg',
+              roomName: null,
+              to: { email: 'nora@example.org', name: 'Nora Neu' },
+              cancelUrl: 'https://praxis.example/cancel?booking=7&token=t',
+              packages: [],
+              lang: 'de',
+              now: NOW,
+            },
+          },
+        },
+        NOW,
+      );
+      const logged: string[] = [];
+      createPendingMailLogger({ db, log: (m) => logged.push(m) }).runOnce();
+      expect(logged[0]).toContain(
+        'Subject: Terminbestätigung: Erstbefund am Montag, 30. November 2026 um 08:00 (+01:00) [termin.ics]',
+      );
+      expect(logged[0]).toContain('Guten Tag Nora Neu,');
+      expect(logged[0]).toContain('https://praxis.example/cancel?booking=7&token=t');
+    });
+
     it('picks the logger when no SMTP URL is configured, the SMTP worker otherwise', async () => {
       const { db } = dbWithPractice();
       const base = { db, from: 'Praxis <p@example.org>', clock: () => NOW, workerId: 'w', log: () => {} };
