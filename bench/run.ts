@@ -113,37 +113,33 @@ function engineBench() {
   log();
 }
 
-/** Peak resident memory (VmHWM) of a process and its children, in MiB. */
-function treeMemory(pid: number): string {
-  const kib = (p: number): number => {
-    try {
-      const own = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
-      const children = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8')
-        .trim()
-        .split(/\s+/)
-        .filter(Boolean);
-      return own + children.reduce((sum, c) => sum + kib(Number(c)), 0);
-    } catch {
-      return 0;
-    }
-  };
-  const total = kib(pid);
-  return total ? `${Math.round(total / 1024)} MiB` : 'n/a';
-}
-
-/** CPU seconds used so far by a process and all its descendants (Linux /proc; 0 elsewhere). */
-function treeCpuSeconds(pid: number): number {
+/** `own(pid)` summed over a process and all its descendants (Linux /proc; 0 where unreadable). */
+function overProcessTree(pid: number, own: (pid: number) => number): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    const own = (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks
     const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
       .trim()
       .split(/\s+/)
       .filter(Boolean);
-    return own + children.reduce((sum, c) => sum + treeCpuSeconds(Number(c)), 0);
+    return own(pid) + children.reduce((sum, c) => sum + overProcessTree(Number(c), own), 0);
   } catch {
     return 0;
   }
+}
+
+/** Peak resident memory (VmHWM) of a process and its children, in MiB. */
+function treeMemory(pid: number): string {
+  const total = overProcessTree(pid, (p) =>
+    Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0),
+  );
+  return total ? `${Math.round(total / 1024)} MiB` : 'n/a';
+}
+
+/** CPU seconds used so far by a process and all its descendants. */
+function treeCpuSeconds(pid: number): number {
+  return overProcessTree(pid, (p) => {
+    const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks
+  });
 }
 
 export interface SteadyResult {

@@ -5,6 +5,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { isBusy } from './db/index.ts';
 
 export interface ProblemBody {
   type: string;
@@ -78,7 +79,7 @@ export function handleError(err: Error, c: Context): Response {
               : `http_${status}`;
     return problem(c, status, code, err.message || TITLES[status] || 'Error');
   }
-  if (String((err as { code?: string }).code).startsWith('SQLITE_BUSY')) {
+  if (isBusy(err)) {
     // Another process held the write lock longer than the busy timeout: nothing was written.
     return problem(
       c,

@@ -6,14 +6,11 @@ import type { Db } from '../db/index.ts';
 import type { PracticeRow } from '../db/load.ts';
 import {
   bookingCalendarInput,
-  bookingUid,
   type CalendarFacts,
   type BookingMail as RenderedMail,
 } from '../mail/bookingMail.ts';
 import { bookingCalendar } from '../mail/ics.ts';
 import { enqueueMail } from '../mail/outbox.ts';
-
-export { bookingCalendarInput, bookingUid };
 
 export type BookingMail = Omit<RenderedMail, 'practice'> & { practice: PracticeRow };
 
