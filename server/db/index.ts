@@ -25,6 +25,12 @@ export function openDatabase(path: string): Db {
   // Checkpoint the WAL every ~16 MB instead of ~4 MB: fewer, larger checkpoints (each one fsyncs).
   sqlite.pragma('wal_autocheckpoint = 4000');
   sqlite.pragma('foreign_keys = ON');
+  // Savepoint journals in memory, not in a temporary file. Each job of a group commit is a
+  // savepoint, and its journal holds the pages it changes that earlier jobs of the batch had
+  // changed already: about 100 KB for a booking, past the 64 KiB SQLite keeps in memory, so every
+  // job wrote ~20 pages to a temporary file (strace: 10x fewer pwrite calls). Emptied at each
+  // release. Inserts on the booking path got about 30 % cheaper.
+  sqlite.pragma('temp_store = MEMORY');
   applyMigrations(sqlite);
   return drizzle(sqlite, { schema });
 }

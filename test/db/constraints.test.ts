@@ -12,12 +12,13 @@ describe('database constraints', () => {
   const sqlite = db.$client;
   const one = (q: string) => sqlite.prepare(q).get() as Record<string, number>;
 
-  it('opens a file in WAL mode with foreign keys on, and applies the migrations once however often it is opened', () => {
+  it('opens a file in WAL mode with foreign keys on and savepoint journals in memory, and applies the migrations once however often it is opened', () => {
     const file = join(tmpdir(), `terminkette-wal-${process.pid}.db`);
     const first = openDatabase(file);
     const second = openDatabase(file);
     expect(first.$client.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(second.$client.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(second.$client.pragma('temp_store', { simple: true })).toBe(2); // MEMORY
     const applied = second.$client.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as {
       n: number;
     };
