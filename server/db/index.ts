@@ -148,7 +148,12 @@ class WriteQueue {
   private busyTries = 0;
   private expiry: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(private readonly sqlite: Database.Database) {}
+  /** Runs one job in a savepoint (nested in the batch's transaction), rolled back alone when it throws. */
+  private readonly inSavepoint: (fn: () => unknown) => unknown;
+
+  constructor(private readonly sqlite: Database.Database) {
+    this.inSavepoint = sqlite.transaction((fn: () => unknown) => fn());
+  }
 
   add(job: WriteJob): void {
     this.jobs.push(job);
@@ -245,8 +250,7 @@ class WriteQueue {
           sqlite.pragma('busy_timeout = 5000');
           for (const job of batch) {
             try {
-              // Nested: a savepoint, rolled back alone when the job throws.
-              outcomes.push({ ok: true, value: sqlite.transaction(job.fn)() });
+              outcomes.push({ ok: true, value: this.inSavepoint(job.fn) });
             } catch (error) {
               outcomes.push({ ok: false, error });
             }

@@ -170,14 +170,19 @@ export function loadPracticeTherapists(db: Reader, practiceId: number): SlotTher
   const rows = prepared(db, 'SELECT id, name FROM therapists WHERE practice_id = ? ORDER BY id').all(
     practiceId,
   ) as Row[];
+  // Through the practice's therapists: both tables are indexed by therapist, and a filter on
+  // practice_id alone would read every practice's rows.
   const hours = prepared(
     db,
-    'SELECT therapist_id, weekday, start_minute, end_minute FROM working_hours WHERE practice_id = ? ORDER BY id',
+    `SELECT w.therapist_id, w.weekday, w.start_minute, w.end_minute
+       FROM therapists t JOIN working_hours w ON w.therapist_id = t.id
+      WHERE t.practice_id = ? ORDER BY w.id`,
   ).all(practiceId) as Row[];
   const exceptions = prepared(
     db,
-    `SELECT therapist_id, date, kind, start_minute, end_minute FROM availability_exceptions
-      WHERE practice_id = ? ORDER BY date, id`,
+    `SELECT e.therapist_id, e.date, e.kind, e.start_minute, e.end_minute
+       FROM therapists t JOIN availability_exceptions e ON e.therapist_id = t.id
+      WHERE t.practice_id = ? ORDER BY e.date, e.id`,
   ).all(practiceId) as Row[];
   const byId = new Map<number, SlotTherapist>();
   for (const r of rows) byId.set(r.id, { id: r.id, name: r.name, weeklyHours: [], exceptions: [] });

@@ -386,7 +386,9 @@ export const packages = sqliteTable(
       columns: [t.practiceId, t.templateId],
       foreignColumns: [packageTemplates.practiceId, packageTemplates.id],
     }),
-    index('packages_client_template').on(t.clientId, t.templateId),
+    // Practice first: with (practice_id, id) beside it, SQLite took that one for a client's
+    // packages and read every package of the practice (no ANALYZE statistics to tell it better).
+    index('packages_practice_client').on(t.practiceId, t.clientId, t.id),
     check(
       'packages_has_limit',
       sql`${t.maxAppointments} IS NOT NULL OR ${t.maxAmountCents} IS NOT NULL OR json_array_length(${t.codeLimits}) > 0`,

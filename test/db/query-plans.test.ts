@@ -1,0 +1,153 @@
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../server/app.ts';
+import { signClientToken } from '../../server/auth/tokens.ts';
+import { type Db, openDatabase } from '../../server/db/index.ts';
+import { loadClientBudget } from '../../server/db/load.ts';
+import { demoDocument } from '../../server/demo/load.ts';
+import { importPractice } from '../../server/practice/import.ts';
+import { NOW, testConfig } from '../helpers.ts';
+
+/**
+ * A client's budget is read on every booking of a returning client, inside the write transaction,
+ * and for every /chains and /slots asked with a client token. It must cost the same in a practice
+ * with ten packages as in one with a hundred thousand: SQLite has to find the client's rows by
+ * the client, never by reading all rows of the practice. (SQLite plans without statistics here,
+ * as nobody runs ANALYZE; an index on (practice_id, id) once looked as good to it as the
+ * client's, and every package of the practice was read for each client.)
+ */
+describe('query plans', () => {
+  const file = join(tmpdir(), `terminkette-plans-${process.pid}.db`);
+  afterAll(() => {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+  });
+
+  /** The plan of every statement `fn` runs, on a fresh connection (so every statement is prepared anew). */
+  async function plansOf(fn: (db: Db) => unknown): Promise<{ sql: string; plan: string[] }[]> {
+    const db = openDatabase(file);
+    const sqlite = db.$client;
+    const seen: { sql: string; args: unknown[] }[] = [];
+    const prepare = sqlite.prepare.bind(sqlite);
+    sqlite.prepare = ((sql: string) => {
+      const statement = prepare(sql);
+      return new Proxy(statement, {
+        get(target, key) {
+          const value = Reflect.get(target, key, target);
+          if (key !== 'all' && key !== 'get' && key !== 'run' && key !== 'iterate') {
+            return typeof value === 'function' ? value.bind(target) : value;
+          }
+          return (...args: unknown[]) => {
+            seen.push({ sql, args });
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+    }) as Database.Database['prepare'];
+    try {
+      await fn(db);
+    } finally {
+      sqlite.prepare = prepare;
+    }
+    const plans = seen.map(({ sql, args }) => ({
+      sql,
+      plan: (prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail),
+    }));
+    sqlite.close();
+    return plans;
+  }
+
+  /** Every step of every plan searches an index; only the rows of a JSON value may be walked. */
+  function expectNoTableReadWhole(statements: { sql: string; plan: string[] }[]) {
+    for (const { sql, plan } of statements) {
+      for (const step of plan) {
+        expect(step, `${sql}\n  ${plan.join('\n  ')}`).not.toMatch(/^SCAN (?!json_each\b)/);
+      }
+    }
+  }
+
+  /** The demo practice in the file, once; returns its id. */
+  let practiceId = 0;
+  function demoInFile(): number {
+    if (practiceId) return practiceId;
+    const setup = openDatabase(file);
+    practiceId = importPractice(setup, demoDocument(), { now: NOW }).practiceId;
+    setup.$client.close();
+    return practiceId;
+  }
+
+  it("reads one client's packages, appointments and exclusions through the client, not through the practice", async () => {
+    const practiceId = demoInFile();
+    const setup = openDatabase(file);
+    const { clientId } = setup.$client
+      .prepare('SELECT client_id AS clientId FROM packages WHERE practice_id = ? LIMIT 1')
+      .get(practiceId) as { clientId: number };
+    setup.$client.close();
+
+    let budget: ReturnType<typeof loadClientBudget>;
+    const statements = await plansOf((db) => {
+      budget = loadClientBudget(db, practiceId, clientId);
+    });
+    expect(budget!.packages.length).toBeGreaterThan(0);
+    expect(statements.length).toBeGreaterThanOrEqual(4);
+    for (const { sql, plan } of statements) {
+      const where = `${sql}\n  ${plan.join('\n  ')}`;
+      // No table is read whole, and no table holding per-client rows is searched by practice alone.
+      for (const step of plan) {
+        expect(step, where).not.toMatch(
+          /^SCAN (clients|packages|appointments|appointment_packages|appointment_lines|exclusions)\b/,
+        );
+        if (/^SEARCH (packages|exclusions|clients)\b/.test(step)) {
+          expect(step, where).toMatch(/client_id=\?|rowid=\?|\bid=\?/);
+        }
+      }
+    }
+  });
+
+  it('books for a new and for a returning client, and searches slots with a client token, without reading any table whole', async () => {
+    const practiceId = demoInFile();
+    const setup = openDatabase(file);
+    const lena = setup.$client
+      .prepare("SELECT id, access_code_version AS v FROM clients WHERE email = 'lena.vogel@example.org'")
+      .get() as { id: number; v: number };
+    const chain = (key: string) =>
+      (setup.$client.prepare('SELECT id FROM chains WHERE key = ?').get(key) as { id: number }).id;
+    const [first, followUp] = [chain('physio-erstbefund'), chain('physio-folgetermin')];
+    setup.$client.close();
+    const token = signClientToken(
+      testConfig.secret,
+      { practiceId, clientId: lena.id, codeVersion: lena.v },
+      NOW,
+    ).token;
+
+    const statuses: number[] = [];
+    const statements = await plansOf(async (db) => {
+      const app = createApp({ db, clock: () => NOW, config: testConfig });
+      const post = async (body: unknown, key: string, auth?: string) => {
+        const res = await app.request('/api/v1/p/demo/bookings', {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'idempotency-key': key,
+            ...(auth ? { authorization: `Bearer ${auth}` } : {}),
+          },
+          body: JSON.stringify(body),
+        });
+        statuses.push(res.status);
+      };
+      const nora = { firstName: 'Nora', lastName: 'Neu', email: 'nora@example.org', consent: true };
+      await post({ chain: first, start: '2026-11-30T08:00:00+01:00', client: nora }, 'plan-1');
+      await post({ chain: followUp, start: '2026-11-30T09:00:00+01:00' }, 'plan-2', token);
+      const slots = await app.request(
+        `/api/v1/p/demo/slots?chain=${followUp}&from=2026-11-30&to=2026-12-04`,
+        { headers: { authorization: `Bearer ${token}` } },
+      );
+      statuses.push(slots.status);
+    });
+    expect(statuses).toEqual([201, 201, 200]);
+    expect(statements.some(({ sql }) => sql.startsWith('INSERT INTO appointments'))).toBe(true);
+    expectNoTableReadWhole(statements);
+  });
+});
