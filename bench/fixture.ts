@@ -3,6 +3,7 @@
  * written straight into the database (the importer is for people, not for 100 000 rows).
  */
 import type { Db } from '../server/db/index.ts';
+import { insertClient, insertPackage } from '../server/db/writes.ts';
 import { importPractice } from '../server/practice/import.ts';
 import { addDays, localToInstant, weekdayOf } from '../shared/time.ts';
 
@@ -166,4 +167,49 @@ export function addAppointments(
     }
   })();
   return date;
+}
+
+/**
+ * `count` client files, each with an active package of the booking chain's template (10
+ * sessions, valid for a year from `now`), written as staff would. Returns what a client token
+ * names: the file and its access-code version.
+ */
+export function addReturningClients(
+  db: Db,
+  p: BenchPractice,
+  count: number,
+  now: number,
+): { clientId: number; codeVersion: number }[] {
+  const template = db.$client
+    .prepare("SELECT id, name FROM package_templates WHERE practice_id = ? AND key = 'serie10'")
+    .get(p.practiceId) as { id: number; name: string };
+  const version = db.$client.prepare('SELECT access_code_version AS v FROM clients WHERE id = ?');
+  const out: { clientId: number; codeVersion: number }[] = [];
+  db.$client.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      const clientId = insertClient(db, {
+        practiceId: p.practiceId,
+        firstName: 'Wieder',
+        lastName: 'Kehrend',
+        email: `returning${i}@example.org`,
+        phone: null,
+        birthDate: null,
+        accessCode: `CODE${String(i).padStart(6, '0')}`,
+        consentAt: now,
+        now,
+      });
+      insertPackage(db, {
+        practiceId: p.practiceId,
+        clientId,
+        templateId: template.id,
+        name: template.name,
+        limits: { maxAppointments: 10, maxAmountCents: null, codeLimits: [] },
+        validFrom: now,
+        validUntil: now + 365 * 86_400_000,
+        now,
+      });
+      out.push({ clientId, codeVersion: (version.get(clientId) as { v: number }).v });
+    }
+  })();
+  return out;
 }

@@ -13,6 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { signClientToken } from '../server/auth/tokens.ts';
 import { slotInput } from '../server/booking/availability.ts';
 import { practiceConfig } from '../server/booking/config.ts';
 import { openDatabase } from '../server/db/index.ts';
@@ -21,8 +22,8 @@ import { naiveSearchSlots, searchSlots } from '../server/engine/slots.ts';
 import { bookingCalendar } from '../server/mail/ics.ts';
 import { consumption } from '../shared/budget.ts';
 import { addDays, localToInstant, toIsoWithOffset } from '../shared/time.ts';
-import { startServer } from '../test/support-process.ts';
-import { addAppointments, createBenchPractice, prng, TZ } from './fixture.ts';
+import { startServer, TEST_SECRET } from '../test/support-process.ts';
+import { addAppointments, addReturningClients, createBenchPractice, prng, TZ } from './fixture.ts';
 
 const NOW = Date.UTC(2027, 0, 1, 8);
 const FIRST = '2027-01-04'; // a Monday
@@ -339,16 +340,30 @@ function lettersOf(n: number): string {
 
 /** 3. POST /bookings of distinct slots, then the proofs. */
 /** The 64-connection booking rows, for the targets table at the top. */
-const bookingTargets: { workers: string; rps: number; p99: number }[] = [];
+const bookingTargets: { workers: string; clients: Clients; rps: number; p99: number }[] = [];
+
+/** Who books: each request a new client, or returning clients (client token) with a package. */
+type Clients = 'new' | 'returning';
+
+/** Returning clients in the returning rows, each with a package of 10 sessions. */
+const RETURNING_CLIENTS = 8_000;
 
 async function bookingBench() {
   const icsMs = icsCost();
   const duration = quick ? 3 : 10;
   log('## 3. POST /api/v1/p/:practice/bookings under load');
   log();
-  log('Each request books a distinct start for a new client: file, package created on booking, appointment,');
   log(
-    `ledger, confirmation e-mail into the outbox, idempotency record. Measured for ${duration} s after a 3 s warm-up`,
+    'Each request books a distinct start. "new": for a new client: file, package created on booking, appointment,',
+  );
+  log(
+    `ledger, confirmation e-mail into the outbox, idempotency record. "returning": with the client token of one of ${RETURNING_CLIENTS.toLocaleString('en')}`,
+  );
+  log(
+    "clients, each holding a package of 10 sessions; the booking reads the client's budget and assigns the appointment",
+  );
+  log(
+    `to that package (the clients take turns, so each books up to 10 times). Measured for ${duration} s after a 3 s warm-up`,
   );
   log(
     'on the same connections, a fresh database per row. No SMTP server: the mails stay in the outbox and are logged. The .ics of a mail is',
@@ -358,28 +373,30 @@ async function bookingBench() {
   );
   log();
   log(
-    '| workers | connections | bookings/s (201) | latency p50 | p99 | max | non-2xx | server CPU per booking | all runs | bookings written | overlaps (therapist / room) | package criteria over limit | integrity |',
+    '| workers | connections | clients | bookings/s (201) | latency p50 | p99 | max | non-2xx | server CPU per booking | all runs | bookings written | overlaps (therapist / room) | package criteria over limit | integrity |',
   );
-  log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | --- | --- |');
-  const runs: [string, number][] = [
-    ['1', 64],
-    ['2', 64],
-    ['1', 8],
+  log('| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | --- | --- |');
+  const runs: [string, number, Clients][] = [
+    ['1', 64, 'new'],
+    ['2', 64, 'new'],
+    ['1', 64, 'returning'],
+    ['2', 64, 'returning'],
+    ['1', 8, 'new'],
   ];
   // The machine's speed varies from run to run (a shared host): each row is the median of
   // `repeats` runs by bookings/s, and the range of all of them is shown next to it.
   const repeats = quick ? 1 : 3;
-  for (const [workers, connections] of runs) {
+  for (const [workers, connections, clients] of runs) {
     const all: Awaited<ReturnType<typeof bookingRun>>[] = [];
-    for (let i = 0; i < repeats; i++) all.push(await bookingRun(workers, duration, connections));
+    for (let i = 0; i < repeats; i++) all.push(await bookingRun(workers, duration, connections, clients));
     const sorted = [...all].sort((a, b) => a.result.rps - b.result.rps);
     const r = sorted[Math.floor(sorted.length / 2)]!;
     const l = r.result;
     const range = (pick: (x: SteadyResult) => number) =>
       `${Math.min(...all.map((x) => pick(x.result)))}–${Math.max(...all.map((x) => pick(x.result)))}`;
-    if (connections === 64) bookingTargets.push({ workers, rps: l.rps, p99: l.p99 });
+    if (connections === 64) bookingTargets.push({ workers, clients, rps: l.rps, p99: l.p99 });
     log(
-      `| ${workers} | ${connections} | ${l.rps - Math.round(l.non2xx / duration)} | ${l.p50} ms | ${l.p99} ms | ${l.max} ms | ${l.non2xx} | ${l.cpuMsPerResponse.toFixed(2)} ms | ${range((x) => x.rps)} /s, p99 ${range((x) => x.p99)} ms | ${all.map((x) => x.booked).join(' / ')} | **${all.map((x) => `${x.overlapsTherapist} / ${x.overlapsRoom}`).join(', ')}** | **${all.reduce((n, x) => n + x.exceeded, 0)}** of ${all.reduce((n, x) => n + x.packages, 0)} packages | ${[...new Set(all.map((x) => x.integrity))].join(', ')} |`,
+      `| ${workers} | ${connections} | ${clients} | ${l.rps - Math.round(l.non2xx / duration)} | ${l.p50} ms | ${l.p99} ms | ${l.max} ms | ${l.non2xx} | ${l.cpuMsPerResponse.toFixed(2)} ms | ${range((x) => x.rps)} /s, p99 ${range((x) => x.p99)} ms | ${all.map((x) => x.booked).join(' / ')} | **${all.map((x) => `${x.overlapsTherapist} / ${x.overlapsRoom}`).join(', ')}** | **${all.reduce((n, x) => n + x.exceeded, 0)}** of ${all.reduce((n, x) => n + x.packages, 0)} packages | ${[...new Set(all.map((x) => x.integrity))].join(', ')} |`,
     );
   }
   log();
@@ -398,10 +415,17 @@ async function bookingBench() {
 
 let bookingRuns = 0;
 
-async function bookingRun(workers: string, duration: number, connections: number) {
-  const path = join(dir, `http-bookings-${workers}-${connections}-${++bookingRuns}.db`);
+async function bookingRun(workers: string, duration: number, connections: number, clients: Clients) {
+  const path = join(dir, `http-bookings-${workers}-${connections}-${clients}-${++bookingRuns}.db`);
   const db = openDatabase(path);
   const p = createBenchPractice(db, NOW);
+  const signedAt = Date.now();
+  const tokens =
+    clients === 'returning'
+      ? addReturningClients(db, p, RETURNING_CLIENTS, signedAt).map(
+          (c) => signClientToken(TEST_SECRET, { practiceId: p.practiceId, ...c }, signedAt).token,
+        )
+      : [];
   db.$client.close();
   // Distinct starts: every therapist, every working day ahead, every 40 minutes from 08:00.
   const starts: { start: string; therapist: number }[] = [];
@@ -428,17 +452,25 @@ async function bookingRun(workers: string, duration: number, connections: number
           const s = starts[i % starts.length]!;
           return {
             ...req,
-            headers: { 'content-type': 'application/json', 'idempotency-key': `bench-${i}` },
+            headers: {
+              'content-type': 'application/json',
+              'idempotency-key': `bench-${i}`,
+              ...(clients === 'returning' ? { authorization: `Bearer ${tokens[i % tokens.length]}` } : {}),
+            },
             body: JSON.stringify({
               chain: p.bookingChainId,
               start: s.start,
               therapist: s.therapist,
-              client: {
-                firstName: 'Bench',
-                lastName: lettersOf(i),
-                email: `bench${i}@example.org`,
-                consent: true,
-              },
+              ...(clients === 'new'
+                ? {
+                    client: {
+                      firstName: 'Bench',
+                      lastName: lettersOf(i),
+                      email: `bench${i}@example.org`,
+                      consent: true,
+                    },
+                  }
+                : {}),
             }),
           };
         },
@@ -461,10 +493,10 @@ async function bookingRun(workers: string, duration: number, connections: number
   // Every package, every criterion, by the same budget code the server checks with.
   let exceeded = 0;
   let packages = 0;
-  const clients = check.$client
+  const holders = check.$client
     .prepare('SELECT DISTINCT client_id AS id FROM packages WHERE practice_id = ?')
     .all(p.practiceId) as { id: number }[];
-  for (const { id } of clients) {
+  for (const { id } of holders) {
     const budget = loadClientBudget(check, p.practiceId, id)!;
     for (const pkg of budget.packages) {
       packages++;
@@ -522,7 +554,7 @@ async function main() {
       bookingTargets
         .map(
           (t) =>
-            `WORKERS=${t.workers}: ${t.rps}/s, p99 ${t.p99} ms — ${t.rps >= 1000 && t.p99 <= 50 ? 'met' : 'not met'}`,
+            `${t.clients} clients, WORKERS=${t.workers}: ${t.rps}/s, p99 ${t.p99} ms — ${t.rps >= 1000 && t.p99 <= 50 ? 'met' : 'not met'}`,
         )
         .join('; ') || 'not run'
     } |`,

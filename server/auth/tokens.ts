@@ -16,6 +16,7 @@ import { z } from 'zod';
 import type { AppEnv } from '../app.ts';
 import type { Db, Tx } from '../db/index.ts';
 import { clients } from '../db/schema.ts';
+import { prepared } from '../db/statements.ts';
 import { newAccessCode } from '../practice/import.ts';
 import { ApiError } from '../problem.ts';
 
@@ -229,18 +230,13 @@ type ClientFile = Pick<
   'id' | 'practiceId' | 'firstName' | 'email' | 'accessCodeVersion'
 >;
 
-function fileOf(db: Db | Tx, practiceId: number, clientId: number): ClientFile | undefined {
-  return db
-    .select({
-      id: clients.id,
-      practiceId: clients.practiceId,
-      firstName: clients.firstName,
-      email: clients.email,
-      accessCodeVersion: clients.accessCodeVersion,
-    })
-    .from(clients)
-    .where(and(eq(clients.practiceId, practiceId), eq(clients.id, clientId)))
-    .get();
+/** Read on every request that carries a client token: a statement prepared once per connection. */
+function fileOf(db: Db, practiceId: number, clientId: number): ClientFile | undefined {
+  return prepared(
+    db,
+    `SELECT id, practice_id AS practiceId, first_name AS firstName, email, access_code_version AS accessCodeVersion
+       FROM clients WHERE practice_id = ? AND id = ?`,
+  ).get(practiceId, clientId) as ClientFile | undefined;
 }
 
 /**
@@ -268,7 +264,7 @@ export function clientFromRequest(c: Context<AppEnv>, practiceId: number): numbe
 
 /** The file a direct-link token opens, or null when the token is not genuine or no longer fits. */
 export function clientFromDirectLink(
-  db: Db | Tx,
+  db: Db,
   secret: string,
   practiceId: number,
   token: string,
@@ -280,7 +276,7 @@ export function clientFromDirectLink(
 }
 
 /** The current direct-link token of a file (for staff to hand out), or null without file or e-mail. */
-export function directLinkForClient(db: Db | Tx, secret: string, practiceId: number, clientId: number) {
+export function directLinkForClient(db: Db, secret: string, practiceId: number, clientId: number) {
   const file = fileOf(db, practiceId, clientId);
   if (!file?.email) return null;
   return directLinkToken(secret, {
