@@ -311,8 +311,9 @@ export function createBooking(
       });
     }
 
-    const therapist = w.therapistName(db, slot.therapistId);
-    const room = slot.roomId === null ? null : w.room(db, slot.roomId);
+    // Names from the configuration read in this transaction (the engine chose from the same copy).
+    const therapist = config.therapistById.get(slot.therapistId)!.name;
+    const room = slot.roomId === null ? null : config.rooms.find((r) => r.id === slot.roomId)!;
 
     // The budgets as they stand after this booking: what was there, plus this appointment.
     const booked: BudgetAppointment = {

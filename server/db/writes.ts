@@ -200,14 +200,6 @@ export function assign(db: Db, practiceId: number, appointmentId: number, packag
   ).run(practiceId, appointmentId, packageId);
 }
 
-export function therapistName(db: Db, therapistId: number): string {
-  return (prepared(db, 'SELECT name FROM therapists WHERE id = ?').get(therapistId) as { name: string }).name;
-}
-
-export function room(db: Db, roomId: number): { id: number; name: string } {
-  return prepared(db, 'SELECT id, name FROM rooms WHERE id = ?').get(roomId) as { id: number; name: string };
-}
-
 export function insertBookingRequest(
   db: Db,
   r: {
