@@ -46,6 +46,11 @@ export interface BookingRequest {
   /** Hash of what was asked (body and who asked): the same key with another request is refused. */
   requestHash: string;
   lang: Locale;
+  /**
+   * Runs first inside the transaction, and may refuse by throwing (the route's per-IP budget for
+   * new clients): its reads cost less there than in a read transaction of their own.
+   */
+  precheck?: (() => void) | undefined;
 }
 
 export interface BookingLinks {
@@ -167,6 +172,7 @@ export function createBooking(
   // Every read and write below goes through `db`'s connection, inside this IMMEDIATE transaction;
   // the time is read inside it too, after any wait for the write lock.
   return writeTransaction(db, () => {
+    req.precheck?.();
     const now = clock();
     const previous = w.findBookingRequest(db, practiceId, req.idempotencyKey);
     if (previous) {

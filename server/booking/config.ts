@@ -73,6 +73,15 @@ export function practiceConfig(db: Reader, slug: string): PracticeConfig | undef
   return loaded;
 }
 
+/**
+ * The copy this connection keeps for `slug`, without reading the database: it may be out of date.
+ * For a caller that decides nothing on it but reads the version again before deciding (a booking
+ * does, inside its transaction).
+ */
+export function keptPracticeConfig(db: Reader, slug: string): PracticeConfig | undefined {
+  return copies.get(db.$client)?.get(slug);
+}
+
 function loadConfig(db: Reader, practiceId: number): PracticeConfig | undefined {
   const practice = practiceById(db, practiceId);
   if (!practice) return undefined;

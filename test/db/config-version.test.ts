@@ -163,4 +163,28 @@ describe('the API follows a change made by another process', () => {
     expect(res.status).toBe(403);
     expect(res.body.code).toBe('chain_not_bookable');
   });
+
+  it('books by the configuration as it is inside the transaction, whatever copy the route holds', async () => {
+    const app = createApp({ db, clock: () => NOW, config: testConfig });
+    const count = () => (other.prepare('SELECT count(*) AS n FROM appointments').get() as { n: number }).n;
+    const slots = () =>
+      call(app, 'GET', `/api/v1/p/demo/slots?chain=${demoChain()}&from=2026-11-30&to=2026-11-30`);
+    expect((await slots()).status).toBe(200); // this connection now keeps a copy: online booking on
+    const before = count();
+
+    // Switched off elsewhere: the copy in memory still says on, the transaction reads off.
+    other.prepare("UPDATE practices SET online_booking_enabled = 0 WHERE slug = 'demo'").run();
+    const off = await bookFirstVisit(app, '2026-11-30T08:00:00+01:00', 'while-off');
+    expect(off.status).toBe(403);
+    expect(off.body.code).toBe('online_booking_disabled');
+    expect(count()).toBe(before);
+
+    // Now the copy kept says off (slots read it anew and refused), and it is switched on again
+    // elsewhere: the booking goes through.
+    expect((await slots()).status).toBe(403);
+    other.prepare("UPDATE practices SET online_booking_enabled = 1 WHERE slug = 'demo'").run();
+    const on = await bookFirstVisit(app, '2026-11-30T08:00:00+01:00', 'on-again');
+    expect(on.status).toBe(201);
+    expect(count()).toBe(before + 1);
+  });
 });
