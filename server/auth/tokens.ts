@@ -239,6 +239,30 @@ function fileOf(db: Db, practiceId: number, clientId: number): ClientFile | unde
   ).get(practiceId, clientId) as ClientFile | undefined;
 }
 
+const invalidToken = () =>
+  new ApiError(401, 'invalid_token', 'The client token is invalid or expired. Please identify again.');
+
+/**
+ * The client token a request carries (`Authorization: Bearer <client token>`), checked without the
+ * database: genuine, this practice, not expired. No header: null (an anonymous visitor). A header
+ * that fails: 401 `invalid_token`. {@link checkTokenFile} then checks the file.
+ */
+export function clientTokenOfRequest(c: Context<AppEnv>, practiceId: number): ClientTokenPayload | null {
+  const header = c.req.header('authorization');
+  if (header === undefined) return null;
+  const { clock, config } = c.get('deps');
+  const match = /^Bearer +([A-Za-z0-9_.-]+)$/i.exec(header.trim());
+  const payload = match ? verifyClientToken(config.secret, match[1]!, practiceId, clock()) : null;
+  if (!payload) throw invalidToken();
+  return payload;
+}
+
+/** 401 `invalid_token` unless the token's file exists and its access code was not regenerated since. */
+export function checkTokenFile(db: Db, practiceId: number, payload: ClientTokenPayload): void {
+  const file = fileOf(db, practiceId, payload.clientId);
+  if (!file || file.accessCodeVersion !== payload.codeVersion) throw invalidToken();
+}
+
 /**
  * The client file a request speaks for: reads `Authorization: Bearer <client token>`, checks it
  * (genuine, this practice, not expired, the file exists and its access code was not regenerated
@@ -246,20 +270,10 @@ function fileOf(db: Db, practiceId: number, clientId: number): ClientFile | unde
  * @example const clientId = clientFromRequest(c, practice.id); // number | null
  */
 export function clientFromRequest(c: Context<AppEnv>, practiceId: number): number | null {
-  const header = c.req.header('authorization');
-  if (header === undefined) return null;
-  const { db, clock, config } = c.get('deps');
-  const match = /^Bearer +([A-Za-z0-9_.-]+)$/i.exec(header.trim());
-  const payload = match ? verifyClientToken(config.secret, match[1]!, practiceId, clock()) : null;
-  const file = payload ? fileOf(db, practiceId, payload.clientId) : undefined;
-  if (!payload || !file || file.accessCodeVersion !== payload.codeVersion) {
-    throw new ApiError(
-      401,
-      'invalid_token',
-      'The client token is invalid or expired. Please identify again.',
-    );
-  }
-  return file.id;
+  const payload = clientTokenOfRequest(c, practiceId);
+  if (!payload) return null;
+  checkTokenFile(c.get('deps').db, practiceId, payload);
+  return payload.clientId;
 }
 
 /** The file a direct-link token opens, or null when the token is not genuine or no longer fits. */

@@ -12,7 +12,7 @@ import {
   ipBudgetSpent,
   limiterRegistry,
 } from '../auth/rateLimit.ts';
-import { clientFromRequest, signCancelToken, verifyCancelToken } from '../auth/tokens.ts';
+import { checkTokenFile, clientTokenOfRequest, signCancelToken, verifyCancelToken } from '../auth/tokens.ts';
 import { bookablePractice } from '../booking/availability.ts';
 import { type BookingResult, createBooking, requestHash } from '../booking/book.ts';
 import { bookingView, type CancelResult, cancelBooking, loadBooking } from '../booking/cancel.ts';
@@ -262,7 +262,9 @@ export function bookingRoutes() {
       );
     }
     const body = c.req.valid('json');
-    const clientId = clientFromRequest(c, practice.id);
+    // The token's file is checked inside the booking's transaction (see `precheck` below).
+    const token = clientTokenOfRequest(c, practice.id);
+    const clientId = token?.clientId ?? null;
     if (clientId === null && !body.client) {
       throw new ApiError(
         400,
@@ -289,9 +291,10 @@ export function bookingRoutes() {
           idempotencyKey: key,
           requestHash: requestHash({ body, clientId }),
           lang,
-          // A new client from an address whose budget is spent gets 429 whatever the e-mail, so
-          // the answer cannot tell a known e-mail (client_exists) from an unknown one.
-          precheck: clientId === null ? () => refuseWhenSpent(c) : undefined,
+          // A returning client's file must still fit the token. A new client from an address
+          // whose budget is spent gets 429 whatever the e-mail, so the answer cannot tell a known
+          // e-mail (client_exists) from an unknown one.
+          precheck: token ? () => checkTokenFile(db, practice.id, token) : () => refuseWhenSpent(c),
         },
         cancelLinks(c, practice.id),
         clock,

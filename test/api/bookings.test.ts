@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { regenerateAccessCode } from '../../server/auth/tokens.ts';
 import { renderContent } from '../../server/mail/bookingMail.ts';
 import { bookingCalendar } from '../../server/mail/ics.ts';
 import { importPractice } from '../../server/practice/import.ts';
@@ -189,6 +190,25 @@ describe('booking as a new client', () => {
 });
 
 describe('booking as a returning client', () => {
+  it('refuses a token whose access code was regenerated since, writing nothing, also for a retry', async () => {
+    const d = demoApp();
+    const lena = d.tokenFor('lena.vogel@example.org');
+    const body = { chain: d.chainId('physio-folgetermin'), start: MONDAY_8 };
+    expect((await book(d, body, 'lena-before', lena)).status).toBe(201);
+    const appointments = d.count('SELECT count(*) AS n FROM appointments');
+    regenerateAccessCode(d.db, d.practiceId, d.client('lena.vogel@example.org').id);
+    const tuesday = { ...body, start: '2026-12-01T08:00:00+01:00' };
+    for (const [req, key] of [
+      [tuesday, 'lena-after'],
+      [body, 'lena-before'], // the same request again: no replay for a token that no longer fits
+    ] as const) {
+      const res = await book(d, req, key, lena);
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe('invalid_token');
+    }
+    expect(d.count('SELECT count(*) AS n FROM appointments')).toBe(appointments);
+  });
+
   it('assigns a follow-up to the running prescription and counts it down', async () => {
     const d = demoApp();
     const lena = d.tokenFor('lena.vogel@example.org');
