@@ -41,7 +41,8 @@ function background(db: Db, config: Config) {
     workerId: `${hostname()}:${process.pid}`,
     log: (message) => console.log(`[mail] ${message}`),
   });
-  mail.start(5_000);
+  // Every second: a confirmation goes out (or is logged) soon, and a backlog stays small.
+  mail.start(1_000);
   const checkpoints = startCheckpointer(db, config.databasePath, { log: (m) => console.error(m) });
   return {
     stop: async () => {

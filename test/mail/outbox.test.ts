@@ -371,6 +371,45 @@ describe('outbox', () => {
       expect(logged.at(-1)).toContain(`Ihr Termin #${total}`);
     });
 
+    it('takes a sixteenth of a large backlog per turn, so it keeps up, and one run at a time', async () => {
+      const { db, practiceId } = dbWithPractice();
+      const total = 1_600;
+      db.$client.transaction(() => {
+        for (let n = 1; n <= total; n++) enqueueMail(db, confirmation(practiceId, n), NOW);
+      })();
+      // Counts the turns of the event loop, to tell which turn each chunk was logged in.
+      let turn = 0;
+      let counting = true;
+      const count = () => {
+        turn++;
+        if (counting) setImmediate(count);
+      };
+      count();
+      const sizes: number[] = [];
+      const turns: number[] = [];
+      const logger = createPendingMailLogger({
+        db,
+        log: (m) => {
+          sizes.push((m.match(/^outbox #\d+/gm) ?? []).length);
+          turns.push(turn);
+        },
+      });
+      logger.start(1); // the interval fires while a run is still draining: it starts no second one
+      const logged = () => sizes.reduce((a, b) => a + b, 0);
+      for (const until = Date.now() + 10_000; logged() < total && Date.now() < until; ) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await logger.stop();
+      counting = false;
+      expect(new Set(turns).size).toBe(turns.length); // one chunk per turn
+      expect(logged()).toBe(total);
+      expect(sizes[0]).toBe(total / 16); // 100
+      expect(sizes[1]).toBe(Math.ceil((total - 100) / 16)); // 94
+      // Smaller as the backlog shrinks, never below LOG_CHUNK until the end.
+      for (let i = 1; i < sizes.length; i++) expect(sizes[i]).toBeLessThanOrEqual(sizes[i - 1]!);
+      expect(Math.min(...sizes.slice(0, -1))).toBe(LOG_CHUNK);
+    });
+
     it('renders a mail stored as content (a booking confirmation) when it logs it', () => {
       const { db, practiceId } = dbWithPractice();
       enqueueMail(
