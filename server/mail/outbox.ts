@@ -354,10 +354,12 @@ export function logPending(
   afterId = 0,
   limit = LOG_CHUNK,
 ): { count: number; lastId: number } {
+  // Walks the ids from `afterId` on (the unary + keeps SQLite off the status index, which would
+  // read and sort every pending mail for each chunk: without SMTP, all of them stay pending).
   const rows = prepared(
     db,
     `SELECT id, kind, to_address AS toAddress, subject, text_body AS textBody, attachments, content
-       FROM outbox WHERE status = 'pending' AND id > ? ORDER BY id LIMIT ?`,
+       FROM outbox WHERE id > ? AND +status = 'pending' ORDER BY id LIMIT ?`,
   ).all(afterId, limit) as {
     id: number;
     kind: string;

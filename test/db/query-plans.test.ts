@@ -8,6 +8,7 @@ import { signClientToken } from '../../server/auth/tokens.ts';
 import { type Db, openDatabase } from '../../server/db/index.ts';
 import { loadClientBudget } from '../../server/db/load.ts';
 import { demoDocument } from '../../server/demo/load.ts';
+import { enqueueMail, logPending } from '../../server/mail/outbox.ts';
 import { importPractice } from '../../server/practice/import.ts';
 import { NOW, testConfig } from '../helpers.ts';
 
@@ -149,5 +150,27 @@ describe('query plans', () => {
     expect(statuses).toEqual([201, 201, 200]);
     expect(statements.some(({ sql }) => sql.startsWith('INSERT INTO appointments'))).toBe(true);
     expectNoTableReadWhole(statements);
+  });
+
+  it('logs pending mails (no SMTP) by walking the ids, not by reading and sorting every pending mail', async () => {
+    const practiceId = demoInFile();
+    const setup = openDatabase(file);
+    for (let n = 0; n < 3; n++) {
+      enqueueMail(
+        setup,
+        { practiceId, kind: 'test', to: `p${n}@example.org`, subject: `S${n}`, text: 'T' },
+        NOW,
+      );
+    }
+    setup.$client.close();
+    let logged = 0;
+    const statements = await plansOf((db) => {
+      logged = logPending(db, () => {}, 0, 2).count;
+    });
+    expect(logged).toBe(2);
+    expectNoTableReadWhole(statements);
+    const outboxSteps = statements.flatMap(({ plan }) => plan).filter((step) => /\boutbox\b/.test(step));
+    expect(outboxSteps).toEqual(['SEARCH outbox USING INTEGER PRIMARY KEY (rowid>?)']);
+    expect(statements.flatMap(({ plan }) => plan).some((step) => step.includes('TEMP B-TREE'))).toBe(false);
   });
 });
