@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startCheckpointer } from '../../server/db/checkpointer.ts';
-import { openDatabase } from '../../server/db/index.ts';
+import { openDatabase, writeTransaction } from '../../server/db/index.ts';
 
 describe('the checkpoint thread', () => {
   it('copies the WAL into the database file in the background, and hands back to SQLite when stopped', async () => {
@@ -29,6 +29,33 @@ describe('the checkpoint thread', () => {
       expect(statSync(path).size).toBeGreaterThan(1_000_000);
       await checkpoints.stop();
       expect(db.$client.pragma('wal_autocheckpoint', { simple: true })).toBe(4000);
+    } finally {
+      db.$client.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('starts the WAL over once it has copied all of it, so the WAL stays small under steady writes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tk-ckpt-'));
+    const path = join(dir, 'c.db');
+    const db = openDatabase(path);
+    try {
+      db.$client.exec('CREATE TABLE filler (id INTEGER PRIMARY KEY, text TEXT NOT NULL)');
+      const checkpoints = startCheckpointer(db, path, { intervalMs: 5, restartPages: 100 })!;
+      const insert = db.$client.prepare('INSERT INTO filler (text) VALUES (?)');
+      let largest = 0;
+      // 400 commits of ~40 KB each, 16 MB in all, a little apart as requests come.
+      for (let i = 0; i < 400; i++) {
+        await writeTransaction(db, () => {
+          for (let j = 0; j < 10; j++) insert.run('x'.repeat(4000));
+        });
+        largest = Math.max(largest, statSync(`${path}-wal`).size);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      await checkpoints.stop();
+      expect((db.$client.prepare('SELECT count(*) AS n FROM filler').get() as { n: number }).n).toBe(4000);
+      // Without starting over, the WAL would hold all 16 MB (the automatic threshold is 160 MB).
+      expect(largest).toBeLessThan(8_000_000);
     } finally {
       db.$client.close();
       rmSync(dir, { recursive: true, force: true });
