@@ -19,6 +19,7 @@ import { newAccessCode } from '../practice/import.ts';
 import { ApiError } from '../problem.ts';
 import { bookablePractice, chainOf, onlineChain, slotInput } from './availability.ts';
 import type { PracticeConfig } from './config.ts';
+import { practiceConfig } from './config.ts';
 import { confirmationMail } from './messages.ts';
 
 export interface NewClientData {
@@ -172,6 +173,11 @@ export function createBooking(
   // Every read and write below goes through `db`'s connection, inside this IMMEDIATE transaction;
   // the time is read inside it too, after any wait for the write lock.
   return writeTransaction(db, () => {
+    // The address may have moved to another practice since the route looked (it may hold an old
+    // copy of the configuration): nothing is read or written for a practice that no longer has it.
+    if (practiceConfig(db, req.slug)?.practice.id !== practiceId) {
+      throw new ApiError(404, 'practice_not_found', `No practice "${req.slug}".`);
+    }
     req.precheck?.();
     const now = clock();
     const previous = w.findBookingRequest(db, practiceId, req.idempotencyKey);

@@ -245,15 +245,14 @@ export function bookingRoutes() {
     }
   };
 
-  app.openapi(createBookingRoute, (c) => {
+  /** Books `body` for the practice at the path, as `practice` (its id and slug) gives it. */
+  const bookAt = (
+    c: Context<AppEnv>,
+    practice: { id: number; slug: string },
+    key: string | undefined,
+    body: z.infer<typeof BookingBody>,
+  ) => {
     const { db, clock } = c.get('deps');
-    const slug = c.req.valid('param').practice;
-    // Here the practice gives only its id: the booking's transaction reads the configuration
-    // again and decides on it (refusing, say, when online booking was switched off since). So the
-    // copy in memory serves when there is one, even an old one; a read outside a transaction costs
-    // a WAL read lock of its own, 15-20 µs under load.
-    const { practice } = keptPracticeConfig(db, slug) ?? bookablePractice(db, slug);
-    const key = c.req.valid('header')['idempotency-key'];
     if (!key || !IDEMPOTENCY_KEY.test(key)) {
       throw new ApiError(
         400,
@@ -261,7 +260,6 @@ export function bookingRoutes() {
         'An Idempotency-Key header (1–200 visible ASCII characters) is required.',
       );
     }
-    const body = c.req.valid('json');
     // The token's file is checked inside the booking's transaction (see `precheck` below).
     const token = clientTokenOfRequest(c, practice.id);
     const clientId = token?.clientId ?? null;
@@ -309,6 +307,33 @@ export function bookingRoutes() {
       );
     };
     return book();
+  };
+
+  app.openapi(createBookingRoute, (c) => {
+    const { db } = c.get('deps');
+    const slug = c.req.valid('param').practice;
+    const key = c.req.valid('header')['idempotency-key'];
+    const body = c.req.valid('json');
+    // Here the practice gives only its id: the booking's transaction reads the configuration
+    // again and decides on it (refusing, say, when online booking was switched off since). So the
+    // copy in memory serves when there is one; a read outside a transaction costs a WAL read lock
+    // of its own, 15-20 µs under load.
+    const kept = keptPracticeConfig(db, slug);
+    if (!kept) return bookAt(c, bookablePractice(db, slug).practice, key, body);
+    // Should that copy be out of date (the address now another practice's, or none's: the
+    // transaction finds another id; or the token names the practice that has it now), it is read
+    // anew, and the request tried once more.
+    const again = (err: unknown) => {
+      if (err instanceof ApiError && (err.code === 'practice_not_found' || err.code === 'invalid_token')) {
+        return bookAt(c, bookablePractice(db, slug).practice, key, body);
+      }
+      throw err;
+    };
+    try {
+      return bookAt(c, kept.practice, key, body).catch(again);
+    } catch (err) {
+      return again(err);
+    }
   });
 
   app.openAPIRegistry.registerPath({

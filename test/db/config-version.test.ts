@@ -187,4 +187,38 @@ describe('the API follows a change made by another process', () => {
     expect(on.status).toBe(201);
     expect(count()).toBe(before + 1);
   });
+
+  it('books into the practice that has the address now, after another one held it', async () => {
+    const app = createApp({ db, clock: () => NOW, config: testConfig });
+    const slots = (chain: number) =>
+      call(app, 'GET', `/api/v1/p/demo/slots?chain=${chain}&from=2026-11-30&to=2026-11-30`);
+    expect((await slots(demoChain())).status).toBe(200); // this connection keeps the old practice
+    // Elsewhere the old practice moves to another address and a new one takes "demo".
+    other.prepare("UPDATE practices SET slug = 'demo-alt' WHERE slug = 'demo'").run();
+    const tool = openDatabase(join(dir, 'c.db'));
+    const { practiceId } = importPractice(tool, demoDocument(), { now: NOW });
+    tool.$client.close();
+    const chain = (
+      other
+        .prepare("SELECT id FROM chains WHERE key = 'physio-erstbefund' AND practice_id = ?")
+        .get(practiceId) as {
+        id: number;
+      }
+    ).id;
+    const res = await call(app, 'POST', '/api/v1/p/demo/bookings', {
+      body: {
+        chain,
+        start: '2026-11-30T08:00:00+01:00',
+        client: { firstName: 'Nora', lastName: 'Neu', email: 'nora@example.org', consent: true },
+      },
+      headers: { 'idempotency-key': 'new-home' },
+    });
+    expect(res.status).toBe(201);
+    const booked = other
+      .prepare('SELECT practice_id AS p FROM appointments WHERE id = ?')
+      .get(res.body.id) as {
+      p: number;
+    };
+    expect(booked.p).toBe(practiceId);
+  });
 });
