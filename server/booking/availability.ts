@@ -11,7 +11,11 @@ import { type PracticeConfig, practiceConfig, therapistsFor } from './config.ts'
 
 /** The practice of the path (its configuration), or 404; 403 when it has switched online booking off. */
 export function bookablePractice(db: Reader, slug: string): PracticeConfig {
-  const config = practiceConfig(db, slug);
+  return bookable(practiceConfig(db, slug), slug);
+}
+
+/** The same checks on a configuration already read for `slug`. */
+export function bookable(config: PracticeConfig | undefined, slug: string): PracticeConfig {
   if (!config) throw new ApiError(404, 'practice_not_found', `No practice "${slug}".`);
   if (!config.practice.onlineBookingEnabled) {
     throw new ApiError(

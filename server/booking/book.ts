@@ -17,9 +17,8 @@ import { ageRefusal, type ClientBudget, needsBirthDate, planPackages } from '../
 import { explainDay, searchSlots } from '../engine/slots.ts';
 import { newAccessCode } from '../practice/import.ts';
 import { ApiError } from '../problem.ts';
-import { bookablePractice, chainOf, onlineChain, slotInput } from './availability.ts';
-import type { PracticeConfig } from './config.ts';
-import { practiceConfig } from './config.ts';
+import { bookable, chainOf, onlineChain, slotInput } from './availability.ts';
+import { type PracticeConfig, practiceConfig } from './config.ts';
 import { confirmationMail } from './messages.ts';
 
 export interface NewClientData {
@@ -175,7 +174,9 @@ export function createBooking(
   return writeTransaction(db, () => {
     // The address may have moved to another practice since the route looked (it may hold an old
     // copy of the configuration): nothing is read or written for a practice that no longer has it.
-    if (practiceConfig(db, req.slug)?.practice.id !== practiceId) {
+    // The configuration as it is inside this transaction (a copy in memory while it is current).
+    const current = practiceConfig(db, req.slug);
+    if (current?.practice.id !== practiceId) {
       throw new ApiError(404, 'practice_not_found', `No practice "${req.slug}".`);
     }
     req.precheck?.();
@@ -193,11 +194,7 @@ export function createBooking(
       return { replayed: true, body: { ...previous.response, status: previous.status } };
     }
 
-    // The configuration as it is inside this transaction (a copy in memory while it is current).
-    const config = bookablePractice(db, req.slug);
-    if (config.practice.id !== practiceId) {
-      throw new ApiError(404, 'practice_not_found', `No practice "${req.slug}".`);
-    }
+    const config = bookable(current, req.slug);
     const { practice } = config;
     const chain = chainOf(config, req.chainId);
     if (!onlineChain(practice, chain)) {

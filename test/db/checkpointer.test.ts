@@ -4,16 +4,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startCheckpointer } from '../../server/db/checkpointer.ts';
-import { openDatabase, writeTransaction } from '../../server/db/index.ts';
+import { type Db, openDatabase, writeTransaction } from '../../server/db/index.ts';
+
+/** A database file with a `filler` table, opened for `fn` and removed afterwards. */
+async function withFillerFile(fn: (db: Db, path: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'tk-ckpt-'));
+  const path = join(dir, 'c.db');
+  const db = openDatabase(path);
+  try {
+    db.$client.exec('CREATE TABLE filler (id INTEGER PRIMARY KEY, text TEXT NOT NULL)');
+    await fn(db, path);
+  } finally {
+    db.$client.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe('the checkpoint thread', () => {
   it('copies the WAL into the database file in the background, and hands back to SQLite when stopped', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tk-ckpt-'));
-    const path = join(dir, 'c.db');
-    const db = openDatabase(path);
-    try {
+    await withFillerFile(async (db, path) => {
       db.$client.pragma('wal_autocheckpoint = 0');
-      db.$client.exec('CREATE TABLE filler (id INTEGER PRIMARY KEY, text TEXT NOT NULL)');
       const insert = db.$client.prepare('INSERT INTO filler (text) VALUES (?)');
       db.$client.transaction(() => {
         for (let i = 0; i < 5000; i++) insert.run('x'.repeat(200));
@@ -29,18 +39,11 @@ describe('the checkpoint thread', () => {
       expect(statSync(path).size).toBeGreaterThan(1_000_000);
       await checkpoints.stop();
       expect(db.$client.pragma('wal_autocheckpoint', { simple: true })).toBe(4000);
-    } finally {
-      db.$client.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('starts the WAL over once it has copied all of it, so the WAL stays small under steady writes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tk-ckpt-'));
-    const path = join(dir, 'c.db');
-    const db = openDatabase(path);
-    try {
-      db.$client.exec('CREATE TABLE filler (id INTEGER PRIMARY KEY, text TEXT NOT NULL)');
+    await withFillerFile(async (db, path) => {
       const checkpoints = startCheckpointer(db, path, { intervalMs: 5, restartPages: 100 })!;
       const insert = db.$client.prepare('INSERT INTO filler (text) VALUES (?)');
       let largest = 0;
@@ -56,10 +59,7 @@ describe('the checkpoint thread', () => {
       expect((db.$client.prepare('SELECT count(*) AS n FROM filler').get() as { n: number }).n).toBe(4000);
       // Without starting over, the WAL would hold all 16 MB (the automatic threshold is 160 MB).
       expect(largest).toBeLessThan(8_000_000);
-    } finally {
-      db.$client.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('stops at once when the thread has already ended (it could not open the file)', async () => {
