@@ -95,11 +95,18 @@ export function parseDate(date: string): { year: number; month: number; day: num
   const year = Number(m[1]);
   const month = Number(m[2]);
   const day = Number(m[3]);
-  const probe = new Date(Date.UTC(year, month - 1, day));
+  const probe = new Date(utcMidnight(year, month, day));
   if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) {
     throw new RangeError(`no such date: ${date}`);
   }
   return { year, month, day };
+}
+
+/** Epoch ms of 00:00 UTC on a date; years 0–99 are years 0–99 (`Date.UTC` would take them for 1900–1999). */
+function utcMidnight(year: number, month: number, day: number): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  return d.getTime();
 }
 
 /** True for a real calendar date written `YYYY-MM-DD`, from 1900 to 2999 (the range input may use). */
@@ -124,7 +131,7 @@ function dayNumberOf(date: string): number {
   let n = dayNumbers.get(date);
   if (n === undefined) {
     const { year, month, day } = parseDate(date);
-    n = Math.round(Date.UTC(year, month - 1, day) / DAY);
+    n = Math.round(utcMidnight(year, month, day) / DAY);
     if (dayNumbers.size >= 10_000) dayNumbers.clear();
     dayNumbers.set(date, n);
   }
@@ -267,12 +274,16 @@ export function parseMinute(hhmm: string): number {
  * @example toIsoWithOffset(Date.UTC(2026, 6, 1, 7), 'Europe/Berlin') === '2026-07-01T09:00:00+02:00'
  */
 export function toIsoWithOffset(instant: Instant, timeZone: string): string {
-  const local = instantToLocal(instant, timeZone);
-  const sec = Math.floor((instant % MINUTE) / 1000);
-  const off = local.offsetMinutes;
+  // The offset as written (whole minutes; some historical offsets had seconds), and the wall clock
+  // from that same offset, so the text always denotes `instant` (to the second).
+  const off = Math.round(offsetAt(instant, timeZone) / MINUTE);
+  const local = instant + off * MINUTE;
+  const days = Math.floor(local / DAY);
+  const { year, month, day } = civilFromDays(days);
+  const ms = local - days * DAY;
   const sign = off < 0 ? '-' : '+';
   const abs = Math.abs(off);
-  return `${local.date}T${formatMinute(local.minuteOfDay)}:${pad(sec)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+  return `${formatDate(year, month, day)}T${formatMinute(Math.floor(ms / MINUTE))}:${pad(Math.floor((ms % MINUTE) / 1000))}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
 
 /** Age in whole years on a local date, from a birth date. @example ageOn('2008-03-01', '2026-02-28') === 17 */
