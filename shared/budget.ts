@@ -54,7 +54,7 @@ export interface CriterionRemaining extends CriterionLimit {
 /** What is left of each criterion, e.g. "noch 2 von 6 Terminen". */
 export type RemainingBudget = CriterionRemaining[];
 
-export type ExhaustedReason = 'closed' | 'not_valid' | 'budget';
+export type ExhaustedReason = 'closed' | 'not_yet_valid' | 'expired' | 'budget';
 
 export type PackageState =
   | { state: 'excluded' }
@@ -274,7 +274,8 @@ function euros(cents: number): string {
  * The state of a template's packages for one client file, one chain and one moment:
  * excluded, absent (no package of the template, any status), present (an active package valid at
  * `start` that admits the chain's lines; of several, the one whose validUntil is soonest, open-ended
- * last, then the lower id) or exhausted (with every reason that stopped a package).
+ * last, then the lower id) or exhausted (with every reason that stopped a package: closed, not
+ * valid yet, expired, budget).
  * @example packageState({ packages: [], appointmentsByPackage: new Map(), excludedTemplateIds: [], templateId: 1, lines, start, end, now })
  *   // { state: 'absent' }
  */
@@ -291,18 +292,29 @@ export function packageState(input: PackageStateInput): PackageState {
   for (const pkg of ofTemplate) {
     const result = checkProposal(pkg, appointmentsByPackage.get(pkg.id) ?? [], proposal, now);
     if (result.ok) fitting.push(pkg);
-    else for (const v of result.violations) reasons.add(v.kind === 'limit' ? 'budget' : v.kind);
+    else for (const v of result.violations) reasons.add(exhaustedReason(v));
   }
 
   const chosen = fitting.sort(endsSooner)[0];
   if (!chosen) {
-    const order: ExhaustedReason[] = ['closed', 'not_valid', 'budget'];
+    const order: ExhaustedReason[] = ['closed', 'not_yet_valid', 'expired', 'budget'];
     return { state: 'exhausted', reasons: order.filter((r) => reasons.has(r)) };
   }
   const remaining = consumption(chosen, appointmentsByPackage.get(chosen.id) ?? [], now).map(
     ({ used, planned, ...c }) => ({ ...c, remaining: Math.max(0, c.limit - used - planned) }),
   );
   return { state: 'present', package: chosen, remaining };
+}
+
+function exhaustedReason(v: Violation): ExhaustedReason {
+  switch (v.kind) {
+    case 'limit':
+      return 'budget';
+    case 'closed':
+      return 'closed';
+    case 'not_valid':
+      return v.validFrom !== null && v.at < v.validFrom ? 'not_yet_valid' : 'expired';
+  }
 }
 
 function endsSooner(a: BudgetPackage, b: BudgetPackage): number {

@@ -11,19 +11,42 @@ const euro = (cents: number, locale: Locale) =>
     cents / 100,
   );
 
-/** Why a chain is not offered to this client, in a short form that reveals nothing else. */
-const NOT_OFFERED: Record<string, Record<Locale, string>> = {
-  package_exhausted: {
-    de: 'Ihr Paket ist aufgebraucht oder nicht mehr gültig.',
-    en: 'Your package is used up or no longer valid.',
+type Texts = Record<Locale, string>;
+
+/**
+ * Why a chain is not offered to this client (the package rules and age limits), in a short form
+ * that names the real cause and reveals nothing else. None of these tells the client to book
+ * something else: where another chain fits, the caller names it only if it is offered to them.
+ */
+const NOT_OFFERED: Record<string, Texts> = {
+  package_used_up: { de: 'Ihr Paket ist aufgebraucht.', en: 'Your package is used up.' },
+  package_expired: {
+    de: 'Ihr Paket ist zu diesem Zeitpunkt nicht mehr gültig.',
+    en: 'Your package is no longer valid at that time.',
+  },
+  package_not_yet_valid: {
+    de: 'Ihr Paket ist zu diesem Zeitpunkt noch nicht gültig.',
+    en: 'Your package is not valid yet at that time.',
+  },
+  package_closed: {
+    de: 'Ihr Paket wurde von der Praxis abgeschlossen.',
+    en: 'The practice has closed your package.',
   },
   package_absent: {
     de: 'Für diese Leistung benötigen Sie ein passendes Paket.',
     en: 'This service needs a matching package.',
   },
   package_present: {
-    de: 'Sie haben bereits ein laufendes Paket – bitte buchen Sie einen Folgetermin.',
-    en: 'You already have a running package – please book a follow-up.',
+    de: 'Sie haben bereits ein laufendes Paket für diese Leistung.',
+    en: 'You already have a running package for this service.',
+  },
+  package_before_first_appointment: {
+    de: 'Diese Leistung ist erst nach dem ersten Termin Ihres Pakets buchbar.',
+    en: 'This service can be booked only after the first appointment of your package.',
+  },
+  package_before_last_appointment: {
+    de: 'Diese Leistung ist erst nach dem letzten Termin Ihres Pakets buchbar.',
+    en: 'This service can be booked only after the last appointment of your package.',
   },
   package_excluded: {
     de: 'Diese Leistung kann für Sie nicht online gebucht werden. Bitte wenden Sie sich an die Praxis.',
@@ -46,6 +69,57 @@ const NOT_OFFERED: Record<string, Record<Locale, string>> = {
 
 export function notOfferedText(code: string, locale: Locale = 'de'): string {
   return (NOT_OFFERED[code] ?? NOT_OFFERED.plan!)[locale];
+}
+
+/** "Book X instead." for a chain that is offered to the client. */
+export function insteadText(chainName: string, locale: Locale = 'de'): string {
+  return locale === 'de' ? `Buchen Sie stattdessen „${chainName}“.` : `Book “${chainName}” instead.`;
+}
+
+/** Why a booking or cancellation was refused, by the answer's `code`. */
+const REFUSED: Record<string, Texts> = {
+  slot_taken: { de: 'Dieser Termin ist inzwischen vergeben.', en: 'This slot has just been taken.' },
+  too_soon: { de: 'Dieser Termin ist zu kurzfristig.', en: 'This start is too soon to book.' },
+  beyond_window: {
+    de: 'So weit im Voraus kann noch nicht gebucht werden.',
+    en: 'This start is too far ahead.',
+  },
+  slot_unavailable: {
+    de: 'Zu dieser Zeit ist kein Termin verfügbar.',
+    en: 'No appointment is available at that time.',
+  },
+  client_overlap: {
+    de: 'Sie haben zu dieser Zeit bereits einen Termin.',
+    en: 'You already have an appointment at that time.',
+  },
+  age_not_allowed: { de: 'Diese Leistung hat eine Altersgrenze.', en: 'This service has an age limit.' },
+  birth_date_required: {
+    de: 'Für diese Leistung wird Ihr Geburtsdatum benötigt.',
+    en: 'This service has an age limit: a birth date is required.',
+  },
+  client_exists: {
+    de: 'Zu dieser E-Mail-Adresse gibt es schon eine Akte. Bitte melden Sie sich als wiederkehrendes Klienty an.',
+    en: 'There is already a file for this e-mail address. Please identify as a returning client.',
+  },
+  chain_not_bookable: {
+    de: 'Diese Leistung kann nicht online gebucht werden.',
+    en: 'This service cannot be booked online.',
+  },
+  not_cancellable: {
+    de: 'Dieser Termin hat bereits stattgefunden und kann nicht abgesagt werden.',
+    en: 'This appointment has taken place and cannot be cancelled.',
+  },
+};
+
+export function refusedText(code: string, locale: Locale = 'de'): string {
+  return (REFUSED[code] ?? NOT_OFFERED[code] ?? REFUSED.slot_unavailable!)[locale];
+}
+
+/** The cancellation deadline has passed: online only until `hours` before the appointment. */
+export function cancelDeadlineText(hours: number, locale: Locale = 'de'): string {
+  return locale === 'de'
+    ? `Online absagen ist nur bis ${hours} Stunden vor dem Termin möglich. Bitte rufen Sie die Praxis an.`
+    : `Online cancellation closes ${hours} hours before the appointment. Please call the practice.`;
 }
 
 /**

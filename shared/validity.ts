@@ -8,16 +8,19 @@ import { addDays, localDate, startOfLocalDay } from './time.ts';
 export type ValidityRule = { kind: 'none' } | { kind: 'days'; days: number } | { kind: 'calendar_year' };
 
 /**
- * The validity of a package created at `createdAt`:
+ * The validity of a package created at `createdAt`, for appointments from `firstAppointmentAt` on
+ * (a package created on booking: the appointment's start; by hand: the moment of creation):
  * - `none`: no bounds;
  * - `days`: N whole local days, the day of creation being the first
  *   (created on 2026-03-10 with 28 days → valid until the end of 2026-04-06);
- * - `calendar_year`: the local calendar year of creation.
+ * - `calendar_year`: the local calendar year of the first appointment (a booking in December for
+ *   January gets next year's budget, not this year's).
  */
 export function validityFor(
   rule: ValidityRule,
   createdAt: Instant,
   timeZone: string,
+  firstAppointmentAt: Instant = createdAt,
 ): { validFrom: Instant | null; validUntil: Instant | null } {
   const today = localDate(createdAt, timeZone);
   switch (rule.kind) {
@@ -29,7 +32,7 @@ export function validityFor(
         validUntil: startOfLocalDay(addDays(today, rule.days), timeZone),
       };
     case 'calendar_year': {
-      const year = Number(today.slice(0, 4));
+      const year = Number(localDate(firstAppointmentAt, timeZone).slice(0, 4));
       return {
         validFrom: startOfLocalDay(`${year}-01-01`, timeZone),
         validUntil: startOfLocalDay(`${year + 1}-01-01`, timeZone),

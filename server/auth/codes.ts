@@ -28,6 +28,14 @@ export function loginCodeHash(secret: string, practiceId: number, clientId: numb
     .digest('hex');
 }
 
+const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+/** A fresh access code for a client file: 8 characters without look-alikes (no 0/O, 1/I). */
+export function newAccessCode(): string {
+  let s = '';
+  for (let i = 0; i < 8; i++) s += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
+  return s;
+}
+
 /** What a client typed, as a code: spaces and dashes dropped ("123 456", "lena-2345"). */
 export function normalizeCode(input: string): string {
   return input.replace(/[\s-]/g, '');

@@ -17,8 +17,8 @@ import type { AppEnv } from '../app.ts';
 import type { Db, Tx } from '../db/index.ts';
 import { clients } from '../db/schema.ts';
 import { prepared } from '../db/statements.ts';
-import { newAccessCode } from '../practice/import.ts';
 import { ApiError } from '../problem.ts';
+import { newAccessCode } from './codes.ts';
 
 /** How long a client token from `/auth/verify` or `/auth/link` is good for: 2 hours. */
 export const CLIENT_TOKEN_TTL_MS = 2 * 60 * 60 * 1000;

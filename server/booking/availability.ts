@@ -4,10 +4,12 @@
  */
 import { addDays, startOfLocalDay } from '../../shared/time.ts';
 import { type LoadedChain, loadBusy, type PracticeRow, type Reader } from '../db/load.ts';
-import { type ClientBudget, evaluateRules, planAllowsPackages, slotCheckFor } from '../engine/eligibility.ts';
+import { slotCheckFor } from '../engine/availability.ts';
+import { planAllowsPackages, therapistsFor } from '../engine/config.ts';
+import { type ClientBudget, evaluateRules } from '../engine/eligibility.ts';
 import { type SlotSearchInput, searchSlots } from '../engine/slots.ts';
 import { ApiError } from '../problem.ts';
-import { type PracticeConfig, practiceConfig, therapistsFor } from './config.ts';
+import { type PracticeConfig, practiceConfig } from './config.ts';
 
 /** The practice of the path (its configuration), or 404; 403 when it has switched online booking off. */
 export function bookablePractice(db: Reader, slug: string): PracticeConfig {
@@ -106,7 +108,7 @@ export function slotInput(
     busy: loadBusy(db, { therapistIds, roomIds: rooms.map((r) => r.id) }, busyFrom, busyTo),
     ...(q.daypart ? { daypart: q.daypart } : {}),
     ...(q.onlyStart !== undefined ? { onlyStart: q.onlyStart } : {}),
-    ...(q.rules === false ? {} : { check: slotCheckFor(chain, q.client, tz, q.now) }),
+    ...(q.rules === false ? {} : { check: slotCheckFor(chain as never, q.client, tz, q.now) }),
   };
 }
 

@@ -6,9 +6,12 @@
 import { and, eq } from 'drizzle-orm';
 import type { Locale } from '../../shared/i18n.ts';
 import { type Db, type Tx, writeTransaction } from '../db/index.ts';
+import { loadAppointment, loadClientFile } from '../db/load.ts';
 import * as t from '../db/schema.ts';
 import * as w from '../db/writes.ts';
+import { decideAppointment, type Refusal } from '../engine/appointment.ts';
 import { ApiError } from '../problem.ts';
+import { practiceConfig } from './config.ts';
 import { confirmationMail } from './messages.ts';
 
 export interface BookingView {
@@ -74,73 +77,31 @@ export function cancelBooking(
   practiceId: number,
   appointmentId: number,
   opts: { clock: () => number; lang: Locale; cancelUrl: string },
-): Promise<CancelResult> {
+): Promise<CancelResult | { refusal: Refusal }> {
   // Waits for the write lock without blocking the process; the time is read once holding it.
   return writeTransaction(db, () => {
     const now = opts.clock();
-    const tx = db;
-    const b = loadBooking(tx, practiceId, appointmentId);
-    const a = b.appointment;
-    if (a.status === 'cancelled') return { changed: false, booking: bookingView(b, now) };
-    if (a.status !== 'booked') {
-      throw new ApiError(409, 'not_cancellable', 'This appointment has taken place and cannot be cancelled.');
-    }
-    if (now > cancelDeadline(b)) {
-      const hours = Math.round(b.practice.cancelDeadlineMinutes / 60);
-      throw new ApiError(
-        409,
-        'cancel_deadline_passed',
-        opts.lang === 'de'
-          ? `Online absagen ist nur bis ${hours} Stunden vor dem Termin möglich. Bitte rufen Sie die Praxis an.`
-          : `Online cancellation closes ${hours} hours before the appointment. Please call the practice.`,
-        { deadline: new Date(cancelDeadline(b)).toISOString() },
-      );
-    }
-    const sequence = a.sequence + 1;
-    tx.update(t.appointments)
-      .set({ status: 'cancelled', cancelledAt: now, sequence })
-      .where(eq(t.appointments.id, a.id))
-      .run();
-    const links = tx
-      .select({ packageId: t.appointmentPackages.packageId })
-      .from(t.appointmentPackages)
-      .where(eq(t.appointmentPackages.appointmentId, a.id))
-      .all();
-    const actor = `online:${a.clientId}`;
-    for (const { packageId } of links) {
-      w.insertLedger(db, {
-        practiceId,
-        packageId,
-        at: now,
-        actor,
-        action: 'released',
-        appointmentId: a.id,
-        details: { reason: 'cancelled by client' },
-      });
-    }
-    // A package this booking created and nothing else uses goes with it: the file is as before
-    // the first visit was booked, so the first visit can be booked again (and no follow-up
-    // without one).
-    for (const packageId of w.packagesToWithdraw(db, a.id)) {
-      w.withdrawPackage(db, packageId);
-      w.insertLedger(db, {
-        practiceId,
-        packageId,
-        at: now,
-        actor,
-        action: 'withdrawn',
-        appointmentId: a.id,
-        details: { reason: 'the booking that created it was cancelled' },
-      });
-    }
-    if (b.client.email) {
+    const b = loadBooking(db, practiceId, appointmentId);
+    const appointment = loadAppointment(db, practiceId, appointmentId)!;
+    const client = loadClientFile(db, practiceId, appointment.clientId, { from: 0, to: 0 })!;
+    const config = practiceConfig(db, b.practice.slug)!;
+    const decision = decideAppointment(
+      { config, client, busy: [], appointment },
+      { kind: 'cancel', appointmentId, by: 'client' },
+      now,
+    );
+    if (!decision.ok) return { refusal: decision.refusal };
+    const { plan } = decision;
+    if (plan.action === 'none') return { changed: false, booking: bookingView(b, now) };
+    w.applyPlan(db, plan, { practiceId, actor: `online:${appointment.clientId}`, now, accessCode: () => '' });
+    if (plan.mail && b.client.email) {
       confirmationMail(db, {
-        practice: b.practice,
-        appointmentId: a.id,
-        sequence,
+        practice: config.practice,
+        appointmentId,
+        sequence: plan.appointment.sequence,
         method: 'CANCEL',
-        start: a.startsAt,
-        end: a.endsAt,
+        start: plan.appointment.start,
+        end: plan.appointment.end,
         chainName: b.chainName ?? 'Termin',
         therapistName: b.therapistName,
         roomName: b.roomName,
@@ -151,6 +112,6 @@ export function cancelBooking(
         now,
       });
     }
-    return { changed: true, booking: bookingView(loadBooking(tx, practiceId, appointmentId), now) };
+    return { changed: true, booking: bookingView(loadBooking(db, practiceId, appointmentId), now) };
   });
 }

@@ -11,29 +11,17 @@
  */
 import type Database from 'better-sqlite3';
 import {
-  type LoadedChain,
   loadChains,
   loadPracticeTherapists,
   loadRooms,
-  type PracticeRow,
+  loadServices,
   practiceById,
   type Reader,
 } from '../db/load.ts';
 import { prepared } from '../db/statements.ts';
-import type { SlotTherapist } from '../engine/slots.ts';
-import type { HoursException } from '../engine/workingHours.ts';
+import type { PracticeConfig } from '../engine/config.ts';
 
-export interface PracticeConfig {
-  practice: PracticeRow;
-  /** `practices.config_version` this copy was loaded at. */
-  version: number;
-  /** Every chain, in the practice's order. */
-  chains: readonly LoadedChain[];
-  chainById: ReadonlyMap<number, LoadedChain>;
-  /** Every therapist with weekly hours and all exceptions (sorted by date). */
-  therapistById: ReadonlyMap<number, SlotTherapist>;
-  rooms: readonly { id: number; name: string }[];
-}
+export type { PracticeConfig };
 
 /** Practices kept per connection; the least recently used beyond this are dropped. */
 const MAX_PRACTICES = 500;
@@ -93,40 +81,8 @@ function loadConfig(db: Reader, practiceId: number): PracticeConfig | undefined 
     chainById: new Map(chains.map((c) => [c.id, c])),
     therapistById: new Map(loadPracticeTherapists(db, practiceId).map((t) => [t.id, deepFreeze(t)])),
     rooms: deepFreeze(loadRooms(db, practiceId)),
+    serviceById: new Map(loadServices(db, practiceId).map((x) => [x.id, deepFreeze(x)])),
   };
-}
-
-/**
- * The therapists of `ids` (in that order, unknown ones left out) with the exceptions between two
- * local dates (inclusive), for the slot engine.
- */
-export function therapistsFor(
-  config: PracticeConfig,
-  ids: readonly number[],
-  fromDate: string,
-  toDate: string,
-): SlotTherapist[] {
-  const out: SlotTherapist[] = [];
-  for (const id of ids) {
-    const t = config.therapistById.get(id);
-    if (!t) continue;
-    out.push({ ...t, exceptions: between(t.exceptions, fromDate, toDate) });
-  }
-  return out;
-}
-
-/** The exceptions dated fromDate…toDate of a list sorted by date. */
-function between(sorted: HoursException[], fromDate: string, toDate: string): HoursException[] {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]!.date < fromDate) lo = mid + 1;
-    else hi = mid;
-  }
-  let end = lo;
-  while (end < sorted.length && sorted[end]!.date <= toDate) end++;
-  return sorted.slice(lo, end);
 }
 
 /** Shared between requests, so nobody may change it: a write would throw (modules are strict). */

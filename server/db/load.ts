@@ -8,22 +8,17 @@
  * Lists of ids are passed as one JSON array (`IN (SELECT value FROM json_each(?))`), which keeps
  * one statement per query and still uses the indexes.
  */
-import type {
-  BudgetAppointment,
-  BudgetPackage,
-  CodeLimit,
-  PackageStateName,
-  ServiceLine,
-} from '../../shared/domain.ts';
+import type { BudgetAppointment, CodeLimit, PackageStateName, ServiceLine } from '../../shared/domain.ts';
 import type { ValidityRule } from '../../shared/validity.ts';
-import type { ChainRule, ClientBudget, EligibilityChain } from '../engine/eligibility.ts';
+import type { ClientFile, ExistingAppointment } from '../engine/appointment.ts';
+import type { Chain, Practice, Service } from '../engine/config.ts';
+import type { ChainRule, ClientBudget, FilePackage } from '../engine/eligibility.ts';
 import type { BusyInterval, SlotTherapist } from '../engine/slots.ts';
 import type { Db } from './index.ts';
-import type * as t from './schema.ts';
 import { prepared } from './statements.ts';
 
 export type Reader = Db;
-export type PracticeRow = typeof t.practices.$inferSelect;
+export type PracticeRow = Practice;
 
 // biome-ignore lint/suspicious/noExplicitAny: raw rows are mapped field by field right below.
 type Row = Record<string, any>;
@@ -45,7 +40,6 @@ function practiceOf(r: Row): PracticeRow {
     privacyNoticeUrl: r.privacy_notice_url,
     contactEmail: r.contact_email,
     configVersion: r.config_version,
-    createdAt: r.created_at,
   };
 }
 
@@ -59,21 +53,7 @@ export function practiceById(db: Reader, id: number): PracticeRow | undefined {
   return r ? practiceOf(r) : undefined;
 }
 
-export interface LoadedChain extends EligibilityChain {
-  key: string;
-  name: string;
-  description: string;
-  durationMinutes: number;
-  bufferAfterMinutes: number;
-  needsRoom: boolean;
-  onlineBookable: boolean;
-  minNoticeMinutes: number | null;
-  bookingWindowDays: number | null;
-  therapistIds: number[];
-  priceCents: number;
-  /** Service ids per line, for writing appointment lines. */
-  serviceIds: number[];
-}
+export type LoadedChain = Chain;
 
 export function validityRuleOf(template: {
   validityKind: string;
@@ -134,7 +114,10 @@ export function loadChains(db: Reader, practiceId: number, only?: { chainId?: nu
           templateId: r.template_id,
           templateName: r.template_name,
           offeredWhen,
-          createOnBooking: r.create_on_booking === 1,
+          createWhen: new Set<'absent' | 'exhausted'>([
+            ...(r.create_on_booking ? (['absent'] as const) : []),
+            ...(r.create_when_exhausted ? (['exhausted'] as const) : []),
+          ]),
           templateLimits: {
             maxAppointments: r.max_appointments,
             maxAmountCents: r.max_amount_cents,
@@ -166,8 +149,11 @@ export function loadChains(db: Reader, practiceId: number, only?: { chainId?: nu
 }
 
 /** Every therapist of a practice with the weekly hours and all exceptions, sorted by date. */
-export function loadPracticeTherapists(db: Reader, practiceId: number): SlotTherapist[] {
-  const rows = prepared(db, 'SELECT id, name FROM therapists WHERE practice_id = ? ORDER BY id').all(
+export function loadPracticeTherapists(
+  db: Reader,
+  practiceId: number,
+): (SlotTherapist & { active: boolean })[] {
+  const rows = prepared(db, 'SELECT id, name, active FROM therapists WHERE practice_id = ? ORDER BY id').all(
     practiceId,
   ) as Row[];
   // Through the practice's therapists: both tables are indexed by therapist, and a filter on
@@ -184,8 +170,10 @@ export function loadPracticeTherapists(db: Reader, practiceId: number): SlotTher
        FROM therapists t JOIN availability_exceptions e ON e.therapist_id = t.id
       WHERE t.practice_id = ? ORDER BY e.date, e.id`,
   ).all(practiceId) as Row[];
-  const byId = new Map<number, SlotTherapist>();
-  for (const r of rows) byId.set(r.id, { id: r.id, name: r.name, weeklyHours: [], exceptions: [] });
+  const byId = new Map<number, SlotTherapist & { active: boolean }>();
+  for (const r of rows) {
+    byId.set(r.id, { id: r.id, name: r.name, active: r.active === 1, weeklyHours: [], exceptions: [] });
+  }
   for (const h of hours) {
     byId
       .get(h.therapist_id)
@@ -197,6 +185,13 @@ export function loadPracticeTherapists(db: Reader, practiceId: number): SlotTher
       ?.exceptions.push({ date: e.date, kind: e.kind, startMinute: e.start_minute, endMinute: e.end_minute });
   }
   return [...byId.values()];
+}
+
+export function loadServices(db: Reader, practiceId: number): Service[] {
+  return prepared(
+    db,
+    'SELECT id, code, name, price_cents AS priceCents, duration_minutes AS durationMinutes FROM services WHERE practice_id = ? ORDER BY id',
+  ).all(practiceId) as Service[];
 }
 
 export function loadRooms(db: Reader, practiceId: number): { id: number; name: string }[] {
@@ -229,10 +224,11 @@ export function loadBusy(
   const therapists = JSON.stringify(who.therapistIds);
   return prepared(
     db,
-    `SELECT therapist_id AS therapistId, room_id AS roomId, starts_at AS start, blocked_until AS end FROM appointments
+    `SELECT therapist_id AS therapistId, room_id AS roomId, starts_at AS start, blocked_until AS end, id AS appointmentId
+       FROM appointments
       WHERE therapist_id IN (SELECT value FROM json_each(?)) AND ${window}
      UNION ALL
-     SELECT therapist_id, room_id, starts_at, blocked_until FROM appointments
+     SELECT therapist_id, room_id, starts_at, blocked_until, id FROM appointments
       WHERE room_id IN (SELECT value FROM json_each(?)) AND ${window}
         AND therapist_id NOT IN (SELECT value FROM json_each(?))
      ORDER BY 3`,
@@ -246,7 +242,7 @@ export function loadClientBudget(db: Reader, practiceId: number, clientId: numbe
     clientId,
   ) as Row | undefined;
   if (!client) return undefined;
-  const packages: BudgetPackage[] = (
+  const packages: FilePackage[] = (
     prepared(
       db,
       "SELECT * FROM packages WHERE practice_id = ? AND client_id = ? AND status != 'withdrawn' ORDER BY id",
@@ -263,6 +259,7 @@ export function loadClientBudget(db: Reader, practiceId: number, clientId: numbe
     validFrom: p.valid_from,
     validUntil: p.valid_until,
     status: p.status,
+    origin: p.origin,
   }));
   const appointmentsByPackage = new Map<number, BudgetAppointment[]>();
   for (const p of packages) appointmentsByPackage.set(p.id, []);
@@ -298,5 +295,60 @@ export function loadClientBudget(db: Reader, practiceId: number, clientId: numbe
     packages,
     appointmentsByPackage,
     excludedTemplateIds: new Set(excluded.map((e) => e.template_id)),
+  };
+}
+
+/**
+ * A client file for a decision: its budget, and its non-cancelled appointments overlapping
+ * [from, to) (any therapist) for the rule that a file holds no two overlapping appointments.
+ */
+export function loadClientFile(
+  db: Reader,
+  practiceId: number,
+  clientId: number,
+  window: { from: number; to: number },
+): ClientFile | undefined {
+  const budget = loadClientBudget(db, practiceId, clientId);
+  if (!budget) return undefined;
+  const appointments = prepared(
+    db,
+    `SELECT id, starts_at AS start, ends_at AS end FROM appointments
+      WHERE client_id = ? AND starts_at < ? AND starts_at >= ? AND ends_at > ? AND status != 'cancelled'`,
+  ).all(clientId, window.to, window.from - LONGEST_BLOCK_MS, window.from) as ClientFile['appointments'];
+  return { ...budget, appointments };
+}
+
+/** An appointment with its lines and packages, for an edit or a cancellation. */
+export function loadAppointment(db: Reader, practiceId: number, id: number): ExistingAppointment | undefined {
+  const a = prepared(
+    db,
+    `SELECT id, client_id, therapist_id, room_id, chain_id, starts_at, ends_at, buffer_after_minutes, status, source, sequence
+       FROM appointments WHERE practice_id = ? AND id = ?`,
+  ).get(practiceId, id) as Row | undefined;
+  if (!a) return undefined;
+  const lines = prepared(
+    db,
+    'SELECT service_id AS serviceId, code, quantity, unit_price_cents AS unitPriceCents FROM appointment_lines WHERE appointment_id = ? ORDER BY id',
+  ).all(id) as ExistingAppointment['lines'];
+  const packageIds = (
+    prepared(
+      db,
+      'SELECT package_id FROM appointment_packages WHERE appointment_id = ? ORDER BY package_id',
+    ).all(id) as Row[]
+  ).map((r) => r.package_id as number);
+  return {
+    id: a.id,
+    clientId: a.client_id,
+    therapistId: a.therapist_id,
+    roomId: a.room_id,
+    chainId: a.chain_id,
+    start: a.starts_at,
+    end: a.ends_at,
+    bufferAfterMinutes: a.buffer_after_minutes,
+    status: a.status,
+    source: a.source,
+    sequence: a.sequence,
+    lines,
+    packageIds,
   };
 }

@@ -307,7 +307,10 @@ export const chainPackageRules = sqliteTable(
     whenPresent: bool('when_present').notNull().default(false),
     whenExhausted: bool('when_exhausted').notNull().default(false),
     whenExcluded: bool('when_excluded').notNull().default(false),
+    /** Booking the chain creates a package from the template when the state is absent. */
     createOnBooking: bool('create_on_booking').notNull().default(false),
+    /** … and also when it is exhausted (the next prescription after the last one ran out or expired). */
+    createWhenExhausted: bool('create_when_exhausted').notNull().default(false),
   },
   (t) => [
     unique('chain_package_rules_chain_template').on(t.chainId, t.templateId),
@@ -324,6 +327,10 @@ export const chainPackageRules = sqliteTable(
       sql`${t.whenAbsent} OR ${t.whenPresent} OR ${t.whenExhausted} OR ${t.whenExcluded}`,
     ),
     check('chain_package_rules_create_needs_absent', sql`NOT ${t.createOnBooking} OR ${t.whenAbsent}`),
+    check(
+      'chain_package_rules_create_exhausted_needs_exhausted',
+      sql`NOT ${t.createWhenExhausted} OR ${t.whenExhausted}`,
+    ),
   ],
 );
 
@@ -545,6 +552,7 @@ export const packageLedger = sqliteTable(
         'reopened',
         'assigned',
         'released',
+        'updated',
         'excluded',
         'withdrawn',
       ],
@@ -560,7 +568,7 @@ export const packageLedger = sqliteTable(
     index('package_ledger_package').on(t.packageId, t.at),
     check(
       'package_ledger_action',
-      sql`${t.action} IN ('created','limits_changed','closed','reopened','assigned','released','excluded','withdrawn')`,
+      sql`${t.action} IN ('created','limits_changed','closed','reopened','assigned','released','updated','excluded','withdrawn')`,
     ),
   ],
 );

@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Limits } from '../../shared/domain.ts';
+import type { AppointmentPlan, LedgerAction } from '../engine/appointment.ts';
 import type { MailContent } from '../mail/bookingMail.ts';
 import type { StoredAttachment } from '../mail/outbox.ts';
 import type { Db } from './index.ts';
@@ -94,10 +95,11 @@ export function insertAppointment(
     clientId: number;
     therapistId: number;
     roomId: number | null;
-    chainId: number;
+    chainId: number | null;
     start: number;
     end: number;
     bufferAfterMinutes: number;
+    source: 'online' | 'staff' | 'import';
     now: number;
   },
 ): number {
@@ -106,7 +108,7 @@ export function insertAppointment(
       db,
       `INSERT INTO appointments (practice_id, client_id, therapist_id, room_id, chain_id, starts_at, ends_at,
          buffer_after_minutes, blocked_until, status, source, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', 'online', ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?)`,
     ).run(
       a.practiceId,
       a.clientId,
@@ -117,6 +119,7 @@ export function insertAppointment(
       a.end,
       a.bufferAfterMinutes,
       a.end + a.bufferAfterMinutes * 60_000,
+      a.source,
       a.now,
     ),
   );
@@ -173,7 +176,7 @@ export function insertPackage(
   );
 }
 
-export type LedgerAction = 'created' | 'assigned' | 'released' | 'withdrawn';
+export type { LedgerAction };
 
 export function insertLedger(
   db: Db,
@@ -276,4 +279,122 @@ export function withdrawPackage(db: Db, packageId: number): void {
     db,
     "UPDATE packages SET status = 'withdrawn', closed_reason = 'booking cancelled' WHERE id = ?",
   ).run(packageId);
+}
+
+/** What applying a plan wrote: the client file, the appointment, and the ids of the new packages. */
+export interface Applied {
+  clientId: number;
+  appointmentId: number;
+  /** The id each package ref of the plan got (and the ids of existing packages as they are). */
+  packageId: (refOrId: number) => number;
+}
+
+/**
+ * Writes a decided plan (engine/appointment.ts) inside the caller's write transaction: the client
+ * file for a new client, the packages created on booking, the appointment with its lines, the
+ * package assignments and releases, withdrawals and the ledger.
+ */
+export function applyPlan(
+  db: Db,
+  plan: AppointmentPlan,
+  ctx: { practiceId: number; actor: string; now: number; accessCode: () => string },
+): Applied {
+  const { practiceId, now } = ctx;
+  let clientId: number;
+  if ('create' in plan.client) {
+    const c = plan.client.create;
+    clientId = insertClient(db, {
+      practiceId,
+      firstName: c.firstName,
+      lastName: c.lastName,
+      email: c.email,
+      phone: c.phone ?? null,
+      birthDate: c.birthDate,
+      accessCode: ctx.accessCode(),
+      consentAt: now,
+      now,
+    });
+  } else {
+    clientId = plan.client.id;
+    if (plan.client.setBirthDate) setBirthDate(db, clientId, plan.client.setBirthDate);
+  }
+  const ids = new Map<number, number>();
+  for (const p of plan.packages) {
+    ids.set(
+      p.ref,
+      insertPackage(db, {
+        practiceId,
+        clientId,
+        templateId: p.templateId,
+        name: p.name,
+        limits: p.limits,
+        validFrom: p.validFrom,
+        validUntil: p.validUntil,
+        now,
+      }),
+    );
+  }
+  const packageId = (ref: number) => (ref < 0 ? ids.get(ref)! : ref);
+  const a = plan.appointment;
+  let appointmentId = a.id;
+  if (plan.action === 'create') {
+    appointmentId = insertAppointment(db, {
+      practiceId,
+      clientId,
+      therapistId: a.therapistId,
+      roomId: a.roomId,
+      chainId: a.chainId,
+      start: a.start,
+      end: a.end,
+      bufferAfterMinutes: a.bufferAfterMinutes,
+      source: a.source,
+      now,
+    });
+  } else if (plan.action === 'update' || plan.action === 'cancel') {
+    prepared(
+      db,
+      `UPDATE appointments SET therapist_id = ?, room_id = ?, starts_at = ?, ends_at = ?, blocked_until = ?,
+         status = ?, cancelled_at = ?, sequence = ? WHERE practice_id = ? AND id = ?`,
+    ).run(
+      a.therapistId,
+      a.roomId,
+      a.start,
+      a.end,
+      a.end + a.bufferAfterMinutes * 60_000,
+      a.status,
+      a.status === 'cancelled' ? now : null,
+      a.sequence,
+      practiceId,
+      a.id,
+    );
+    if (plan.linesChanged) {
+      prepared(db, 'DELETE FROM appointment_lines WHERE practice_id = ? AND appointment_id = ?').run(
+        practiceId,
+        a.id,
+      );
+    }
+  }
+  if (plan.linesChanged) {
+    for (const l of a.lines) insertLine(db, { practiceId, appointmentId, ...l });
+  }
+  for (const ref of plan.assign) assign(db, practiceId, appointmentId, packageId(ref));
+  for (const pid of plan.release) {
+    prepared(
+      db,
+      'DELETE FROM appointment_packages WHERE practice_id = ? AND appointment_id = ? AND package_id = ?',
+    ).run(practiceId, appointmentId, pid);
+  }
+  for (const pid of plan.withdraw) withdrawPackage(db, pid);
+  for (const e of plan.ledger) {
+    insertLedger(db, {
+      practiceId,
+      packageId: packageId(e.packageId),
+      at: now,
+      actor: ctx.actor,
+      action: e.action,
+      appointmentId,
+      details: e.details,
+    });
+  }
+  return { clientId, appointmentId, packageId };
 }

@@ -67,6 +67,8 @@ export interface BusyInterval {
   roomId: number | null;
   start: number;
   end: number;
+  /** The appointment, where known: an edit leaves the appointment's own time out. */
+  appointmentId?: number;
 }
 
 export interface SlotCheckFailure {
@@ -528,6 +530,36 @@ export function searchSlots(input: SlotSearchInput): SlotSearchResult {
 export function naiveSearchSlots(input: SlotSearchInput): SlotSearchResult {
   const p = plan(input);
   return search(p, scannedBusy(p));
+}
+
+/** Why a start that staff chose cannot be taken. */
+export type StartRefusal = 'outside_hours' | 'therapist_busy' | 'no_room';
+
+/**
+ * One start for one therapist, as staff book it: any minute (no grid, no notice, window or time of
+ * day), the therapist working for the whole appointment and its buffer (unless `ignoreHours`), not
+ * busy, and — when the chain needs a room — the lowest-id free room of `input.rooms` (pass just
+ * the room staff chose to test only that one). `input.from` must be the start's local date.
+ * @example assessStart(input, start, 7) // { reason: null, roomId: 2 } or { reason: 'therapist_busy', roomId: null }
+ */
+export function assessStart(
+  input: SlotSearchInput,
+  start: number,
+  therapistId: number,
+  options: { ignoreHours?: boolean } = {},
+): { reason: StartRefusal | null; roomId: number | null } {
+  const p = plan({ ...input, chain: { ...input.chain, therapistIds: [therapistId] }, therapistId });
+  const ti = p.therapists.findIndex((t) => t.id === therapistId);
+  // Busy time is indexed for the therapists of the plan only: one missing would look free.
+  if (ti < 0) throw new RangeError(`therapist ${therapistId} is not among input.therapists`);
+  const end = start + p.spanMs;
+  if (!options.ignoreHours && !covers(p.blocks[ti]!, start, end))
+    return { reason: 'outside_hours', roomId: null };
+  const busy = indexedBusy(p);
+  if (!busy.therapistFree(therapistId, start, end)) return { reason: 'therapist_busy', roomId: null };
+  if (!input.chain.needsRoom) return { reason: null, roomId: null };
+  const roomId = busy.freeRoom(start, end);
+  return roomId === null ? { reason: 'no_room', roomId: null } : { reason: null, roomId };
 }
 
 /**

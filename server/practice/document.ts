@@ -170,7 +170,17 @@ const chain = z.strictObject({
       z.strictObject({
         template: key,
         offeredWhen: z.array(PACKAGE_STATE).min(1),
-        createOnBooking: z.boolean().default(false),
+        /**
+         * The states in which booking creates a package from the template: `true` is `["absent"]`
+         * (a first prescription); `["absent", "exhausted"]` also starts the next one after the last
+         * ran out or expired.
+         */
+        createOnBooking: z
+          .union([z.boolean(), z.array(z.enum(['absent', 'exhausted'])).max(2)])
+          .default(false)
+          .transform((v): ('absent' | 'exhausted')[] =>
+            v === true ? ['absent'] : v === false ? [] : [...new Set(v)],
+          ),
       }),
     )
     .default([]),
@@ -388,11 +398,13 @@ function checkReferences(doc: z.output<typeof documentShape>, ctx: Ctx): void {
     c.packageRules.forEach((r, ri) => {
       if (!templateKeys.has(r.template))
         issue(['chains', ci, 'packageRules', ri, 'template'], `unknown package template "${r.template}"`);
-      if (r.createOnBooking && !r.offeredWhen.includes('absent')) {
-        issue(
-          ['chains', ci, 'packageRules', ri, 'createOnBooking'],
-          'creating a package on booking needs "absent" in offeredWhen',
-        );
+      for (const state of r.createOnBooking) {
+        if (!r.offeredWhen.includes(state)) {
+          issue(
+            ['chains', ci, 'packageRules', ri, 'createOnBooking'],
+            `creating a package on booking when ${state} needs "${state}" in offeredWhen`,
+          );
+        }
       }
     });
   });

@@ -3,7 +3,6 @@
  * Problems are collected with their path before anything is written; the database's own constraints
  * are the last line of defence.
  */
-import { randomInt } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { z } from 'zod';
 import { consumption, describeViolation } from '../../shared/budget.ts';
@@ -16,6 +15,7 @@ import type {
 } from '../../shared/domain.ts';
 import { addDays, localDate, localToInstant, parseMinute, startOfLocalDay } from '../../shared/time.ts';
 import { validityFor } from '../../shared/validity.ts';
+import { newAccessCode } from '../auth/codes.ts';
 import type { Db } from '../db/index.ts';
 import * as t from '../db/schema.ts';
 import { type PracticeDocument, practiceDocumentSchema, weekdayNumber } from './document.ts';
@@ -56,14 +56,6 @@ export function resolveDate(ref: string, today: string): string {
   if (!m) return ref;
   const n = m[2] ? Number(m[2]) * (m[1] === '-' ? -1 : 1) : 0;
   return addDays(today, n);
-}
-
-const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-/** A fresh access code for a client file: 8 characters without look-alikes (no 0/O, 1/I). */
-export function newAccessCode(): string {
-  let s = '';
-  for (let i = 0; i < 8; i++) s += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
-  return s;
 }
 
 function limitsOf(l: { maxAppointments?: number; maxAmountCents?: number; codes: CodeLimit[] }): Limits {
@@ -435,7 +427,8 @@ export function importPractice(db: Db, input: unknown, options: { now: number })
               whenPresent: r.offeredWhen.includes('present'),
               whenExhausted: r.offeredWhen.includes('exhausted'),
               whenExcluded: r.offeredWhen.includes('excluded'),
-              createOnBooking: r.createOnBooking,
+              createOnBooking: r.createOnBooking.includes('absent'),
+              createWhenExhausted: r.createOnBooking.includes('exhausted'),
             })
             .run();
         }

@@ -18,8 +18,10 @@ import { type BookingResult, createBooking, requestHash } from '../booking/book.
 import { bookingView, type CancelResult, cancelBooking, loadBooking } from '../booking/cancel.ts';
 import { keptPracticeConfig } from '../booking/config.ts';
 import { bookingIcs } from '../booking/messages.ts';
+import type { Refusal } from '../engine/appointment.ts';
 import { ApiError } from '../problem.ts';
 import { PracticeParam, Problem } from './contract.ts';
+import { refusalError } from './refusals.ts';
 import { validationHook } from './validation.ts';
 
 /** A person's name: letters, spaces, apostrophes, hyphens and dots; no markup, no SQL punctuation. */
@@ -298,13 +300,13 @@ export function bookingRoutes() {
         clock,
       );
       // Answered once the booking's transaction has committed.
-      return booked.then(
-        (done: BookingResult) => {
+      return booked
+        .then((done: BookingResult) => {
+          if ('refusal' in done) throw refusalError(done.refusal, lang);
           if (done.replayed) c.header('Idempotent-Replayed', 'true');
           return c.json(done.body as z.infer<typeof Booking>, 201);
-        },
-        (err) => countExisting(c, err),
-      );
+        })
+        .catch((err) => countExisting(c, err));
     };
     return book();
   };
@@ -394,7 +396,10 @@ export function bookingRoutes() {
       lang: q.lang ?? 'de',
       cancelUrl: cancelLinks(c, practiceId).cancelUrl(id),
     });
-    return result.then((done: CancelResult) => c.json(done.booking, 200));
+    return result.then((done: CancelResult | { refusal: Refusal }) => {
+      if ('refusal' in done) throw refusalError(done.refusal, q.lang ?? 'de');
+      return c.json(done.booking, 200);
+    });
   });
 
   return app;

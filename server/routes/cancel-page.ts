@@ -7,6 +7,7 @@ import type { AppEnv } from '../app.ts';
 import { type BookingView, bookingView, cancelBooking, loadBooking } from '../booking/cancel.ts';
 import { ApiError } from '../problem.ts';
 import { byCancelToken, cancelLinks } from './bookings.ts';
+import { refusalError } from './refusals.ts';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
@@ -98,6 +99,7 @@ export function cancelPage() {
         lang: 'de',
         cancelUrl: cancelLinks(c, practiceId).cancelUrl(id),
       });
+      if ('refusal' in result) throw refusalError(result.refusal, 'de');
       const b = loadBooking(db, practiceId, id);
       return render(
         c,

@@ -3,13 +3,15 @@
  * free slots of one chain.
  */
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
-import { notOfferedText, remainingText } from '../../shared/i18n.ts';
+import { insteadText, notOfferedText, remainingText } from '../../shared/i18n.ts';
 import { daysBetween, toIsoWithOffset } from '../../shared/time.ts';
 import type { AppEnv } from '../app.ts';
 import { clientFromRequest } from '../auth/tokens.ts';
 import { bookablePractice, chainOf, findSlots, offeredNow, onlineChain } from '../booking/availability.ts';
 import { loadClientBudget } from '../db/load.ts';
-import { slotCheckFor } from '../engine/eligibility.ts';
+import { windowEnd } from '../engine/availability.ts';
+import type { Chain } from '../engine/config.ts';
+import { evaluateRules, firstAllowed, type SlotRefusal } from '../engine/eligibility.ts';
 import { ApiError } from '../problem.ts';
 import { answerCache } from './cache.ts';
 import {
@@ -76,21 +78,34 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
     const clientId = clientFromRequest(c, practice.id);
     const client = clientId === null ? null : loadClientBudget(db, practice.id, clientId)!;
     const now = clock();
-    const chains = config.chains
+    const judged = config.chains
       .filter((chain) => onlineChain(practice, chain))
       .map((chain) => {
-        const check = slotCheckFor(chain, client, practice.timeZone, now);
-        const at = (start: number) => check(start, start + chain.durationMinutes * 60_000);
-        // Offered if it can be booked now, or from the day one of the file's packages becomes valid
-        // (a prescription valid from next Monday already offers its follow-ups).
-        const later = (client?.packages ?? [])
-          .map((p) => p.validFrom)
-          .filter((from): from is number => from !== null && from > now);
-        const refusedNow = at(now);
-        const refused = refusedNow && later.some((from) => at(from) === null) ? null : refusedNow;
-        const outcomes = offeredNow(chain, client, now);
-        return { chain, refused, outcomes };
-      })
+        // Offered if the rules let this file book it at some time in the booking window: now, or
+        // from the day a package becomes valid, a first appointment has ended, a birthday… (the
+        // slots then start there).
+        const first = firstAllowed(chain, client, now, windowEnd(config, chain, now), now, practice.timeZone);
+        const at = 'at' in first ? first.at : now;
+        const end = at + chain.durationMinutes * 60_000;
+        return {
+          chain,
+          refused: 'refusal' in first ? first.refusal : null,
+          outcomes: evaluateRules(chain, client, at, end, now),
+        };
+      });
+    // A chain not offered may point to one that is, never to one that is not: "book the
+    // follow-up instead" only when the follow-up is offered to this client.
+    const instead = (refused: SlotRefusal | null, chain: Chain) => {
+      if (refused?.code !== 'package_present') return '';
+      const other = judged.find(
+        (j) =>
+          j.refused === null &&
+          j.chain.id !== chain.id &&
+          j.chain.rules.some((r) => r.templateId === refused.templateId),
+      );
+      return other ? ` ${insteadText(other.chain.name, lang)}` : '';
+    };
+    const chains = judged
       // An anonymous visitor sees only what is offered; a client also sees why the rest is not.
       .filter(({ refused }) => client !== null || refused === null);
     const body = JSON.stringify({
@@ -106,7 +121,7 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
         ...(client
           ? {
               offered: refused === null,
-              ...(refused ? { reason: notOfferedText(refused.code, lang) } : {}),
+              ...(refused ? { reason: notOfferedText(refused.code, lang) + instead(refused, chain) } : {}),
               packages: outcomes.flatMap((o) =>
                 o.state.state === 'present'
                   ? [

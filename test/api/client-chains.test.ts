@@ -26,7 +26,7 @@ describe('what an identified client is offered, by the package rules of the demo
     expect(chains['physio-abschluss'].offered).toBe(true);
     expect(chains['physio-folgetermin']).toMatchObject({
       offered: false,
-      reason: 'Ihr Paket ist aufgebraucht oder nicht mehr gültig.',
+      reason: 'Ihr Paket ist aufgebraucht.',
     });
   });
 
@@ -58,7 +58,7 @@ describe('what an identified client is offered, by the package rules of the demo
       token: d.tokenFor('tom.becker@example.org'),
     });
     const folge = res.body.chains.find((c: any) => c.key === 'physio-folgetermin');
-    expect(folge.reason).toBe('Your package is used up or no longer valid.');
+    expect(folge.reason).toBe('Your package is used up.');
   });
 
   it('shows nothing of a file without its token', async () => {

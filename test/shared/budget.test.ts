@@ -506,12 +506,13 @@ describe('package state', () => {
     const full = pkg({ codeLimits: [{ code: 'KG', maxQuantity: 6 }] }, { id: 1 });
     const closed = pkg({ maxAppointments: 6 }, { id: 2, status: 'closed' });
     const expired = pkg({ maxAppointments: 6 }, { id: 3, validUntil: FUTURE });
+    const later = pkg({ maxAppointments: 6 }, { id: 4, validFrom: FUTURE + 365 * 86_400_000 });
     expect(
       state({
-        packages: [full, expired, closed],
+        packages: [full, expired, later, closed],
         appointmentsByPackage: new Map([[1, series(6, PAST, kgLine)]]),
       }),
-    ).toEqual({ state: 'exhausted', reasons: ['closed', 'not_valid', 'budget'] });
+    ).toEqual({ state: 'exhausted', reasons: ['closed', 'not_yet_valid', 'expired', 'budget'] });
   });
 });
 

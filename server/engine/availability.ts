@@ -1,0 +1,126 @@
+/**
+ * The slot engine's input for a chain, built from a practice's configuration and the busy times
+ * the store loaded; and which busy times a question needs. Pure.
+ */
+import { addDays, localDate, startOfLocalDay } from '../../shared/time.ts';
+import { type Chain, type PracticeConfig, therapistsFor } from './config.ts';
+import { type ClientBudget, refusalAt } from './eligibility.ts';
+import type { BusyInterval, Daypart, SlotCheck, SlotSearchInput } from './slots.ts';
+
+export interface SlotQuery {
+  /** Local dates, both inclusive. */
+  from: string;
+  to: string;
+  therapist?: number | undefined;
+  daypart?: Daypart | undefined;
+  /** Only this start (a booking's re-check): see `SlotSearchInput.onlyStart`. */
+  onlyStart?: number | undefined;
+  /**
+   * Age and package rules per slot (default). A booking leaves them out of its slot re-check and
+   * applies the very same rules itself right after.
+   */
+  rules?: boolean | undefined;
+  client: ClientBudget | null;
+  now: number;
+}
+
+/** The busy times a question needs: these therapists and rooms, appointments overlapping [from, to). */
+export interface BusyWindow {
+  therapistIds: number[];
+  roomIds: number[];
+  from: number;
+  to: number;
+}
+
+/** The therapists a slot question is about: the chain's, or the one asked for. */
+function therapistIdsOf(chain: Chain, q: Pick<SlotQuery, 'therapist'>): number[] {
+  return q.therapist === undefined
+    ? [...chain.therapistIds]
+    : chain.therapistIds.filter((id) => id === q.therapist);
+}
+
+/** What `slotSearchInput` needs loaded for a slot question. */
+export function busyWindow(config: PracticeConfig, chain: Chain, q: SlotQuery): BusyWindow {
+  const { practice } = config;
+  const tz = practice.timeZone;
+  const spanMs = (chain.durationMinutes + chain.bufferAfterMinutes) * 60_000;
+  // On the grid, one start needs only what overlaps it; compact mode looks at the gaps of the day.
+  const [from, to] =
+    q.onlyStart !== undefined && practice.slotMode === 'grid'
+      ? [q.onlyStart, q.onlyStart + spanMs]
+      : [startOfLocalDay(q.from, tz), startOfLocalDay(addDays(q.to, 1), tz) + spanMs];
+  return {
+    therapistIds: therapistIdsOf(chain, q),
+    roomIds: chain.needsRoom ? config.rooms.map((r) => r.id) : [],
+    from,
+    to,
+  };
+}
+
+/**
+ * The slot engine's input for a chain and a range of local dates: the configuration from
+ * `config`, the appointments that block therapists and rooms from `busy` (see `busyWindow`).
+ */
+export function slotSearchInput(
+  config: PracticeConfig,
+  chain: Chain,
+  q: SlotQuery,
+  busy: BusyInterval[],
+): SlotSearchInput {
+  const { practice } = config;
+  const tz = practice.timeZone;
+  const therapistIds = therapistIdsOf(chain, q);
+  return {
+    now: q.now,
+    timeZone: tz,
+    from: q.from,
+    to: q.to,
+    chain: {
+      id: chain.id,
+      durationMinutes: chain.durationMinutes,
+      bufferAfterMinutes: chain.bufferAfterMinutes,
+      needsRoom: chain.needsRoom,
+      therapistIds,
+    },
+    policy: {
+      minNoticeMinutes: chain.minNoticeMinutes ?? practice.minNoticeMinutes,
+      bookingWindowDays: chain.bookingWindowDays ?? practice.bookingWindowDays,
+      mode: practice.slotMode,
+      stepMinutes: practice.slotStepMinutes,
+    },
+    // A day before and after: working blocks that run across midnight are joined with the next day's.
+    therapists: therapistsFor(config, therapistIds, addDays(q.from, -1), addDays(q.to, 1)),
+    rooms: chain.needsRoom ? [...config.rooms] : [],
+    busy,
+    ...(q.daypart ? { daypart: q.daypart } : {}),
+    ...(q.onlyStart !== undefined ? { onlyStart: q.onlyStart } : {}),
+    ...(q.rules === false ? {} : { check: slotCheckFor(chain, q.client, tz, q.now) }),
+  };
+}
+
+/**
+ * The per-slot condition for the slot engine: age, then the package rules (see `refusalAt`).
+ * Refusal codes are those of `SlotRefusal`; the detail is the template's name or the age limit.
+ */
+export function slotCheckFor(
+  chain: Chain,
+  client: ClientBudget | null,
+  timeZone: string,
+  now: number,
+): SlotCheck {
+  return (start, end) => {
+    const refused = refusalAt(chain, client, start, end, now, timeZone);
+    if (!refused) return null;
+    return {
+      code: refused.code,
+      detail: 'templateName' in refused ? refused.templateName : String(refused.limit),
+    };
+  };
+}
+
+/** The last instant (exclusive) a chain can be booked online at `now`: the end of the booking window. */
+export function windowEnd(config: PracticeConfig, chain: Chain, now: number): number {
+  const tz = config.practice.timeZone;
+  const days = chain.bookingWindowDays ?? config.practice.bookingWindowDays;
+  return startOfLocalDay(addDays(localDate(now, tz), days + 1), tz);
+}
