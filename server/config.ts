@@ -4,7 +4,12 @@ import { randomBytes } from 'node:crypto';
 export interface Config {
   port: number;
   host: string;
+  /** The SQLite file (when no `databaseUrl`). */
   databasePath: string;
+  /** `postgres://…`: PostgreSQL instead of the SQLite file. */
+  databaseUrl: string | null;
+  /** Where the data is, for the log: the file, or the PostgreSQL server and database (no password). */
+  databaseLabel: string;
   /** The address clients reach this server at, for links in e-mails and calendar files. */
   publicUrl: string;
   /** Signs client tokens and cancel links. */
@@ -16,8 +21,16 @@ export interface Config {
   trustProxy: number;
   /** How many finished slot answers to keep until the next write (0: none). */
   answerCacheEntries: number;
-  /** HTTP processes sharing the port (1: the main process serves). */
-  workers: number;
+  /**
+   * `CLOCK_START`: the instant the process's clock starts at (it runs on from there), for tests
+   * and demonstrations on fixed dates; null: the real time.
+   */
+  clockStart: number | null;
+  /**
+   * `WAL_CHECKPOINT_THREAD` (SQLite only, default 1): WAL checkpoints on a thread of their own, so
+   * no commit waits for one (db/sqlite/checkpointer.ts); 0 leaves them to SQLite's commits.
+   */
+  checkpointThread: boolean;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
@@ -26,18 +39,41 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`PORT must be a port number, got ${env.PORT}`);
   const host = env.HOST ?? '0.0.0.0';
   const secret = env.APP_SECRET ?? '';
+  const databasePath = env.DATABASE_PATH ?? './data/terminkette.db';
+  const databaseUrl = env.DATABASE_URL || null;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new Error('DATABASE_URL must be a postgres:// URL (leave it unset for the SQLite file)');
+  }
   if (secret && secret.length < 32) throw new Error('APP_SECRET must be at least 32 characters');
+  const clockStart = env.CLOCK_START ? Date.parse(env.CLOCK_START) : null;
+  if (clockStart !== null && Number.isNaN(clockStart)) {
+    throw new Error(`CLOCK_START must be an ISO instant, got ${env.CLOCK_START}`);
+  }
   return {
     port,
     host,
-    databasePath: env.DATABASE_PATH ?? './data/terminkette.db',
+    databasePath,
+    databaseUrl,
+    databaseLabel: databaseUrl ? labelOf(databaseUrl) : databasePath,
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     secret: secret || randomBytes(32).toString('hex'),
     smtpUrl: env.SMTP_URL || null,
     mailFrom: env.MAIL_FROM ?? 'Terminkette <no-reply@terminkette.localhost>',
     loadDemo: env.LOAD_DEMO !== '0',
     trustProxy: Math.max(0, Number.parseInt(env.TRUST_PROXY ?? '0', 10) || 0),
-    workers: Math.max(1, Math.min(64, Number.parseInt(env.WORKERS ?? '1', 10) || 1)),
     answerCacheEntries: Math.max(0, Number.parseInt(env.ANSWER_CACHE_ENTRIES ?? '2000', 10) || 0),
+    clockStart,
+    checkpointThread: env.WAL_CHECKPOINT_THREAD !== '0',
   };
+}
+
+/** `postgres://user:secret@db:5432/terminkette` → `postgres://user@db:5432/terminkette`. */
+function labelOf(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = '';
+    return u.toString();
+  } catch {
+    return 'postgres';
+  }
 }

@@ -5,7 +5,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { isBusy } from './db/index.ts';
+import { StoreBusy, StoreConflict } from './errors.ts';
 
 export interface ProblemBody {
   type: string;
@@ -79,8 +79,9 @@ export function handleError(err: Error, c: Context): Response {
               : `http_${status}`;
     return problem(c, status, code, err.message || TITLES[status] || 'Error');
   }
-  if (isBusy(err)) {
-    // Another process held the write lock longer than the busy timeout: nothing was written.
+  if (err instanceof StoreBusy || err instanceof StoreConflict) {
+    // The database gave this request no turn in time, or concurrent writers kept winning: nothing
+    // was written, and trying again soon will do.
     return problem(
       c,
       503,

@@ -1,22 +1,64 @@
-/** Shared fixtures: a fresh in-memory database per test, the demo practice loaded at a fixed instant. */
+/**
+ * Shared fixtures: a fresh store per test — SQLite in memory, or (in the `postgres` test project,
+ * TEST_STORE=postgres) a PostgreSQL schema of this test file's own, emptied for each test — with the
+ * demo practice loaded at a fixed instant.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll } from 'vitest';
 import { createApp } from '../server/app.ts';
 import { signClientToken } from '../server/auth/tokens.ts';
-import { openDatabase } from '../server/db/index.ts';
+import type { PgStore } from '../server/db/pg/store.ts';
+import { openSqliteStore } from '../server/db/sqlite/store.ts';
+import type { Row, Store } from '../server/db/store.ts';
 import { demoDocument } from '../server/demo/load.ts';
 import { importPractice } from '../server/practice/import.ts';
 
 /** Friday 2026-11-27 10:00 in Berlin. */
 export const NOW = Date.UTC(2026, 10, 27, 9, 0);
 
-export function freshDb() {
-  return openDatabase(':memory:');
+export type StoreKind = 'sqlite' | 'postgres';
+
+/** The database this run of the suites is on (the `postgres` project sets TEST_STORE). */
+export const STORE_KIND: StoreKind = process.env.TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+
+let pgStore: Promise<PgStore> | null = null;
+
+/** This test file's PostgreSQL schema, made on first use and dropped after the file's tests. */
+function sharedPg(): Promise<PgStore> {
+  if (!pgStore) {
+    const url = process.env.TEST_DATABASE_URL;
+    if (!url) throw new Error('TEST_STORE=postgres needs TEST_DATABASE_URL');
+    pgStore = import('../server/db/pg/store.ts').then(({ openPgStore }) =>
+      openPgStore(url, { schema: `t_${randomBytes(6).toString('hex')}`, poolSize: 4 }),
+    );
+  }
+  return pgStore;
 }
 
-/** A database holding the demo practice as loaded at `now`. */
-export function demoDb(now = NOW) {
-  const db = freshDb();
-  const result = importPractice(db, demoDocument(), { now });
-  return { db, practiceId: result.practiceId };
+afterAll(async () => {
+  if (!pgStore) return;
+  const store = await pgStore;
+  pgStore = null;
+  await store.close();
+  await store.dropSchema();
+});
+
+/**
+ * An empty store: a new SQLite database in memory, or this file's PostgreSQL schema with every
+ * table emptied (ids go on counting, so nothing kept from an earlier test can match a new row).
+ */
+export async function freshStore(kind: StoreKind = STORE_KIND): Promise<Store> {
+  if (kind === 'sqlite') return openSqliteStore(':memory:');
+  const store = await sharedPg();
+  await store.truncateAll();
+  return store;
+}
+
+/** A store holding the demo practice as loaded at `now`. */
+export async function demoStore(now = NOW, kind: StoreKind = STORE_KIND) {
+  const store = await freshStore(kind);
+  const result = await importPractice(store, demoDocument(), { now });
+  return { store, practiceId: result.practiceId };
 }
 
 /** A deep copy of the demo document to modify in a test. */
@@ -26,22 +68,49 @@ export function demoDoc(): Record<string, any> {
 
 export const testConfig = { publicUrl: 'http://localhost:3000', secret: 's'.repeat(32) };
 
+/** Rows of a query, for assertions (both databases; `?` parameters). */
+export function rows<R = any>(store: Store, sql: string, params: unknown[] = []): Promise<R[]> {
+  return store.read((tx) => tx.all<R>(sql, params));
+}
+
+/** The first row of a query, or undefined. */
+export async function row<R = any>(
+  store: Store,
+  sql: string,
+  params: unknown[] = [],
+): Promise<R | undefined> {
+  return (await rows<R>(store, sql, params))[0];
+}
+
+/** Runs a statement outside the app (a test arranging its data); returns the rows changed. */
+export function exec(store: Store, sql: string, params: unknown[] = []): Promise<number> {
+  return store.write((tx) => tx.run(sql, params));
+}
+
+/** `SELECT count(*) AS n …` as a number. */
+export async function count(store: Store, sql: string, params: unknown[] = []): Promise<number> {
+  return Number((await row<{ n: number }>(store, sql, params))?.n ?? 0);
+}
+
 /** The demo practice behind an app, with helpers to name its rows and act as its clients. */
-export function demoApp(now = NOW) {
-  const { db, practiceId } = demoDb(now);
+export async function demoApp(now = NOW, kind: StoreKind = STORE_KIND) {
+  const { store, practiceId } = await demoStore(now, kind);
   let clock = now;
-  const app = createApp({ db, clock: () => clock, config: testConfig });
-  const id = (table: 'chains' | 'therapists', column: string, value: string) =>
-    (db.$client.prepare(`SELECT id FROM ${table} WHERE ${column} = ?`).get(value) as { id: number }).id;
-  const client = (email: string) =>
-    db.$client.prepare('SELECT * FROM clients WHERE email = ?').get(email) as {
-      id: number;
-      access_code_version: number;
-      access_code: string;
-    };
+  const app = createApp({ store, clock: () => clock, config: testConfig });
+  const id = async (table: 'chains' | 'therapists', column: string, value: string) =>
+    (await row<{ id: number }>(store, `SELECT id FROM ${table} WHERE practice_id = ? AND ${column} = ?`, [
+      practiceId,
+      value,
+    ]))!.id;
+  const client = async (email: string) =>
+    (await row<Row & { id: number; access_code_version: number; access_code: string }>(
+      store,
+      'SELECT * FROM clients WHERE practice_id = ? AND email = ?',
+      [practiceId, email],
+    ))!;
   return {
     app,
-    db,
+    store,
     practiceId,
     setNow: (t: number) => {
       clock = t;
@@ -50,17 +119,22 @@ export function demoApp(now = NOW) {
     therapistId: (name: string) => id('therapists', 'name', name),
     client,
     /** A client token for a demo client, as /auth/verify would hand out. */
-    tokenFor: (email: string) => {
-      const c = client(email);
+    tokenFor: async (email: string) => {
+      const c = await client(email);
       return signClientToken(
         testConfig.secret,
         { practiceId, clientId: c.id, codeVersion: c.access_code_version },
         clock,
       ).token;
     },
-    count: (sql: string) => (db.$client.prepare(sql).get() as { n: number }).n,
+    rows: <R = any>(sql: string, params: unknown[] = []) => rows<R>(store, sql, params),
+    row: <R = any>(sql: string, params: unknown[] = []) => row<R>(store, sql, params),
+    count: (sql: string, params: unknown[] = []) => count(store, sql, params),
+    exec: (sql: string, params: unknown[] = []) => exec(store, sql, params),
   };
 }
+
+export type DemoApp = Awaited<ReturnType<typeof demoApp>>;
 
 export async function call(
   app: ReturnType<typeof createApp>,
@@ -100,4 +174,34 @@ export function allWeekPracticeDoc() {
     services: [{ code: 'X', name: 'X', priceCents: 1000, durationMinutes: 60 }],
     chains: [{ key: 'x', name: 'X', lines: [{ code: 'X' }], therapists: ['a'] }],
   };
+}
+
+/**
+ * Two stores on one database, as two server processes (SQLite: a temp file) or two app instances
+ * (PostgreSQL: this file's schema) have them; `close()` ends both and removes the file.
+ */
+export async function twoStores(
+  kind: StoreKind = STORE_KIND,
+): Promise<{ store: Store; other: Store; close: () => Promise<void> }> {
+  if (kind === 'sqlite') {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'tk-two-'));
+    const store = openSqliteStore(join(dir, 'two.db'));
+    const other = openSqliteStore(join(dir, 'two.db'));
+    return {
+      store,
+      other,
+      close: async () => {
+        await store.close();
+        await other.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const store = (await freshStore('postgres')) as PgStore;
+  const { openPgStore } = await import('../server/db/pg/store.ts');
+  const other = await openPgStore(process.env.TEST_DATABASE_URL!, { schema: store.schema!, poolSize: 2 });
+  return { store, other, close: () => other.close() };
 }

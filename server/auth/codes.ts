@@ -7,10 +7,15 @@
  * neither the content nor the length of a code shows in the timing.
  */
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
-import { and, eq, gt, gte, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
-import type { Db } from '../db/index.ts';
-import { clients, loginCodes } from '../db/schema.ts';
-import { enqueueMail } from '../mail/outbox.ts';
+import {
+  countWrongTry,
+  type FileForLogin,
+  insertLoginCode,
+  liveLoginCodes,
+  spendLoginCode,
+} from '../db/queries/auth.ts';
+import { insertMail } from '../db/queries/outbox.ts';
+import type { Store } from '../db/store.ts';
 
 export const LOGIN_CODE_TTL_MS = 15 * 60 * 1000;
 /** Wrong tries after which a one-time code is dead. */
@@ -56,32 +61,7 @@ function hexEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-export interface FileForLogin {
-  id: number;
-  firstName: string;
-  lastName: string;
-  email: string | null;
-  accessCode: string;
-  accessCodeVersion: number;
-}
-
-/** The file of a practice with this e-mail (case-insensitive), as the login needs it. */
-export function fileByEmail(db: Db, practiceId: number, email: string): FileForLogin | undefined {
-  return db
-    .select({
-      id: clients.id,
-      firstName: clients.firstName,
-      lastName: clients.lastName,
-      email: clients.email,
-      accessCode: clients.accessCode,
-      accessCodeVersion: clients.accessCodeVersion,
-    })
-    .from(clients)
-    .where(
-      and(eq(clients.practiceId, practiceId), sql`lower(${clients.email}) = ${email.trim().toLowerCase()}`),
-    )
-    .get();
-}
+export type { FileForLogin };
 
 /** The login-code e-mail: German first, English below. */
 export function loginCodeMail(
@@ -112,43 +92,34 @@ export function loginCodeMail(
  * Creates a one-time code for a file, stores its hash and queues the e-mail with the code, in one
  * transaction. Spent and expired codes of the file are cleared on the way. Returns the code.
  */
-export function issueLoginCode(
-  db: Db,
+export async function issueLoginCode(
+  store: Store,
   secret: string,
   practice: { id: number; name: string },
   file: FileForLogin & { email: string },
   now: number,
-): string {
+): Promise<string> {
   const code = newLoginCode();
   const codeHash = loginCodeHash(secret, practice.id, file.id, code);
   const mail = loginCodeMail(practice.name, file, code);
-  db.transaction(
-    (tx) => {
-      tx.delete(loginCodes)
-        .where(
-          and(
-            eq(loginCodes.clientId, file.id),
-            or(
-              isNotNull(loginCodes.usedAt),
-              lt(loginCodes.expiresAt, now),
-              gte(loginCodes.attempts, LOGIN_CODE_MAX_ATTEMPTS),
-            ),
-          ),
-        )
-        .run();
-      tx.insert(loginCodes)
-        .values({
-          practiceId: practice.id,
-          clientId: file.id,
-          codeHash,
-          expiresAt: now + LOGIN_CODE_TTL_MS,
-          createdAt: now,
-        })
-        .run();
-      enqueueMail(db, { practiceId: practice.id, kind: 'login-code', to: file.email, ...mail }, now);
-    },
-    { behavior: 'immediate' },
-  );
+  await store.write(async (tx) => {
+    await insertLoginCode(tx, {
+      practiceId: practice.id,
+      clientId: file.id,
+      codeHash,
+      expiresAt: now + LOGIN_CODE_TTL_MS,
+      maxAttempts: LOGIN_CODE_MAX_ATTEMPTS,
+      now,
+    });
+    await insertMail(tx, {
+      practiceId: practice.id,
+      kind: 'login-code',
+      to: file.email,
+      ...mail,
+      attachments: [],
+      now,
+    });
+  });
   return code;
 }
 
@@ -162,47 +133,23 @@ export function issueLoginCode(
  * getting the same answer.
  */
 export function checkCode(
-  db: Db,
+  store: Store,
   secret: string,
   practiceId: number,
   file: FileForLogin | null,
   input: string,
   now: number,
-): 'login-code' | 'access-code' | null {
+): Promise<'login-code' | 'access-code' | null> {
   const clientId = file?.id ?? 0;
   const typed = normalizeCode(input);
   const typedHash = loginCodeHash(secret, practiceId, clientId, typed);
   const isAccessCode = accessCodeMatches(secret, file?.accessCode ?? 'NO-FILE', typed) && file !== null;
-  const live = and(
-    eq(loginCodes.practiceId, practiceId),
-    eq(loginCodes.clientId, clientId),
-    isNull(loginCodes.usedAt),
-    gt(loginCodes.expiresAt, now),
-    lt(loginCodes.attempts, LOGIN_CODE_MAX_ATTEMPTS),
-  );
-  return db.transaction(
-    (tx) => {
-      const candidates = tx
-        .select({ id: loginCodes.id, codeHash: loginCodes.codeHash })
-        .from(loginCodes)
-        .where(live)
-        .all();
-      const hit = candidates.find((row) => hexEqual(row.codeHash, typedHash));
-      if (hit) {
-        const spent = tx
-          .update(loginCodes)
-          .set({ usedAt: now })
-          .where(and(eq(loginCodes.id, hit.id), isNull(loginCodes.usedAt)))
-          .run();
-        if (spent.changes === 1) return 'login-code';
-      }
-      if (isAccessCode) return 'access-code';
-      tx.update(loginCodes)
-        .set({ attempts: sql`${loginCodes.attempts} + 1` })
-        .where(live)
-        .run();
-      return null;
-    },
-    { behavior: 'immediate' },
-  );
+  return store.write(async (tx) => {
+    const candidates = await liveLoginCodes(tx, practiceId, clientId, now, LOGIN_CODE_MAX_ATTEMPTS);
+    const hit = candidates.find((row) => hexEqual(row.codeHash, typedHash));
+    if (hit && (await spendLoginCode(tx, hit.id, now)) === 1) return 'login-code';
+    if (isAccessCode) return 'access-code';
+    await countWrongTry(tx, practiceId, clientId, now, LOGIN_CODE_MAX_ATTEMPTS);
+    return null;
+  });
 }

@@ -1,18 +1,19 @@
 /**
- * Rate limits on the login endpoints, per e-mail and per IP, with rate-limiter-flexible's
- * `RateLimiterSQLite` on the app's own better-sqlite3 connection: the counters live in the database
- * file (table `rate_limits`), so the limits hold across every server process on that file.
- *
- * The library's windows run on the real clock (`Date.now()`), not on the app's `clock`.
+ * Rate limits on identifying and booking, per e-mail and per client address: rate-limiter-flexible's
+ * semantics (points per window, `RateLimiterRes` with the wait) on a store of our own, so the
+ * counters live in the product's database — SQLite or PostgreSQL — and the limits hold across every
+ * process and app instance that shares it. Each hit is one atomic statement (db/queries/rateLimits.ts).
  */
-
-import { getConnInfo } from '@hono/node-server/conninfo';
-import type Database from 'better-sqlite3';
-import type { Context } from 'hono';
-import type { ConnInfo } from 'hono/conninfo';
-import { RateLimiterRes, RateLimiterSQLite } from 'rate-limiter-flexible';
-import { preparedOn } from '../db/statements.ts';
-import { ApiError } from '../problem.ts';
+import { createRequire } from 'node:module';
+import { RateLimiterRes, type RateLimiterStoreAbstract as StoreAbstract } from 'rate-limiter-flexible';
+import {
+  addPoints,
+  type Counter,
+  counter,
+  deleteCounter,
+  deleteExpiredCounters,
+} from '../db/queries/rateLimits.ts';
+import type { Store } from '../db/store.ts';
 
 export interface Limit {
   points: number;
@@ -34,146 +35,105 @@ export const DEFAULT_AUTH_LIMITS: AuthLimits = {
   perIp: { points: 30, durationSeconds: 15 * 60 },
 };
 
-export const RATE_LIMIT_TABLE = 'rate_limits';
-const IP_PREFIX = 'auth-ip';
+// The base class of the library's database limiters; its index does not export it (its types do).
+const RateLimiterStoreAbstract: typeof StoreAbstract = createRequire(import.meta.url)(
+  'rate-limiter-flexible/lib/RateLimiterStoreAbstract.js',
+);
 
-/**
- * Milliseconds until the per-IP login budget of `ip` frees up, when it is spent; otherwise null.
- * Reads the limiter's own row synchronously (no limiter object needed), so a hot path can ask
- * without waiting. The table is created by the migrations, before any limiter exists.
- */
-export function ipBudgetSpent(
-  sqlite: Database.Database,
-  ip: string,
-  now: number,
-  points: number,
-): number | null {
-  const row = preparedOn(
-    sqlite,
-    `SELECT points, expire FROM ${RATE_LIMIT_TABLE} WHERE key = ? AND (expire > ? OR expire IS NULL)`,
-  ).get(`${IP_PREFIX}:${ip}`, now) as { points: number; expire: number | null } | undefined;
-  if (!row || row.points < points) return null;
-  return row.expire === null ? 60_000 : Math.max(1000, row.expire - now);
+/** A rate limiter whose counters are rows of the store's `rate_limits` table. */
+export class StoreRateLimiter extends RateLimiterStoreAbstract {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: () => number,
+    options: { keyPrefix: string } & Limit,
+  ) {
+    super({
+      storeClient: store,
+      keyPrefix: options.keyPrefix,
+      points: options.points,
+      duration: options.durationSeconds,
+    });
+  }
+
+  _getRateLimiterRes(_key: string, changedPoints: number, result: Counter): RateLimiterRes {
+    const isFirstInDuration = changedPoints === result.points;
+    const consumedPoints = isFirstInDuration ? changedPoints : result.points;
+    return new RateLimiterRes(
+      Math.max(this.points - consumedPoints, 0),
+      result.expire === null ? -1 : Math.max(result.expire - this.clock(), 0),
+      consumedPoints,
+      isFirstInDuration,
+    );
+  }
+
+  _upsert(
+    key: string,
+    points: number,
+    msDuration: number,
+    forceExpire = false,
+  ): Promise<Counter | undefined> {
+    const now = this.clock();
+    return this.store.write((tx) => addPoints(tx, { key, points, durationMs: msDuration, now, forceExpire }));
+  }
+
+  async _get(key: string): Promise<Counter | null> {
+    const now = this.clock();
+    return (await this.store.read((tx) => counter(tx, key, now))) ?? null;
+  }
+
+  async _delete(key: string): Promise<boolean> {
+    return (await this.store.write((tx) => deleteCounter(tx, key))) > 0;
+  }
 }
 
-export type AuthLimiters = { [K in keyof AuthLimits]: RateLimiterSQLite };
-
-/**
- * One limiter on the shared table, ready to use. The constructor creates the table asynchronously
- * and reports through its callback (before that, every `consume` rejects with "Table is not created
- * yet"), so the limiter is handed out only once the callback said so.
- */
-function sqliteLimiter(
-  sqlite: Database.Database,
-  keyPrefix: string,
-  limit: Limit,
-): Promise<RateLimiterSQLite> {
-  let settle: (err?: unknown) => void = () => {};
-  const ready = new Promise<void>((resolve, reject) => {
-    settle = (err) => (err ? reject(err) : resolve());
-  });
-  const limiter = new RateLimiterSQLite(
-    {
-      storeClient: sqlite,
-      storeType: 'better-sqlite3',
-      tableName: RATE_LIMIT_TABLE,
-      keyPrefix,
-      points: limit.points,
-      duration: limit.durationSeconds,
-      // No library timer: it would outlive a closed database. Expired rows are pruned by the registry.
-      clearExpiredByTimeout: false,
-    },
-    (err?: unknown) => settle(err),
-  );
-  return ready.then(() => limiter);
-}
-
-/** Creates the three login limiters on one connection (and the table, if it is not there yet). */
-export async function createAuthLimiters(
-  sqlite: Database.Database,
-  limits: AuthLimits,
-): Promise<AuthLimiters> {
-  // The first one creates the table; the others then find it.
-  const codePerEmail = await sqliteLimiter(sqlite, 'auth-code-email', limits.codePerEmail);
-  const [verifyPerEmail, perIp] = await Promise.all([
-    sqliteLimiter(sqlite, 'auth-verify-email', limits.verifyPerEmail),
-    sqliteLimiter(sqlite, IP_PREFIX, limits.perIp),
-  ]);
-  return { codePerEmail, verifyPerEmail, perIp };
-}
+export type AuthLimiters = { [K in keyof AuthLimits]: StoreRateLimiter };
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
 /**
- * The limiters of each database connection, made on first use and kept for the app's lifetime
- * (one registry per app). Every ten minutes a request also deletes the expired counters.
+ * The login limiters of a store, made on first use and kept for the app's lifetime (one registry
+ * per app). Every ten minutes a request also deletes the expired counters.
  */
 export function limiterRegistry(limits: AuthLimits) {
-  const byConnection = new WeakMap<
-    Database.Database,
-    { limiters: Promise<AuthLimiters>; prunedAt: number }
-  >();
-  return async function limitersFor(sqlite: Database.Database): Promise<AuthLimiters> {
-    let entry = byConnection.get(sqlite);
+  const byStore = new WeakMap<Store, { limiters: AuthLimiters; prunedAt: number }>();
+  /** The limiters of `store`, counting time by `clock` (the app's). */
+  return async function limitersFor(store: Store, clock: () => number): Promise<AuthLimiters> {
+    let entry = byStore.get(store);
     if (!entry) {
-      const limiters = createAuthLimiters(sqlite, limits);
-      entry = { limiters, prunedAt: Date.now() };
-      byConnection.set(sqlite, entry);
-      // A failed start is not cached: the next request tries again.
-      limiters.catch(() => byConnection.delete(sqlite));
+      const make = (keyPrefix: string, limit: Limit) =>
+        new StoreRateLimiter(store, clock, { keyPrefix, ...limit });
+      entry = {
+        limiters: {
+          codePerEmail: make('auth-code-email', limits.codePerEmail),
+          verifyPerEmail: make('auth-verify-email', limits.verifyPerEmail),
+          perIp: make(IP_PREFIX, limits.perIp),
+        },
+        prunedAt: clock(),
+      };
+      byStore.set(store, entry);
     }
-    const limiters = await entry.limiters;
-    if (Date.now() - entry.prunedAt > PRUNE_EVERY_MS) {
-      entry.prunedAt = Date.now();
-      sqlite.prepare(`DELETE FROM ${RATE_LIMIT_TABLE} WHERE expire < ?`).run(Date.now());
+    const now = clock();
+    if (now - entry.prunedAt > PRUNE_EVERY_MS) {
+      entry.prunedAt = now;
+      await store.write((tx) => deleteExpiredCounters(tx, now));
     }
-    return limiters;
+    return entry.limiters;
   };
 }
 
-/**
- * Counts one request against each limiter in turn; over any limit: 429 `too_many_requests` with a
- * `Retry-After` header in seconds (set on the context, so the problem response carries it).
- */
-export async function enforceLimits(c: Context, checks: [RateLimiterSQLite, string][]): Promise<void> {
-  for (const [limiter, key] of checks) {
-    try {
-      await limiter.consume(key);
-    } catch (err) {
-      if (!(err instanceof RateLimiterRes)) throw err;
-      const retryAfter = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-      c.header('Retry-After', String(retryAfter));
-      throw new ApiError(
-        429,
-        'too_many_requests',
-        `Too many attempts. Please try again in ${retryAfter} seconds.`,
-        { retryAfter },
-      );
-    }
-  }
-}
+const IP_PREFIX = 'auth-ip';
 
 /**
- * The client's IP for the per-IP limit. Behind `trustProxy` proxies (true = 1), the address the
- * outermost trusted proxy saw: that many entries from the right of `X-Forwarded-For` (entries
- * further left are whatever the client sent, and could be made up). Otherwise the socket's address
- * (@hono/node-server); `unknown` where there is no socket, as in `app.request()` tests.
+ * Milliseconds until the per-IP login budget of `ip` frees up, when it is spent; otherwise null.
+ * A read, not a hit: the booking form asks before it books a new client.
  */
-export function clientIp(c: Context, trustProxy: boolean | number = false): string {
-  const hops = trustProxy === true ? 1 : trustProxy === false ? 0 : Math.max(0, Math.floor(trustProxy));
-  if (hops > 0) {
-    const entries = (c.req.header('x-forwarded-for') ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    const ip = entries[Math.max(0, entries.length - hops)];
-    if (ip) return ip;
-  }
-  let info: ConnInfo | undefined;
-  try {
-    info = getConnInfo(c);
-  } catch {
-    info = undefined;
-  }
-  return info?.remote.address ?? 'unknown';
+export async function ipBudgetSpent(
+  store: Store,
+  ip: string,
+  now: number,
+  points: number,
+): Promise<number | null> {
+  const row = await store.read((tx) => counter(tx, `${IP_PREFIX}:${ip}`, now));
+  if (!row || row.points < points) return null;
+  return row.expire === null ? 60_000 : Math.max(1000, row.expire - now);
 }

@@ -10,14 +10,9 @@
  * that checks tokens against the client files in the database.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
-import type { Context } from 'hono';
 import { z } from 'zod';
-import type { AppEnv } from '../app.ts';
-import type { Db, Tx } from '../db/index.ts';
-import { clients } from '../db/schema.ts';
-import { prepared } from '../db/statements.ts';
-import { ApiError } from '../problem.ts';
+import { setAccessCode, type TokenFile, tokenFile } from '../db/queries/auth.ts';
+import type { Store } from '../db/store.ts';
 import { newAccessCode } from './codes.ts';
 
 /** How long a client token from `/auth/verify` or `/auth/link` is good for: 2 hours. */
@@ -225,73 +220,27 @@ export function verifyCancelToken(
 // ---------------------------------------------------------------------------------------------
 // Shell: tokens against the client files in the database
 
-type ClientFile = Pick<
-  typeof clients.$inferSelect,
-  'id' | 'practiceId' | 'firstName' | 'email' | 'accessCodeVersion'
->;
-
-/** Read on every request that carries a client token: a statement prepared once per connection. */
-function fileOf(db: Db, practiceId: number, clientId: number): ClientFile | undefined {
-  return prepared(
-    db,
-    `SELECT id, practice_id AS practiceId, first_name AS firstName, email, access_code_version AS accessCodeVersion
-       FROM clients WHERE practice_id = ? AND id = ?`,
-  ).get(practiceId, clientId) as ClientFile | undefined;
-}
-
-const invalidToken = () =>
-  new ApiError(401, 'invalid_token', 'The client token is invalid or expired. Please identify again.');
-
-/**
- * The client token a request carries (`Authorization: Bearer <client token>`), checked without the
- * database: genuine, this practice, not expired. No header: null (an anonymous visitor). A header
- * that fails: 401 `invalid_token`. {@link checkTokenFile} then checks the file.
- */
-export function clientTokenOfRequest(c: Context<AppEnv>, practiceId: number): ClientTokenPayload | null {
-  const header = c.req.header('authorization');
-  if (header === undefined) return null;
-  const { clock, config } = c.get('deps');
-  const match = /^Bearer +([A-Za-z0-9_.-]+)$/i.exec(header.trim());
-  const payload = match ? verifyClientToken(config.secret, match[1]!, practiceId, clock()) : null;
-  if (!payload) throw invalidToken();
-  return payload;
-}
-
-/** 401 `invalid_token` unless the token's file exists and its access code was not regenerated since. */
-export function checkTokenFile(db: Db, practiceId: number, payload: ClientTokenPayload): void {
-  const file = fileOf(db, practiceId, payload.clientId);
-  if (!file || file.accessCodeVersion !== payload.codeVersion) throw invalidToken();
-}
-
-/**
- * The client file a request speaks for: reads `Authorization: Bearer <client token>`, checks it
- * (genuine, this practice, not expired, the file exists and its access code was not regenerated
- * since). No header: null (an anonymous visitor). A header that fails any check: 401 `invalid_token`.
- * @example const clientId = clientFromRequest(c, practice.id); // number | null
- */
-export function clientFromRequest(c: Context<AppEnv>, practiceId: number): number | null {
-  const payload = clientTokenOfRequest(c, practiceId);
-  if (!payload) return null;
-  checkTokenFile(c.get('deps').db, practiceId, payload);
-  return payload.clientId;
-}
-
 /** The file a direct-link token opens, or null when the token is not genuine or no longer fits. */
-export function clientFromDirectLink(
-  db: Db,
+export async function clientFromDirectLink(
+  store: Store,
   secret: string,
   practiceId: number,
   token: string,
-): ClientFile | null {
+): Promise<TokenFile | null> {
   const link = verifyDirectLink(secret, token, practiceId);
   if (!link) return null;
-  const file = fileOf(db, practiceId, link.clientId);
+  const file = await store.read((tx) => tokenFile(tx, practiceId, link.clientId));
   return file && directLinkMatches(link, file) ? file : null;
 }
 
 /** The current direct-link token of a file (for staff to hand out), or null without file or e-mail. */
-export function directLinkForClient(db: Db, secret: string, practiceId: number, clientId: number) {
-  const file = fileOf(db, practiceId, clientId);
+export async function directLinkForClient(
+  store: Store,
+  secret: string,
+  practiceId: number,
+  clientId: number,
+) {
+  const file = await store.read((tx) => tokenFile(tx, practiceId, clientId));
   if (!file?.email) return null;
   return directLinkToken(secret, {
     practiceId,
@@ -305,17 +254,14 @@ export function directLinkForClient(db: Db, secret: string, practiceId: number, 
  * Gives a file a new access code and raises its version, which ends its direct link and every
  * client token issued before. Returns the new code, or null when the practice has no such file.
  */
-export function regenerateAccessCode(
-  db: Db | Tx,
+export async function regenerateAccessCode(
+  store: Store,
   practiceId: number,
   clientId: number,
-): { accessCode: string; accessCodeVersion: number } | null {
-  const accessCode = newAccessCode();
-  const row = db
-    .update(clients)
-    .set({ accessCode, accessCodeVersion: sql`${clients.accessCodeVersion} + 1` })
-    .where(and(eq(clients.practiceId, practiceId), eq(clients.id, clientId)))
-    .returning({ accessCode: clients.accessCode, accessCodeVersion: clients.accessCodeVersion })
-    .get();
+): Promise<{ accessCode: string; accessCodeVersion: number } | null> {
+  const row = await store.write(async (tx) => {
+    tx.touch(practiceId);
+    return setAccessCode(tx, practiceId, clientId, newAccessCode());
+  });
   return row ?? null;
 }

@@ -1,17 +1,23 @@
 /**
- * Cancelling an online booking by its cancel link: until the practice's deadline, in one write
- * transaction that releases the budget (ledger), raises the calendar SEQUENCE and queues the
- * cancellation e-mail with METHOD:CANCEL. Cancelling twice is a no-op.
+ * A booking behind its cancel link: viewing it, and cancelling it until the practice's deadline —
+ * load → decide (engine/appointment.ts) → apply, in one write transaction that releases the budget
+ * (ledger), withdraws a package the booking created and nothing else uses, raises the calendar
+ * SEQUENCE and queues the cancellation e-mail with METHOD:CANCEL. Cancelling twice changes nothing.
  */
-import { and, eq } from 'drizzle-orm';
 import type { Locale } from '../../shared/i18n.ts';
-import { type Db, type Tx, writeTransaction } from '../db/index.ts';
-import { loadAppointment, loadClientFile } from '../db/load.ts';
-import * as t from '../db/schema.ts';
-import * as w from '../db/writes.ts';
+import {
+  applyPlan,
+  type BookingRow,
+  bookingView,
+  loadAppointment,
+  loadClientFile,
+} from '../db/queries/calendar.ts';
+import { practiceById } from '../db/queries/config.ts';
+import type { Store, Tx } from '../db/store.ts';
 import { decideAppointment, type Refusal } from '../engine/appointment.ts';
+import type { Practice } from '../engine/config.ts';
 import { ApiError } from '../problem.ts';
-import { practiceConfig } from './config.ts';
+import { practiceConfigIn } from './config.ts';
 import { confirmationMail } from './messages.ts';
 
 export interface BookingView {
@@ -26,65 +32,64 @@ export interface BookingView {
   cancelDeadline: string;
 }
 
-/** An appointment with what the public views need, or 404. */
-export function loadBooking(db: Db | Tx, practiceId: number, appointmentId: number) {
-  const row = db
-    .select({
-      appointment: t.appointments,
-      practice: t.practices,
-      client: t.clients,
-      therapistName: t.therapists.name,
-      chainName: t.chains.name,
-      roomName: t.rooms.name,
-    })
-    .from(t.appointments)
-    .innerJoin(t.practices, eq(t.practices.id, t.appointments.practiceId))
-    .innerJoin(t.clients, eq(t.clients.id, t.appointments.clientId))
-    .innerJoin(t.therapists, eq(t.therapists.id, t.appointments.therapistId))
-    .leftJoin(t.chains, eq(t.chains.id, t.appointments.chainId))
-    .leftJoin(t.rooms, eq(t.rooms.id, t.appointments.roomId))
-    .where(and(eq(t.appointments.practiceId, practiceId), eq(t.appointments.id, appointmentId)))
-    .get();
-  if (!row) throw new ApiError(404, 'booking_not_found', 'No such booking.');
-  return row;
+/** A booking with its practice, as the public views need it. */
+export interface LoadedBooking {
+  booking: BookingRow;
+  practice: Practice;
 }
 
-export type LoadedBooking = ReturnType<typeof loadBooking>;
+async function loadIn(tx: Tx, practiceId: number, appointmentId: number): Promise<LoadedBooking> {
+  const practice = await practiceById(tx, practiceId);
+  const booking = practice && (await bookingView(tx, practiceId, appointmentId));
+  if (!practice || !booking) throw new ApiError(404, 'booking_not_found', 'No such booking.');
+  return { booking, practice };
+}
+
+/** An appointment with what the public views need, or 404. */
+export function loadBooking(store: Store, practiceId: number, appointmentId: number): Promise<LoadedBooking> {
+  return store.read((tx) => loadIn(tx, practiceId, appointmentId), { snapshot: true });
+}
 
 export function cancelDeadline(b: LoadedBooking): number {
-  return b.appointment.startsAt - b.practice.cancelDeadlineMinutes * 60_000;
+  return b.booking.start - b.practice.cancelDeadlineMinutes * 60_000;
 }
 
-export function bookingView(b: LoadedBooking, now: number): BookingView {
-  const a = b.appointment;
+export function bookingViewOf(b: LoadedBooking, now: number): BookingView {
+  const a = b.booking;
   return {
     id: a.id,
     status: a.status,
-    start: new Date(a.startsAt).toISOString(),
-    end: new Date(a.endsAt).toISOString(),
+    start: new Date(a.start).toISOString(),
+    end: new Date(a.end).toISOString(),
     timeZone: b.practice.timeZone,
-    chain: a.chainId !== null && b.chainName !== null ? { id: a.chainId, name: b.chainName } : null,
-    therapist: { id: a.therapistId, name: b.therapistName },
+    chain: a.chainId !== null && a.chainName !== null ? { id: a.chainId, name: a.chainName } : null,
+    therapist: { id: a.therapistId, name: a.therapistName },
     cancellable: a.status === 'booked' && now <= cancelDeadline(b),
     cancelDeadline: new Date(cancelDeadline(b)).toISOString(),
   };
 }
 
-export type CancelResult = { changed: boolean; booking: BookingView };
+export type CancelResult = { changed: boolean; booking: BookingView } | { refusal: Refusal };
 
+/** Cancels a booking by its client (the cancel link): the practice's deadline applies. */
 export function cancelBooking(
-  db: Db,
+  store: Store,
   practiceId: number,
   appointmentId: number,
   opts: { clock: () => number; lang: Locale; cancelUrl: string },
-): Promise<CancelResult | { refusal: Refusal }> {
-  // Waits for the write lock without blocking the process; the time is read once holding it.
-  return writeTransaction(db, () => {
+): Promise<CancelResult> {
+  return store.write(async (tx): Promise<CancelResult> => {
     const now = opts.clock();
-    const b = loadBooking(db, practiceId, appointmentId);
-    const appointment = loadAppointment(db, practiceId, appointmentId)!;
-    const client = loadClientFile(db, practiceId, appointment.clientId, { from: 0, to: 0 })!;
-    const config = practiceConfig(db, b.practice.slug)!;
+    const b = await loadIn(tx, practiceId, appointmentId);
+    const appointment = (await loadAppointment(tx, practiceId, appointmentId))!;
+    const client = (await loadClientFile(
+      tx,
+      practiceId,
+      appointment.clientId,
+      { from: 0, to: 0 },
+      { lock: true },
+    ))!;
+    const config = (await practiceConfigIn(store, tx, b.practice.slug))!;
     const decision = decideAppointment(
       { config, client, busy: [], appointment },
       { kind: 'cancel', appointmentId, by: 'client' },
@@ -92,26 +97,34 @@ export function cancelBooking(
     );
     if (!decision.ok) return { refusal: decision.refusal };
     const { plan } = decision;
-    if (plan.action === 'none') return { changed: false, booking: bookingView(b, now) };
-    w.applyPlan(db, plan, { practiceId, actor: `online:${appointment.clientId}`, now, accessCode: () => '' });
-    if (plan.mail && b.client.email) {
-      confirmationMail(db, {
+    if (plan.action === 'none') return { changed: false, booking: bookingViewOf(b, now) };
+    await applyPlan(tx, plan, {
+      practiceId,
+      actor: `online:${appointment.clientId}`,
+      now,
+      accessCode: () => '',
+    });
+    if (plan.mail && b.booking.client.email) {
+      await confirmationMail(tx, {
         practice: config.practice,
         appointmentId,
         sequence: plan.appointment.sequence,
         method: 'CANCEL',
         start: plan.appointment.start,
         end: plan.appointment.end,
-        chainName: b.chainName ?? 'Termin',
-        therapistName: b.therapistName,
-        roomName: b.roomName,
-        to: { email: b.client.email, name: `${b.client.firstName} ${b.client.lastName}` },
+        chainName: b.booking.chainName ?? 'Termin',
+        therapistName: b.booking.therapistName,
+        roomName: b.booking.roomName,
+        to: {
+          email: b.booking.client.email,
+          name: `${b.booking.client.firstName} ${b.booking.client.lastName}`,
+        },
         cancelUrl: opts.cancelUrl,
         packages: [],
         lang: opts.lang,
         now,
       });
     }
-    return { changed: true, booking: bookingView(loadBooking(db, practiceId, appointmentId), now) };
+    return { changed: true, booking: bookingViewOf(await loadIn(tx, practiceId, appointmentId), now) };
   });
 }

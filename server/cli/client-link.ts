@@ -6,8 +6,9 @@
  */
 import { directLinkForClient } from '../auth/tokens.ts';
 import { configFromEnv } from '../config.ts';
-import { openDatabase } from '../db/index.ts';
-import { practiceBySlug } from '../db/load.ts';
+import { openStore } from '../db/open.ts';
+import { clientIdByEmail } from '../db/queries/calendar.ts';
+import { practiceIdBySlug } from '../db/queries/practice.ts';
 
 const [slug, email] = process.argv.slice(2).filter((a) => a !== '--');
 if (!slug || !email) {
@@ -21,15 +22,14 @@ if (!process.env.APP_SECRET) {
   );
   process.exit(2);
 }
-const db = openDatabase(config.databasePath);
+const store = await openStore(config);
 try {
-  const practice = practiceBySlug(db, slug);
-  const file = practice
-    ? (db.$client
-        .prepare('SELECT id FROM clients WHERE practice_id = ? AND lower(email) = lower(?)')
-        .get(practice.id, email) as { id: number } | undefined)
-    : undefined;
-  const token = practice && file ? directLinkForClient(db, config.secret, practice.id, file.id) : null;
+  const found = await store.read(async (tx) => {
+    const practiceId = await practiceIdBySlug(tx, slug);
+    const clientId = practiceId === undefined ? undefined : await clientIdByEmail(tx, practiceId, email);
+    return practiceId !== undefined && clientId !== undefined ? { practiceId, clientId } : null;
+  });
+  const token = found && (await directLinkForClient(store, config.secret, found.practiceId, found.clientId));
   if (!token) {
     console.error(`no client file with e-mail ${email} in practice "${slug}"`);
     process.exitCode = 1;
@@ -40,5 +40,5 @@ try {
     );
   }
 } finally {
-  db.$client.close();
+  await store.close();
 }

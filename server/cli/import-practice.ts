@@ -1,11 +1,12 @@
 /**
- * `npm run practice:import -- FILE.json` — loads a practice document into the database at
- * DATABASE_PATH (default ./data/terminkette.db) in one transaction. On any problem it prints each
- * one with its path, writes nothing and exits with status 1.
+ * `npm run practice:import -- FILE.json` — loads a practice document into the database (the
+ * SQLite file at DATABASE_PATH, default ./data/terminkette.db, or PostgreSQL at DATABASE_URL) in
+ * one transaction. On any problem it prints each one with its path, writes nothing and exits with
+ * status 1.
  */
 import { readFileSync } from 'node:fs';
 import { configFromEnv } from '../config.ts';
-import { openDatabase } from '../db/index.ts';
+import { openStore } from '../db/open.ts';
 import { importPractice, PracticeDocumentError } from '../practice/import.ts';
 
 const file = process.argv.slice(2).find((a) => a !== '--');
@@ -23,10 +24,10 @@ try {
 }
 
 const config = configFromEnv();
-const db = openDatabase(config.databasePath);
+const store = await openStore(config);
 try {
-  const result = importPractice(db, input, { now: Date.now() });
-  console.log(`imported practice "${result.slug}" (id ${result.practiceId}) into ${config.databasePath}`);
+  const result = await importPractice(store, input, { now: Date.now() });
+  console.log(`imported practice "${result.slug}" (id ${result.practiceId}) into ${config.databaseLabel}`);
   for (const [what, n] of Object.entries(result.counts)) console.log(`  ${what}: ${n}`);
 } catch (err) {
   if (!(err instanceof PracticeDocumentError)) throw err;
@@ -34,5 +35,5 @@ try {
   for (const issue of err.issues) console.error(`  ${issue.path}: ${issue.message}`);
   process.exitCode = 1;
 } finally {
-  db.$client.close();
+  await store.close();
 }

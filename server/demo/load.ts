@@ -1,7 +1,7 @@
 /** The demo practice: loaded into an empty database at start-up, and the fixture tests build on. */
 import { readFileSync } from 'node:fs';
-import type { Db } from '../db/index.ts';
-import { practices } from '../db/schema.ts';
+import { anyPractice } from '../db/queries/practice.ts';
+import type { Store } from '../db/store.ts';
 import { type ImportResult, importPractice, PracticeDocumentError } from '../practice/import.ts';
 
 export const demoDocumentPath = new URL('./demo-practice.json', import.meta.url);
@@ -11,10 +11,10 @@ export function demoDocument(): unknown {
 }
 
 /** Loads the demo practice when the database has no practice yet; returns what it did. */
-export function loadDemoIfEmpty(db: Db, now: number): ImportResult | null {
-  if (db.select({ id: practices.id }).from(practices).limit(1).get()) return null;
+export async function loadDemoIfEmpty(store: Store, now: number): Promise<ImportResult | null> {
+  if (await store.read(anyPractice)) return null;
   try {
-    return importPractice(db, demoDocument(), { now });
+    return await importPractice(store, demoDocument(), { now });
   } catch (err) {
     // Another process loaded it in the meantime: that is fine.
     if (err instanceof PracticeDocumentError && err.issues.some((i) => i.path === 'practice.slug'))

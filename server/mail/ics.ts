@@ -22,7 +22,7 @@
  * or ends in such an hour is therefore written in UTC (`DTSTART:…Z`), which every client reads as
  * the same instant; all other events carry the TZID.
  *
- * Pure given `stamp` (DTSTAMP; without it the current time is used), no environment.
+ * Pure: the DTSTAMP is `stamp`, passed in like everything else; no clock, no environment.
  */
 import ical, {
   ICalAttendeeRole,
@@ -55,7 +55,7 @@ export interface BookingCalendarInput {
   /** The cancel link: written as URL and, unless already there, appended to the description. */
   url?: string;
   /** DTSTAMP, epoch milliseconds: when this file was made. Defaults to the current time. */
-  stamp?: number;
+  stamp: number;
 }
 
 /**
@@ -89,7 +89,7 @@ export function bookingCalendar(input: BookingCalendarInput): string {
   calendar.createEvent({
     id: input.uid,
     sequence: input.sequence,
-    stamp: new Date(input.stamp ?? Date.now()),
+    stamp: new Date(input.stamp),
     start: zonedDateTime(start, zone),
     end: zonedDateTime(end, zone),
     // 'UTC' makes ical-generator write `…Z` with no TZID and no VTIMEZONE.

@@ -24,12 +24,18 @@
  *   leaves it pending; once SMTP is configured, the worker delivers everything that waited.
  *   {@link createMailDelivery} picks one of the two from the configuration.
  */
-import { and, asc, eq, isNull, lt, lte, or } from 'drizzle-orm';
 import { createTransport } from 'nodemailer';
-import type { Db, Tx } from '../db/index.ts';
-import { outbox } from '../db/schema.ts';
-import { prepared } from '../db/statements.ts';
-import { insertMail } from '../db/writes.ts';
+import {
+  anyDue,
+  claimDue,
+  insertMail,
+  markFailed as markFailedRow,
+  markSent as markSentRow,
+  newestMailId,
+  type OutboxRow,
+  pendingAfter,
+} from '../db/queries/outbox.ts';
+import type { Store, Tx } from '../db/store.ts';
 import { type MailContent, renderContent } from './bookingMail.ts';
 import { type BookingCalendarInput, bookingCalendar } from './ics.ts';
 
@@ -76,20 +82,17 @@ export interface OutgoingMail {
 /** Delivers one mail or throws; whatever it throws is kept as the row's `lastError`. */
 export type SendMail = (mail: OutgoingMail) => Promise<{ messageId?: string }>;
 
-/** A database connection or a transaction on one (both are drizzle's synchronous SQLite API). */
-export type DbOrTx = Db | Tx;
-
 const SECOND = 1000;
 const HOUR = 3600 * SECOND;
 
 /**
  * Writes a mail to the outbox as pending and due at `now`; returns its id. Call it inside the
  * transaction that makes the mail true (the booking), so both are written or neither.
- * @example db.transaction((tx) => { …book…; enqueueMail(tx, { practiceId, kind: 'booking-confirmation',
- *   to, subject, text, attachments: [icsAttachment(ics, 'REQUEST')] }, now) }, { behavior: 'immediate' })
+ * @example store.write(async (tx) => { …book…; await enqueueMail(tx, { practiceId, kind: 'booking-confirmation',
+ *   to, subject, text, attachments: [icsAttachment(ics, 'REQUEST')] }, now) })
  */
-export function enqueueMail(db: Db, mail: NewMail, now: number): number {
-  return insertMail(db, { ...mail, attachments: mail.attachments ?? [], now });
+export function enqueueMail(tx: Tx, mail: NewMail, now: number): Promise<number> {
+  return insertMail(tx, { ...mail, attachments: mail.attachments ?? [], now });
 }
 
 /**
@@ -101,8 +104,7 @@ export function retryDelayMs(attempts: number): number {
 }
 
 export interface OutboxWorkerOptions {
-  /** The worker's own connection (claiming needs a transaction of its own, not the caller's). */
-  db: Db;
+  store: Store;
   send: SendMail;
   clock: () => number;
   /** Unique per process, e.g. `${hostname()}:${process.pid}`; written to `claimedBy`. */
@@ -132,79 +134,41 @@ export interface OutboxWorker {
   stop(): Promise<void>;
 }
 
-type OutboxRow = typeof outbox.$inferSelect;
-
 export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
-  const { db, send, clock, workerId } = options;
+  const { store, send, clock, workerId } = options;
   const claimMs = options.claimMs ?? 5 * 60 * SECOND;
   const maxAttempts = options.maxAttempts ?? 10;
   const batchSize = options.batchSize ?? 20;
   const log = options.log ?? ((message: string) => console.warn(message));
 
-  function dueAt(now: number) {
-    return and(
-      eq(outbox.status, 'pending'),
-      lte(outbox.nextAttemptAt, now),
-      or(isNull(outbox.claimedUntil), lt(outbox.claimedUntil, now)),
-    );
-  }
-
-  /** Claims up to `batchSize` due rows for this worker; atomic across connections and processes. */
-  function claim(now: number, leaseUntil: number): OutboxRow[] {
+  /** Claims up to `batchSize` due rows for this worker; atomic across connections, processes and instances. */
+  async function claim(now: number, leaseUntil: number): Promise<OutboxRow[]> {
     // A plain read first, so an idle poll does not take the write lock bookings need.
-    const any = db.select({ id: outbox.id }).from(outbox).where(dueAt(now)).limit(1).get();
-    if (!any) return [];
-    return db.transaction(
-      (tx) => {
-        const due = tx
-          .select()
-          .from(outbox)
-          .where(dueAt(now))
-          .orderBy(asc(outbox.nextAttemptAt), asc(outbox.id))
-          .limit(batchSize)
-          .all();
-        for (const row of due) {
-          tx.update(outbox)
-            .set({ claimedBy: workerId, claimedUntil: leaseUntil })
-            .where(eq(outbox.id, row.id))
-            .run();
-        }
-        return due;
-      },
-      { behavior: 'immediate' },
+    if (!(await store.read((tx) => anyDue(tx, now)))) return [];
+    return store.write((tx) => claimDue(tx, { now, leaseUntil, workerId, limit: batchSize }));
+  }
+
+  async function markSent(row: OutboxRow, messageId: string | undefined): Promise<void> {
+    const at = clock();
+    await store.write((tx) =>
+      markSentRow(tx, { id: row.id, at, messageId: messageId ?? null, attempts: row.attempts + 1 }),
     );
   }
 
-  function markSent(row: OutboxRow, messageId: string | undefined): void {
-    db.update(outbox)
-      .set({
-        status: 'sent',
-        sentAt: clock(),
-        messageId: messageId ?? null,
-        attempts: row.attempts + 1,
-        claimedBy: null,
-        claimedUntil: null,
-      })
-      .where(and(eq(outbox.id, row.id), eq(outbox.status, 'pending')))
-      .run();
-  }
-
-  function markFailed(row: OutboxRow, error: unknown): void {
+  async function markFailed(row: OutboxRow, error: unknown): Promise<void> {
     const attempts = row.attempts + 1;
     const givenUp = attempts >= maxAttempts;
     const now = clock();
-    db.update(outbox)
-      .set({
-        status: givenUp ? 'failed' : 'pending',
+    await store.write((tx) =>
+      markFailedRow(tx, {
+        id: row.id,
+        workerId,
         attempts,
-        lastError: describeError(error),
+        givenUp,
+        error: describeError(error),
         nextAttemptAt: now + retryDelayMs(attempts),
-        claimedBy: null,
-        claimedUntil: null,
-      })
-      // Only while the claim is ours: a worker whose lease ran out must not undo another's work.
-      .where(and(eq(outbox.id, row.id), eq(outbox.status, 'pending'), eq(outbox.claimedBy, workerId)))
-      .run();
+      }),
+    );
     log(
       givenUp
         ? `outbox #${row.id} (${row.kind}) failed for good after ${attempts} attempts: ${describeError(error)}`
@@ -217,7 +181,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   async function runBatch(): Promise<RunResult> {
     const now = clock();
     const leaseUntil = now + claimMs;
-    const rows = claim(now, leaseUntil);
+    const rows = await claim(now, leaseUntil);
     lastBatchFull = rows.length === batchSize;
     const result: RunResult = { sent: 0, failed: 0 };
     for (const row of rows) {
@@ -228,11 +192,11 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         info = await send(toOutgoing(row));
       } catch (error) {
         result.failed++;
-        markFailed(row, error);
+        await markFailed(row, error);
         continue;
       }
       result.sent++;
-      markSent(row, info.messageId);
+      await markSent(row, info.messageId);
     }
     return result;
   }
@@ -277,8 +241,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
 
 /** Subject, text and attachments of a row: rendered from its content, or as stored. */
 function rendered(row: Pick<OutboxRow, 'subject' | 'textBody' | 'attachments' | 'content'>) {
-  if (row.content) return renderContent(row.content);
-  return { subject: row.subject, text: row.textBody, attachments: row.attachments };
+  if (row.content) return renderContent(row.content as MailContent);
+  return { subject: row.subject, text: row.textBody, attachments: row.attachments as StoredAttachment[] };
 }
 
 function toOutgoing(row: OutboxRow): OutgoingMail {
@@ -348,37 +312,18 @@ const LOG_CHUNK_MAX = 200;
  * `afterId`), to pass next time so each mail is logged once. For a server without SMTP: the mails
  * stay pending.
  */
-export function logPending(
-  db: Db,
+export async function logPending(
+  store: Store,
   log: (message: string) => void,
   afterId = 0,
   limit = LOG_CHUNK,
-): { count: number; lastId: number } {
-  // Walks the ids from `afterId` on (the unary + keeps SQLite off the status index, which would
-  // read and sort every pending mail for each chunk: without SMTP, all of them stay pending).
-  const rows = prepared(
-    db,
-    `SELECT id, kind, to_address AS toAddress, subject, text_body AS textBody, attachments, content
-       FROM outbox WHERE id > ? AND +status = 'pending' ORDER BY id LIMIT ?`,
-  ).all(afterId, limit) as {
-    id: number;
-    kind: string;
-    toAddress: string;
-    subject: string;
-    textBody: string;
-    attachments: string;
-    content: string | null;
-  }[];
+): Promise<{ count: number; lastId: number }> {
+  const rows = await store.read((tx) => pendingAfter(tx, afterId, limit));
   if (rows.length === 0) return { count: 0, lastId: afterId };
   log(
     rows
       .map((row) => {
-        const mail = rendered({
-          subject: row.subject,
-          textBody: row.textBody,
-          attachments: JSON.parse(row.attachments) as StoredAttachment[],
-          content: row.content === null ? null : (JSON.parse(row.content) as MailContent),
-        });
+        const mail = rendered(row);
         const files = mail.attachments.map((a) => ` [${a.filename}]`).join('');
         return `outbox #${row.id} (${row.kind}) not sent, no SMTP_URL set. To: ${row.toAddress}\nSubject: ${mail.subject}${files}\n${mail.text}`;
       })
@@ -389,27 +334,27 @@ export function logPending(
 
 export interface PendingMailLogger {
   /** Logs the next pending mails not logged before (at most LOG_CHUNK, in one message); returns how many. */
-  runOnce(): number;
+  runOnce(): Promise<number>;
   start(intervalMs: number): void;
   stop(): Promise<void>;
 }
 
 /** Watches the outbox when no SMTP is configured and logs each new pending mail once. */
 export function createPendingMailLogger(options: {
-  db: Db;
+  store: Store;
   log: (message: string) => void;
 }): PendingMailLogger {
   let lastLogged = 0;
   let timer: ReturnType<typeof setInterval> | null = null;
-  function runOnce(limit = LOG_CHUNK): number {
-    const { count, lastId } = logPending(options.db, options.log, lastLogged, limit);
+  let running: Promise<unknown> = Promise.resolve();
+  async function runOnce(limit = LOG_CHUNK): Promise<number> {
+    const { count, lastId } = await logPending(options.store, options.log, lastLogged, limit);
     lastLogged = lastId;
     return count;
   }
   /** The next chunk's size: the outbox ids above the last one logged are at most that many waiting. */
-  function chunkSize(): number {
-    const newest = prepared(options.db, 'SELECT max(id) AS id FROM outbox').get() as { id: number | null };
-    const waiting = (newest.id ?? 0) - lastLogged;
+  async function chunkSize(): Promise<number> {
+    const waiting = (await options.store.read(newestMailId)) - lastLogged;
     return Math.min(LOG_CHUNK_MAX, Math.max(LOG_CHUNK, Math.ceil(waiting / 16)));
   }
   return {
@@ -419,22 +364,22 @@ export function createPendingMailLogger(options: {
       // Thousands waiting (a busy server without SMTP): one chunk per turn of the event loop, not
       // one long stall; and one such run at a time, the timer does not start a second beside it.
       let draining = false;
-      const drain = () => {
+      const drain = async () => {
         let count = 0;
         let limit = LOG_CHUNK;
         try {
-          limit = chunkSize();
-          count = runOnce(limit);
+          limit = await chunkSize();
+          count = await runOnce(limit);
         } catch (error) {
           options.log(`outbox: ${describeError(error)}`);
         }
-        if (count === limit && timer) setImmediate(drain);
+        if (count === limit && timer) setImmediate(() => (running = drain()));
         else draining = false;
       };
       const tick = () => {
         if (draining) return;
         draining = true;
-        drain();
+        running = drain();
       };
       timer = setInterval(tick, intervalMs);
       tick();
@@ -442,6 +387,7 @@ export function createPendingMailLogger(options: {
     async stop() {
       if (timer) clearInterval(timer);
       timer = null;
+      await running;
     },
   };
 }
@@ -456,20 +402,20 @@ export interface MailDelivery {
 /**
  * The delivery the configuration asks for: an outbox worker over SMTP when `smtpUrl` is set,
  * otherwise the pending-mail logger.
- * @example const mail = createMailDelivery({ db, smtpUrl: config.smtpUrl, from: config.mailFrom,
+ * @example const mail = createMailDelivery({ store, smtpUrl: config.smtpUrl, from: config.mailFrom,
  *   clock: Date.now, workerId: `${hostname()}:${process.pid}`, log: console.log });
  *   mail.start(1_000); … await mail.stop();
  */
 export function createMailDelivery(options: {
-  db: Db;
+  store: Store;
   smtpUrl: string | null;
   from: string;
   clock: () => number;
   workerId: string;
   log: (message: string) => void;
 }): MailDelivery {
-  const { db, smtpUrl, from, clock, workerId, log } = options;
-  if (!smtpUrl) return { mode: 'log', ...createPendingMailLogger({ db, log }) };
-  const worker = createOutboxWorker({ db, send: smtpSender(smtpUrl, from), clock, workerId, log });
+  const { store, smtpUrl, from, clock, workerId, log } = options;
+  if (!smtpUrl) return { mode: 'log', ...createPendingMailLogger({ store, log }) };
+  const worker = createOutboxWorker({ store, send: smtpSender(smtpUrl, from), clock, workerId, log });
   return { mode: 'smtp', start: worker.start, stop: worker.stop };
 }

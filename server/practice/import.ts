@@ -3,7 +3,6 @@
  * Problems are collected with their path before anything is written; the database's own constraints
  * are the last line of defence.
  */
-import { eq } from 'drizzle-orm';
 import type { z } from 'zod';
 import { consumption, describeViolation } from '../../shared/budget.ts';
 import type {
@@ -13,11 +12,13 @@ import type {
   Limits,
   ServiceLine,
 } from '../../shared/domain.ts';
+import { formatPath } from '../../shared/issues.ts';
 import { addDays, localDate, localToInstant, parseMinute, startOfLocalDay } from '../../shared/time.ts';
 import { validityFor } from '../../shared/validity.ts';
 import { newAccessCode } from '../auth/codes.ts';
-import type { Db } from '../db/index.ts';
-import * as t from '../db/schema.ts';
+import { insertPractice, type PracticeRows, practiceIdBySlug } from '../db/queries/practice.ts';
+import type { Store } from '../db/store.ts';
+import { StoreConflict } from '../errors.ts';
 import { type PracticeDocument, practiceDocumentSchema, weekdayNumber } from './document.ts';
 
 export interface DocumentIssue {
@@ -30,13 +31,6 @@ export class PracticeDocumentError extends Error {
     super(`the practice document is invalid:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
     this.name = 'PracticeDocumentError';
   }
-}
-
-/** `clients[0].packages[1].key` from zod's path array. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
-  return out || '(document)';
 }
 
 export function zodIssues(error: z.ZodError): DocumentIssue[] {
@@ -261,329 +255,152 @@ export interface ImportResult {
   };
 }
 
+/** The document and its plan as the rows the store writes. */
+function rowsOf(doc: PracticeDocument, plan: ReturnType<typeof planPractice>): PracticeRows {
+  const p = doc.practice;
+  return {
+    practice: {
+      slug: p.slug,
+      name: p.name,
+      plan: p.plan,
+      timeZone: p.timeZone,
+      contactEmail: p.contactEmail ?? null,
+      onlineBookingEnabled: p.booking.enabled,
+      minNoticeMinutes: p.booking.minNoticeMinutes,
+      bookingWindowDays: p.booking.bookingWindowDays,
+      slotMode: p.booking.slotMode,
+      slotStepMinutes: p.booking.slotStepMinutes,
+      cancelDeadlineMinutes: p.booking.cancelDeadlineMinutes,
+      allowedOrigins: p.booking.allowedOrigins,
+      privacyNoticeUrl: p.booking.privacyNoticeUrl ?? null,
+    },
+    users: doc.users.map((u) => ({ email: u.email, name: u.name, role: u.role })),
+    therapists: doc.therapists.map((th) => ({
+      key: th.key,
+      name: th.name,
+      userEmail: th.user ?? null,
+      hours: th.hours.map((h) => ({
+        weekday: weekdayNumber(h.weekday),
+        startMinute: parseMinute(h.from),
+        endMinute: parseMinute(h.to),
+      })),
+      exceptions: th.exceptions.map((e) => ({
+        date: resolveDate(e.date, plan.today),
+        kind: e.kind,
+        startMinute: e.from ? parseMinute(e.from) : null,
+        endMinute: e.to ? parseMinute(e.to) : null,
+        note: e.note ?? null,
+      })),
+    })),
+    rooms: doc.rooms.map((r) => ({ key: r.key, name: r.name })),
+    services: doc.services.map((s) => ({
+      code: s.code,
+      name: s.name,
+      priceCents: s.priceCents,
+      durationMinutes: s.durationMinutes,
+    })),
+    templates: doc.packageTemplates.map((tp) => ({
+      key: tp.key,
+      name: tp.name,
+      limits: limitsOf(tp.limits),
+      validityKind: tp.validity.kind,
+      validityDays: tp.validity.kind === 'days' ? tp.validity.days : null,
+    })),
+    chains: doc.chains.map((c) => ({
+      key: c.key,
+      name: c.name,
+      description: c.description,
+      durationMinutes: c.durationMinutes ?? null,
+      bufferAfterMinutes: c.bufferAfterMinutes,
+      needsRoom: c.needsRoom,
+      onlineBookable: c.onlineBookable,
+      minAge: c.minAge ?? null,
+      maxAge: c.maxAge ?? null,
+      minNoticeMinutes: c.minNoticeMinutes ?? null,
+      bookingWindowDays: c.bookingWindowDays ?? null,
+      lines: c.lines.map((l) => ({ code: l.code, quantity: l.quantity })),
+      therapists: c.therapists,
+      rules: c.packageRules.map((r) => ({
+        template: r.template,
+        offeredWhen: r.offeredWhen,
+        createWhen: r.createOnBooking,
+      })),
+    })),
+    clients: doc.clients.map((cl) => ({
+      key: cl.key,
+      firstName: cl.firstName,
+      lastName: cl.lastName,
+      email: cl.email ?? null,
+      phone: cl.phone ?? null,
+      birthDate: cl.birthDate ?? null,
+      accessCode: cl.accessCode ?? newAccessCode(),
+      exclusions: cl.exclusions.map((e) => ({ template: e.template, reason: e.reason })),
+    })),
+    packages: plan.packages.map((pk) => ({
+      clientKey: pk.clientKey,
+      key: pk.key,
+      template: pk.template,
+      name: pk.name,
+      limits: pk.limits,
+      validFrom: pk.validFrom,
+      validUntil: pk.validUntil,
+      status: pk.status,
+      origin: pk.origin,
+      closedReason: pk.closedReason,
+    })),
+    appointments: plan.appointments.map((a) => ({
+      clientKey: a.clientKey,
+      therapist: a.therapist,
+      room: a.room,
+      chain: a.chain,
+      start: a.start,
+      end: a.end,
+      bufferAfterMinutes: a.bufferAfterMinutes,
+      status: a.status,
+      lines: a.lines,
+      packages: a.packages,
+      note: a.note,
+    })),
+  };
+}
+
 /**
- * Imports a practice document (unparsed input is fine: it is validated first) in one IMMEDIATE
+ * Imports a practice document (unparsed input is fine: it is validated first) in one write
  * transaction. Throws `PracticeDocumentError` and writes nothing when anything is wrong.
  */
-export function importPractice(db: Db, input: unknown, options: { now: number }): ImportResult {
+export async function importPractice(
+  store: Store,
+  input: unknown,
+  options: { now: number },
+): Promise<ImportResult> {
   const doc = parsePracticeDocument(input);
   const plan = planPractice(doc, options.now);
   if (plan.issues.length > 0) throw new PracticeDocumentError(plan.issues);
-  const now = options.now;
-  const p = doc.practice;
-
-  return db.transaction(
-    (tx) => {
-      if (tx.select({ id: t.practices.id }).from(t.practices).where(eq(t.practices.slug, p.slug)).get()) {
-        throw new PracticeDocumentError([
-          { path: 'practice.slug', message: `a practice "${p.slug}" exists already` },
-        ]);
-      }
-      const practiceId = tx
-        .insert(t.practices)
-        .values({
-          slug: p.slug,
-          name: p.name,
-          plan: p.plan,
-          timeZone: p.timeZone,
-          contactEmail: p.contactEmail ?? null,
-          onlineBookingEnabled: p.booking.enabled,
-          minNoticeMinutes: p.booking.minNoticeMinutes,
-          bookingWindowDays: p.booking.bookingWindowDays,
-          slotMode: p.booking.slotMode,
-          slotStepMinutes: p.booking.slotStepMinutes,
-          cancelDeadlineMinutes: p.booking.cancelDeadlineMinutes,
-          allowedOrigins: p.booking.allowedOrigins,
-          privacyNoticeUrl: p.booking.privacyNoticeUrl ?? null,
-          createdAt: now,
-        })
-        .returning({ id: t.practices.id })
-        .get().id;
-      const base = { practiceId };
-
-      const userIds = new Map<string, number>();
-      for (const u of doc.users) {
-        const row = tx
-          .insert(t.users)
-          .values({ ...base, email: u.email, name: u.name, role: u.role, createdAt: now });
-        userIds.set(u.email.toLowerCase(), row.returning({ id: t.users.id }).get().id);
-      }
-      const therapistIds = new Map<string, number>();
-      for (const th of doc.therapists) {
-        const id = tx
-          .insert(t.therapists)
-          .values({
-            ...base,
-            key: th.key,
-            name: th.name,
-            userId: th.user ? userIds.get(th.user.toLowerCase()) : null,
-          })
-          .returning({ id: t.therapists.id })
-          .get().id;
-        therapistIds.set(th.key, id);
-        for (const h of th.hours) {
-          tx.insert(t.workingHours)
-            .values({
-              ...base,
-              therapistId: id,
-              weekday: weekdayNumber(h.weekday),
-              startMinute: parseMinute(h.from),
-              endMinute: parseMinute(h.to),
-            })
-            .run();
-        }
-        for (const e of th.exceptions) {
-          tx.insert(t.availabilityExceptions)
-            .values({
-              ...base,
-              therapistId: id,
-              date: resolveDate(e.date, plan.today),
-              kind: e.kind,
-              startMinute: e.from ? parseMinute(e.from) : null,
-              endMinute: e.to ? parseMinute(e.to) : null,
-              note: e.note ?? null,
-            })
-            .run();
-        }
-      }
-      const roomIds = new Map<string, number>();
-      for (const r of doc.rooms) {
-        roomIds.set(
-          r.key,
-          tx
-            .insert(t.rooms)
-            .values({ ...base, key: r.key, name: r.name })
-            .returning({ id: t.rooms.id })
-            .get().id,
-        );
-      }
-      const serviceIds = new Map<string, number>();
-      for (const s of doc.services) {
-        const id = tx
-          .insert(t.services)
-          .values({ ...base, ...s })
-          .returning({ id: t.services.id })
-          .get().id;
-        serviceIds.set(s.code, id);
-      }
-      const templateIds = new Map<string, number>();
-      for (const tp of doc.packageTemplates) {
-        const limits = limitsOf(tp.limits);
-        const id = tx
-          .insert(t.packageTemplates)
-          .values({
-            ...base,
-            key: tp.key,
-            name: tp.name,
-            maxAppointments: limits.maxAppointments,
-            maxAmountCents: limits.maxAmountCents,
-            codeLimits: limits.codeLimits,
-            validityKind: tp.validity.kind,
-            validityDays: tp.validity.kind === 'days' ? tp.validity.days : null,
-          })
-          .returning({ id: t.packageTemplates.id })
-          .get().id;
-        templateIds.set(tp.key, id);
-      }
-      const chainIds = new Map<string, number>();
-      doc.chains.forEach((c, order) => {
-        const chainId = tx
-          .insert(t.chains)
-          .values({
-            ...base,
-            key: c.key,
-            name: c.name,
-            description: c.description,
-            durationMinutes: c.durationMinutes ?? null,
-            bufferAfterMinutes: c.bufferAfterMinutes,
-            needsRoom: c.needsRoom,
-            onlineBookable: c.onlineBookable,
-            minAge: c.minAge ?? null,
-            maxAge: c.maxAge ?? null,
-            minNoticeMinutes: c.minNoticeMinutes ?? null,
-            bookingWindowDays: c.bookingWindowDays ?? null,
-            sortOrder: order,
-          })
-          .returning({ id: t.chains.id })
-          .get().id;
-        chainIds.set(c.key, chainId);
-        c.lines.forEach((l, position) => {
-          tx.insert(t.chainLines)
-            .values({ ...base, chainId, serviceId: serviceIds.get(l.code)!, quantity: l.quantity, position })
-            .run();
-        });
-        for (const th of c.therapists) {
-          tx.insert(t.chainTherapists)
-            .values({ ...base, chainId, therapistId: therapistIds.get(th)! })
-            .run();
-        }
-        for (const r of c.packageRules) {
-          tx.insert(t.chainPackageRules)
-            .values({
-              ...base,
-              chainId,
-              templateId: templateIds.get(r.template)!,
-              whenAbsent: r.offeredWhen.includes('absent'),
-              whenPresent: r.offeredWhen.includes('present'),
-              whenExhausted: r.offeredWhen.includes('exhausted'),
-              whenExcluded: r.offeredWhen.includes('excluded'),
-              createOnBooking: r.createOnBooking.includes('absent'),
-              createWhenExhausted: r.createOnBooking.includes('exhausted'),
-            })
-            .run();
-        }
-      });
-
-      const clientIds = new Map<string, number>();
-      for (const cl of doc.clients) {
-        const clientId = tx
-          .insert(t.clients)
-          .values({
-            ...base,
-            firstName: cl.firstName,
-            lastName: cl.lastName,
-            email: cl.email ?? null,
-            phone: cl.phone ?? null,
-            birthDate: cl.birthDate ?? null,
-            accessCode: cl.accessCode ?? newAccessCode(),
-            // Consent is the client's own act (given when booking online); an import does not invent it.
-            consentAt: null,
-            createdAt: now,
-          })
-          .returning({ id: t.clients.id })
-          .get().id;
-        clientIds.set(cl.key, clientId);
-        for (const e of cl.exclusions) {
-          tx.insert(t.exclusions)
-            .values({
-              ...base,
-              clientId,
-              templateId: templateIds.get(e.template)!,
-              reason: e.reason,
-              createdBy: 'import',
-              createdAt: now,
-            })
-            .run();
-        }
-      }
-
-      const packageIds = new Map<string, number>();
-      for (const pk of plan.packages) {
-        const packageId = tx
-          .insert(t.packages)
-          .values({
-            ...base,
-            clientId: clientIds.get(pk.clientKey)!,
-            templateId: templateIds.get(pk.template)!,
-            name: pk.name,
-            maxAppointments: pk.limits.maxAppointments,
-            maxAmountCents: pk.limits.maxAmountCents,
-            codeLimits: pk.limits.codeLimits,
-            validFrom: pk.validFrom,
-            validUntil: pk.validUntil,
-            status: pk.status,
-            origin: pk.origin,
-            closedReason: pk.closedReason,
-            createdAt: now,
-          })
-          .returning({ id: t.packages.id })
-          .get().id;
-        packageIds.set(`${pk.clientKey}/${pk.key}`, packageId);
-        tx.insert(t.packageLedger)
-          .values({
-            ...base,
-            packageId,
-            at: now,
-            actor: 'import',
-            action: 'created',
-            details: { limits: pk.limits },
-          })
-          .run();
-        if (pk.status === 'closed') {
-          tx.insert(t.packageLedger)
-            .values({
-              ...base,
-              packageId,
-              at: now,
-              actor: 'import',
-              action: 'closed',
-              details: { reason: pk.closedReason },
-            })
-            .run();
-        }
-      }
-
-      for (const a of plan.appointments) {
-        const appointmentId = tx
-          .insert(t.appointments)
-          .values({
-            ...base,
-            clientId: clientIds.get(a.clientKey)!,
-            therapistId: therapistIds.get(a.therapist)!,
-            roomId: a.room ? roomIds.get(a.room)! : null,
-            chainId: a.chain ? chainIds.get(a.chain)! : null,
-            startsAt: a.start,
-            endsAt: a.end,
-            bufferAfterMinutes: a.bufferAfterMinutes,
-            blockedUntil: a.end + a.bufferAfterMinutes * 60_000,
-            status: a.status,
-            source: 'import',
-            note: a.note,
-            cancelledAt: a.status === 'cancelled' ? now : null,
-            createdAt: now,
-          })
-          .returning({ id: t.appointments.id })
-          .get().id;
-        for (const l of a.lines) {
-          tx.insert(t.appointmentLines)
-            .values({ ...base, appointmentId, serviceId: serviceIds.get(l.code)!, ...l })
-            .run();
-        }
-        for (const key of a.packages) {
-          const packageId = packageIds.get(`${a.clientKey}/${key}`)!;
-          tx.insert(t.appointmentPackages)
-            .values({ ...base, appointmentId, packageId })
-            .run();
-          tx.insert(t.packageLedger)
-            .values({
-              ...base,
-              packageId,
-              at: now,
-              actor: 'import',
-              action: 'assigned',
-              appointmentId,
-              details: {},
-            })
-            .run();
-          if (a.status === 'cancelled') {
-            tx.insert(t.packageLedger)
-              .values({
-                ...base,
-                packageId,
-                at: now,
-                actor: 'import',
-                action: 'released',
-                appointmentId,
-                details: { reason: 'cancelled' },
-              })
-              .run();
-          }
-        }
-      }
-
-      return {
-        practiceId,
-        slug: p.slug,
-        counts: {
-          therapists: doc.therapists.length,
-          services: doc.services.length,
-          chains: doc.chains.length,
-          clients: doc.clients.length,
-          packages: plan.packages.length,
-          appointments: plan.appointments.length,
-        },
-      };
+  const rows = rowsOf(doc, plan);
+  const slug = doc.practice.slug;
+  const taken = () =>
+    new PracticeDocumentError([{ path: 'practice.slug', message: `a practice "${slug}" exists already` }]);
+  let practiceId: number;
+  try {
+    practiceId = await store.write(async (tx) => {
+      if ((await practiceIdBySlug(tx, slug)) !== undefined) throw taken();
+      return insertPractice(tx, rows, options.now);
+    });
+  } catch (err) {
+    // Another process or instance imported the same slug at the same moment.
+    if (err instanceof StoreConflict) throw taken();
+    throw err;
+  }
+  return {
+    practiceId,
+    slug,
+    counts: {
+      therapists: doc.therapists.length,
+      services: doc.services.length,
+      chains: doc.chains.length,
+      clients: doc.clients.length,
+      packages: plan.packages.length,
+      appointments: plan.appointments.length,
     },
-    { behavior: 'immediate' },
-  );
+  };
 }

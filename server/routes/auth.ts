@@ -9,17 +9,11 @@
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { AppEnv } from '../app.ts';
-import { checkCode, fileByEmail, issueLoginCode } from '../auth/codes.ts';
-import {
-  type AuthLimits,
-  clientIp,
-  DEFAULT_AUTH_LIMITS,
-  enforceLimits,
-  limiterRegistry,
-} from '../auth/rateLimit.ts';
+import { checkCode, issueLoginCode } from '../auth/codes.ts';
+import { type AuthLimits, DEFAULT_AUTH_LIMITS, limiterRegistry } from '../auth/rateLimit.ts';
 import { clientFromDirectLink, emailHash, signClientToken } from '../auth/tokens.ts';
 import { bookablePractice } from '../booking/availability.ts';
+import { fileByEmail } from '../db/queries/auth.ts';
 import { ApiError } from '../problem.ts';
 import {
   AuthCodeBody,
@@ -31,6 +25,8 @@ import {
   PracticeParam,
   problemResponses,
 } from './contract.ts';
+import type { AppEnv } from './env.ts';
+import { clientIp, enforceLimits } from './limits.ts';
 import { validationHook } from './validation.ts';
 
 export interface AuthRouteOptions {
@@ -98,7 +94,6 @@ const linkRoute = createRoute({
 });
 
 export function authRoutes(options: AuthRouteOptions = {}) {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const limitersFor = limiterRegistry({ ...DEFAULT_AUTH_LIMITS, ...options.limits });
 
   const ipOf = (c: Context<AppEnv>) => {
@@ -121,62 +116,61 @@ export function authRoutes(options: AuthRouteOptions = {}) {
     return { token, expiresAt: new Date(expiresAt).toISOString(), client: { firstName: file.firstName } };
   };
 
-  app.openapi(codeRoute, async (c) => {
-    const { db, clock, config } = c.get('deps');
-    const { practice } = bookablePractice(db, c.req.valid('param').practice);
-    const { email } = c.req.valid('json');
-    const limits = await limitersFor(db.$client);
-    await enforceLimits(c, [
-      [limits.perIp, ipOf(c)],
-      [limits.codePerEmail, `${practice.id}:${emailHash(email)}`],
-    ]);
-    // The file lookup and the code are made after the answer has gone out, so the answer takes the
-    // same time for a known and an unknown e-mail (issuing writes a code and a mail; the other not).
-    const now = clock();
-    setImmediate(() => {
-      try {
-        const file = fileByEmail(db, practice.id, email);
-        if (file?.email) issueLoginCode(db, config.secret, practice, { ...file, email: file.email }, now);
-      } catch (err) {
-        console.error(`auth/code: no login code issued for practice ${practice.id}:`, err);
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+    .openapi(codeRoute, async (c) => {
+      const { store, clock, config } = c.get('deps');
+      const { practice } = await bookablePractice(store, c.req.valid('param').practice);
+      const { email } = c.req.valid('json');
+      const limits = await limitersFor(store, clock);
+      await enforceLimits(c, [
+        [limits.perIp, ipOf(c)],
+        [limits.codePerEmail, `${practice.id}:${emailHash(email)}`],
+      ]);
+      // The file lookup and the code are made after the answer has gone out, so the answer takes
+      // the same time for a known and an unknown e-mail (issuing writes a code and a mail; the
+      // other not).
+      const now = clock();
+      setImmediate(async () => {
+        try {
+          const file = await store.read((tx) => fileByEmail(tx, practice.id, email));
+          if (file?.email)
+            await issueLoginCode(store, config.secret, practice, { ...file, email: file.email }, now);
+        } catch (err) {
+          console.error(`auth/code: no login code issued for practice ${practice.id}:`, err);
+        }
+      });
+      return c.json({ status: 'sent' as const }, 202);
+    })
+    .openapi(verifyRoute, async (c) => {
+      const { store, clock, config } = c.get('deps');
+      const { practice } = await bookablePractice(store, c.req.valid('param').practice);
+      const { email, code } = c.req.valid('json');
+      const limits = await limitersFor(store, clock);
+      await enforceLimits(c, [
+        [limits.perIp, ipOf(c)],
+        [limits.verifyPerEmail, `${practice.id}:${emailHash(email)}`],
+      ]);
+      const file = (await store.read((tx) => fileByEmail(tx, practice.id, email))) ?? null;
+      const how = await checkCode(store, config.secret, practice.id, file, code, clock());
+      if (!file || !how) {
+        throw new ApiError(401, 'invalid_code', 'This code is not valid for this e-mail address.');
       }
+      return c.json(session(c, practice.id, file), 200);
+    })
+    .openapi(linkRoute, async (c) => {
+      const { store, config, clock } = c.get('deps');
+      const { practice } = await bookablePractice(store, c.req.valid('param').practice);
+      const { token } = c.req.valid('json');
+      const limits = await limitersFor(store, clock);
+      await enforceLimits(c, [[limits.perIp, ipOf(c)]]);
+      const file = await clientFromDirectLink(store, config.secret, practice.id, token);
+      if (!file) {
+        throw new ApiError(
+          401,
+          'invalid_link',
+          'This personal link is no longer valid. Please identify with your e-mail address.',
+        );
+      }
+      return c.json(session(c, practice.id, file), 200);
     });
-    return c.json({ status: 'sent' as const }, 202);
-  });
-
-  app.openapi(verifyRoute, async (c) => {
-    const { db, clock, config } = c.get('deps');
-    const { practice } = bookablePractice(db, c.req.valid('param').practice);
-    const { email, code } = c.req.valid('json');
-    const limits = await limitersFor(db.$client);
-    await enforceLimits(c, [
-      [limits.perIp, ipOf(c)],
-      [limits.verifyPerEmail, `${practice.id}:${emailHash(email)}`],
-    ]);
-    const file = fileByEmail(db, practice.id, email) ?? null;
-    const how = checkCode(db, config.secret, practice.id, file, code, clock());
-    if (!file || !how) {
-      throw new ApiError(401, 'invalid_code', 'This code is not valid for this e-mail address.');
-    }
-    return c.json(session(c, practice.id, file), 200);
-  });
-
-  app.openapi(linkRoute, async (c) => {
-    const { db, config } = c.get('deps');
-    const { practice } = bookablePractice(db, c.req.valid('param').practice);
-    const { token } = c.req.valid('json');
-    const limits = await limitersFor(db.$client);
-    await enforceLimits(c, [[limits.perIp, ipOf(c)]]);
-    const file = clientFromDirectLink(db, config.secret, practice.id, token);
-    if (!file) {
-      throw new ApiError(
-        401,
-        'invalid_link',
-        'This personal link is no longer valid. Please identify with your e-mail address.',
-      );
-    }
-    return c.json(session(c, practice.id, file), 200);
-  });
-
-  return app;
 }

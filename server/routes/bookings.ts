@@ -4,23 +4,18 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { isDate } from '../../shared/time.ts';
-import type { AppEnv } from '../app.ts';
-import {
-  clientIp,
-  DEFAULT_AUTH_LIMITS,
-  enforceLimits,
-  ipBudgetSpent,
-  limiterRegistry,
-} from '../auth/rateLimit.ts';
-import { checkTokenFile, clientTokenOfRequest, signCancelToken, verifyCancelToken } from '../auth/tokens.ts';
+import { DEFAULT_AUTH_LIMITS, ipBudgetSpent, limiterRegistry } from '../auth/rateLimit.ts';
+import { signCancelToken, verifyCancelToken } from '../auth/tokens.ts';
 import { bookablePractice } from '../booking/availability.ts';
-import { type BookingResult, createBooking, requestHash } from '../booking/book.ts';
-import { bookingView, type CancelResult, cancelBooking, loadBooking } from '../booking/cancel.ts';
+import { createBooking, requestHash } from '../booking/book.ts';
+import { bookingViewOf, cancelBooking, loadBooking } from '../booking/cancel.ts';
 import { keptPracticeConfig } from '../booking/config.ts';
 import { bookingIcs } from '../booking/messages.ts';
-import type { Refusal } from '../engine/appointment.ts';
 import { ApiError } from '../problem.ts';
+import { clientTokenOfRequest } from './clientToken.ts';
 import { PracticeParam, Problem } from './contract.ts';
+import type { AppEnv } from './env.ts';
+import { clientIp, enforceLimits, tooMany } from './limits.ts';
 import { refusalError } from './refusals.ts';
 import { validationHook } from './validation.ts';
 
@@ -208,7 +203,6 @@ export function byCancelToken(c: Context<AppEnv>, appointmentId: number, token: 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 export function bookingRoutes() {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const limitersFor = limiterRegistry(DEFAULT_AUTH_LIMITS);
 
   /**
@@ -218,43 +212,32 @@ export function bookingRoutes() {
    */
   const countExisting = async (c: Context<AppEnv>, err: unknown): Promise<never> => {
     if (err instanceof ApiError && err.code === 'client_exists') {
-      const { db, config } = c.get('deps');
-      const limits = await limitersFor(db.$client);
+      const { store, config, clock } = c.get('deps');
+      const limits = await limitersFor(store, clock);
       await enforceLimits(c, [[limits.perIp, clientIp(c, config.trustProxy ?? 0)]]);
     }
     throw err;
   };
 
-  const refuseWhenSpent = (c: Context<AppEnv>): void => {
-    const { db, config } = c.get('deps');
-    const waitMs = ipBudgetSpent(
-      db.$client,
-      clientIp(c, config.trustProxy ?? 0),
-      Date.now(),
-      DEFAULT_AUTH_LIMITS.perIp.points,
-    );
-    if (waitMs !== null) {
-      const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
-      c.header('Retry-After', String(retryAfter));
-      throw new ApiError(
-        429,
-        'too_many_requests',
-        `Too many attempts. Please try again in ${retryAfter} seconds.`,
-        {
-          retryAfter,
-        },
-      );
-    }
+  /**
+   * A new client from an address whose budget is spent gets 429 whatever the e-mail, so the answer
+   * cannot tell a known e-mail (client_exists) from an unknown one.
+   */
+  const refuseWhenSpent = async (c: Context<AppEnv>): Promise<void> => {
+    const { store, config, clock } = c.get('deps');
+    const ip = clientIp(c, config.trustProxy ?? 0);
+    const waitMs = await ipBudgetSpent(store, ip, clock(), DEFAULT_AUTH_LIMITS.perIp.points);
+    if (waitMs !== null) throw tooMany(c, waitMs);
   };
 
   /** Books `body` for the practice at the path, as `practice` (its id and slug) gives it. */
-  const bookAt = (
+  const bookAt = async (
     c: Context<AppEnv>,
     practice: { id: number; slug: string },
     key: string | undefined,
     body: z.infer<typeof BookingBody>,
   ) => {
-    const { db, clock } = c.get('deps');
+    const { store, clock } = c.get('deps');
     if (!key || !IDEMPOTENCY_KEY.test(key)) {
       throw new ApiError(
         400,
@@ -262,82 +245,47 @@ export function bookingRoutes() {
         'An Idempotency-Key header (1–200 visible ASCII characters) is required.',
       );
     }
-    // The token's file is checked inside the booking's transaction (see `precheck` below).
+    // The token's file is checked inside the booking's transaction.
     const token = clientTokenOfRequest(c, practice.id);
-    const clientId = token?.clientId ?? null;
-    if (clientId === null && !body.client) {
+    if (token === null && !body.client) {
       throw new ApiError(
         400,
         'client_required',
         "Give the new client's data, or identify with a client token.",
       );
     }
-    if (clientId !== null && body.client) {
+    if (token !== null && body.client) {
       throw new ApiError(400, 'ambiguous_client', 'Give either a client token or new client data, not both.');
     }
+    if (token === null) await refuseWhenSpent(c);
     const lang = body.lang ?? 'de';
-    const book = () => {
-      const booked = createBooking(
-        db,
+    try {
+      const done = await createBooking(
+        store,
         {
           practiceId: practice.id,
           slug: practice.slug,
           chainId: body.chain,
           start: Date.parse(body.start),
           therapistId: body.therapist,
-          clientId: clientId ?? undefined,
+          client: token ? { id: token.clientId, codeVersion: token.codeVersion } : undefined,
           newClient: body.client,
           birthDate: body.birthDate,
-          idempotencyKey: key,
-          requestHash: requestHash({ body, clientId }),
+          idempotency: { key, hash: requestHash({ body, clientId: token?.clientId ?? null }) },
           lang,
-          // A returning client's file must still fit the token. A new client from an address
-          // whose budget is spent gets 429 whatever the e-mail, so the answer cannot tell a known
-          // e-mail (client_exists) from an unknown one.
-          precheck: token ? () => checkTokenFile(db, practice.id, token) : () => refuseWhenSpent(c),
         },
         cancelLinks(c, practice.id),
         clock,
       );
-      // Answered once the booking's transaction has committed.
-      return booked
-        .then((done: BookingResult) => {
-          if ('refusal' in done) throw refusalError(done.refusal, lang);
-          if (done.replayed) c.header('Idempotent-Replayed', 'true');
-          return c.json(done.body as z.infer<typeof Booking>, 201);
-        })
-        .catch((err) => countExisting(c, err));
-    };
-    return book();
+      if ('refusal' in done) throw refusalError(done.refusal, lang);
+      if (done.replayed) c.header('Idempotent-Replayed', 'true');
+      return done.body;
+    } catch (err) {
+      return countExisting(c, err);
+    }
   };
 
-  app.openapi(createBookingRoute, (c) => {
-    const { db } = c.get('deps');
-    const slug = c.req.valid('param').practice;
-    const key = c.req.valid('header')['idempotency-key'];
-    const body = c.req.valid('json');
-    // Here the practice gives only its id: the booking's transaction reads the configuration
-    // again and decides on it (refusing, say, when online booking was switched off since). So the
-    // copy in memory serves when there is one; a read outside a transaction costs a WAL read lock
-    // of its own, 15-20 µs under load.
-    const kept = keptPracticeConfig(db, slug);
-    if (!kept) return bookAt(c, bookablePractice(db, slug).practice, key, body);
-    // Should that copy be out of date (the address now another practice's, or none's: the
-    // transaction finds another id; or the token names the practice that has it now), it is read
-    // anew, and the request tried once more.
-    const again = (err: unknown) => {
-      if (err instanceof ApiError && (err.code === 'practice_not_found' || err.code === 'invalid_token')) {
-        return bookAt(c, bookablePractice(db, slug).practice, key, body);
-      }
-      throw err;
-    };
-    try {
-      return bookAt(c, kept.practice, key, body).catch(again);
-    } catch (err) {
-      return again(err);
-    }
-  });
-
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.openAPIRegistry.registerPath({
     method: 'get',
     path: '/bookings/{id}.ics',
@@ -351,25 +299,25 @@ export function bookingRoutes() {
       404: problem('Unknown booking'),
     },
   });
+
   // The calendar file of a booking: /api/v1/bookings/42.ics?token=…
-  app.get('/bookings/:file{[0-9]+\\.ics}', (c) => {
+  app.get('/bookings/:file{[0-9]+\\.ics}', async (c) => {
     const id = Number.parseInt(c.req.param('file'), 10);
     const token = c.req.query('token');
     if (!token) throw new ApiError(403, 'invalid_token', 'This link is not valid.');
     const { practiceId } = byCancelToken(c, id, token);
-    const { db, clock } = c.get('deps');
-    const b = loadBooking(db, practiceId, id);
-    const a = b.appointment;
+    const { store, clock } = c.get('deps');
+    const { booking: a, practice } = await loadBooking(store, practiceId, id);
     const ics = bookingIcs({
-      practice: b.practice,
+      practice,
       appointmentId: a.id,
       sequence: a.sequence,
       method: a.status === 'cancelled' ? 'CANCEL' : 'REQUEST',
-      start: a.startsAt,
-      end: a.endsAt,
-      chainName: b.chainName ?? 'Termin',
-      therapistName: b.therapistName,
-      roomName: b.roomName,
+      start: a.start,
+      end: a.end,
+      chainName: a.chainName ?? 'Termin',
+      therapistName: a.therapistName,
+      roomName: a.roomName,
       cancelUrl: cancelLinks(c, practiceId).cancelUrl(a.id),
       now: clock(),
     });
@@ -379,28 +327,52 @@ export function bookingRoutes() {
     });
   });
 
-  app.openapi(getBookingRoute, (c) => {
-    const { id } = c.req.valid('param');
-    const { practiceId } = byCancelToken(c, id, c.req.valid('query').token);
-    const { db, clock } = c.get('deps');
-    return c.json(bookingView(loadBooking(db, practiceId, id), clock()), 200);
-  });
-
-  app.openapi(cancelRoute, (c) => {
-    const { id } = c.req.valid('param');
-    const q = c.req.valid('query');
-    const { practiceId } = byCancelToken(c, id, q.token);
-    const { db, clock } = c.get('deps');
-    const result = cancelBooking(db, practiceId, id, {
-      clock,
-      lang: q.lang ?? 'de',
-      cancelUrl: cancelLinks(c, practiceId).cancelUrl(id),
-    });
-    return result.then((done: CancelResult | { refusal: Refusal }) => {
+  return app
+    .openapi(createBookingRoute, async (c) => {
+      const { store } = c.get('deps');
+      const slug = c.req.valid('param').practice;
+      const key = c.req.valid('header')['idempotency-key'];
+      const body = c.req.valid('json');
+      // Here the practice gives only its id: the booking's transaction reads the configuration
+      // again and decides on it (refusing, say, when online booking was switched off since). So
+      // the copy in memory serves when there is one.
+      const kept = keptPracticeConfig(store, slug);
+      let booked: Awaited<ReturnType<typeof bookAt>>;
+      if (!kept) {
+        booked = await bookAt(c, (await bookablePractice(store, slug)).practice, key, body);
+      } else {
+        try {
+          booked = await bookAt(c, kept.practice, key, body);
+        } catch (err) {
+          // That copy was out of date (the address now another practice's, or none's: the
+          // transaction finds another id; or the token names the practice that has it now): it
+          // is read anew, and the request tried once more.
+          if (
+            !(err instanceof ApiError && (err.code === 'practice_not_found' || err.code === 'invalid_token'))
+          )
+            throw err;
+          booked = await bookAt(c, (await bookablePractice(store, slug)).practice, key, body);
+        }
+      }
+      return c.json(booked, 201);
+    })
+    .openapi(getBookingRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      const { practiceId } = byCancelToken(c, id, c.req.valid('query').token);
+      const { store, clock } = c.get('deps');
+      return c.json(bookingViewOf(await loadBooking(store, practiceId, id), clock()), 200);
+    })
+    .openapi(cancelRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      const q = c.req.valid('query');
+      const { practiceId } = byCancelToken(c, id, q.token);
+      const { store, clock } = c.get('deps');
+      const done = await cancelBooking(store, practiceId, id, {
+        clock,
+        lang: q.lang ?? 'de',
+        cancelUrl: cancelLinks(c, practiceId).cancelUrl(id),
+      });
       if ('refusal' in done) throw refusalError(done.refusal, q.lang ?? 'de');
       return c.json(done.booking, 200);
     });
-  });
-
-  return app;
 }

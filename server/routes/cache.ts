@@ -1,29 +1,40 @@
 /**
  * A small cache of finished JSON answers for the read endpoints (chains, slots), keyed by the
- * request and by the database's state: any write — by this process (`total_changes()`) or by any
- * other process on the same file (`PRAGMA data_version`) — makes every earlier entry unreachable.
- * Entries also carry the minute of `now`, since notice and window move with the clock. So an answer
- * from the cache is exactly the answer the endpoint would compute; it is only cheaper.
+ * request and by the store's change mark for the practice: any write that could change an answer —
+ * in this process, another process on the same SQLite file, or another app instance on the same
+ * PostgreSQL — makes every earlier entry unreachable (see `Store.changeMark`). Entries also carry
+ * the minute of `now`, since notice and window move with the clock.
  */
-import type { Db } from '../db/index.ts';
-import { prepared } from '../db/statements.ts';
+import type { Context, TypedResponse } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { JSONParsed } from 'hono/utils/types';
+import type { Store } from '../db/store.ts';
 
-export interface AnswerCache {
-  /** The key of a request at the database's current state, or null when caching is off. */
-  key(db: Db, request: string, now: number): string | null;
-  get(key: string | null): string | undefined;
-  set(key: string | null, body: string): void;
+/** A JSON text known to hold a `T`: made only by `jsonText`, so its type is true by construction. */
+export type JsonText<T> = string & { readonly __json: T };
+
+export function jsonText<T>(value: T): JsonText<T> {
+  return JSON.stringify(value) as JsonText<T>;
 }
 
-export function databaseVersion(db: Db): string {
-  const row = prepared(
-    db,
-    'SELECT total_changes() AS changes, data_version AS version FROM pragma_data_version',
-  ).get() as {
-    changes: number;
-    version: number;
-  };
-  return `${row.version}.${row.changes}`;
+/**
+ * Answers with JSON serialized once (and perhaps kept), typed as what it holds: the one place
+ * where a text becomes a typed JSON response, for `hc<AppType>` on the other end.
+ */
+export function sendJson<T, U extends ContentfulStatusCode>(
+  c: Context,
+  text: JsonText<T>,
+  status: U,
+): Response & TypedResponse<JSONParsed<T>, U, 'json'> {
+  return c.body(text, status, { 'content-type': 'application/json' }) as unknown as Response &
+    TypedResponse<JSONParsed<T>, U, 'json'>;
+}
+
+export interface AnswerCache {
+  /** The key of a request at the store's current state for the practice, or null when caching is off. */
+  key(store: Store, practiceId: number, request: string, now: number): string | null;
+  get<T>(key: string | null): JsonText<T> | undefined;
+  set(key: string | null, body: JsonText<unknown>): void;
 }
 
 /** Answers larger than this are not kept: a few of them would crowd out many small ones. */
@@ -35,11 +46,12 @@ export function answerCache(maxEntries: number, maxBytes = 32 * 1024 * 1024): An
   return {
     // The exact first instant of a minute is not cached: notice and window compare with `now`
     // itself, so an answer made at hh:mm:00.000 can differ from one made a moment later.
-    key: (db, request, now) =>
-      maxEntries > 0 && now % 60_000 !== 0
-        ? `${databaseVersion(db)}|${Math.floor(now / 60_000)}|${request}`
-        : null,
-    get(key) {
+    key(store, practiceId, request, now) {
+      if (maxEntries <= 0 || now % 60_000 === 0) return null;
+      const mark = store.changeMark(practiceId);
+      return mark === null ? null : `${mark}|${practiceId}|${Math.floor(now / 60_000)}|${request}`;
+    },
+    get<T>(key: string | null) {
       if (key === null) return undefined;
       const body = entries.get(key);
       if (body !== undefined) {
@@ -47,13 +59,13 @@ export function answerCache(maxEntries: number, maxBytes = 32 * 1024 * 1024): An
         entries.delete(key);
         entries.set(key, body);
       }
-      return body;
+      return body as JsonText<T> | undefined;
     },
     set(key, body) {
       if (key === null || body.length > MAX_ANSWER_BYTES || entries.has(key)) return;
       entries.set(key, body);
       bytes += body.length;
-      // Oldest first; entries of an earlier database state are never asked for again and go first.
+      // Oldest first; entries of an earlier state are never asked for again and go first.
       while (entries.size > maxEntries || bytes > maxBytes) {
         const oldest = entries.keys().next().value!;
         bytes -= entries.get(oldest)!.length;

@@ -3,118 +3,106 @@
  * with one button (a plain form, no script), until the practice's deadline.
  */
 import { type Context, Hono } from 'hono';
-import type { AppEnv } from '../app.ts';
-import { type BookingView, bookingView, cancelBooking, loadBooking } from '../booking/cancel.ts';
+import { html } from 'hono/html';
+import type { HtmlEscapedString } from 'hono/utils/html';
+import { type BookingView, bookingViewOf, cancelBooking, loadBooking } from '../booking/cancel.ts';
 import { ApiError } from '../problem.ts';
 import { byCancelToken, cancelLinks } from './bookings.ts';
+import type { AppEnv } from './env.ts';
 import { refusalError } from './refusals.ts';
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
-function page(title: string, body: string, status: 200 | 403 | 404 | 409 = 200) {
-  return {
-    status,
-    html: `<!doctype html>
+function page(title: string, body: Html) {
+  return html`<!doctype html>
 <html lang="de"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(title)}</title>
+<title>${title}</title>
 <style>body{font:17px/1.5 system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;color:#1d2330}
 button{font:inherit;padding:.5rem 1rem;border-radius:.4rem;border:1px solid #b91c1c;background:#b91c1c;color:#fff;cursor:pointer}
 button:focus-visible{outline:3px solid #1d4ed8;outline-offset:2px}.note{color:#475569}</style>
-</head><body><main><h1>${esc(title)}</h1>${body}</main></body></html>`,
-  };
+</head><body><main><h1>${title}</h1>${body}</main></body></html>`;
 }
 
-function describeBooking(view: BookingView, practiceName: string): string {
+function describeBooking(view: BookingView, practiceName: string) {
   const when = new Intl.DateTimeFormat('de-DE', {
     timeZone: view.timeZone,
     dateStyle: 'full',
     timeStyle: 'short',
   }).format(new Date(view.start));
-  return `<p><strong>${esc(view.chain?.name ?? 'Termin')}</strong><br>${esc(when)} Uhr<br>bei ${esc(view.therapist.name)}, ${esc(practiceName)}</p>`;
+  return html`<p><strong>${view.chain?.name ?? 'Termin'}</strong><br>${when} Uhr<br>bei ${view.therapist.name}, ${practiceName}</p>`;
 }
 
-export function cancelPage() {
-  const app = new Hono<AppEnv>();
+const invalid = () => page('Link ungültig', html`<p>Dieser Link ist nicht gültig.</p>`);
 
+export function cancelPage() {
   const resolve = (c: Context<AppEnv>, booking: string | undefined, token: string | undefined) => {
     const id = Number(booking);
     if (!Number.isInteger(id) || id <= 0 || !token) throw new ApiError(403, 'invalid_token', 'invalid link');
     return { id, ...byCancelToken(c, id, token) };
   };
 
-  const render = (c: Context<AppEnv>, p: ReturnType<typeof page>) => c.html(p.html, p.status);
-
-  app.get('/cancel', (c) => {
-    try {
-      const { id, practiceId } = resolve(c, c.req.query('booking'), c.req.query('token'));
-      const { db, clock } = c.get('deps');
-      const b = loadBooking(db, practiceId, id);
-      const view = bookingView(b, clock());
-      const info = describeBooking(view, b.practice.name);
-      if (view.status === 'cancelled')
-        return render(c, page('Termin abgesagt', `${info}<p>Dieser Termin ist bereits abgesagt.</p>`));
-      if (!view.cancellable) {
-        return render(
-          c,
-          page(
-            'Absage online nicht mehr möglich',
-            `${info}<p>Bitte wenden Sie sich direkt an die Praxis.</p>`,
+  return new Hono<AppEnv>()
+    .get('/cancel', async (c) => {
+      try {
+        const { id, practiceId } = resolve(c, c.req.query('booking'), c.req.query('token'));
+        const { store, clock } = c.get('deps');
+        const b = await loadBooking(store, practiceId, id);
+        const view = bookingViewOf(b, clock());
+        const info = describeBooking(view, b.practice.name);
+        if (view.status === 'cancelled')
+          return c.html(page('Termin abgesagt', html`${info}<p>Dieser Termin ist bereits abgesagt.</p>`));
+        if (!view.cancellable) {
+          return c.html(
+            page(
+              'Absage online nicht mehr möglich',
+              html`${info}<p>Bitte wenden Sie sich direkt an die Praxis.</p>`,
+            ),
             409,
+          );
+        }
+        const token = c.req.query('token')!;
+        return c.html(
+          page(
+            'Termin absagen?',
+            html`${info}<form method="post" action="/cancel"><input type="hidden" name="booking" value="${id}"><input type="hidden" name="token" value="${token}"><button type="submit">Termin verbindlich absagen</button></form><p class="note" lang="en">Cancel this appointment? The button cancels it for good.</p>`,
           ),
         );
+      } catch (err) {
+        if (err instanceof ApiError) return c.html(invalid(), err.status === 404 ? 404 : 403);
+        throw err;
       }
-      const token = c.req.query('token')!;
-      return render(
-        c,
-        page(
-          'Termin absagen?',
-          `${info}<form method="post" action="/cancel"><input type="hidden" name="booking" value="${id}"><input type="hidden" name="token" value="${esc(token)}"><button type="submit">Termin verbindlich absagen</button></form><p class="note" lang="en">Cancel this appointment? The button cancels it for good.</p>`,
-        ),
-      );
-    } catch (err) {
-      if (err instanceof ApiError)
-        return render(
-          c,
-          page('Link ungültig', '<p>Dieser Link ist nicht gültig.</p>', err.status === 404 ? 404 : 403),
+    })
+    .post('/cancel', async (c) => {
+      let booking: string | undefined;
+      let token: string | undefined;
+      try {
+        const form = await c.req.parseBody();
+        booking = typeof form.booking === 'string' ? form.booking : undefined;
+        token = typeof form.token === 'string' ? form.token : undefined;
+      } catch {
+        return c.html(invalid(), 403);
+      }
+      try {
+        const { id, practiceId } = resolve(c, booking, token);
+        const { store, clock } = c.get('deps');
+        const result = await cancelBooking(store, practiceId, id, {
+          clock,
+          lang: 'de',
+          cancelUrl: cancelLinks(c, practiceId).cancelUrl(id),
+        });
+        if ('refusal' in result) throw refusalError(result.refusal, 'de');
+        const b = await loadBooking(store, practiceId, id);
+        return c.html(
+          page(
+            'Termin abgesagt',
+            html`${describeBooking(result.booking, b.practice.name)}<p>Ihr Termin ist abgesagt. Sie erhalten eine Bestätigung per E-Mail.</p>`,
+          ),
         );
-      throw err;
-    }
-  });
-
-  app.post('/cancel', async (c) => {
-    let booking: string | undefined;
-    let token: string | undefined;
-    try {
-      const form = await c.req.parseBody();
-      booking = typeof form.booking === 'string' ? form.booking : undefined;
-      token = typeof form.token === 'string' ? form.token : undefined;
-    } catch {
-      return render(c, page('Link ungültig', '<p>Dieser Link ist nicht gültig.</p>', 403));
-    }
-    try {
-      const { id, practiceId } = resolve(c, booking, token);
-      const { db, clock } = c.get('deps');
-      const result = await cancelBooking(db, practiceId, id, {
-        clock,
-        lang: 'de',
-        cancelUrl: cancelLinks(c, practiceId).cancelUrl(id),
-      });
-      if ('refusal' in result) throw refusalError(result.refusal, 'de');
-      const b = loadBooking(db, practiceId, id);
-      return render(
-        c,
-        page(
-          'Termin abgesagt',
-          `${describeBooking(result.booking, b.practice.name)}<p>Ihr Termin ist abgesagt. Sie erhalten eine Bestätigung per E-Mail.</p>`,
-        ),
-      );
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      if (err.code === 'cancel_deadline_passed')
-        return render(c, page('Absage online nicht mehr möglich', `<p>${esc(err.message)}</p>`, 409));
-      return render(c, page('Link ungültig', '<p>Dieser Link ist nicht gültig.</p>', 403));
-    }
-  });
-
-  return app;
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        if (err.code === 'cancel_deadline_passed')
+          return c.html(page('Absage online nicht mehr möglich', html`<p>${err.message}</p>`), 409);
+        return c.html(invalid(), 403);
+      }
+    });
 }

@@ -61,6 +61,17 @@ export const Chain = z
     needsBirthDate: z
       .boolean()
       .openapi({ description: 'The chain has an age limit: a birth date is required' }),
+    offered: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'Identified clients only: whether the chain is offered to them at all' }),
+    reason: z.string().optional().openapi({ description: 'Identified clients only: why it is not offered' }),
+    packages: z
+      .array(z.object({ name: z.string(), remaining: z.array(z.string()) }))
+      .optional()
+      .openapi({
+        description: 'Identified clients only: the remaining budget of their packages for the chain',
+      }),
   })
   .openapi('Chain');
 

@@ -1,13 +1,14 @@
 /**
  * CORS for the embedded widget: a practice's API answers only the origins the practice allows for
  * embedding (its `allowedOrigins`), never with credentials. The booking links (cancel, .ics) answer
- * the origins of the practice the booking belongs to — any practice's, since the id is in the token.
+ * the origins of the practice the booking belongs to, as its link's token names it.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
-import type { AppEnv } from '../app.ts';
+import { verifyCancelToken } from '../auth/tokens.ts';
 import { practiceConfig } from '../booking/config.ts';
-import { practices } from '../db/schema.ts';
+import { practiceById } from '../db/queries/config.ts';
+import type { AppEnv } from './env.ts';
 
 const shared = {
   allowMethods: ['GET', 'POST', 'OPTIONS'],
@@ -19,40 +20,39 @@ const shared = {
 
 /**
  * Only requests that carry an Origin (cross-origin requests and every preflight do) go through the
- * CORS middleware; the others have no CORS headers to get, only `Vary: Origin` for caches. Hono's
- * middleware would otherwise build the response twice for every request, through web streams.
+ * CORS middleware, with the origins `allowed` finds for the request; the others have no CORS
+ * headers to get, only `Vary: Origin` for caches. Hono's middleware would otherwise build the
+ * response twice for every request, through web streams.
  */
-function crossOriginOnly(handler: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> {
+function crossOriginOnly(
+  allowed: (c: Context<AppEnv>) => Promise<readonly string[]>,
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (c.req.header('origin') !== undefined) return handler(c, next);
-    c.header('Vary', 'Origin');
-    await next();
+    if (c.req.header('origin') === undefined) {
+      c.header('Vary', 'Origin');
+      return next();
+    }
+    const origins = await allowed(c);
+    return cors({ ...shared, origin: (origin) => (origins.includes(origin) ? origin : null) })(c, next);
   };
 }
 
 /** For /api/v1/p/:practice/*: the practice's own list. */
 export function practiceCors(): MiddlewareHandler<AppEnv> {
-  return crossOriginOnly(
-    cors({
-      ...shared,
-      origin: (origin, c) => {
-        const slug = c.req.param('practice');
-        const practice = slug ? practiceConfig(c.get('deps').db, slug)?.practice : undefined;
-        return practice?.allowedOrigins.includes(origin) ? origin : null;
-      },
-    }),
-  );
+  return crossOriginOnly(async (c) => {
+    const slug = c.req.param('practice');
+    const config = slug ? await practiceConfig(c.get('deps').store, slug) : undefined;
+    return config?.practice.allowedOrigins ?? [];
+  });
 }
 
-/** For /api/v1/bookings/*: any origin some practice allows. */
+/** For /api/v1/bookings/*: the origins of the practice the link's token belongs to. */
 export function bookingLinkCors(): MiddlewareHandler<AppEnv> {
-  return crossOriginOnly(
-    cors({
-      ...shared,
-      origin: (origin, c) => {
-        const all = c.get('deps').db.select({ origins: practices.allowedOrigins }).from(practices).all();
-        return all.some((p: { origins: string[] }) => p.origins.includes(origin)) ? origin : null;
-      },
-    }),
-  );
+  return crossOriginOnly(async (c) => {
+    const { store, config } = c.get('deps');
+    const token = verifyCancelToken(config.secret, c.req.query('token') ?? '');
+    if (!token) return [];
+    const practice = await store.read((tx) => practiceById(tx, token.practiceId));
+    return practice?.allowedOrigins ?? [];
+  });
 }

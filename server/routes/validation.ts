@@ -1,6 +1,6 @@
 /** Turns a failed zod validation at the edge into a 400 problem naming each path. */
 import type { Hook } from '@hono/zod-openapi';
-import { formatPath } from '../practice/import.ts';
+import { formatPath } from '../../shared/issues.ts';
 import { ApiError } from '../problem.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the hook serves every route, whatever its input type.

@@ -1,33 +1,43 @@
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.ts';
-import { demoDb, NOW } from '../helpers.ts';
+import { demoStore, NOW, twoStores } from '../helpers.ts';
 
-function app() {
-  const { db } = demoDb();
-  return createApp({
-    db,
-    clock: () => NOW,
-    config: { publicUrl: 'http://localhost:3000', secret: 'x'.repeat(32) },
-  });
+const config = { publicUrl: 'http://localhost:3000', secret: 'x'.repeat(32) };
+
+async function app() {
+  const { store } = await demoStore();
+  return createApp({ store, clock: () => NOW, config });
 }
 
 describe('the server', () => {
   it('answers GET /health with 200 JSON when the database is reachable', async () => {
-    const res = await app().request('/health');
+    const res = await (await app()).request('/health');
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'ok', database: 'ok' });
   });
 
   it('answers GET /health with 503 when the database is gone', async () => {
-    const { db } = demoDb();
-    const a = createApp({ db, clock: () => NOW, config: { publicUrl: 'http://x', secret: 'x'.repeat(32) } });
-    db.$client.close();
-    const res = await a.request('/health');
-    expect(res.status).toBe(503);
+    // The second of two stores on one database: closing it leaves this file's shared store alone.
+    const two = await twoStores();
+    let closed = false;
+    try {
+      const a = createApp({
+        store: two.other,
+        clock: () => NOW,
+        config: { publicUrl: 'http://x', secret: 'x'.repeat(32) },
+      });
+      expect((await a.request('/health')).status).toBe(200);
+      await two.close();
+      closed = true;
+      const res = await a.request('/health');
+      expect(res.status).toBe(503);
+    } finally {
+      if (!closed) await two.close();
+    }
   });
 
   it('serves a start page that says what runs here and lists the demo practice', async () => {
-    const res = await app().request('/');
+    const res = await (await app()).request('/');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
     const html = await res.text();
@@ -37,7 +47,7 @@ describe('the server', () => {
   });
 
   it('answers an unknown path with problem+json', async () => {
-    const res = await app().request('/nowhere');
+    const res = await (await app()).request('/nowhere');
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
     expect(await res.json()).toMatchObject({ status: 404, code: 'not_found' });
@@ -48,7 +58,7 @@ describe('request bodies over HTTP', () => {
   /** The app behind a real node HTTP server on loopback, for one test. */
   async function withServer(run: (url: string) => Promise<void>) {
     const { serve } = await import('@hono/node-server');
-    const a = app();
+    const a = await app();
     const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
       const s = serve({ fetch: a.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
     });

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { regenerateAccessCode } from '../../server/auth/tokens.ts';
+import { json } from '../../server/db/sql.ts';
 import { renderContent } from '../../server/mail/bookingMail.ts';
 import { bookingCalendar } from '../../server/mail/ics.ts';
 import { importPractice } from '../../server/practice/import.ts';
-import { allWeekPracticeDoc, call, demoApp, NOW } from '../helpers.ts';
+import { allWeekPracticeDoc, call, type DemoApp, demoApp, NOW } from '../helpers.ts';
 
 const newClient = {
   firstName: 'Nora',
@@ -18,12 +19,12 @@ const newClient = {
 const MONDAY_8 = '2026-11-30T08:00:00+01:00';
 
 /** Cancels a booking through the API with the token of its cancel link. */
-function cancelByLink(d: ReturnType<typeof demoApp>, booking: { id: number; cancelUrl: string }) {
+function cancelByLink(d: DemoApp, booking: { id: number; cancelUrl: string }) {
   const token = new URL(booking.cancelUrl).searchParams.get('token');
   return call(d.app, 'POST', `/api/v1/bookings/${booking.id}/cancel?token=${token}`);
 }
 
-function book(d: ReturnType<typeof demoApp>, body: Record<string, unknown>, key: string, token?: string) {
+function book(d: DemoApp, body: Record<string, unknown>, key: string, token?: string) {
   return call(d.app, 'POST', '/api/v1/p/demo/bookings', {
     body,
     headers: { 'idempotency-key': key },
@@ -33,11 +34,11 @@ function book(d: ReturnType<typeof demoApp>, body: Record<string, unknown>, key:
 
 describe('booking as a new client', () => {
   it('creates the file, the appointment and — for a first physiotherapy visit — the 6-session package', async () => {
-    const d = demoApp();
-    const before = d.count('SELECT count(*) AS n FROM appointments');
+    const d = await demoApp();
+    const before = await d.count('SELECT count(*) AS n FROM appointments');
     const res = await book(
       d,
-      { chain: d.chainId('physio-erstbefund'), start: MONDAY_8, client: newClient },
+      { chain: await d.chainId('physio-erstbefund'), start: MONDAY_8, client: newClient },
       'k1',
     );
     expect(res.status).toBe(201);
@@ -62,31 +63,29 @@ describe('booking as a new client', () => {
       },
     ]);
     expect(res.body.cancelUrl).toMatch(/^http:\/\/localhost:3000\/cancel\?booking=\d+&token=/);
-    expect(d.count('SELECT count(*) AS n FROM appointments')).toBe(before + 1);
-    const file = d.client('nora.neu@example.org') as any;
+    expect(await d.count('SELECT count(*) AS n FROM appointments')).toBe(before + 1);
+    const file = (await d.client('nora.neu@example.org')) as any;
     // The chain has no age limit, so the birth date given is not kept (collect the minimum).
     expect(file).toMatchObject({ first_name: 'Nora', birth_date: null });
     expect(file.consent_at).toBe(Date.UTC(2026, 10, 27, 9));
-    const pkg = d.db.$client.prepare('SELECT * FROM packages WHERE client_id = ?').get(file.id) as any;
+    const pkg = await d.row('SELECT * FROM packages WHERE client_id = ?', [file.id]);
     expect(pkg).toMatchObject({ origin: 'booking', status: 'active', max_appointments: 6 });
     // Valid 90 days from the day of booking (2026-11-27 … 2027-02-24, Berlin).
     expect(new Date(pkg.valid_from).toISOString()).toBe('2026-11-26T23:00:00.000Z');
     expect(new Date(pkg.valid_until).toISOString()).toBe('2027-02-24T23:00:00.000Z');
-    const ledger = d.db.$client
-      .prepare('SELECT action FROM package_ledger WHERE package_id = ? ORDER BY id')
-      .all(pkg.id);
+    const ledger = await d.rows('SELECT action FROM package_ledger WHERE package_id = ? ORDER BY id', [
+      pkg.id,
+    ]);
     expect(ledger).toEqual([{ action: 'created' }, { action: 'assigned' }]);
   });
 
   it('writes the confirmation e-mail with its calendar file into the outbox', async () => {
-    const d = demoApp();
-    await book(d, { chain: d.chainId('physio-erstbefund'), start: MONDAY_8, client: newClient }, 'k1');
-    const mail = d.db.$client
-      .prepare("SELECT * FROM outbox WHERE to_address = 'nora.neu@example.org'")
-      .get() as any;
+    const d = await demoApp();
+    await book(d, { chain: await d.chainId('physio-erstbefund'), start: MONDAY_8, client: newClient }, 'k1');
+    const mail = await d.row("SELECT * FROM outbox WHERE to_address = 'nora.neu@example.org'");
     expect(mail.kind).toBe('booking-confirmation');
     // The row keeps what the mail says; the mail is rendered from it when it is sent.
-    const rendered = renderContent(JSON.parse(mail.content));
+    const rendered = renderContent(json(mail.content));
     expect(rendered.subject).toMatch(/^Terminbestätigung: Physiotherapie Erstbefund/);
     expect(rendered.text).toContain('noch 5 von 6 Terminen');
     expect(rendered.text).toMatch(/http:\/\/localhost:3000\/cancel\?booking=/);
@@ -98,34 +97,34 @@ describe('booking as a new client', () => {
   });
 
   it('returns the same booking for a retry with the same Idempotency-Key, and refuses the key for another request', async () => {
-    const d = demoApp();
-    const body = { chain: d.chainId('physio-erstbefund'), start: MONDAY_8, client: newClient };
+    const d = await demoApp();
+    const body = { chain: await d.chainId('physio-erstbefund'), start: MONDAY_8, client: newClient };
     const first = await book(d, body, 'same-key');
     const again = await book(d, body, 'same-key');
     expect(again.status).toBe(201);
     expect(again.body).toEqual(first.body);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
-    expect(d.count("SELECT count(*) AS n FROM appointments WHERE source = 'online'")).toBe(1);
+    expect(await d.count("SELECT count(*) AS n FROM appointments WHERE source = 'online'")).toBe(1);
     const other = await book(d, { ...body, start: '2026-11-30T09:00:00+01:00' }, 'same-key');
     expect(other.status).toBe(422);
     expect(other.body.code).toBe('idempotency_key_reused');
   });
 
   it('needs an Idempotency-Key', async () => {
-    const d = demoApp();
+    const d = await demoApp();
     const res = await call(d.app, 'POST', '/api/v1/p/demo/bookings', {
-      body: { chain: d.chainId('physio-erstbefund'), start: MONDAY_8, client: newClient },
+      body: { chain: await d.chainId('physio-erstbefund'), start: MONDAY_8, client: newClient },
     });
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('idempotency_key_required');
   });
 
   it('does not attach anything to an existing file silently: the client is asked to identify', async () => {
-    const d = demoApp();
+    const d = await demoApp();
     const res = await book(
       d,
       {
-        chain: d.chainId('physio-erstbefund'),
+        chain: await d.chainId('physio-erstbefund'),
         start: MONDAY_8,
         client: { ...newClient, email: 'LENA.VOGEL@example.org' },
       },
@@ -134,12 +133,12 @@ describe('booking as a new client', () => {
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('client_exists');
     expect(JSON.stringify(res.body)).not.toMatch(/Lena|Vogel|Rezept/);
-    expect(d.count("SELECT count(*) AS n FROM appointments WHERE source = 'online'")).toBe(0);
+    expect(await d.count("SELECT count(*) AS n FROM appointments WHERE source = 'online'")).toBe(0);
   });
 
   it('asks for a birth date where the chain has an age limit, and refuses those too young', async () => {
-    const d = demoApp();
-    const hypnose = d.chainId('hypnose-rauchfrei');
+    const d = await demoApp();
+    const hypnose = await d.chainId('hypnose-rauchfrei');
     // Tuesday 13:00; Jo sees Sara for coaching at 11:00 (until 12:10 with the buffer).
     const start = '2026-12-01T13:00:00+01:00';
     const { birthDate: _b, ...noBirthDate } = newClient;
@@ -162,14 +161,14 @@ describe('booking as a new client', () => {
   });
 
   it('refuses a slot that was just taken with 409 slot_taken', async () => {
-    const d = demoApp();
-    const body = { chain: d.chainId('physio-abschluss'), start: MONDAY_8 };
-    const tom = d.tokenFor('tom.becker@example.org');
+    const d = await demoApp();
+    const body = { chain: await d.chainId('physio-abschluss'), start: MONDAY_8 };
+    const tom = await d.tokenFor('tom.becker@example.org');
     expect((await book(d, body, 'tom-1', tom)).status).toBe(201);
-    const anna = d.therapistId('Anna Berg');
+    const anna = await d.therapistId('Anna Berg');
     const res = await book(
       d,
-      { chain: d.chainId('physio-erstbefund'), start: MONDAY_8, therapist: anna, client: newClient },
+      { chain: await d.chainId('physio-erstbefund'), start: MONDAY_8, therapist: anna, client: newClient },
       'nora-1',
     );
     expect(res.status).toBe(409);
@@ -177,42 +176,47 @@ describe('booking as a new client', () => {
   });
 
   it('refuses a start that is too soon, off the grid, or outside the hours', async () => {
-    const d = demoApp();
-    const chain = d.chainId('physio-erstbefund');
+    const d = await demoApp();
+    const chain = await d.chainId('physio-erstbefund');
     const soon = await book(d, { chain, start: '2026-11-27T11:00:00+01:00', client: newClient }, 'a');
     expect(soon.body.code).toBe('too_soon');
     const offGrid = await book(d, { chain, start: '2026-11-30T08:07:00+01:00', client: newClient }, 'b');
     expect(offGrid.body.code).toBe('slot_unavailable');
     const sunday = await book(d, { chain, start: '2026-11-29T10:00:00+01:00', client: newClient }, 'c');
     expect(sunday.body.code).toBe('slot_unavailable');
-    expect(d.count("SELECT count(*) AS n FROM clients WHERE email = 'nora.neu@example.org'")).toBe(0);
+    expect(await d.count("SELECT count(*) AS n FROM clients WHERE email = 'nora.neu@example.org'")).toBe(0);
   });
 });
 
 describe('booking as a returning client', () => {
   it('refuses a token whose access code was regenerated since, writing nothing, also for a retry', async () => {
-    const d = demoApp();
-    const lena = d.tokenFor('lena.vogel@example.org');
-    const body = { chain: d.chainId('physio-folgetermin'), start: MONDAY_8 };
+    const d = await demoApp();
+    const lena = await d.tokenFor('lena.vogel@example.org');
+    const body = { chain: await d.chainId('physio-folgetermin'), start: MONDAY_8 };
     expect((await book(d, body, 'lena-before', lena)).status).toBe(201);
-    const appointments = d.count('SELECT count(*) AS n FROM appointments');
-    regenerateAccessCode(d.db, d.practiceId, d.client('lena.vogel@example.org').id);
+    const appointments = await d.count('SELECT count(*) AS n FROM appointments');
+    await regenerateAccessCode(d.store, d.practiceId, (await d.client('lena.vogel@example.org')).id);
     const tuesday = { ...body, start: '2026-12-01T08:00:00+01:00' };
     for (const [req, key] of [
       [tuesday, 'lena-after'],
       [body, 'lena-before'], // the same request again: no replay for a token that no longer fits
     ] as const) {
       const res = await book(d, req, key, lena);
-      expect(res.status).toBe(401);
+      expect(res.status, key).toBe(401);
       expect(res.body.code).toBe('invalid_token');
     }
-    expect(d.count('SELECT count(*) AS n FROM appointments')).toBe(appointments);
+    expect(await d.count('SELECT count(*) AS n FROM appointments')).toBe(appointments);
   });
 
   it('assigns a follow-up to the running prescription and counts it down', async () => {
-    const d = demoApp();
-    const lena = d.tokenFor('lena.vogel@example.org');
-    const res = await book(d, { chain: d.chainId('physio-folgetermin'), start: MONDAY_8 }, 'lena-1', lena);
+    const d = await demoApp();
+    const lena = await d.tokenFor('lena.vogel@example.org');
+    const res = await book(
+      d,
+      { chain: await d.chainId('physio-folgetermin'), start: MONDAY_8 },
+      'lena-1',
+      lena,
+    );
     expect(res.status).toBe(201);
     expect(res.body.packageCreated).toBe(false);
     expect(res.body.packages[0]).toMatchObject({ name: 'Rezept KG 6×', created: false });
@@ -220,9 +224,9 @@ describe('booking as a returning client', () => {
   });
 
   it('refuses the follow-up once the last session is taken: 409 budget_exhausted', async () => {
-    const d = demoApp();
-    const lena = d.tokenFor('lena.vogel@example.org');
-    const chain = d.chainId('physio-folgetermin');
+    const d = await demoApp();
+    const lena = await d.tokenFor('lena.vogel@example.org');
+    const chain = await d.chainId('physio-folgetermin');
     expect((await book(d, { chain, start: MONDAY_8 }, 'l1', lena)).status).toBe(201);
     expect((await book(d, { chain, start: '2026-12-01T08:00:00+01:00' }, 'l2', lena)).status).toBe(201);
     const third = await book(d, { chain, start: '2026-12-02T08:00:00+01:00' }, 'l3', lena);
@@ -232,9 +236,9 @@ describe('booking as a returning client', () => {
   });
 
   it('lets the insurer budget take one more manual therapy, then no more', async () => {
-    const d = demoApp();
-    const jonas = d.tokenFor('jonas.weber@example.org');
-    const chain = d.chainId('mt-zusatz');
+    const d = await demoApp();
+    const jonas = await d.tokenFor('jonas.weber@example.org');
+    const chain = await d.chainId('mt-zusatz');
     const first = await book(d, { chain, start: MONDAY_8 }, 'j1', jonas);
     expect(first.status).toBe(201);
     expect(first.body.packages[0].remaining[0].text).toBe('noch 22,00\u00a0€ von 600,00\u00a0€');
@@ -243,10 +247,10 @@ describe('booking as a returning client', () => {
   });
 
   it('refuses a bad or foreign client token with 401 invalid_token', async () => {
-    const d = demoApp();
+    const d = await demoApp();
     const res = await book(
       d,
-      { chain: d.chainId('physio-folgetermin'), start: MONDAY_8 },
+      { chain: await d.chainId('physio-folgetermin'), start: MONDAY_8 },
       'x',
       'nonsense.token',
     );
@@ -256,9 +260,9 @@ describe('booking as a returning client', () => {
 });
 
 describe('cancelling', () => {
-  async function booked(d: ReturnType<typeof demoApp>) {
-    const lena = d.tokenFor('lena.vogel@example.org');
-    const res = await book(d, { chain: d.chainId('physio-folgetermin'), start: MONDAY_8 }, 'c1', lena);
+  async function booked(d: DemoApp) {
+    const lena = await d.tokenFor('lena.vogel@example.org');
+    const res = await book(d, { chain: await d.chainId('physio-folgetermin'), start: MONDAY_8 }, 'c1', lena);
     const url = new URL(res.body.cancelUrl);
     return {
       id: res.body.id as number,
@@ -268,7 +272,7 @@ describe('cancelling', () => {
   }
 
   it('releases the budget, queues a cancellation mail, and is a no-op the second time', async () => {
-    const d = demoApp();
+    const d = await demoApp();
     const { id, token } = await booked(d);
     const res = await call(d.app, 'POST', `/api/v1/bookings/${id}/cancel?token=${token}`);
     expect(res.status).toBe(200);
@@ -277,21 +281,22 @@ describe('cancelling', () => {
     expect(again.status).toBe(200);
     expect(again.body.status).toBe('cancelled');
     expect(
-      d.count(
-        `SELECT count(*) AS n FROM package_ledger WHERE appointment_id = ${id} AND action = 'released'`,
+      await d.count(
+        "SELECT count(*) AS n FROM package_ledger WHERE appointment_id = ? AND action = 'released'",
+        [id],
       ),
     ).toBe(1);
-    const mails = d.db.$client.prepare("SELECT kind FROM outbox WHERE kind = 'booking-cancellation'").all();
+    const mails = await d.rows("SELECT kind FROM outbox WHERE kind = 'booking-cancellation'");
     expect(mails).toHaveLength(1);
     // The package has room again: two follow-ups fit.
-    const lena = d.tokenFor('lena.vogel@example.org');
-    const chain = d.chainId('physio-folgetermin');
+    const lena = await d.tokenFor('lena.vogel@example.org');
+    const chain = await d.chainId('physio-folgetermin');
     expect((await book(d, { chain, start: '2026-12-01T08:00:00+01:00' }, 'c2', lena)).status).toBe(201);
     expect((await book(d, { chain, start: '2026-12-02T08:00:00+01:00' }, 'c3', lena)).status).toBe(201);
   });
 
   it('refuses after the deadline (24 h before the start) with 409 cancel_deadline_passed', async () => {
-    const d = demoApp();
+    const d = await demoApp();
     const { id, token } = await booked(d);
     d.setNow(Date.UTC(2026, 10, 29, 7, 0, 1)); // 24 h minus a second before Monday 08:00 Berlin
     const res = await call(d.app, 'POST', `/api/v1/bookings/${id}/cancel?token=${token}`);
@@ -300,14 +305,14 @@ describe('cancelling', () => {
   });
 
   it('refuses a token of another booking', async () => {
-    const d = demoApp();
+    const d = await demoApp();
     const { id, token } = await booked(d);
     const res = await call(d.app, 'POST', `/api/v1/bookings/${id + 1}/cancel?token=${token}`);
     expect(res.status).toBe(403);
   });
 
   it('serves the calendar file, and after cancelling the same UID with METHOD:CANCEL and a higher SEQUENCE', async () => {
-    const d = demoApp();
+    const d = await demoApp();
     const { id, token, icsUrl } = await booked(d);
     const path = new URL(icsUrl).pathname + new URL(icsUrl).search;
     const before = await d.app.request(path);
@@ -326,9 +331,14 @@ describe('cancelling', () => {
 
 describe('the cancel page the e-mail links to', () => {
   it('shows the booking with one button, and the button cancels it', async () => {
-    const d = demoApp();
-    const lena = d.tokenFor('lena.vogel@example.org');
-    const res = await book(d, { chain: d.chainId('physio-folgetermin'), start: MONDAY_8 }, 'page-1', lena);
+    const d = await demoApp();
+    const lena = await d.tokenFor('lena.vogel@example.org');
+    const res = await book(
+      d,
+      { chain: await d.chainId('physio-folgetermin'), start: MONDAY_8 },
+      'page-1',
+      lena,
+    );
     const link = new URL(res.body.cancelUrl);
     const shown = await d.app.request(link.pathname + link.search);
     expect(shown.status).toBe(200);
@@ -348,12 +358,14 @@ describe('the cancel page the e-mail links to', () => {
     expect(done.status).toBe(200);
     expect(await done.text()).toContain('Ihr Termin ist abgesagt');
     expect(
-      d.count(`SELECT count(*) AS n FROM appointments WHERE id = ${res.body.id} AND status = 'cancelled'`),
+      await d.count("SELECT count(*) AS n FROM appointments WHERE id = ? AND status = 'cancelled'", [
+        res.body.id,
+      ]),
     ).toBe(1);
   });
 
   it('says so when the link is not valid', async () => {
-    const d = demoApp();
+    const d = await demoApp();
     const res = await d.app.request('/cancel?booking=1&token=forged.token');
     expect(res.status).toBe(403);
     expect(await res.text()).toContain('Link ungültig');
@@ -362,46 +374,57 @@ describe('the cancel page the e-mail links to', () => {
 
 describe('cancelling a first visit', () => {
   it('withdraws the package that booking created, so the file is as before: first visit again, no follow-up', async () => {
-    const d = demoApp();
-    const mia = d.tokenFor('mia.schulz@example.org');
-    const first = await book(d, { chain: d.chainId('physio-erstbefund'), start: MONDAY_8 }, 'mia-1', mia);
+    const d = await demoApp();
+    const mia = await d.tokenFor('mia.schulz@example.org');
+    const first = await book(
+      d,
+      { chain: await d.chainId('physio-erstbefund'), start: MONDAY_8 },
+      'mia-1',
+      mia,
+    );
     expect(first.body.packageCreated).toBe(true);
     await cancelByLink(d, first.body);
-    const pkg = d.db.$client
-      .prepare('SELECT status FROM packages WHERE id = ?')
-      .get(first.body.packages[0].id);
+    const pkg = await d.row('SELECT status FROM packages WHERE id = ?', [first.body.packages[0].id]);
     expect(pkg).toEqual({ status: 'withdrawn' });
-    const ledger = d.db.$client
-      .prepare('SELECT action FROM package_ledger WHERE package_id = ? ORDER BY id')
-      .all(first.body.packages[0].id);
+    const ledger = await d.rows('SELECT action FROM package_ledger WHERE package_id = ? ORDER BY id', [
+      first.body.packages[0].id,
+    ]);
     expect(ledger.map((l: any) => l.action)).toEqual(['created', 'assigned', 'released', 'withdrawn']);
     const chains = await call(d.app, 'GET', '/api/v1/p/demo/chains', { token: mia });
     const byKey = Object.fromEntries(chains.body.chains.map((c: any) => [c.key, c.offered]));
     expect(byKey).toMatchObject({ 'physio-erstbefund': true, 'physio-folgetermin': false });
-    const again = await book(d, { chain: d.chainId('physio-erstbefund'), start: MONDAY_8 }, 'mia-2', mia);
+    const again = await book(
+      d,
+      { chain: await d.chainId('physio-erstbefund'), start: MONDAY_8 },
+      'mia-2',
+      mia,
+    );
     expect(again.status).toBe(201);
     expect(again.body.packageCreated).toBe(true);
   });
 
   it('withdraws it whichever is cancelled first, the first visit or the follow-up', async () => {
-    const d = demoApp();
-    const mia = d.tokenFor('mia.schulz@example.org');
-    const first = await book(d, { chain: d.chainId('physio-erstbefund'), start: MONDAY_8 }, 'mia-1', mia);
+    const d = await demoApp();
+    const mia = await d.tokenFor('mia.schulz@example.org');
+    const first = await book(
+      d,
+      { chain: await d.chainId('physio-erstbefund'), start: MONDAY_8 },
+      'mia-1',
+      mia,
+    );
     const follow = await book(
       d,
-      { chain: d.chainId('physio-folgetermin'), start: '2026-12-01T08:00:00+01:00' },
+      { chain: await d.chainId('physio-folgetermin'), start: '2026-12-01T08:00:00+01:00' },
       'mia-f',
       mia,
     );
     await cancelByLink(d, first.body);
     await cancelByLink(d, follow.body);
-    const pkg = d.db.$client
-      .prepare('SELECT status FROM packages WHERE id = ?')
-      .get(first.body.packages[0].id);
+    const pkg = await d.row('SELECT status FROM packages WHERE id = ?', [first.body.packages[0].id]);
     expect(pkg).toEqual({ status: 'withdrawn' });
     const again = await book(
       d,
-      { chain: d.chainId('physio-folgetermin'), start: '2026-12-02T08:00:00+01:00' },
+      { chain: await d.chainId('physio-folgetermin'), start: '2026-12-02T08:00:00+01:00' },
       'mia-g',
       mia,
     );
@@ -409,35 +432,43 @@ describe('cancelling a first visit', () => {
   });
 
   it('keeps a created package that a follow-up already uses', async () => {
-    const d = demoApp();
-    const mia = d.tokenFor('mia.schulz@example.org');
-    const first = await book(d, { chain: d.chainId('physio-erstbefund'), start: MONDAY_8 }, 'mia-1', mia);
+    const d = await demoApp();
+    const mia = await d.tokenFor('mia.schulz@example.org');
+    const first = await book(
+      d,
+      { chain: await d.chainId('physio-erstbefund'), start: MONDAY_8 },
+      'mia-1',
+      mia,
+    );
     const follow = await book(
       d,
-      { chain: d.chainId('physio-folgetermin'), start: '2026-12-01T08:00:00+01:00' },
+      { chain: await d.chainId('physio-folgetermin'), start: '2026-12-01T08:00:00+01:00' },
       'mia-f',
       mia,
     );
     expect(follow.status).toBe(201);
     await cancelByLink(d, first.body);
-    const pkg = d.db.$client
-      .prepare('SELECT status FROM packages WHERE id = ?')
-      .get(first.body.packages[0].id);
+    const pkg = await d.row('SELECT status FROM packages WHERE id = ?', [first.body.packages[0].id]);
     expect(pkg).toEqual({ status: 'active' });
   });
 });
 
 describe('edges of the input', () => {
   it('refuses dates far outside any calendar the practice uses with 400, not 500', async () => {
-    const d = demoApp();
-    const slots = await call(d.app, 'GET', '/api/v1/p/demo/slots?chain=1&from=9999-12-31&to=9999-12-31');
+    const d = await demoApp();
+    const chain = await d.chainId('physio-erstbefund');
+    const slots = await call(
+      d.app,
+      'GET',
+      `/api/v1/p/demo/slots?chain=${chain}&from=9999-12-31&to=9999-12-31`,
+    );
     expect(slots.status).toBe(400);
-    const booking = await book(d, { chain: 1, start: '9999-12-31T23:00:00-05:00', client: newClient }, 'far');
+    const booking = await book(d, { chain, start: '9999-12-31T23:00:00-05:00', client: newClient }, 'far');
     expect(booking.status).toBe(400);
   });
 
   it('answers a broken cancel form with the invalid-link page, not an error', async () => {
-    const d = demoApp();
+    const d = await demoApp();
     const res = await d.app.request('/cancel', {
       method: 'POST',
       headers: { 'content-type': 'multipart/form-data; boundary=x' },
@@ -449,14 +480,11 @@ describe('edges of the input', () => {
 
 describe('booking on the clock-change days', () => {
   /** A practice open every day 08:00–18:00 and bookable two years ahead. */
-  function allWeek() {
-    const d = demoApp();
-    importPractice(d.db, allWeekPracticeDoc(), { now: NOW });
-    const chain = (
-      d.db.$client
-        .prepare("SELECT c.id FROM chains c JOIN practices p ON p.id = c.practice_id WHERE p.slug = 'always'")
-        .get() as { id: number }
-    ).id;
+  async function allWeek() {
+    const d = await demoApp();
+    const { practiceId } = await importPractice(d.store, allWeekPracticeDoc(), { now: NOW });
+    const chain = (await d.row<{ id: number }>('SELECT id FROM chains WHERE practice_id = ?', [practiceId]))!
+      .id;
     return { ...d, chain };
   }
 
@@ -466,7 +494,7 @@ describe('booking on the clock-change days', () => {
   ])(
     'books %s at 08:00 local time, and the calendar file says 08:00 in Berlin',
     async (start, utc, local) => {
-      const d = allWeek();
+      const d = await allWeek();
       const res = await call(d.app, 'POST', '/api/v1/p/always/bookings', {
         headers: { 'idempotency-key': `dst-${start}` },
         body: { chain: d.chain, start, client: newClient },
@@ -481,7 +509,7 @@ describe('booking on the clock-change days', () => {
   );
 
   it('refuses a start in the night of the spring clock change (02:30 +01:00 is 03:30 summer time, outside the hours)', async () => {
-    const d = allWeek();
+    const d = await allWeek();
     const res = await call(d.app, 'POST', '/api/v1/p/always/bookings', {
       headers: { 'idempotency-key': 'dst-gap' },
       body: { chain: d.chain, start: '2027-03-28T02:30:00+01:00', client: newClient },
@@ -493,8 +521,8 @@ describe('booking on the clock-change days', () => {
 
 describe('asking the booking form which e-mails have a file', () => {
   it('is limited per IP like the login attempts: after 30 such answers, 429 with Retry-After', async () => {
-    const d = demoApp();
-    const chain = d.chainId('physio-erstbefund');
+    const d = await demoApp();
+    const chain = await d.chainId('physio-erstbefund');
     const statuses: number[] = [];
     let last: Awaited<ReturnType<typeof call>> | undefined;
     for (let i = 0; i < 31; i++) {
@@ -516,14 +544,14 @@ describe('asking the booking form which e-mails have a file', () => {
       'enum-x',
     );
     expect(unknown.status).toBe(429);
-    expect(d.count("SELECT count(*) AS n FROM clients WHERE email = 'nobody@example.org'")).toBe(0);
+    expect(await d.count("SELECT count(*) AS n FROM clients WHERE email = 'nobody@example.org'")).toBe(0);
   });
 });
 
 describe('the re-check inside the booking transaction', () => {
   /** Two therapists, one room; a 45-minute chain with a 15-minute buffer that needs the room, on a 15-minute grid. */
-  function oneRoom() {
-    const d = demoApp();
+  async function oneRoom() {
+    const d = await demoApp();
     const doc = allWeekPracticeDoc() as Record<string, any>;
     doc.practice.slug = 'one-room';
     doc.practice.booking.slotStepMinutes = 15;
@@ -531,22 +559,21 @@ describe('the re-check inside the booking transaction', () => {
     doc.rooms = [{ key: 'r', name: 'Raum' }];
     doc.services[0].durationMinutes = 45;
     doc.chains[0] = { ...doc.chains[0], therapists: ['a', 'b'], needsRoom: true, bufferAfterMinutes: 15 };
-    importPractice(d.db, doc, { now: NOW });
-    const id = (sql: string) => (d.db.$client.prepare(sql).get() as { id: number }).id;
-    const chain = id(
-      "SELECT c.id FROM chains c JOIN practices p ON p.id = c.practice_id WHERE p.slug = 'one-room'",
-    );
-    const therapist = (name: string) =>
-      id(
-        `SELECT t.id FROM therapists t JOIN practices p ON p.id = t.practice_id WHERE p.slug = 'one-room' AND t.name = '${name}'`,
-      );
-    const bookAt = (start: string, who: string, key: string) =>
+    const { practiceId } = await importPractice(d.store, doc, { now: NOW });
+    const chain = (await d.row<{ id: number }>('SELECT id FROM chains WHERE practice_id = ?', [practiceId]))!
+      .id;
+    const therapist = async (name: string) =>
+      (await d.row<{ id: number }>('SELECT id FROM therapists WHERE practice_id = ? AND name = ?', [
+        practiceId,
+        name,
+      ]))!.id;
+    const bookAt = async (start: string, who: string, key: string) =>
       call(d.app, 'POST', '/api/v1/p/one-room/bookings', {
         headers: { 'idempotency-key': key },
         body: {
           chain,
           start,
-          therapist: therapist(who),
+          therapist: await therapist(who),
           client: { firstName: 'Rita', lastName: 'Raum', email: `${key}@example.org`, consent: true },
         },
       });
@@ -554,7 +581,7 @@ describe('the re-check inside the booking transaction', () => {
   }
 
   it('refuses a start whose room is held by an appointment that began earlier, buffer included', async () => {
-    const { bookAt } = oneRoom();
+    const { bookAt } = await oneRoom();
     expect((await bookAt('2026-12-01T09:00:00+01:00', 'A', 'first')).status).toBe(201);
     // B is free, but the room is in use 09:00–09:45 and then 15 minutes of buffer.
     for (const [start, key] of [

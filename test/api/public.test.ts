@@ -2,32 +2,26 @@ import { validate } from '@readme/openapi-parser';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.ts';
 import { importPractice } from '../../server/practice/import.ts';
-import { allWeekPracticeDoc, demoDb, freshDb, NOW } from '../helpers.ts';
-
-const config = { publicUrl: 'http://localhost:3000', secret: 's'.repeat(32) };
-
-function demoApp(now = NOW) {
-  const { db } = demoDb(now);
-  const chainId = (key: string) =>
-    (db.$client.prepare('SELECT id FROM chains WHERE key = ?').get(key) as { id: number }).id;
-  return { app: createApp({ db, clock: () => now, config }), db, chainId };
-}
+import { allWeekPracticeDoc, demoApp, freshStore, NOW, row, testConfig } from '../helpers.ts';
 
 async function get(app: ReturnType<typeof createApp>, url: string) {
   const res = await app.request(url);
   return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as any };
 }
 
-/** A practice open every day 08:00–18:00, booking far ahead, for the clock-change days. */
-function allWeekPractice() {
-  const db = freshDb();
-  importPractice(db, allWeekPracticeDoc(), { now: NOW });
-  return createApp({ db, clock: () => NOW, config });
+/** A practice open every day 08:00–18:00, booking far ahead, for the clock-change days; with its one chain. */
+async function allWeekPractice() {
+  const store = await freshStore();
+  const { practiceId } = await importPractice(store, allWeekPracticeDoc(), { now: NOW });
+  const chain = (await row<{ id: number }>(store, 'SELECT id FROM chains WHERE practice_id = ?', [
+    practiceId,
+  ]))!.id;
+  return { app: createApp({ store, clock: () => NOW, config: testConfig }), chain };
 }
 
 describe('GET /api/v1/p/:practice/chains', () => {
   it('offers an anonymous visitor the chains whose rules admit a file without packages', async () => {
-    const { app } = demoApp();
+    const { app } = await demoApp();
     const { status, body } = await get(app, '/api/v1/p/demo/chains');
     expect(status).toBe(200);
     expect(body.practice).toEqual({
@@ -43,7 +37,7 @@ describe('GET /api/v1/p/:practice/chains', () => {
   });
 
   it('gives each chain its duration, price and whether a birth date is needed', async () => {
-    const { app } = demoApp();
+    const { app } = await demoApp();
     const { body } = await get(app, '/api/v1/p/demo/chains');
     const erst = body.chains.find((c: any) => c.key === 'physio-erstbefund');
     expect(erst).toMatchObject({ durationMinutes: 50, priceCents: 6800, needsBirthDate: false });
@@ -51,16 +45,16 @@ describe('GET /api/v1/p/:practice/chains', () => {
   });
 
   it('does not offer chains with package rules on a plan below L', async () => {
-    const { app, db } = demoApp();
-    db.$client.prepare("UPDATE practices SET plan = 'M'").run();
+    const { app, exec } = await demoApp();
+    await exec("UPDATE practices SET plan = 'M'");
     const { body } = await get(app, '/api/v1/p/demo/chains');
     expect(body.chains.map((c: any) => c.key)).toEqual(['hp-erstgespraech']);
   });
 
   it('answers 404 practice_not_found for an unknown practice and 403 when online booking is off', async () => {
-    const { app, db } = demoApp();
+    const { app, exec } = await demoApp();
     expect((await get(app, '/api/v1/p/nobody/chains')).body.code).toBe('practice_not_found');
-    db.$client.prepare('UPDATE practices SET online_booking_enabled = 0').run();
+    await exec('UPDATE practices SET online_booking_enabled = FALSE');
     const off = await get(app, '/api/v1/p/demo/chains');
     expect(off.status).toBe(403);
     expect(off.type).toBe('application/problem+json');
@@ -70,11 +64,11 @@ describe('GET /api/v1/p/:practice/chains', () => {
 
 describe('GET /api/v1/p/:practice/slots', () => {
   it('lists slots by local date with offsets and therapists, and every date of the range', async () => {
-    const { app, chainId } = demoApp();
+    const { app, chainId } = await demoApp();
     // Monday 2026-11-30 to Sunday 2026-12-06.
     const { status, body } = await get(
       app,
-      `/api/v1/p/demo/slots?chain=${chainId('physio-erstbefund')}&from=2026-11-30&to=2026-12-06`,
+      `/api/v1/p/demo/slots?chain=${await chainId('physio-erstbefund')}&from=2026-11-30&to=2026-12-06`,
     );
     expect(status).toBe(200);
     expect(body.days.map((d: any) => d.date)).toEqual([
@@ -97,24 +91,24 @@ describe('GET /api/v1/p/:practice/slots', () => {
   });
 
   it('leaves out a therapist on a closed day', async () => {
-    const { app, chainId } = demoApp();
+    const { app, chainId } = await demoApp();
     // The demo closes Anna on today+7 (2026-12-04, a Friday).
     const { body } = await get(
       app,
-      `/api/v1/p/demo/slots?chain=${chainId('physio-abschluss')}&from=2026-12-04&to=2026-12-04`,
+      `/api/v1/p/demo/slots?chain=${await chainId('physio-abschluss')}&from=2026-12-04&to=2026-12-04`,
     );
     expect(body.code).toBe('chain_not_offered');
     const erst = await get(
       app,
-      `/api/v1/p/demo/slots?chain=${chainId('physio-erstbefund')}&from=2026-12-04&to=2026-12-04`,
+      `/api/v1/p/demo/slots?chain=${await chainId('physio-erstbefund')}&from=2026-12-04&to=2026-12-04`,
     );
     expect(erst.body.days[0].slots.filter((s: any) => s.therapist.name === 'Anna Berg')).toEqual([]);
   });
 
   it('filters by therapist and by time of day', async () => {
-    const { app, chainId } = demoApp();
-    const anna = 1;
-    const url = `/api/v1/p/demo/slots?chain=${chainId('physio-erstbefund')}&from=2026-11-30&to=2026-11-30`;
+    const { app, chainId, therapistId } = await demoApp();
+    const anna = await therapistId('Anna Berg');
+    const url = `/api/v1/p/demo/slots?chain=${await chainId('physio-erstbefund')}&from=2026-11-30&to=2026-11-30`;
     const afternoon = await get(app, `${url}&daypart=afternoon&therapist=${anna}`);
     const starts = afternoon.body.days[0].slots.map((s: any) => s.start.slice(11, 16));
     expect(starts.length).toBeGreaterThan(0);
@@ -123,12 +117,12 @@ describe('GET /api/v1/p/:practice/slots', () => {
   });
 
   it('keeps wall-clock hours 08:00–18:00 on both clock-change days', async () => {
-    const app = allWeekPractice();
+    const { app, chain } = await allWeekPractice();
     for (const [date, offset] of [
       ['2027-03-28', '+02:00'],
       ['2027-10-31', '+01:00'],
     ] as const) {
-      const { body } = await get(app, `/api/v1/p/always/slots?chain=1&from=${date}&to=${date}`);
+      const { body } = await get(app, `/api/v1/p/always/slots?chain=${chain}&from=${date}&to=${date}`);
       const starts = body.days[0].slots.map((s: any) => s.start);
       expect(starts).toHaveLength(10);
       expect(starts[0]).toBe(`${date}T08:00:00${offset}`);
@@ -137,43 +131,56 @@ describe('GET /api/v1/p/:practice/slots', () => {
   });
 
   it.each([
-    ['an unknown chain', 'chain=999&from=2026-11-30&to=2026-11-30', 404, 'chain_not_found'],
-    ['reversed dates', 'chain=1&from=2026-12-02&to=2026-11-30', 400, 'invalid_range'],
-    ['a range over 62 days', 'chain=1&from=2026-12-01&to=2027-02-01', 400, 'range_too_long'],
-    ['a malformed date', 'chain=1&from=2026-02-30&to=2026-03-01', 400, 'invalid_request'],
+    ['an unknown chain', 'chain=UNKNOWN&from=2026-11-30&to=2026-11-30', 404, 'chain_not_found'],
+    ['reversed dates', 'chain=ERST&from=2026-12-02&to=2026-11-30', 400, 'invalid_range'],
+    ['a range over 62 days', 'chain=ERST&from=2026-12-01&to=2027-02-01', 400, 'range_too_long'],
+    ['a malformed date', 'chain=ERST&from=2026-02-30&to=2026-03-01', 400, 'invalid_request'],
     ['a chain that is not a number', 'chain=abc&from=2026-12-01&to=2026-12-01', 400, 'invalid_request'],
-    ['an unknown parameter', 'chain=1&from=2026-12-01&to=2026-12-01&sort=asc', 400, 'invalid_request'],
-    ['a missing parameter', 'chain=1&from=2026-12-01', 400, 'invalid_request'],
-    ['an unknown time of day', 'chain=1&from=2026-12-01&to=2026-12-01&daypart=night', 400, 'invalid_request'],
+    ['an unknown parameter', 'chain=ERST&from=2026-12-01&to=2026-12-01&sort=asc', 400, 'invalid_request'],
+    ['a missing parameter', 'chain=ERST&from=2026-12-01', 400, 'invalid_request'],
+    [
+      'an unknown time of day',
+      'chain=ERST&from=2026-12-01&to=2026-12-01&daypart=night',
+      400,
+      'invalid_request',
+    ],
   ])('answers %s with %i %s as problem+json', async (_what, query, status, code) => {
-    const { app } = demoApp();
-    const res = await get(app, `/api/v1/p/demo/slots?${query}`);
+    // ERST: the demo's first-visit chain; UNKNOWN: an id no practice's chain has.
+    const { app, chainId, row } = await demoApp();
+    const unknown = (await row<{ id: number }>('SELECT max(id) + 1 AS id FROM chains'))!.id;
+    const q = query
+      .replace('UNKNOWN', String(unknown))
+      .replace('ERST', String(await chainId('physio-erstbefund')));
+    const res = await get(app, `/api/v1/p/demo/slots?${q}`);
     expect(res.status).toBe(status);
     expect(res.type).toBe('application/problem+json');
     expect(res.body.code).toBe(code);
   });
 
   it('accepts exactly 62 days', async () => {
-    const { app } = demoApp();
-    const res = await get(app, '/api/v1/p/demo/slots?chain=1&from=2026-12-01&to=2027-01-31');
+    const { app, chainId } = await demoApp();
+    const res = await get(
+      app,
+      `/api/v1/p/demo/slots?chain=${await chainId('physio-erstbefund')}&from=2026-12-01&to=2027-01-31`,
+    );
     expect(res.status).toBe(200);
     expect(res.body.days).toHaveLength(62);
   });
 
   it('refuses a chain that is not online-bookable', async () => {
-    const { app, chainId } = demoApp();
+    const { app, chainId } = await demoApp();
     const res = await get(
       app,
-      `/api/v1/p/demo/slots?chain=${chainId('kg-hausbesuch')}&from=2026-12-01&to=2026-12-01`,
+      `/api/v1/p/demo/slots?chain=${await chainId('kg-hausbesuch')}&from=2026-12-01&to=2026-12-01`,
     );
     expect(res.status).toBe(403);
     expect(res.body.code).toBe('chain_not_bookable');
   });
 
   it("refuses another practice's chain as unknown", async () => {
-    const { app, db } = demoApp();
-    importPractice(
-      db,
+    const { app, store, row } = await demoApp();
+    const other = await importPractice(
+      store,
       {
         practice: { slug: 'other', name: 'Other', plan: 'S' },
         therapists: [{ key: 'a', name: 'A' }],
@@ -182,11 +189,9 @@ describe('GET /api/v1/p/:practice/slots', () => {
       },
       { now: NOW },
     );
-    const otherChain = (
-      db.$client
-        .prepare("SELECT c.id FROM chains c JOIN practices p ON p.id = c.practice_id WHERE p.slug = 'other'")
-        .get() as { id: number }
-    ).id;
+    const otherChain = (await row<{ id: number }>('SELECT id FROM chains WHERE practice_id = ?', [
+      other.practiceId,
+    ]))!.id;
     const res = await get(app, `/api/v1/p/demo/slots?chain=${otherChain}&from=2026-12-01&to=2026-12-01`);
     expect(res.body.code).toBe('chain_not_found');
   });
@@ -194,7 +199,7 @@ describe('GET /api/v1/p/:practice/slots', () => {
 
 describe('CORS for the embedded widget', () => {
   it('answers the origins the practice allows, without credentials, and no others', async () => {
-    const { app } = demoApp();
+    const { app } = await demoApp();
     const allowed = await app.request('/api/v1/p/demo/chains', {
       headers: { origin: 'http://localhost:3000' },
     });
@@ -207,7 +212,7 @@ describe('CORS for the embedded widget', () => {
   });
 
   it('gives a request without Origin no CORS headers, and tells caches the answer depends on Origin', async () => {
-    const { app } = demoApp();
+    const { app } = await demoApp();
     const res = await app.request('/api/v1/p/demo/chains');
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
@@ -220,7 +225,7 @@ describe('CORS for the embedded widget', () => {
   });
 
   it('lets the widget send its booking headers in a preflight', async () => {
-    const { app } = demoApp();
+    const { app } = await demoApp();
     const res = await app.request('/api/v1/p/demo/bookings', {
       method: 'OPTIONS',
       headers: {
@@ -237,7 +242,7 @@ describe('CORS for the embedded widget', () => {
 
 describe('the API contract', () => {
   it('is an OpenAPI 3.1 document listing every public endpoint, with a reference page linked from /', async () => {
-    const { app } = demoApp();
+    const { app } = await demoApp();
     const doc = (await (await app.request('/api/v1/openapi.json')).json()) as any;
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(

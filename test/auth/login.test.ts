@@ -5,12 +5,12 @@ import {
   regenerateAccessCode,
   verifyClientToken,
 } from '../../server/auth/tokens.ts';
-import { NOW } from '../helpers.ts';
+import { count, exec, NOW, row, rows } from '../helpers.ts';
 import { authApp, codeIssued, LENA, outboxMails, post, requestCode, secret } from './support.ts';
 
 describe('POST /auth/code', () => {
   it('answers 202 "sent" alike for a known and an unknown e-mail', async () => {
-    const { app } = authApp();
+    const { app } = await authApp();
     const known = await post(app, '/auth/code', { email: LENA.email });
     const unknown = await post(app, '/auth/code', { email: 'nobody@example.org' });
     expect(known.status).toBe(202);
@@ -21,25 +21,25 @@ describe('POST /auth/code', () => {
   });
 
   it('stores only a hash of a 15-minute code and queues the mail, for the known e-mail only', async () => {
-    const { app, db, lenaId } = authApp();
+    const { app, store, lenaId } = await authApp();
     await post(app, '/auth/code', { email: 'nobody@example.org' });
     await codeIssued();
-    expect(db.$client.prepare('SELECT count(*) AS n FROM login_codes').get()).toEqual({ n: 0 });
-    expect(outboxMails(db)).toEqual([]);
+    expect(await count(store, 'SELECT count(*) AS n FROM login_codes')).toBe(0);
+    expect(await outboxMails(store)).toEqual([]);
 
-    const code = await requestCode(app, db, 'Lena.Vogel@Example.org');
-    const rows = db.$client.prepare('SELECT * FROM login_codes').all() as any[];
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({
+    const code = await requestCode(app, store, 'Lena.Vogel@Example.org');
+    const codes = await rows(store, 'SELECT * FROM login_codes');
+    expect(codes).toHaveLength(1);
+    expect(codes[0]).toMatchObject({
       client_id: lenaId,
       expires_at: NOW + 15 * 60_000,
       attempts: 0,
       used_at: null,
     });
-    expect(rows[0].code_hash).toMatch(/^[0-9a-f]{64}$/);
-    expect(rows[0].code_hash).not.toContain(code);
+    expect(codes[0].code_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(codes[0].code_hash).not.toContain(code);
 
-    const [mail] = outboxMails(db);
+    const [mail] = await outboxMails(store);
     expect(mail).toMatchObject({ kind: 'login-code', to: LENA.email, status: 'pending' });
     expect(mail!.subject).toContain('Anmeldecode');
     expect(mail!.text).toContain('Ihr Anmeldecode für die Online-Terminbuchung');
@@ -55,17 +55,17 @@ describe('POST /auth/code', () => {
     ['a number for the e-mail', { email: 5 }],
     ['an over-long e-mail', { email: `${'a'.repeat(300)}@example.org` }],
   ])('refuses %s with 400 invalid_request and writes nothing', async (_what, body) => {
-    const { app, db } = authApp();
+    const { app, store } = await authApp();
     const res = await post(app, '/auth/code', body);
     await codeIssued();
     expect(res.status).toBe(400);
     expect(res.type).toBe('application/problem+json');
     expect(res.body.code).toBe('invalid_request');
-    expect(outboxMails(db)).toEqual([]);
+    expect(await outboxMails(store)).toEqual([]);
   });
 
   it('refuses a body that is not JSON, or not well-formed JSON, as problem+json', async () => {
-    const { app, db } = authApp();
+    const { app, store } = await authApp();
     const form = await app.request('/api/v1/p/demo/auth/code', { method: 'POST', body: 'email=x' });
     expect(form.status).toBe(415);
     expect(form.headers.get('content-type')).toBe('application/problem+json');
@@ -73,11 +73,11 @@ describe('POST /auth/code', () => {
     await codeIssued();
     expect(broken.status).toBe(400);
     expect(broken.type).toBe('application/problem+json');
-    expect(outboxMails(db)).toEqual([]);
+    expect(await outboxMails(store)).toEqual([]);
   });
 
   it('answers 404 for an unknown practice', async () => {
-    const { app } = authApp();
+    const { app } = await authApp();
     const res = await app.request('/api/v1/p/nobody/auth/code', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -90,8 +90,8 @@ describe('POST /auth/code', () => {
 
 describe('POST /auth/verify', () => {
   it('exchanges the e-mailed code for a two-hour client token of the file', async () => {
-    const { app, db, practiceId, lenaId } = authApp();
-    const code = await requestCode(app, db);
+    const { app, store, practiceId, lenaId } = await authApp();
+    const code = await requestCode(app, store);
     const res = await post(app, '/auth/verify', { email: LENA.email, code });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
@@ -100,13 +100,12 @@ describe('POST /auth/verify', () => {
       client: { firstName: 'Lena' },
     });
     expect(verifyClientToken(secret, res.body.token, practiceId, NOW)).toMatchObject({ clientId: lenaId });
-    const row = db.$client.prepare('SELECT used_at FROM login_codes').get() as any;
-    expect(row.used_at).toBe(NOW);
+    expect(await row(store, 'SELECT used_at FROM login_codes')).toEqual({ used_at: NOW });
   });
 
   it('takes a code only once', async () => {
-    const { app, db } = authApp();
-    const code = await requestCode(app, db);
+    const { app, store } = await authApp();
+    const code = await requestCode(app, store);
     expect((await post(app, '/auth/verify', { email: LENA.email, code })).status).toBe(200);
     const again = await post(app, '/auth/verify', { email: LENA.email, code });
     expect(again.status).toBe(401);
@@ -114,22 +113,22 @@ describe('POST /auth/verify', () => {
   });
 
   it('refuses a code after its 15 minutes', async () => {
-    const { app, db, clock } = authApp();
-    const code = await requestCode(app, db);
+    const { app, store, clock } = await authApp();
+    const code = await requestCode(app, store);
     clock.now = NOW + 15 * 60_000;
     expect((await post(app, '/auth/verify', { email: LENA.email, code })).status).toBe(401);
   });
 
   it('accepts spaces in the code and the e-mail in any case', async () => {
-    const { app, db } = authApp();
-    const code = await requestCode(app, db);
+    const { app, store } = await authApp();
+    const code = await requestCode(app, store);
     const spaced = `${code.slice(0, 3)} ${code.slice(3)}`;
     const res = await post(app, '/auth/verify', { email: 'LENA.VOGEL@example.org', code: spaced });
     expect(res.status).toBe(200);
   });
 
   it("accepts the file's access code in any case", async () => {
-    const { app } = authApp();
+    const { app } = await authApp();
     for (const code of ['LENA2345', 'lena2345', 'Lena-2345']) {
       const res = await post(app, '/auth/verify', { email: LENA.email, code });
       expect(res.status).toBe(200);
@@ -138,8 +137,8 @@ describe('POST /auth/verify', () => {
   });
 
   it('answers a wrong code and an unknown e-mail with the same 401 invalid_code', async () => {
-    const { app, db } = authApp();
-    await requestCode(app, db);
+    const { app, store } = await authApp();
+    await requestCode(app, store);
     const wrong = await post(app, '/auth/verify', { email: LENA.email, code: '000000' });
     const unknown = await post(app, '/auth/verify', { email: 'nobody@example.org', code: '000000' });
     const otherFilesCode = await post(app, '/auth/verify', { email: LENA.email, code: 'TOMB2345' });
@@ -151,39 +150,38 @@ describe('POST /auth/verify', () => {
   });
 
   it('kills a code after 5 wrong tries, and counts each of them', async () => {
-    const { app, db } = authApp();
-    const code = await requestCode(app, db);
+    const { app, store } = await authApp();
+    const code = await requestCode(app, store);
     const wrong = code === '999999' ? '999998' : '999999';
     for (let i = 1; i <= 5; i++) {
       expect((await post(app, '/auth/verify', { email: LENA.email, code: wrong })).status).toBe(401);
-      expect(db.$client.prepare('SELECT attempts FROM login_codes').get()).toEqual({ attempts: i });
+      expect(await row(store, 'SELECT attempts FROM login_codes')).toEqual({ attempts: i });
     }
     expect((await post(app, '/auth/verify', { email: LENA.email, code })).status).toBe(401);
     // The access code still works, and a fresh one-time code too.
     expect((await post(app, '/auth/verify', { email: LENA.email, code: LENA.accessCode })).status).toBe(200);
-    const fresh = await requestCode(app, db);
+    const fresh = await requestCode(app, store);
     expect((await post(app, '/auth/verify', { email: LENA.email, code: fresh })).status).toBe(200);
   });
 
   it('still takes the code after 4 wrong tries', async () => {
-    const { app, db } = authApp();
-    const code = await requestCode(app, db);
+    const { app, store } = await authApp();
+    const code = await requestCode(app, store);
     const wrong = code === '999999' ? '999998' : '999999';
     for (let i = 0; i < 4; i++) await post(app, '/auth/verify', { email: LENA.email, code: wrong });
     expect((await post(app, '/auth/verify', { email: LENA.email, code })).status).toBe(200);
   });
 
   it("does not take one file's code for another file", async () => {
-    const { app, db } = authApp();
-    const code = await requestCode(app, db);
-    const tom = (db.$client.prepare("SELECT email FROM clients WHERE access_code = 'TOMB2345'").get() as any)
-      .email;
+    const { app, store } = await authApp();
+    const code = await requestCode(app, store);
+    const tom = (await row(store, "SELECT email FROM clients WHERE access_code = 'TOMB2345'"))!.email;
     expect((await post(app, '/auth/verify', { email: tom, code })).status).toBe(401);
   });
 
   it('refuses the old access code once it was regenerated, and takes the new one', async () => {
-    const { app, db, practiceId, lenaId } = authApp();
-    const fresh = regenerateAccessCode(db, practiceId, lenaId)!;
+    const { app, store, practiceId, lenaId } = await authApp();
+    const fresh = (await regenerateAccessCode(store, practiceId, lenaId))!;
     expect(fresh.accessCodeVersion).toBe(2);
     expect(fresh.accessCode).toMatch(/^[A-Z2-9]{8}$/);
     expect((await post(app, '/auth/verify', { email: LENA.email, code: LENA.accessCode })).status).toBe(401);
@@ -191,7 +189,7 @@ describe('POST /auth/verify', () => {
   });
 
   it('refuses unknown fields and missing codes with 400', async () => {
-    const { app } = authApp();
+    const { app } = await authApp();
     const extra = await post(app, '/auth/verify', {
       email: LENA.email,
       code: LENA.accessCode,
@@ -205,8 +203,8 @@ describe('POST /auth/verify', () => {
 
 describe('POST /auth/link', () => {
   it('exchanges a personal direct link for a client token', async () => {
-    const { app, db, practiceId, lenaId } = authApp();
-    const token = directLinkForClient(db, secret, practiceId, lenaId)!;
+    const { app, store, practiceId, lenaId } = await authApp();
+    const token = (await directLinkForClient(store, secret, practiceId, lenaId))!;
     const res = await post(app, '/auth/link', { token });
     expect(res.status).toBe(200);
     expect(res.body.client).toEqual({ firstName: 'Lena' });
@@ -214,40 +212,40 @@ describe('POST /auth/link', () => {
   });
 
   it("stops working when the file's e-mail changes", async () => {
-    const { app, db, practiceId, lenaId } = authApp();
-    const token = directLinkForClient(db, secret, practiceId, lenaId)!;
-    db.$client.prepare('UPDATE clients SET email = ? WHERE id = ?').run('lena@example.net', lenaId);
+    const { app, store, practiceId, lenaId } = await authApp();
+    const token = (await directLinkForClient(store, secret, practiceId, lenaId))!;
+    await exec(store, 'UPDATE clients SET email = ? WHERE id = ?', ['lena@example.net', lenaId]);
     const res = await post(app, '/auth/link', { token });
     expect(res.status).toBe(401);
     expect(res.type).toBe('application/problem+json');
     expect(res.body.code).toBe('invalid_link');
     // The file's new link works.
-    const fresh = directLinkForClient(db, secret, practiceId, lenaId)!;
+    const fresh = (await directLinkForClient(store, secret, practiceId, lenaId))!;
     expect((await post(app, '/auth/link', { token: fresh })).status).toBe(200);
   });
 
   it('stops working when the access code is regenerated', async () => {
-    const { app, db, practiceId, lenaId } = authApp();
-    const token = directLinkForClient(db, secret, practiceId, lenaId)!;
-    regenerateAccessCode(db, practiceId, lenaId);
+    const { app, store, practiceId, lenaId } = await authApp();
+    const token = (await directLinkForClient(store, secret, practiceId, lenaId))!;
+    await regenerateAccessCode(store, practiceId, lenaId);
     expect((await post(app, '/auth/link', { token })).body.code).toBe('invalid_link');
   });
 
   it('refuses garbage, other kinds of token and a deleted file', async () => {
-    const { app, db, practiceId, lenaId } = authApp();
+    const { app, store, practiceId, lenaId } = await authApp();
     expect((await post(app, '/auth/link', { token: 'abc.def' })).body.code).toBe('invalid_link');
     const clientToken = (await post(app, '/auth/verify', { email: LENA.email, code: LENA.accessCode })).body
       .token;
     expect((await post(app, '/auth/link', { token: clientToken })).body.code).toBe('invalid_link');
-    const token = directLinkForClient(db, secret, practiceId, lenaId)!;
-    db.$client.prepare('DELETE FROM clients WHERE id = ?').run(lenaId);
+    const token = (await directLinkForClient(store, secret, practiceId, lenaId))!;
+    await exec(store, 'DELETE FROM clients WHERE id = ?', [lenaId]);
     expect((await post(app, '/auth/link', { token })).body.code).toBe('invalid_link');
   });
 });
 
 describe('the OpenAPI document', () => {
   it('describes the three auth endpoints with their answers', async () => {
-    const { app } = authApp();
+    const { app } = await authApp();
     const doc = (await (await app.request('/api/v1/openapi.json')).json()) as any;
     const code = doc.paths['/api/v1/p/{practice}/auth/code'].post;
     expect(Object.keys(code.responses)).toEqual(expect.arrayContaining(['202', '400', '429']));

@@ -1,125 +1,110 @@
-import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { readMigrationFiles } from 'drizzle-orm/migrator';
-import { describe, expect, it } from 'vitest';
-import { migrationsFolder, openDatabase } from '../../server/db/index.ts';
-import { demoDb, freshDb, NOW } from '../helpers.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { StoreConflict } from '../../server/errors.ts';
+import { type DemoApp, demoApp, NOW, STORE_KIND } from '../helpers.ts';
 
 /** The database itself keeps the data valid, whatever code writes to it. */
-describe('database constraints', () => {
-  const { db } = demoDb();
-  const sqlite = db.$client;
-  const one = (q: string) => sqlite.prepare(q).get() as Record<string, number>;
+describe(`database constraints (${STORE_KIND})`, () => {
+  let d: DemoApp;
+  beforeAll(async () => {
+    d = await demoApp();
+  });
+  const id = async (sql: string, params: unknown[] = []) => (await d.row<{ id: number }>(sql, params))!.id;
 
-  it('opens a file in WAL mode with foreign keys on and savepoint journals in memory, and applies the migrations once however often it is opened', () => {
-    const file = join(tmpdir(), `terminkette-wal-${process.pid}.db`);
-    const first = openDatabase(file);
-    const second = openDatabase(file);
-    expect(first.$client.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(second.$client.pragma('foreign_keys', { simple: true })).toBe(1);
-    expect(second.$client.pragma('temp_store', { simple: true })).toBe(2); // MEMORY
-    const applied = second.$client.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as {
-      n: number;
-    };
-    expect(applied.n).toBe(readMigrationFiles({ migrationsFolder }).length);
-    first.$client.close();
-    second.$client.close();
-    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+  it('refuses a template without any limit', async () => {
+    await expect(
+      d.exec(
+        "INSERT INTO package_templates (practice_id, key, name, code_limits, validity_kind) VALUES (?, 'x', 'X', '[]', 'none')",
+        [d.practiceId],
+      ),
+    ).rejects.toThrow(/package_templates_has_limit/);
   });
 
-  it('holds the demo practice without a single dangling reference', () => {
-    expect(sqlite.pragma('foreign_key_check')).toEqual([]);
-    expect(freshDb().$client.pragma('integrity_check', { simple: true })).toBe('ok');
+  it('refuses a negative price and a duplicate service code', async () => {
+    await expect(
+      d.exec(
+        "INSERT INTO services (practice_id, code, name, price_cents, duration_minutes) VALUES (?, 'NEG', 'n', -1, 10)",
+        [d.practiceId],
+      ),
+    ).rejects.toThrow(/services_price/);
+    await expect(
+      d.exec(
+        "INSERT INTO services (practice_id, code, name, price_cents, duration_minutes) VALUES (?, 'KG', 'n', 1, 10)",
+        [d.practiceId],
+      ),
+    ).rejects.toBeInstanceOf(StoreConflict);
   });
 
-  it('refuses a template without any limit', () => {
-    expect(() =>
-      sqlite
-        .prepare(
-          "INSERT INTO package_templates (practice_id, key, name, code_limits, validity_kind) VALUES (1, 'x', 'X', '[]', 'none')",
-        )
-        .run(),
-    ).toThrow(/CHECK constraint failed: package_templates_has_limit/);
-  });
-
-  it('refuses a negative price and a duplicate service code', () => {
-    expect(() =>
-      sqlite
-        .prepare(
-          "INSERT INTO services (practice_id, code, name, price_cents, duration_minutes) VALUES (1, 'NEG', 'n', -1, 10)",
-        )
-        .run(),
-    ).toThrow(/services_price/);
-    expect(() =>
-      sqlite
-        .prepare(
-          "INSERT INTO services (practice_id, code, name, price_cents, duration_minutes) VALUES (1, 'KG', 'n', 1, 10)",
-        )
-        .run(),
-    ).toThrow(/UNIQUE constraint failed/);
-  });
-
-  it("refuses a reference to another practice's row", () => {
-    sqlite
-      .prepare("INSERT INTO practices (slug, name, plan, created_at) VALUES ('other', 'Other', 'XL', ?)")
-      .run(NOW);
-    const other = one("SELECT id FROM practices WHERE slug = 'other'").id;
-    sqlite
-      .prepare(
-        "INSERT INTO clients (practice_id, first_name, last_name, access_code, created_at) VALUES (?, 'O', 'P', 'ABCDEFGH', ?)",
-      )
-      .run(other, NOW);
-    const foreignClient = one('SELECT max(id) AS id FROM clients').id;
-    const therapist = one('SELECT min(id) AS id FROM therapists WHERE practice_id = 1').id;
-    // An appointment of practice 1 for a client of the other practice.
-    expect(() =>
-      sqlite
-        .prepare(
-          "INSERT INTO appointments (practice_id, client_id, therapist_id, starts_at, ends_at, blocked_until, source, created_at) VALUES (1, ?, ?, ?, ?, ?, 'staff', ?)",
-        )
-        .run(foreignClient, therapist, NOW, NOW + 1, NOW + 1, NOW),
-    ).toThrow(/FOREIGN KEY constraint failed/);
-  });
-
-  it('refuses an appointment that ends before it starts, or whose blocked time does not match its buffer', () => {
-    const client = one('SELECT min(id) AS id FROM clients').id;
-    const therapist = one('SELECT min(id) AS id FROM therapists').id;
-    const insert = sqlite.prepare(
-      "INSERT INTO appointments (practice_id, client_id, therapist_id, starts_at, ends_at, buffer_after_minutes, blocked_until, source, created_at) VALUES (1, ?, ?, ?, ?, ?, ?, 'staff', ?)",
+  it("refuses a reference to another practice's row", async () => {
+    await d.exec("INSERT INTO practices (slug, name, plan, created_at) VALUES ('other', 'Other', 'XL', ?)", [
+      NOW,
+    ]);
+    const other = await id("SELECT id FROM practices WHERE slug = 'other'");
+    await d.exec(
+      "INSERT INTO clients (practice_id, first_name, last_name, access_code, created_at) VALUES (?, 'O', 'P', 'ABCDEFGH', ?)",
+      [other, NOW],
     );
-    expect(() => insert.run(client, therapist, NOW, NOW - 1, 0, NOW - 1, NOW)).toThrow(/appointments_span/);
-    expect(() => insert.run(client, therapist, NOW, NOW + 60_000, 10, NOW + 60_000, NOW)).toThrow(
-      /appointments_blocked_until/,
+    const foreignClient = await id('SELECT max(id) AS id FROM clients WHERE practice_id = ?', [other]);
+    const therapist = await id('SELECT min(id) AS id FROM therapists WHERE practice_id = ?', [d.practiceId]);
+    // An appointment of the demo practice for a client of the other practice.
+    await expect(
+      d.exec(
+        "INSERT INTO appointments (practice_id, client_id, therapist_id, starts_at, ends_at, blocked_until, source, created_at) VALUES (?, ?, ?, ?, ?, ?, 'staff', ?)",
+        [d.practiceId, foreignClient, therapist, NOW, NOW + 1, NOW + 1, NOW],
+      ),
+    ).rejects.toThrow(/foreign key/i);
+  });
+
+  it('refuses an appointment that ends before it starts, or whose blocked time does not match its buffer', async () => {
+    const client = await id('SELECT min(id) AS id FROM clients WHERE practice_id = ?', [d.practiceId]);
+    const therapist = await id('SELECT min(id) AS id FROM therapists WHERE practice_id = ?', [d.practiceId]);
+    const insert = (end: number, buffer: number, blocked: number) =>
+      d.exec(
+        "INSERT INTO appointments (practice_id, client_id, therapist_id, starts_at, ends_at, buffer_after_minutes, blocked_until, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'staff', ?)",
+        [d.practiceId, client, therapist, NOW, end, buffer, blocked, NOW],
+      );
+    await expect(insert(NOW - 1, 0, NOW - 1)).rejects.toThrow(/appointments_span/);
+    await expect(insert(NOW + 60_000, 10, NOW + 60_000)).rejects.toThrow(/appointments_blocked_until/);
+  });
+
+  it('refuses a package rule that creates packages in a state it does not offer the chain in', async () => {
+    const chain = await id('SELECT min(id) AS id FROM chains WHERE practice_id = ?', [d.practiceId]);
+    const template = await id(
+      "SELECT id FROM package_templates WHERE key = 'coaching6' AND practice_id = ?",
+      [d.practiceId],
     );
+    await expect(
+      d.exec(
+        'INSERT INTO chain_package_rules (practice_id, chain_id, template_id, when_present, create_on_booking) VALUES (?, ?, ?, TRUE, TRUE)',
+        [d.practiceId, chain, template],
+      ),
+    ).rejects.toThrow(/chain_package_rules_create_needs_absent/);
+    await expect(
+      d.exec(
+        'INSERT INTO chain_package_rules (practice_id, chain_id, template_id, when_absent, create_when_exhausted) VALUES (?, ?, ?, TRUE, TRUE)',
+        [d.practiceId, chain, template],
+      ),
+    ).rejects.toThrow(/chain_package_rules_create_exhausted_needs_exhausted/);
   });
 
-  it('refuses a package rule that creates packages without offering the chain when absent', () => {
-    const chain = one('SELECT min(id) AS id FROM chains').id;
-    const template = one("SELECT id FROM package_templates WHERE key = 'coaching6'").id;
-    expect(() =>
-      sqlite
-        .prepare(
-          'INSERT INTO chain_package_rules (practice_id, chain_id, template_id, when_present, create_on_booking) VALUES (1, ?, ?, 1, 1)',
-        )
-        .run(chain, template),
-    ).toThrow(/chain_package_rules_create_needs_absent/);
-  });
-
-  it('refuses a package whose validity ends before it starts, and an unknown status', () => {
-    const client = one('SELECT min(id) AS id FROM clients').id;
-    const template = one("SELECT id FROM package_templates WHERE key = 'coaching6'").id;
-    const insert = sqlite.prepare(
-      "INSERT INTO packages (practice_id, client_id, template_id, name, max_appointments, valid_from, valid_until, status, origin, created_at) VALUES (1, ?, ?, 'p', 3, ?, ?, ?, 'manual', ?)",
+  it('refuses a package whose validity ends before it starts, and an unknown status', async () => {
+    const client = await id('SELECT min(id) AS id FROM clients WHERE practice_id = ?', [d.practiceId]);
+    const template = await id(
+      "SELECT id FROM package_templates WHERE key = 'coaching6' AND practice_id = ?",
+      [d.practiceId],
     );
-    expect(() => insert.run(client, template, NOW, NOW - 1, 'active', NOW)).toThrow(/packages_validity/);
-    expect(() => insert.run(client, template, NOW, NOW + 1, 'paused', NOW)).toThrow(/packages_status/);
+    const insert = (until: number, status: string) =>
+      d.exec(
+        "INSERT INTO packages (practice_id, client_id, template_id, name, max_appointments, valid_from, valid_until, status, origin, created_at) VALUES (?, ?, ?, 'p', 3, ?, ?, ?, 'manual', ?)",
+        [d.practiceId, client, template, NOW, until, status, NOW],
+      );
+    await expect(insert(NOW - 1, 'active')).rejects.toThrow(/packages_validity/);
+    await expect(insert(NOW + 1, 'paused')).rejects.toThrow(/packages_status/);
   });
 
-  it('deletes a client file with everything that hangs on it', () => {
-    const client = one("SELECT id FROM clients WHERE email = 'lena.vogel@example.org'").id;
-    sqlite.prepare('DELETE FROM clients WHERE id = ?').run(client);
-    expect(one(`SELECT count(*) AS n FROM appointments WHERE client_id = ${client}`).n).toBe(0);
-    expect(one(`SELECT count(*) AS n FROM packages WHERE client_id = ${client}`).n).toBe(0);
+  it('deletes a client file with everything that hangs on it', async () => {
+    const client = await id("SELECT id FROM clients WHERE email = 'lena.vogel@example.org'");
+    await d.exec('DELETE FROM clients WHERE id = ?', [client]);
+    expect(await d.count('SELECT count(*) AS n FROM appointments WHERE client_id = ?', [client])).toBe(0);
+    expect(await d.count('SELECT count(*) AS n FROM packages WHERE client_id = ?', [client])).toBe(0);
   });
 });

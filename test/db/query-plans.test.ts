@@ -5,12 +5,12 @@ import type Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.ts';
 import { signClientToken } from '../../server/auth/tokens.ts';
-import { type Db, openDatabase } from '../../server/db/index.ts';
-import { loadClientBudget } from '../../server/db/load.ts';
+import { loadClientBudget } from '../../server/db/queries/calendar.ts';
+import { openSqliteStore, type SqliteStore } from '../../server/db/sqlite/store.ts';
 import { demoDocument } from '../../server/demo/load.ts';
 import { enqueueMail, logPending } from '../../server/mail/outbox.ts';
 import { importPractice } from '../../server/practice/import.ts';
-import { NOW, testConfig } from '../helpers.ts';
+import { NOW, row, STORE_KIND, testConfig } from '../helpers.ts';
 
 /**
  * A client's budget is read on every booking of a returning client, inside the write transaction,
@@ -20,16 +20,16 @@ import { NOW, testConfig } from '../helpers.ts';
  * as nobody runs ANALYZE; an index on (practice_id, id) once looked as good to it as the
  * client's, and every package of the practice was read for each client.)
  */
-describe('query plans', () => {
+describe.runIf(STORE_KIND === 'sqlite')('query plans (SQLite)', () => {
   const file = join(tmpdir(), `terminkette-plans-${process.pid}.db`);
   afterAll(() => {
     for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
   });
 
   /** The plan of every statement `fn` runs, on a fresh connection (so every statement is prepared anew). */
-  async function plansOf(fn: (db: Db) => unknown): Promise<{ sql: string; plan: string[] }[]> {
-    const db = openDatabase(file);
-    const sqlite = db.$client;
+  async function plansOf(fn: (store: SqliteStore) => unknown): Promise<{ sql: string; plan: string[] }[]> {
+    const store = openSqliteStore(file);
+    const sqlite = store.sqlite;
     const seen: { sql: string; args: unknown[] }[] = [];
     const prepare = sqlite.prepare.bind(sqlite);
     sqlite.prepare = ((sql: string) => {
@@ -48,14 +48,19 @@ describe('query plans', () => {
       });
     }) as Database.Database['prepare'];
     try {
-      await fn(db);
+      await fn(store);
     } finally {
       sqlite.prepare = prepare;
     }
-    const plans = seen.map(({ sql, args }) => ({
-      sql,
-      plan: (prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail),
-    }));
+    // Transaction control has no plan.
+    const plans = seen
+      .filter(({ sql }) => !/^(BEGIN|COMMIT|SAVEPOINT|RELEASE|ROLLBACK)\b/.test(sql))
+      .map(({ sql, args }) => ({
+        sql,
+        plan: (prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map(
+          (r) => r.detail,
+        ),
+      }));
     sqlite.close();
     return plans;
   }
@@ -71,25 +76,27 @@ describe('query plans', () => {
 
   /** The demo practice in the file, once; returns its id. */
   let practiceId = 0;
-  function demoInFile(): number {
+  async function demoInFile(): Promise<number> {
     if (practiceId) return practiceId;
-    const setup = openDatabase(file);
-    practiceId = importPractice(setup, demoDocument(), { now: NOW }).practiceId;
-    setup.$client.close();
+    const setup = openSqliteStore(file);
+    practiceId = (await importPractice(setup, demoDocument(), { now: NOW })).practiceId;
+    await setup.close();
     return practiceId;
   }
 
   it("reads one client's packages, appointments and exclusions through the client, not through the practice", async () => {
-    const practiceId = demoInFile();
-    const setup = openDatabase(file);
-    const { clientId } = setup.$client
-      .prepare('SELECT client_id AS clientId FROM packages WHERE practice_id = ? LIMIT 1')
-      .get(practiceId) as { clientId: number };
-    setup.$client.close();
+    const practiceId = await demoInFile();
+    const setup = openSqliteStore(file);
+    const { clientId } = (await row<{ clientId: number }>(
+      setup,
+      'SELECT client_id AS "clientId" FROM packages WHERE practice_id = ? LIMIT 1',
+      [practiceId],
+    ))!;
+    await setup.close();
 
-    let budget: ReturnType<typeof loadClientBudget>;
-    const statements = await plansOf((db) => {
-      budget = loadClientBudget(db, practiceId, clientId);
+    let budget: Awaited<ReturnType<typeof loadClientBudget>>;
+    const statements = await plansOf(async (store) => {
+      budget = await store.read((tx) => loadClientBudget(tx, practiceId, clientId));
     });
     expect(budget!.packages.length).toBeGreaterThan(0);
     expect(statements.length).toBeGreaterThanOrEqual(4);
@@ -108,15 +115,16 @@ describe('query plans', () => {
   });
 
   it('books for a new and for a returning client, and searches slots with a client token, without reading any table whole', async () => {
-    const practiceId = demoInFile();
-    const setup = openDatabase(file);
-    const lena = setup.$client
-      .prepare("SELECT id, access_code_version AS v FROM clients WHERE email = 'lena.vogel@example.org'")
-      .get() as { id: number; v: number };
-    const chain = (key: string) =>
-      (setup.$client.prepare('SELECT id FROM chains WHERE key = ?').get(key) as { id: number }).id;
-    const [first, followUp] = [chain('physio-erstbefund'), chain('physio-folgetermin')];
-    setup.$client.close();
+    const practiceId = await demoInFile();
+    const setup = openSqliteStore(file);
+    const lena = (await row<{ id: number; v: number }>(
+      setup,
+      "SELECT id, access_code_version AS v FROM clients WHERE email = 'lena.vogel@example.org'",
+    ))!;
+    const chain = async (key: string) =>
+      (await row<{ id: number }>(setup, 'SELECT id FROM chains WHERE key = ?', [key]))!.id;
+    const [first, followUp] = [await chain('physio-erstbefund'), await chain('physio-folgetermin')];
+    await setup.close();
     const token = signClientToken(
       testConfig.secret,
       { practiceId, clientId: lena.id, codeVersion: lena.v },
@@ -124,8 +132,8 @@ describe('query plans', () => {
     ).token;
 
     const statuses: number[] = [];
-    const statements = await plansOf(async (db) => {
-      const app = createApp({ db, clock: () => NOW, config: testConfig });
+    const statements = await plansOf(async (store) => {
+      const app = createApp({ store, clock: () => NOW, config: testConfig });
       const post = async (body: unknown, key: string, auth?: string) => {
         const res = await app.request('/api/v1/p/demo/bookings', {
           method: 'POST',
@@ -153,19 +161,21 @@ describe('query plans', () => {
   });
 
   it('logs pending mails (no SMTP) by walking the ids, not by reading and sorting every pending mail', async () => {
-    const practiceId = demoInFile();
-    const setup = openDatabase(file);
+    const practiceId = await demoInFile();
+    const setup = openSqliteStore(file);
     for (let n = 0; n < 3; n++) {
-      enqueueMail(
-        setup,
-        { practiceId, kind: 'test', to: `p${n}@example.org`, subject: `S${n}`, text: 'T' },
-        NOW,
+      await setup.write((tx) =>
+        enqueueMail(
+          tx,
+          { practiceId, kind: 'test', to: `p${n}@example.org`, subject: `S${n}`, text: 'T' },
+          NOW,
+        ),
       );
     }
-    setup.$client.close();
+    await setup.close();
     let logged = 0;
-    const statements = await plansOf((db) => {
-      logged = logPending(db, () => {}, 0, 2).count;
+    const statements = await plansOf(async (store) => {
+      logged = (await logPending(store, () => {}, 0, 2)).count;
     });
     expect(logged).toBe(2);
     expectNoTableReadWhole(statements);

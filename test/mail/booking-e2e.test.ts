@@ -33,9 +33,9 @@ function calendarOf(raw: string) {
 
 describe('a booking confirmation over SMTP', () => {
   it('arrives with the .ics attached and a cancel link that works', async () => {
-    const d = demoApp();
+    const d = await demoApp();
     const worker = createOutboxWorker({
-      db: d.db,
+      store: d.store,
       send: smtpSender(smtp.url, 'Praxis <praxis@lindenhof.example>'),
       clock: () => NOW,
       workerId: 'test',
@@ -43,7 +43,7 @@ describe('a booking confirmation over SMTP', () => {
     const booked = await call(d.app, 'POST', '/api/v1/p/demo/bookings', {
       headers: { 'idempotency-key': 'e2e-1' },
       body: {
-        chain: d.chainId('physio-erstbefund'),
+        chain: await d.chainId('physio-erstbefund'),
         start: '2026-11-30T08:00:00+01:00',
         client: { firstName: 'Emil', lastName: 'Ende', email: 'emil@example.org', consent: true },
       },

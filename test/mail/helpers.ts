@@ -1,34 +1,84 @@
-/** Fixtures for the mail tests: a database with one practice, temp files, a minimal MIME reader. */
+/** Fixtures for the mail tests: a store with one practice, stores sharing a database, a minimal MIME reader. */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
-import { type Db, openDatabase } from '../../server/db/index.ts';
-import { practices } from '../../server/db/schema.ts';
+import type { PgStore } from '../../server/db/pg/store.ts';
+import { openSqliteStore } from '../../server/db/sqlite/store.ts';
+import type { Store } from '../../server/db/store.ts';
+import { freshStore, STORE_KIND } from '../helpers.ts';
 
 /** Tuesday 2026-05-12 10:00 in Berlin. */
 export const NOW = Date.UTC(2026, 4, 12, 8, 0);
 
 /** Inserts a practice (the outbox rows need one) and returns its id. */
-export function addPractice(db: Db, slug = 'physio-weber'): number {
-  return db
-    .insert(practices)
-    .values({ slug, name: 'Physio Weber', plan: 'M', createdAt: NOW })
-    .returning({ id: practices.id })
-    .get().id;
+export function addPractice(store: Store, slug = 'physio-weber'): Promise<number> {
+  return store.write((tx) =>
+    tx.insert('INSERT INTO practices (slug, name, plan, created_at) VALUES (?, ?, ?, ?)', [
+      slug,
+      'Physio Weber',
+      'M',
+      NOW,
+    ]),
+  );
 }
 
-/** A fresh in-memory database with one practice. */
-export function dbWithPractice(): { db: Db; practiceId: number } {
-  const db = openDatabase(':memory:');
-  return { db, practiceId: addPractice(db) };
+/** A fresh store (see `freshStore`) with one practice. */
+export async function storeWithPractice(): Promise<{ store: Store; practiceId: number }> {
+  const store = await freshStore();
+  return { store, practiceId: await addPractice(store) };
 }
 
 /** A temp directory for database files; `remove()` deletes it. */
 export function tempDir(prefix: string): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Where a {@link ownDatabase} is, for a process to open it too. */
+export type DatabaseLocation =
+  | { kind: 'sqlite'; file: string }
+  | { kind: 'postgres'; url: string; schema: string };
+
+/**
+ * A new database of the test's own (its ids start at 1), which one or more stores open, each as a
+ * separate server process or app instance would: on SQLite each store is its own connection to one
+ * file in a temp directory; on PostgreSQL each its own pool on one schema made for the test.
+ * `remove()` closes every store opened and deletes the file or drops the schema.
+ */
+export function ownDatabase(prefix = 'terminkette-db-') {
+  const opened: Store[] = [];
+  let location: DatabaseLocation;
+  let temp: ReturnType<typeof tempDir> | null = null;
+  if (STORE_KIND === 'sqlite') {
+    temp = tempDir(prefix);
+    location = { kind: 'sqlite', file: join(temp.dir, 'db.sqlite') };
+  } else {
+    const url = process.env.TEST_DATABASE_URL;
+    if (!url) throw new Error('TEST_STORE=postgres needs TEST_DATABASE_URL');
+    location = { kind: 'postgres', url, schema: `t_${randomBytes(6).toString('hex')}` };
+  }
+  return {
+    location,
+    /** Opens one more store on the database (the first one creates it). */
+    async open(): Promise<Store> {
+      let store: Store;
+      if (location.kind === 'sqlite') store = openSqliteStore(location.file);
+      else {
+        const { openPgStore } = await import('../../server/db/pg/store.ts');
+        store = await openPgStore(location.url, { schema: location.schema, poolSize: 4 });
+      }
+      opened.push(store);
+      return store;
+    },
+    async remove(): Promise<void> {
+      for (const store of opened) await store.close();
+      if (location.kind === 'postgres' && opened.length > 0) await (opened[0] as PgStore).dropSchema();
+      temp?.remove();
+    },
+  };
 }
 
 /** A tiny deterministic PRNG (mulberry32), so "random" interleavings repeat from run to run. */

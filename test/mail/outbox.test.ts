@@ -1,8 +1,7 @@
-import { join } from 'node:path';
-import { eq } from 'drizzle-orm';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { type Db, openDatabase } from '../../server/db/index.ts';
-import { outbox } from '../../server/db/schema.ts';
+import { mailsOf } from '../../server/db/queries/outbox.ts';
+import { json } from '../../server/db/sql.ts';
+import type { Store } from '../../server/db/store.ts';
 import {
   createMailDelivery,
   createOutboxWorker,
@@ -14,7 +13,8 @@ import {
   retryDelayMs,
   type SendMail,
 } from '../../server/mail/outbox.ts';
-import { addPractice, dbWithPractice, NOW, prng, tempDir } from './helpers.ts';
+import { count, exec, row as one } from '../helpers.ts';
+import { addPractice, NOW, ownDatabase, prng, storeWithPractice } from './helpers.ts';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -33,10 +33,23 @@ function confirmation(practiceId: number, n = 1): NewMail {
   };
 }
 
-function row(db: Db, id: number) {
-  const found = db.select().from(outbox).where(eq(outbox.id, id)).get();
+/** Writes a mail to the outbox in a transaction of its own; its id. */
+function enqueue(store: Store, mail: NewMail, now: number): Promise<number> {
+  return store.write((tx) => enqueueMail(tx, mail, now));
+}
+
+/** The outbox row `id`. */
+async function row(store: Store, id: number) {
+  const found = await one(
+    store,
+    `SELECT status, attempts, next_attempt_at AS "nextAttemptAt", created_at AS "createdAt", to_address AS "toAddress",
+            claimed_by AS "claimedBy", claimed_until AS "claimedUntil", last_error AS "lastError",
+            message_id AS "messageId", sent_at AS "sentAt", attachments
+       FROM outbox WHERE id = ?`,
+    [id],
+  );
   if (!found) throw new Error(`outbox #${id} is gone`);
-  return found;
+  return { ...found, attachments: json(found.attachments) };
 }
 
 /** A clock the test moves by hand. */
@@ -67,10 +80,10 @@ function recordingSender() {
 }
 
 describe('outbox', () => {
-  it('enqueues a pending mail, due at once, with its attachments', () => {
-    const { db, practiceId } = dbWithPractice();
-    const id = enqueueMail(db, confirmation(practiceId), NOW);
-    expect(row(db, id)).toMatchObject({
+  it('enqueues a pending mail, due at once, with its attachments', async () => {
+    const { store, practiceId } = await storeWithPractice();
+    const id = await enqueue(store, confirmation(practiceId), NOW);
+    expect(await row(store, id)).toMatchObject({
       status: 'pending',
       attempts: 0,
       nextAttemptAt: NOW,
@@ -83,37 +96,32 @@ describe('outbox', () => {
     });
   });
 
-  it('writes the mail in the caller’s transaction: rolled back with it, kept with it', () => {
-    const { db, practiceId } = dbWithPractice();
-    expect(() =>
-      db.transaction(
-        () => {
-          enqueueMail(db, confirmation(practiceId), NOW);
-          throw new Error('slot taken');
-        },
-        { behavior: 'immediate' },
-      ),
-    ).toThrow('slot taken');
-    expect(db.select().from(outbox).all()).toEqual([]);
+  it('writes the mail in the caller’s transaction: rolled back with it, kept with it', async () => {
+    const { store, practiceId } = await storeWithPractice();
+    await expect(
+      store.write(async (tx) => {
+        await enqueueMail(tx, confirmation(practiceId), NOW);
+        throw new Error('slot taken');
+      }),
+    ).rejects.toThrow('slot taken');
+    expect(await count(store, 'SELECT count(*) AS n FROM outbox')).toBe(0);
 
-    const id = db.transaction(() => enqueueMail(db, confirmation(practiceId), NOW), {
-      behavior: 'immediate',
-    });
-    expect(row(db, id).status).toBe('pending');
+    const id = await store.write((tx) => enqueueMail(tx, confirmation(practiceId), NOW));
+    expect((await row(store, id)).status).toBe('pending');
   });
 
   it('sends a due mail once and marks it sent with the time and message id', async () => {
-    const { db, practiceId } = dbWithPractice();
+    const { store, practiceId } = await storeWithPractice();
     const clock = fakeClock();
     const sender = recordingSender();
     const worker = createOutboxWorker({
-      db,
+      store,
       send: sender.send,
       clock: clock.now,
       workerId: 'w1',
       log: () => {},
     });
-    const id = enqueueMail(db, confirmation(practiceId), NOW);
+    const id = await enqueue(store, confirmation(practiceId), NOW);
 
     clock.advance(2 * SECOND);
     expect(await worker.runOnce()).toEqual({ sent: 1, failed: 0 });
@@ -121,7 +129,7 @@ describe('outbox', () => {
       [id, 'client1@example.org', 'Ihr Termin #1'],
     ]);
     expect(sender.delivered[0]!.attachments[0]!.filename).toBe('termin.ics');
-    expect(row(db, id)).toMatchObject({
+    expect(await row(store, id)).toMatchObject({
       status: 'sent',
       sentAt: NOW + 2 * SECOND,
       messageId: `<${id}.1@test>`,
@@ -135,10 +143,10 @@ describe('outbox', () => {
   });
 
   it('does not send a mail before it is due', async () => {
-    const { db, practiceId } = dbWithPractice();
+    const { store, practiceId } = await storeWithPractice();
     const sender = recordingSender();
-    const worker = createOutboxWorker({ db, send: sender.send, clock: () => NOW - 1, workerId: 'w1' });
-    enqueueMail(db, confirmation(practiceId), NOW);
+    const worker = createOutboxWorker({ store, send: sender.send, clock: () => NOW - 1, workerId: 'w1' });
+    await enqueue(store, confirmation(practiceId), NOW);
     expect(await worker.runOnce()).toEqual({ sent: 0, failed: 0 });
     expect(sender.state.tries).toBe(0);
   });
@@ -150,18 +158,18 @@ describe('outbox', () => {
   });
 
   it('retries a failed send after the backoff and never loses the mail', async () => {
-    const { db, practiceId } = dbWithPractice();
+    const { store, practiceId } = await storeWithPractice();
     const clock = fakeClock();
     const sender = recordingSender();
     const logged: string[] = [];
     const worker = createOutboxWorker({
-      db,
+      store,
       send: sender.send,
       clock: clock.now,
       workerId: 'w1',
       log: (m) => logged.push(m),
     });
-    const id = enqueueMail(db, confirmation(practiceId), NOW);
+    const id = await enqueue(store, confirmation(practiceId), NOW);
     sender.state.failing = true;
 
     for (const [attempt, delay] of [
@@ -171,7 +179,7 @@ describe('outbox', () => {
     ] as const) {
       const triedAt = clock.now();
       expect(await worker.runOnce()).toEqual({ sent: 0, failed: 1 });
-      expect(row(db, id)).toMatchObject({
+      expect(await row(store, id)).toMatchObject({
         status: 'pending',
         attempts: attempt,
         nextAttemptAt: triedAt + delay,
@@ -190,31 +198,31 @@ describe('outbox', () => {
 
     sender.state.failing = false;
     expect(await worker.runOnce()).toEqual({ sent: 1, failed: 0 });
-    expect(row(db, id)).toMatchObject({ status: 'sent', attempts: 4, sentAt: clock.now() });
+    expect(await row(store, id)).toMatchObject({ status: 'sent', attempts: 4, sentAt: clock.now() });
     expect(sender.delivered.map((m) => m.id)).toEqual([id]);
   });
 
   it('gives a mail up as failed after maxAttempts, and keeps the row with its last error', async () => {
-    const { db, practiceId } = dbWithPractice();
+    const { store, practiceId } = await storeWithPractice();
     const clock = fakeClock();
     const sender = recordingSender();
     sender.state.failing = true;
     const worker = createOutboxWorker({
-      db,
+      store,
       send: sender.send,
       clock: clock.now,
       workerId: 'w1',
       maxAttempts: 4,
       log: () => {},
     });
-    const id = enqueueMail(db, confirmation(practiceId), NOW);
+    const id = await enqueue(store, confirmation(practiceId), NOW);
 
     for (let i = 0; i < 10; i++) {
       await worker.runOnce();
       clock.advance(HOUR);
     }
     expect(sender.state.tries).toBe(4);
-    expect(row(db, id)).toMatchObject({
+    expect(await row(store, id)).toMatchObject({
       status: 'failed',
       attempts: 4,
       lastError: '421 mail.example.org Service not available',
@@ -223,50 +231,52 @@ describe('outbox', () => {
   });
 
   it('defaults to ten attempts before giving up', async () => {
-    const { db, practiceId } = dbWithPractice();
+    const { store, practiceId } = await storeWithPractice();
     const clock = fakeClock();
     const sender = recordingSender();
     sender.state.failing = true;
     const worker = createOutboxWorker({
-      db,
+      store,
       send: sender.send,
       clock: clock.now,
       workerId: 'w1',
       log: () => {},
     });
-    const id = enqueueMail(db, confirmation(practiceId), NOW);
+    const id = await enqueue(store, confirmation(practiceId), NOW);
     for (let i = 0; i < 20; i++) {
       await worker.runOnce();
       clock.advance(HOUR);
     }
-    expect(row(db, id)).toMatchObject({ status: 'failed', attempts: 10 });
+    expect(await row(store, id)).toMatchObject({ status: 'failed', attempts: 10 });
   });
 
   it('leaves a mail alone while another worker’s claim holds, and takes it over when the claim ran out', async () => {
-    const { db, practiceId } = dbWithPractice();
+    const { store, practiceId } = await storeWithPractice();
     const clock = fakeClock();
     const sender = recordingSender();
-    const id = enqueueMail(db, confirmation(practiceId), NOW);
+    const id = await enqueue(store, confirmation(practiceId), NOW);
     // A worker claimed the mail and then died before sending it.
-    db.update(outbox)
-      .set({ claimedBy: 'dead-worker', claimedUntil: NOW + 5 * MINUTE })
-      .where(eq(outbox.id, id))
-      .run();
-    const worker = createOutboxWorker({ db, send: sender.send, clock: clock.now, workerId: 'w2' });
+    await exec(store, 'UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?', [
+      'dead-worker',
+      NOW + 5 * MINUTE,
+      id,
+    ]);
+    const worker = createOutboxWorker({ store, send: sender.send, clock: clock.now, workerId: 'w2' });
 
     clock.set(NOW + 5 * MINUTE);
     expect(await worker.runOnce()).toEqual({ sent: 0, failed: 0 });
     clock.set(NOW + 5 * MINUTE + 1);
     expect(await worker.runOnce()).toEqual({ sent: 1, failed: 0 });
-    expect(row(db, id).status).toBe('sent');
+    expect((await row(store, id)).status).toBe('sent');
   });
 
   it('claims at most batchSize mails per run, oldest due first', async () => {
-    const { db, practiceId } = dbWithPractice();
+    const { store, practiceId } = await storeWithPractice();
     const sender = recordingSender();
-    const ids = [1, 2, 3, 4, 5].map((n) => enqueueMail(db, confirmation(practiceId, n), NOW + n));
+    const ids: number[] = [];
+    for (const n of [1, 2, 3, 4, 5]) ids.push(await enqueue(store, confirmation(practiceId, n), NOW + n));
     const worker = createOutboxWorker({
-      db,
+      store,
       send: sender.send,
       clock: () => NOW + HOUR,
       workerId: 'w',
@@ -279,9 +289,10 @@ describe('outbox', () => {
   });
 
   it('stops a batch whose claim ran out during slow sends, and another run sends the rest', async () => {
-    const { db, practiceId } = dbWithPractice();
+    const { store, practiceId } = await storeWithPractice();
     const clock = fakeClock();
-    const ids = [1, 2, 3].map((n) => enqueueMail(db, confirmation(practiceId, n), NOW));
+    const ids: number[] = [];
+    for (const n of [1, 2, 3]) ids.push(await enqueue(store, confirmation(practiceId, n), NOW));
     const sent: number[] = [];
     const slow: SendMail = async (mail) => {
       sent.push(mail.id);
@@ -289,21 +300,21 @@ describe('outbox', () => {
       return {};
     };
     const worker = createOutboxWorker({
-      db,
+      store,
       send: slow,
       clock: clock.now,
       workerId: 'w',
       claimMs: 5 * MINUTE,
     });
     expect(await worker.runOnce()).toEqual({ sent: 2, failed: 0 });
-    expect(row(db, ids[2]!)).toMatchObject({ status: 'pending', claimedBy: 'w' });
+    expect(await row(store, ids[2]!)).toMatchObject({ status: 'pending', claimedBy: 'w' });
     clock.advance(1);
     expect(await worker.runOnce()).toEqual({ sent: 1, failed: 0 });
     expect(sent).toEqual(ids);
   });
 
   it('start() sends in the background; stop() waits for the send in flight', async () => {
-    const { db, practiceId } = dbWithPractice();
+    const { store, practiceId } = await storeWithPractice();
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => {
       release = resolve;
@@ -317,8 +328,8 @@ describe('outbox', () => {
       await gate;
       return { messageId: '<gated@test>' };
     };
-    const id = enqueueMail(db, confirmation(practiceId), NOW);
-    const worker = createOutboxWorker({ db, send, clock: () => NOW, workerId: 'w' });
+    const id = await enqueue(store, confirmation(practiceId), NOW);
+    const worker = createOutboxWorker({ store, send, clock: () => NOW, workerId: 'w' });
     worker.start(10);
     await sending;
 
@@ -330,41 +341,43 @@ describe('outbox', () => {
     expect(stopped).toBe(false);
     release();
     await stopping;
-    expect(row(db, id)).toMatchObject({ status: 'sent', messageId: '<gated@test>' });
+    expect(await row(store, id)).toMatchObject({ status: 'sent', messageId: '<gated@test>' });
   });
 
   describe('without SMTP', () => {
-    it('logs each pending mail once and leaves it pending', () => {
-      const { db, practiceId } = dbWithPractice();
+    it('logs each pending mail once and leaves it pending', async () => {
+      const { store, practiceId } = await storeWithPractice();
       const logged: string[] = [];
-      const logger = createPendingMailLogger({ db, log: (m) => logged.push(m) });
-      const first = enqueueMail(db, confirmation(practiceId, 1), NOW);
-      expect(logger.runOnce()).toBe(1);
-      expect(logger.runOnce()).toBe(0);
-      enqueueMail(db, confirmation(practiceId, 2), NOW);
-      expect(logger.runOnce()).toBe(1);
+      const logger = createPendingMailLogger({ store, log: (m) => logged.push(m) });
+      const first = await enqueue(store, confirmation(practiceId, 1), NOW);
+      expect(await logger.runOnce()).toBe(1);
+      expect(await logger.runOnce()).toBe(0);
+      await enqueue(store, confirmation(practiceId, 2), NOW);
+      expect(await logger.runOnce()).toBe(1);
       expect(logged).toHaveLength(2);
       expect(logged[0]).toContain('client1@example.org');
       expect(logged[0]).toContain('Ihr Termin #1');
       expect(logged[0]).toContain('https://praxis.example/cancel/1');
       expect(logged[0]).toContain('[termin.ics]');
-      expect(row(db, first)).toMatchObject({ status: 'pending', attempts: 0, sentAt: null });
+      expect(await row(store, first)).toMatchObject({ status: 'pending', attempts: 0, sentAt: null });
     });
 
     it('logs a long queue a chunk at a time, each mail once, without waiting for the next interval', async () => {
-      const { db, practiceId } = dbWithPractice();
+      const { store, practiceId } = await storeWithPractice();
       const total = 2 * LOG_CHUNK + 50;
-      for (let n = 1; n <= total; n++) enqueueMail(db, confirmation(practiceId, n), NOW);
+      for (let n = 1; n <= total; n++) await enqueue(store, confirmation(practiceId, n), NOW);
       const logged: string[] = [];
-      const logger = createPendingMailLogger({ db, log: (m) => logged.push(m) });
+      const logger = createPendingMailLogger({ store, log: (m) => logged.push(m) });
       const mails = () => logged.flatMap((m) => m.match(/^outbox #\d+/gm) ?? []);
-      expect(logger.runOnce()).toBe(LOG_CHUNK);
+      expect(await logger.runOnce()).toBe(LOG_CHUNK);
       // One message per chunk.
       expect(logged).toHaveLength(1);
       expect(mails()).toHaveLength(LOG_CHUNK);
       logger.start(60_000);
       // The rest follows on the next turns of the event loop, long before the 60 s interval.
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      for (let turns = 0; mails().length < total && turns < 200; turns++) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
       await logger.stop();
       expect(mails()).toHaveLength(total);
       expect(new Set(mails()).size).toBe(total);
@@ -372,11 +385,15 @@ describe('outbox', () => {
     });
 
     it('takes a sixteenth of a large backlog per turn, so it keeps up, and one run at a time', async () => {
-      const { db, practiceId } = dbWithPractice();
+      // A database of its own: the logger sizes its chunks by the outbox ids, which start at 1 there.
+      const database = ownDatabase();
+      onTestFinished(() => database.remove());
+      const store = await database.open();
+      const practiceId = await addPractice(store);
       const total = 1_600;
-      db.$client.transaction(() => {
-        for (let n = 1; n <= total; n++) enqueueMail(db, confirmation(practiceId, n), NOW);
-      })();
+      await store.write(async (tx) => {
+        for (let n = 1; n <= total; n++) await enqueueMail(tx, confirmation(practiceId, n), NOW);
+      });
       // Counts the turns of the event loop, to tell which turn each chunk was logged in.
       let turn = 0;
       let counting = true;
@@ -388,7 +405,7 @@ describe('outbox', () => {
       const sizes: number[] = [];
       const turns: number[] = [];
       const logger = createPendingMailLogger({
-        db,
+        store,
         log: (m) => {
           sizes.push((m.match(/^outbox #\d+/gm) ?? []).length);
           turns.push(turn);
@@ -410,10 +427,10 @@ describe('outbox', () => {
       expect(Math.min(...sizes.slice(0, -1))).toBe(LOG_CHUNK);
     });
 
-    it('renders a mail stored as content (a booking confirmation) when it logs it', () => {
-      const { db, practiceId } = dbWithPractice();
-      enqueueMail(
-        db,
+    it('renders a mail stored as content (a booking confirmation) when it logs it', async () => {
+      const { store, practiceId } = await storeWithPractice();
+      await enqueue(
+        store,
         {
           practiceId,
           kind: 'booking-confirmation',
@@ -449,7 +466,7 @@ describe('outbox', () => {
         NOW,
       );
       const logged: string[] = [];
-      createPendingMailLogger({ db, log: (m) => logged.push(m) }).runOnce();
+      await createPendingMailLogger({ store, log: (m) => logged.push(m) }).runOnce();
       expect(logged[0]).toContain(
         'Subject: Terminbestätigung: Erstbefund am Montag, 30. November 2026 um 08:00 (+01:00) [termin.ics]',
       );
@@ -458,27 +475,23 @@ describe('outbox', () => {
     });
 
     it('picks the logger when no SMTP URL is configured, the SMTP worker otherwise', async () => {
-      const { db } = dbWithPractice();
-      const base = { db, from: 'Praxis <p@example.org>', clock: () => NOW, workerId: 'w', log: () => {} };
+      const { store } = await storeWithPractice();
+      const base = { store, from: 'Praxis <p@example.org>', clock: () => NOW, workerId: 'w', log: () => {} };
       expect(createMailDelivery({ ...base, smtpUrl: null }).mode).toBe('log');
       expect(createMailDelivery({ ...base, smtpUrl: 'smtp://127.0.0.1:2525' }).mode).toBe('smtp');
     });
   });
 
-  describe('two workers on one database file, each with its own connection', () => {
+  describe('two workers on one database, each with its own connection (SQLite: to one file; PostgreSQL: a pool each)', () => {
     it('send every mail exactly once, through failures and retries, however their runs interleave', async () => {
-      const temp = tempDir('terminkette-outbox-');
-      const file = join(temp.dir, 'outbox.db');
-      const setup = openDatabase(file);
-      const a = openDatabase(file);
-      const b = openDatabase(file);
-      onTestFinished(() => {
-        for (const c of [setup, a, b]) c.$client.close();
-        temp.remove();
-      });
-      const practiceId = addPractice(setup);
+      const database = ownDatabase('terminkette-outbox-');
+      onTestFinished(() => database.remove());
+      const setup = await database.open();
+      const a = await database.open();
+      const b = await database.open();
+      const practiceId = await addPractice(setup);
       const MAILS = 300;
-      for (let n = 1; n <= MAILS; n++) enqueueMail(setup, confirmation(practiceId, n), NOW);
+      for (let n = 1; n <= MAILS; n++) await enqueue(setup, confirmation(practiceId, n), NOW);
 
       const random = prng(4);
       const clock = fakeClock();
@@ -499,8 +512,8 @@ describe('outbox', () => {
           return info;
         };
       const options = { clock: clock.now, batchSize: 7, maxAttempts: 6, log: () => {} };
-      const workerA = createOutboxWorker({ ...options, send: via('a'), db: a, workerId: 'a' });
-      const workerB = createOutboxWorker({ ...options, send: via('b'), db: b, workerId: 'b' });
+      const workerA = createOutboxWorker({ ...options, send: via('a'), store: a, workerId: 'a' });
+      const workerB = createOutboxWorker({ ...options, send: via('b'), store: b, workerId: 'b' });
 
       let totals = { sent: 0, failed: 0 };
       for (let round = 0; round < 200; round++) {
@@ -511,12 +524,12 @@ describe('outbox', () => {
           workerB.runOnce(),
         ]);
         for (const r of results) totals = { sent: totals.sent + r.sent, failed: totals.failed + r.failed };
-        const open = setup.select({ id: outbox.id }).from(outbox).where(eq(outbox.status, 'pending')).all();
-        if (open.length === 0) break;
+        const open = await count(setup, "SELECT count(*) AS n FROM outbox WHERE status = 'pending'");
+        if (open === 0) break;
         clock.advance(5 * MINUTE);
       }
 
-      const rows = setup.select().from(outbox).all();
+      const rows = await setup.read((tx) => mailsOf(tx, practiceId));
       expect(rows).toHaveLength(MAILS);
       expect(rows.filter((r) => r.status === 'pending')).toEqual([]);
       for (const r of rows) {

@@ -1,12 +1,24 @@
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
-import { eq } from 'drizzle-orm';
 import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outbox } from '../../server/db/schema.ts';
+import { mailsOf } from '../../server/db/queries/outbox.ts';
+import type { Store } from '../../server/db/store.ts';
 import { bookingCalendar, icsAttachment } from '../../server/mail/ics.ts';
-import { createOutboxWorker, enqueueMail, smtpSender } from '../../server/mail/outbox.ts';
-import { dbWithPractice, decodeHeader, leafParts, NOW, parseMime, startSmtp } from './helpers.ts';
+import { createOutboxWorker, enqueueMail, type NewMail, smtpSender } from '../../server/mail/outbox.ts';
+import { decodeHeader, leafParts, NOW, parseMime, startSmtp, storeWithPractice } from './helpers.ts';
+
+/** Writes a mail to the outbox in a transaction of its own; its id. */
+function enqueue(store: Store, mail: NewMail): Promise<number> {
+  return store.write((tx) => enqueueMail(tx, mail, NOW));
+}
+
+/** The outbox row `id` of the practice. */
+async function outboxRow(store: Store, practiceId: number, id: number) {
+  const found = (await store.read((tx) => mailsOf(tx, practiceId))).find((m) => m.id === id);
+  if (!found) throw new Error(`outbox #${id} is gone`);
+  return found;
+}
 
 /** A loopback port nobody listens on. */
 async function closedPort(): Promise<number> {
@@ -33,7 +45,7 @@ describe('confirmation over a real SMTP server', () => {
   });
 
   it('arrives with subject, text, the cancel link and the .ics attached', async () => {
-    const { db, practiceId } = dbWithPractice();
+    const { store, practiceId } = await storeWithPractice();
     const start = Date.UTC(2026, 9, 26, 9, 0); // Monday after the autumn change, 10:00 CET
     const ics = bookingCalendar({
       uid: 'appointment-42@physio-weber.terminkette',
@@ -57,21 +69,17 @@ describe('confirmation over a real SMTP server', () => {
       '',
       'Ihre Praxis Physio Weber',
     ].join('\n');
-    const id = enqueueMail(
-      db,
-      {
-        practiceId,
-        kind: 'booking-confirmation',
-        to: 'max@example.org',
-        subject: 'Terminbestätigung: Mo 26.10. 10:00 Uhr',
-        text,
-        attachments: [icsAttachment(ics, 'REQUEST')],
-      },
-      NOW,
-    );
+    const id = await enqueue(store, {
+      practiceId,
+      kind: 'booking-confirmation',
+      to: 'max@example.org',
+      subject: 'Terminbestätigung: Mo 26.10. 10:00 Uhr',
+      text,
+      attachments: [icsAttachment(ics, 'REQUEST')],
+    });
 
     const worker = createOutboxWorker({
-      db,
+      store,
       send: smtpSender(smtp.url, from),
       clock: () => NOW,
       workerId: 'w',
@@ -86,7 +94,7 @@ describe('confirmation over a real SMTP server', () => {
     const mime = parseMime(message.raw);
     expect(decodeHeader(mime.headers.get('subject')!)).toBe('Terminbestätigung: Mo 26.10. 10:00 Uhr');
     expect(mime.headers.get('to')).toBe('max@example.org');
-    const row = db.select().from(outbox).where(eq(outbox.id, id)).get()!;
+    const row = await outboxRow(store, practiceId, id);
     expect(row.status).toBe('sent');
     expect(mime.headers.get('message-id')).toBe(row.messageId);
 
@@ -108,43 +116,47 @@ describe('confirmation over a real SMTP server', () => {
   });
 
   it('keeps the mail pending with the server’s answer when the server refuses it for now', async () => {
-    const { db, practiceId } = dbWithPractice();
-    const id = enqueueMail(
-      db,
-      { practiceId, kind: 'booking-confirmation', to: 'max@example.org', subject: 'Termin', text: 'x' },
-      NOW,
-    );
+    const { store, practiceId } = await storeWithPractice();
+    const id = await enqueue(store, {
+      practiceId,
+      kind: 'booking-confirmation',
+      to: 'max@example.org',
+      subject: 'Termin',
+      text: 'x',
+    });
     const worker = createOutboxWorker({
-      db,
+      store,
       send: smtpSender(busy.url, from),
       clock: () => NOW,
       workerId: 'w',
       log: () => {},
     });
     expect(await worker.runOnce()).toEqual({ sent: 0, failed: 1 });
-    const row = db.select().from(outbox).where(eq(outbox.id, id)).get()!;
+    const row = await outboxRow(store, practiceId, id);
     expect(row).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: NOW + 30_000 });
     expect(row.lastError).toMatch(/451/);
     expect(busy.received).toEqual([]);
   });
 
   it('keeps the mail pending when no SMTP server answers', async () => {
-    const { db, practiceId } = dbWithPractice();
-    const id = enqueueMail(
-      db,
-      { practiceId, kind: 'booking-confirmation', to: 'max@example.org', subject: 'Termin', text: 'x' },
-      NOW,
-    );
+    const { store, practiceId } = await storeWithPractice();
+    const id = await enqueue(store, {
+      practiceId,
+      kind: 'booking-confirmation',
+      to: 'max@example.org',
+      subject: 'Termin',
+      text: 'x',
+    });
     const url = `smtp://127.0.0.1:${await closedPort()}`;
     const worker = createOutboxWorker({
-      db,
+      store,
       send: smtpSender(url, from),
       clock: () => NOW,
       workerId: 'w',
       log: () => {},
     });
     expect(await worker.runOnce()).toEqual({ sent: 0, failed: 1 });
-    const row = db.select().from(outbox).where(eq(outbox.id, id)).get()!;
+    const row = await outboxRow(store, practiceId, id);
     expect(row).toMatchObject({ status: 'pending', attempts: 1 });
     expect(row.lastError).toMatch(/ECONNREFUSED/);
   });

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../server/db/index.ts';
-import { demoDoc } from '../helpers.ts';
+import { openSqliteStore } from '../../server/db/sqlite/store.ts';
+import { demoDoc, rows } from '../helpers.ts';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'terminkette-cli-'));
@@ -16,7 +16,8 @@ async function importFile(doc: unknown, database: string) {
   writeFileSync(file, JSON.stringify(doc));
   try {
     const { stdout, stderr } = await run('npx', ['tsx', 'server/cli/import-practice.ts', file], {
-      env: { ...process.env, DATABASE_PATH: database },
+      // The SQLite file, whatever the environment names (no DATABASE_URL).
+      env: { ...process.env, DATABASE_PATH: database, DATABASE_URL: '' },
     });
     return { code: 0, stdout, stderr };
   } catch (err) {
@@ -41,9 +42,9 @@ describe('npm run practice:import', () => {
     expect(bad.stderr).toMatch(/services\[0\]\.priceCents/);
     expect(bad.stderr).toMatch(/chains\[1\]\.lines\[0\]\.code: unknown service code "NOPE"/);
 
-    const db = openDatabase(database);
-    const rows = db.$client.prepare('SELECT slug FROM practices').all();
-    db.$client.close();
-    expect(rows).toEqual([{ slug: 'demo' }]);
+    const store = openSqliteStore(database);
+    const practices = await rows(store, 'SELECT slug FROM practices');
+    await store.close();
+    expect(practices).toEqual([{ slug: 'demo' }]);
   });
 });

@@ -1,21 +1,20 @@
-import { count, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import * as t from '../../server/db/schema.ts';
+import { bool } from '../../server/db/sql.ts';
 import { demoDocument } from '../../server/demo/load.ts';
 import { importPractice, PracticeDocumentError } from '../../server/practice/import.ts';
-import { demoDoc, freshDb, NOW } from '../helpers.ts';
+import { count, demoDoc, freshStore, NOW, row, rows } from '../helpers.ts';
 
 /** Imports `doc` into a fresh database, expecting a refusal; returns the issues and the row count after. */
-function refusal(doc: unknown) {
-  const db = freshDb();
+async function refusal(doc: unknown) {
+  const store = await freshStore();
   let error: unknown;
   try {
-    importPractice(db, doc, { now: NOW });
+    await importPractice(store, doc, { now: NOW });
   } catch (e) {
     error = e;
   }
   expect(error).toBeInstanceOf(PracticeDocumentError);
-  const practices = db.select({ n: count() }).from(t.practices).get()!.n;
+  const practices = await count(store, 'SELECT count(*) AS n FROM practices');
   return { issues: (error as PracticeDocumentError).issues, practices };
 }
 
@@ -42,27 +41,21 @@ function minimal(): Record<string, any> {
 }
 
 describe('importing a practice document', () => {
-  it('loads the demo practice with everything the product description names', () => {
-    const db = freshDb();
-    const result = importPractice(db, demoDocument(), { now: NOW });
+  it('loads the demo practice with everything the product description names', async () => {
+    const store = await freshStore();
+    const result = await importPractice(store, demoDocument(), { now: NOW });
     expect(result.slug).toBe('demo');
-    const practice = db.select().from(t.practices).where(eq(t.practices.id, result.practiceId)).get()!;
+    const practice = await row(store, 'SELECT plan, time_zone AS "timeZone" FROM practices WHERE id = ?', [
+      result.practiceId,
+    ]);
     expect(practice).toMatchObject({ plan: 'XL', timeZone: 'Europe/Berlin' });
-    expect(db.select({ n: count() }).from(t.therapists).get()!.n).toBe(3);
-    expect(db.select({ n: count() }).from(t.rooms).get()!.n).toBe(2);
-    const codes = db
-      .select({ code: t.services.code })
-      .from(t.services)
-      .all()
-      .map((s) => s.code);
+    expect(await count(store, 'SELECT count(*) AS n FROM therapists')).toBe(3);
+    expect(await count(store, 'SELECT count(*) AS n FROM rooms')).toBe(2);
+    const codes = (await rows<{ code: string }>(store, 'SELECT code FROM services')).map((s) => s.code);
     expect(codes).toEqual(
       expect.arrayContaining(['ERST', 'KG', 'MT', 'FANGO', 'MASSAGE', 'HYPNOSE', 'COACHING']),
     );
-    const chains = db
-      .select({ name: t.chains.name })
-      .from(t.chains)
-      .all()
-      .map((c) => c.name);
+    const chains = (await rows<{ name: string }>(store, 'SELECT name FROM chains')).map((c) => c.name);
     expect(chains).toEqual(
       expect.arrayContaining([
         'Physiotherapie Erstbefund',
@@ -75,45 +68,45 @@ describe('importing a practice document', () => {
         'Heilpraktik Erstgespräch',
       ]),
     );
-    expect(db.select({ n: count() }).from(t.exclusions).get()!.n).toBe(1);
+    expect(await count(store, 'SELECT count(*) AS n FROM exclusions')).toBe(1);
   });
 
-  it('places the demo appointments relative to the day of loading', () => {
+  it('places the demo appointments relative to the day of loading', async () => {
     const later = NOW + 400 * 86_400_000;
-    const a = freshDb();
-    const b = freshDb();
-    importPractice(a, demoDocument(), { now: NOW });
-    importPractice(b, demoDocument(), { now: later });
-    const first = (db: typeof a) =>
-      db.select({ s: t.appointments.startsAt }).from(t.appointments).orderBy(t.appointments.id).get()!.s;
+    /** The start of the first appointment of the demo loaded at `now` into a fresh database. */
+    const first = async (now: number) => {
+      const store = await freshStore();
+      await importPractice(store, demoDocument(), { now });
+      return (await row<{ s: number }>(store, 'SELECT starts_at AS s FROM appointments ORDER BY id LIMIT 1'))!
+        .s;
+    };
+    const a = await first(NOW);
+    const b = await first(later);
     // 400 days later, give or take the hour a clock change moves local 09:00 by.
-    expect(Math.abs(first(b) - first(a) - 400 * 86_400_000)).toBeLessThanOrEqual(3_600_000);
+    expect(Math.abs(b - a - 400 * 86_400_000)).toBeLessThanOrEqual(3_600_000);
   });
 
-  it('writes a ledger entry for every package created and every appointment assigned', () => {
-    const db = freshDb();
-    importPractice(db, demoDocument(), { now: NOW });
-    const created = db
-      .select({ n: count() })
-      .from(t.packageLedger)
-      .where(eq(t.packageLedger.action, 'created'))
-      .get()!.n;
-    const packages = db.select({ n: count() }).from(t.packages).get()!.n;
-    const assigned = db
-      .select({ n: count() })
-      .from(t.packageLedger)
-      .where(eq(t.packageLedger.action, 'assigned'))
-      .get()!.n;
-    const links = db.select({ n: count() }).from(t.appointmentPackages).get()!.n;
+  it('writes a ledger entry for every package created and every appointment assigned', async () => {
+    const store = await freshStore();
+    await importPractice(store, demoDocument(), { now: NOW });
+    const created = await count(store, "SELECT count(*) AS n FROM package_ledger WHERE action = 'created'");
+    const packages = await count(store, 'SELECT count(*) AS n FROM packages');
+    const assigned = await count(store, "SELECT count(*) AS n FROM package_ledger WHERE action = 'assigned'");
+    const links = await count(store, 'SELECT count(*) AS n FROM appointment_packages');
     expect(created).toBe(packages);
     expect(assigned).toBe(links);
   });
 
-  it('accepts a minimal document and fills in the defaults', () => {
-    const db = freshDb();
-    importPractice(db, minimal(), { now: NOW });
-    const p = db.select().from(t.practices).get()!;
-    expect(p).toMatchObject({
+  it('accepts a minimal document and fills in the defaults', async () => {
+    const store = await freshStore();
+    await importPractice(store, minimal(), { now: NOW });
+    const p = (await row(
+      store,
+      `SELECT time_zone AS "timeZone", slot_mode AS "slotMode", slot_step_minutes AS "slotStepMinutes",
+              online_booking_enabled AS "onlineBookingEnabled"
+         FROM practices`,
+    ))!;
+    expect({ ...p, onlineBookingEnabled: bool(p.onlineBookingEnabled) }).toMatchObject({
       timeZone: 'Europe/Berlin',
       slotMode: 'grid',
       slotStepMinutes: 15,
@@ -121,10 +114,10 @@ describe('importing a practice document', () => {
     });
   });
 
-  it('refuses a template without any limit, naming its path, and writes nothing', () => {
+  it('refuses a template without any limit, naming its path, and writes nothing', async () => {
     const doc = minimal();
     doc.packageTemplates[0].limits = { codes: [] };
-    const { issues, practices } = refusal(doc);
+    const { issues, practices } = await refusal(doc);
     expect(issues).toContainEqual({
       path: 'packageTemplates[0].limits',
       message: expect.stringMatching(/at least one limit/),
@@ -132,56 +125,56 @@ describe('importing a practice document', () => {
     expect(practices).toBe(0);
   });
 
-  it('refuses a negative price', () => {
+  it('refuses a negative price', async () => {
     const doc = minimal();
     doc.services[1].priceCents = -100;
-    expect(refusal(doc).issues.map((i) => i.path)).toContain('services[1].priceCents');
+    expect((await refusal(doc)).issues.map((i) => i.path)).toContain('services[1].priceCents');
   });
 
-  it('refuses a chain line with an unknown service code', () => {
+  it('refuses a chain line with an unknown service code', async () => {
     const doc = minimal();
     doc.chains[0].lines.push({ code: 'KGX' });
-    expect(refusal(doc).issues).toContainEqual({
+    expect((await refusal(doc)).issues).toContainEqual({
       path: 'chains[0].lines[1].code',
       message: 'unknown service code "KGX"',
     });
   });
 
-  it('refuses a rule pointing at a missing template', () => {
+  it('refuses a rule pointing at a missing template', async () => {
     const doc = minimal();
     doc.chains[0].packageRules[0].template = 'nope';
-    expect(refusal(doc).issues).toContainEqual({
+    expect((await refusal(doc)).issues).toContainEqual({
       path: 'chains[0].packageRules[0].template',
       message: 'unknown package template "nope"',
     });
   });
 
-  it('refuses overlapping weekly hours', () => {
+  it('refuses overlapping weekly hours', async () => {
     const doc = minimal();
     doc.therapists[0].hours.push({ weekday: 'mon', from: '11:00', to: '13:00' });
-    expect(refusal(doc).issues).toContainEqual({
+    expect((await refusal(doc)).issues).toContainEqual({
       path: 'therapists[0].hours[1]',
       message: 'overlaps hours[0] on mon',
     });
   });
 
-  it('refuses a duplicate service code and a duplicate slug', () => {
+  it('refuses a duplicate service code and a duplicate slug', async () => {
     const doc = minimal();
     doc.services.push({ code: 'KG', name: 'again', priceCents: 1, durationMinutes: 10 });
-    expect(refusal(doc).issues).toContainEqual({
+    expect((await refusal(doc)).issues).toContainEqual({
       path: 'services[2].code',
       message: 'duplicate service code "KG"',
     });
 
-    const db = freshDb();
-    importPractice(db, minimal(), { now: NOW });
-    expect(() => importPractice(db, minimal(), { now: NOW })).toThrow(
+    const store = await freshStore();
+    await importPractice(store, minimal(), { now: NOW });
+    await expect(importPractice(store, minimal(), { now: NOW })).rejects.toThrow(
       /practice.slug: a practice "mini" exists already/,
     );
-    expect(db.select({ n: count() }).from(t.practices).get()!.n).toBe(1);
+    expect(await count(store, 'SELECT count(*) AS n FROM practices')).toBe(1);
   });
 
-  it('refuses a package whose appointments already exceed its limits', () => {
+  it('refuses a package whose appointments already exceed its limits', async () => {
     const doc = minimal();
     doc.clients = [
       {
@@ -198,14 +191,14 @@ describe('importing a practice document', () => {
         })),
       },
     ];
-    const { issues, practices } = refusal(doc);
+    const { issues, practices } = await refusal(doc);
     expect(issues).toHaveLength(1);
     expect(issues[0]!.path).toBe('clients[0].packages[0]');
     expect(issues[0]!.message).toMatch(/exceed.*KG.*2/);
     expect(practices).toBe(0);
   });
 
-  it('does not count a cancelled appointment against a package', () => {
+  it('does not count a cancelled appointment against a package', async () => {
     const doc = minimal();
     doc.clients = [
       {
@@ -226,10 +219,12 @@ describe('importing a practice document', () => {
         ],
       },
     ];
-    expect(() => importPractice(freshDb(), doc, { now: NOW })).not.toThrow();
+    await expect(importPractice(await freshStore(), doc, { now: NOW })).resolves.toMatchObject({
+      slug: 'mini',
+    });
   });
 
-  it('refuses a double-booked therapist and a wall-clock time that does not exist', () => {
+  it('refuses a double-booked therapist and a wall-clock time that does not exist', async () => {
     const doc = minimal();
     doc.clients = [
       {
@@ -243,7 +238,7 @@ describe('importing a practice document', () => {
         ],
       },
     ];
-    const paths = refusal(doc).issues.map((i) => `${i.path}: ${i.message}`);
+    const paths = (await refusal(doc)).issues.map((i) => `${i.path}: ${i.message}`);
     expect(paths).toContain(
       'clients[0].appointments[1]: therapist a is already booked by clients[0].appointments[0] at that time',
     );
@@ -252,39 +247,39 @@ describe('importing a practice document', () => {
     );
   });
 
-  it('refuses unknown fields, so a typo does not silently vanish', () => {
+  it('refuses unknown fields, so a typo does not silently vanish', async () => {
     const doc = minimal();
     doc.services[0].prize = 1;
-    expect(refusal(doc).issues.map((i) => i.path)).toContain('services[0]');
+    expect((await refusal(doc)).issues.map((i) => i.path)).toContain('services[0]');
   });
 
-  it('refuses packages on a plan below L', () => {
+  it('refuses packages on a plan below L', async () => {
     const doc = minimal();
     doc.practice.plan = 'M';
-    expect(refusal(doc).issues).toContainEqual({
+    expect((await refusal(doc)).issues).toContainEqual({
       path: 'packageTemplates[0]',
       message: 'packages need plan L or higher (plan is M)',
     });
   });
 
-  it('reports every problem at once', () => {
+  it('reports every problem at once', async () => {
     const doc = demoDoc();
     doc.services[0].priceCents = -1;
     doc.chains[0].therapists.push('ghost');
     doc.clients[0].appointments[0].room = 'attic';
-    expect(refusal(doc).issues.length).toBeGreaterThanOrEqual(3);
+    expect((await refusal(doc)).issues.length).toBeGreaterThanOrEqual(3);
   });
 });
 
 describe('importing: more refusals and what is not invented', () => {
-  it('refuses the same package twice on one appointment and the same therapist twice on a chain', () => {
+  it('refuses the same package twice on one appointment and the same therapist twice on a chain', async () => {
     const doc = demoDoc();
     doc.clients[0].appointments[0].packages = ['rezept', 'rezept'];
     doc.chains[0].therapists = ['anna', 'anna'];
-    const db = freshDb();
+    const store = await freshStore();
     let issues: { path: string; message: string }[] = [];
     try {
-      importPractice(db, doc, { now: NOW });
+      await importPractice(store, doc, { now: NOW });
     } catch (e) {
       issues = (e as PracticeDocumentError).issues;
     }
@@ -295,11 +290,9 @@ describe('importing: more refusals and what is not invented', () => {
     expect(issues).toContainEqual({ path: 'chains[0].therapists[1]', message: 'duplicate therapist "anna"' });
   });
 
-  it('records no consent for imported client files', () => {
-    const db = freshDb();
-    importPractice(db, demoDocument(), { now: NOW });
-    expect(
-      db.$client.prepare('SELECT count(*) AS n FROM clients WHERE consent_at IS NOT NULL').get(),
-    ).toEqual({ n: 0 });
+  it('records no consent for imported client files', async () => {
+    const store = await freshStore();
+    await importPractice(store, demoDocument(), { now: NOW });
+    expect(await count(store, 'SELECT count(*) AS n FROM clients WHERE consent_at IS NOT NULL')).toBe(0);
   });
 });

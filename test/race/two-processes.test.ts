@@ -7,17 +7,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signClientToken } from '../../server/auth/tokens.ts';
-import { openDatabase } from '../../server/db/index.ts';
+import { openSqliteStore } from '../../server/db/sqlite/store.ts';
+import { NOW, row } from '../helpers.ts';
 import { post, type ServerProcess, startServer, TEST_SECRET } from '../support-process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'terminkette-race-'));
 const dbPath = join(dir, 'race.db');
 let servers: ServerProcess[] = [];
+/** The servers' clocks start at NOW: the dates below are fixed. */
+const env = { CLOCK_START: new Date(NOW).toISOString() };
 
 beforeAll(async () => {
   // The first start migrates and loads the demo practice; the second joins the same file.
-  servers.push(await startServer(dbPath));
-  servers.push(await startServer(dbPath));
+  servers.push(await startServer(dbPath, env));
+  servers.push(await startServer(dbPath, env));
 }, 90_000);
 
 afterAll(async () => {
@@ -26,33 +29,31 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function sqlite() {
-  return openDatabase(dbPath).$client;
+/** The first row of a query on the file, through a store of this test's own. */
+async function query(sql: string, params: unknown[] = []): Promise<any> {
+  const store = openSqliteStore(dbPath);
+  try {
+    return await row(store, sql, params);
+  } finally {
+    await store.close();
+  }
 }
 
-function chainId(key: string): number {
-  const db = sqlite();
-  const row = db.prepare('SELECT id FROM chains WHERE key = ?').get(key) as { id: number };
-  db.close();
-  return row.id;
+async function chainId(key: string): Promise<number> {
+  return (await query('SELECT id FROM chains WHERE key = ?', [key])).id;
 }
 
-function tokenFor(email: string): string {
-  const db = sqlite();
-  const c = db
-    .prepare('SELECT id, practice_id, access_code_version FROM clients WHERE email = ?')
-    .get(email) as any;
-  db.close();
+async function tokenFor(email: string): Promise<string> {
+  const c = await query('SELECT id, practice_id, access_code_version FROM clients WHERE email = ?', [email]);
   return signClientToken(
     TEST_SECRET,
     { practiceId: c.practice_id, clientId: c.id, codeVersion: c.access_code_version },
-    Date.now(),
+    NOW,
   ).token;
 }
 
 async function slots(chain: number, token?: string) {
-  const from = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
-  const to = new Date(Date.now() + 40 * 86_400_000).toISOString().slice(0, 10);
+  const [from, to] = ['2026-11-30', '2027-01-06'];
   const res = await fetch(`${servers[0]!.url}/api/v1/p/demo/slots?chain=${chain}&from=${from}&to=${to}`, {
     headers: token ? { authorization: `Bearer ${token}` } : {},
   });
@@ -62,7 +63,7 @@ async function slots(chain: number, token?: string) {
 
 describe('two server processes on one database file', () => {
   it('give the last free slot to exactly one of 16 clients; the others get 409 slot_taken', async () => {
-    const chain = chainId('physio-erstbefund');
+    const chain = await chainId('physio-erstbefund');
     const [slot] = await slots(chain);
     expect(slot).toBeDefined();
     const attempts = Array.from({ length: 16 }, (_, i) =>
@@ -89,18 +90,14 @@ describe('two server processes on one database file', () => {
       Array(15).fill('slot_taken'),
     );
     // The losers left nothing behind: one file, one appointment.
-    const db = sqlite();
-    const files = db
-      .prepare("SELECT count(*) AS n FROM clients WHERE email LIKE 'race%@example.org'")
-      .get() as any;
-    db.close();
+    const files = await query("SELECT count(*) AS n FROM clients WHERE email LIKE 'race%@example.org'");
     expect(files.n).toBe(1);
   }, 60_000);
 
   it('give the last unit of a package to exactly one of 12 parallel bookings; the others get 409 budget_exhausted', async () => {
     // Lena's prescription has 2 of 6 sessions left: take one, then race for the last.
-    const token = tokenFor('lena.vogel@example.org');
-    const chain = chainId('physio-folgetermin');
+    const token = await tokenFor('lena.vogel@example.org');
+    const chain = await chainId('physio-folgetermin');
     const free = await slots(chain, token);
     const first = await post(
       `${servers[0]!.url}/api/v1/p/demo/bookings`,
@@ -130,21 +127,17 @@ describe('two server processes on one database file', () => {
       201,
       ...Array(11).fill('budget_exhausted'),
     ]);
-    const db = sqlite();
-    const row = db
-      .prepare(
-        `SELECT p.max_appointments AS max, count(a.id) AS n FROM packages p
+    const used = await query(
+      `SELECT p.max_appointments AS max, count(a.id) AS n FROM packages p
          JOIN appointment_packages ap ON ap.package_id = p.id
          JOIN appointments a ON a.id = ap.appointment_id AND a.status != 'cancelled'
          JOIN clients c ON c.id = p.client_id WHERE c.email = 'lena.vogel@example.org' GROUP BY p.id`,
-      )
-      .get() as any;
-    db.close();
-    expect(row).toEqual({ max: 6, n: 6 });
+    );
+    expect(used).toEqual({ max: 6, n: 6 });
   }, 60_000);
 
   it('return the same booking for the same Idempotency-Key sent to both processes at once', async () => {
-    const chain = chainId('physio-erstbefund');
+    const chain = await chainId('physio-erstbefund');
     const free = await slots(chain);
     const slot = free[free.length - 1]!;
     const body = {

@@ -15,7 +15,7 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import type { Db } from './index.ts';
+import type { SqliteStore } from './store.ts';
 
 /** The server connection's own automatic checkpoint while the thread runs (pages, ~160 MB). */
 export const FALLBACK_AUTOCHECKPOINT_PAGES = 40_000;
@@ -57,12 +57,12 @@ export interface Checkpointer {
   stop(): Promise<void>;
 }
 
-/** Starts the checkpoint thread for the file behind `db` (not for an in-memory database). */
+/** Starts the checkpoint thread for the store's file (not for an in-memory database). */
 export function startCheckpointer(
-  db: Db,
-  path: string,
+  store: SqliteStore,
   options: { intervalMs?: number; restartPages?: number; log?: (message: string) => void } = {},
 ): Checkpointer | null {
+  const { path, sqlite } = store;
   if (path === ':memory:') return null;
   const worker = new Worker(THREAD, {
     eval: true,
@@ -76,7 +76,7 @@ export function startCheckpointer(
   });
   worker.unref();
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  const fallback = () => db.$client.pragma('wal_autocheckpoint = 4000');
+  const fallback = () => sqlite.pragma('wal_autocheckpoint = 4000');
   worker.on('message', (m: { error?: string }) => {
     if (m.error) options.log?.(`WAL checkpoint failed: ${m.error}`);
   });
@@ -84,12 +84,12 @@ export function startCheckpointer(
     options.log?.(`WAL checkpoint thread ended: ${error.message}; checkpoints happen on commit again`);
     fallback();
   });
-  db.$client.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+  sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
   return {
     stop: async () => {
       worker.postMessage('stop');
       await exited;
-      if (db.$client.open) fallback();
+      if (sqlite.open) fallback();
     },
   };
 }

@@ -1,34 +1,41 @@
 /**
- * The data model. Every row belongs to one practice; references between rows carry the practice id
- * too (composite foreign keys), so the database itself refuses a room of practice A on an appointment
- * of practice B. Instants are epoch milliseconds (UTC), money integer cents, local dates YYYY-MM-DD.
+ * The data model on PostgreSQL: the same tables, columns and meanings as ../sqlite/schema.ts, since
+ * all application SQL is written once for both databases. Every row belongs to one practice;
+ * references between rows carry the practice id too (composite foreign keys), so the database itself
+ * refuses a room of practice A on an appointment of practice B. Instants are epoch milliseconds (UTC,
+ * bigint read as number), money integer cents, local dates YYYY-MM-DD.
+ *
+ * What drizzle cannot express lives in the custom migration 0001_constraints_triggers.sql: the
+ * exclusion constraints against overlapping appointments and the config_version triggers.
  */
 import { sql } from 'drizzle-orm';
 import {
-  type AnySQLiteColumn,
+  type AnyPgColumn,
+  bigint,
+  boolean,
   check,
   foreignKey,
   index,
   integer,
+  jsonb,
+  pgTable,
   primaryKey,
-  sqliteTable,
   text,
   unique,
   uniqueIndex,
-} from 'drizzle-orm/sqlite-core';
-import type { CodeLimit } from '../../shared/domain.ts';
-import type { MailContent } from '../mail/bookingMail.ts';
-import type { StoredAttachment } from '../mail/outbox.ts';
+} from 'drizzle-orm/pg-core';
+import type { CodeLimit } from '../../../shared/domain.ts';
 
-const id = () => integer('id').primaryKey({ autoIncrement: true });
+const id = () => integer('id').primaryKey().generatedByDefaultAsIdentity();
 const practiceRef = () =>
   integer('practice_id')
     .notNull()
-    .references((): AnySQLiteColumn => practices.id, { onDelete: 'cascade' });
-const createdAt = () => integer('created_at').notNull();
-const bool = (name: string) => integer(name, { mode: 'boolean' });
+    .references((): AnyPgColumn => practices.id, { onDelete: 'cascade' });
+/** An instant: epoch milliseconds, beyond the range of a 32-bit integer. */
+const instant = (name: string) => bigint(name, { mode: 'number' });
+const createdAt = () => instant('created_at').notNull();
 
-export const practices = sqliteTable(
+export const practices = pgTable(
   'practices',
   {
     id: id(),
@@ -36,7 +43,7 @@ export const practices = sqliteTable(
     name: text('name').notNull(),
     plan: text('plan', { enum: ['S', 'M', 'L', 'XL', 'XXL'] }).notNull(),
     timeZone: text('time_zone').notNull().default('Europe/Berlin'),
-    onlineBookingEnabled: bool('online_booking_enabled').notNull().default(true),
+    onlineBookingEnabled: boolean('online_booking_enabled').notNull().default(true),
     minNoticeMinutes: integer('min_notice_minutes').notNull().default(120),
     bookingWindowDays: integer('booking_window_days').notNull().default(60),
     slotMode: text('slot_mode', { enum: ['grid', 'compact'] })
@@ -44,14 +51,14 @@ export const practices = sqliteTable(
       .default('grid'),
     slotStepMinutes: integer('slot_step_minutes').notNull().default(15),
     cancelDeadlineMinutes: integer('cancel_deadline_minutes').notNull().default(1440),
-    allowedOrigins: text('allowed_origins', { mode: 'json' }).$type<string[]>().notNull().default([]),
+    allowedOrigins: jsonb('allowed_origins').$type<string[]>().notNull().default([]),
     privacyNoticeUrl: text('privacy_notice_url'),
     contactEmail: text('contact_email'),
     /**
-     * Raised by triggers (migration 0002) on every change to the practice or to anything that
-     * decides what can be booked — therapists, hours, exceptions, rooms, services, templates,
-     * chains and their lines, therapists and rules — so a process may keep that configuration in
-     * memory and know, by reading this one number, whether it is still current.
+     * Raised by triggers (migration 0001_constraints_triggers) on every change to the practice or to
+     * anything that decides what can be booked — therapists, hours, exceptions, rooms, services,
+     * templates, chains and their lines, therapists and rules — so a process may keep that
+     * configuration in memory and know, by reading this one number, whether it is still current.
      */
     configVersion: integer('config_version').notNull().default(0),
     createdAt: createdAt(),
@@ -59,7 +66,7 @@ export const practices = sqliteTable(
   (t) => [
     check('practices_plan', sql`${t.plan} IN ('S','M','L','XL','XXL')`),
     check('practices_slot_mode', sql`${t.slotMode} IN ('grid','compact')`),
-    check('practices_slug', sql`length(${t.slug}) BETWEEN 1 AND 64 AND ${t.slug} NOT GLOB '*[^a-z0-9-]*'`),
+    check('practices_slug', sql`length(${t.slug}) BETWEEN 1 AND 64 AND ${t.slug} ~ '^[a-z0-9-]+$'`),
     check('practices_notice', sql`${t.minNoticeMinutes} >= 0`),
     check('practices_window', sql`${t.bookingWindowDays} BETWEEN 1 AND 730`),
     check('practices_step', sql`${t.slotStepMinutes} BETWEEN 5 AND 240`),
@@ -67,7 +74,7 @@ export const practices = sqliteTable(
   ],
 );
 
-export const users = sqliteTable(
+export const users = pgTable(
   'users',
   {
     id: id(),
@@ -84,7 +91,7 @@ export const users = sqliteTable(
   ],
 );
 
-export const therapists = sqliteTable(
+export const therapists = pgTable(
   'therapists',
   {
     id: id(),
@@ -92,7 +99,7 @@ export const therapists = sqliteTable(
     key: text('key').notNull(),
     name: text('name').notNull(),
     userId: integer('user_id'),
-    active: bool('active').notNull().default(true),
+    active: boolean('active').notNull().default(true),
   },
   (t) => [
     unique('therapists_practice_id').on(t.practiceId, t.id),
@@ -101,7 +108,7 @@ export const therapists = sqliteTable(
   ],
 );
 
-export const rooms = sqliteTable(
+export const rooms = pgTable(
   'rooms',
   {
     id: id(),
@@ -116,7 +123,7 @@ export const rooms = sqliteTable(
 );
 
 /** Weekly working hours, local wall-clock minutes of the day; weekday ISO (1 = Monday). */
-export const workingHours = sqliteTable(
+export const workingHours = pgTable(
   'working_hours',
   {
     id: id(),
@@ -141,7 +148,7 @@ export const workingHours = sqliteTable(
 );
 
 /** A dated exception: `closed` (whole day, or the given span) or `open` (extra hours). */
-export const availabilityExceptions = sqliteTable(
+export const availabilityExceptions = pgTable(
   'availability_exceptions',
   {
     id: id(),
@@ -160,7 +167,7 @@ export const availabilityExceptions = sqliteTable(
     }).onDelete('cascade'),
     index('availability_exceptions_therapist_date').on(t.therapistId, t.date),
     check('availability_exceptions_kind', sql`${t.kind} IN ('closed','open')`),
-    check('availability_exceptions_date', sql`${t.date} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'`),
+    check('availability_exceptions_date', sql`${t.date} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'`),
     check(
       'availability_exceptions_span',
       sql`(${t.startMinute} IS NULL AND ${t.endMinute} IS NULL AND ${t.kind} = 'closed') OR (${t.startMinute} >= 0 AND ${t.endMinute} <= 1440 AND ${t.startMinute} < ${t.endMinute})`,
@@ -168,7 +175,7 @@ export const availabilityExceptions = sqliteTable(
   ],
 );
 
-export const services = sqliteTable(
+export const services = pgTable(
   'services',
   {
     id: id(),
@@ -187,7 +194,7 @@ export const services = sqliteTable(
 );
 
 /** A package template: limits (at least one) and how a new package's validity is set. */
-export const packageTemplates = sqliteTable(
+export const packageTemplates = pgTable(
   'package_templates',
   {
     id: id(),
@@ -196,7 +203,7 @@ export const packageTemplates = sqliteTable(
     name: text('name').notNull(),
     maxAppointments: integer('max_appointments'),
     maxAmountCents: integer('max_amount_cents'),
-    codeLimits: text('code_limits', { mode: 'json' }).$type<CodeLimit[]>().notNull().default([]),
+    codeLimits: jsonb('code_limits').$type<CodeLimit[]>().notNull().default([]),
     validityKind: text('validity_kind', { enum: ['none', 'days', 'calendar_year'] }).notNull(),
     validityDays: integer('validity_days'),
   },
@@ -205,7 +212,7 @@ export const packageTemplates = sqliteTable(
     unique('package_templates_practice_key').on(t.practiceId, t.key),
     check(
       'package_templates_has_limit',
-      sql`${t.maxAppointments} IS NOT NULL OR ${t.maxAmountCents} IS NOT NULL OR json_array_length(${t.codeLimits}) > 0`,
+      sql`${t.maxAppointments} IS NOT NULL OR ${t.maxAmountCents} IS NOT NULL OR jsonb_array_length(${t.codeLimits}) > 0`,
     ),
     check(
       'package_templates_max_appointments',
@@ -219,7 +226,7 @@ export const packageTemplates = sqliteTable(
   ],
 );
 
-export const chains = sqliteTable(
+export const chains = pgTable(
   'chains',
   {
     id: id(),
@@ -229,8 +236,8 @@ export const chains = sqliteTable(
     description: text('description').notNull().default(''),
     durationMinutes: integer('duration_minutes'),
     bufferAfterMinutes: integer('buffer_after_minutes').notNull().default(0),
-    needsRoom: bool('needs_room').notNull().default(false),
-    onlineBookable: bool('online_bookable').notNull().default(true),
+    needsRoom: boolean('needs_room').notNull().default(false),
+    onlineBookable: boolean('online_bookable').notNull().default(true),
     minAge: integer('min_age'),
     maxAge: integer('max_age'),
     minNoticeMinutes: integer('min_notice_minutes'),
@@ -254,7 +261,7 @@ export const chains = sqliteTable(
   ],
 );
 
-export const chainLines = sqliteTable(
+export const chainLines = pgTable(
   'chain_lines',
   {
     id: id(),
@@ -275,7 +282,7 @@ export const chainLines = sqliteTable(
   ],
 );
 
-export const chainTherapists = sqliteTable(
+export const chainTherapists = pgTable(
   'chain_therapists',
   {
     practiceId: practiceRef(),
@@ -296,21 +303,21 @@ export const chainTherapists = sqliteTable(
 );
 
 /** A chain's package rule: the states in which the chain is offered, and create-on-booking. */
-export const chainPackageRules = sqliteTable(
+export const chainPackageRules = pgTable(
   'chain_package_rules',
   {
     id: id(),
     practiceId: practiceRef(),
     chainId: integer('chain_id').notNull(),
     templateId: integer('template_id').notNull(),
-    whenAbsent: bool('when_absent').notNull().default(false),
-    whenPresent: bool('when_present').notNull().default(false),
-    whenExhausted: bool('when_exhausted').notNull().default(false),
-    whenExcluded: bool('when_excluded').notNull().default(false),
+    whenAbsent: boolean('when_absent').notNull().default(false),
+    whenPresent: boolean('when_present').notNull().default(false),
+    whenExhausted: boolean('when_exhausted').notNull().default(false),
+    whenExcluded: boolean('when_excluded').notNull().default(false),
     /** Booking the chain creates a package from the template when the state is absent. */
-    createOnBooking: bool('create_on_booking').notNull().default(false),
+    createOnBooking: boolean('create_on_booking').notNull().default(false),
     /** … and also when it is exhausted (the next prescription after the last one ran out or expired). */
-    createWhenExhausted: bool('create_when_exhausted').notNull().default(false),
+    createWhenExhausted: boolean('create_when_exhausted').notNull().default(false),
   },
   (t) => [
     unique('chain_package_rules_chain_template').on(t.chainId, t.templateId),
@@ -334,7 +341,7 @@ export const chainPackageRules = sqliteTable(
   ],
 );
 
-export const clients = sqliteTable(
+export const clients = pgTable(
   'clients',
   {
     id: id(),
@@ -346,7 +353,7 @@ export const clients = sqliteTable(
     birthDate: text('birth_date'),
     accessCode: text('access_code').notNull(),
     accessCodeVersion: integer('access_code_version').notNull().default(1),
-    consentAt: integer('consent_at'),
+    consentAt: instant('consent_at'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -355,14 +362,14 @@ export const clients = sqliteTable(
     check('clients_names', sql`length(${t.firstName}) > 0 AND length(${t.lastName}) > 0`),
     check(
       'clients_birth_date',
-      sql`${t.birthDate} IS NULL OR ${t.birthDate} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'`,
+      sql`${t.birthDate} IS NULL OR ${t.birthDate} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'`,
     ),
     check('clients_access_code', sql`length(${t.accessCode}) >= 6`),
   ],
 );
 
 /** A package: a budget on one client file, copied from its template and editable afterwards. */
-export const packages = sqliteTable(
+export const packages = pgTable(
   'packages',
   {
     id: id(),
@@ -372,9 +379,9 @@ export const packages = sqliteTable(
     name: text('name').notNull(),
     maxAppointments: integer('max_appointments'),
     maxAmountCents: integer('max_amount_cents'),
-    codeLimits: text('code_limits', { mode: 'json' }).$type<CodeLimit[]>().notNull().default([]),
-    validFrom: integer('valid_from'),
-    validUntil: integer('valid_until'),
+    codeLimits: jsonb('code_limits').$type<CodeLimit[]>().notNull().default([]),
+    validFrom: instant('valid_from'),
+    validUntil: instant('valid_until'),
     /** `withdrawn`: created by a booking that was cancelled before anything else used it; as if never there. */
     status: text('status', { enum: ['active', 'closed', 'withdrawn'] })
       .notNull()
@@ -393,12 +400,11 @@ export const packages = sqliteTable(
       columns: [t.practiceId, t.templateId],
       foreignColumns: [packageTemplates.practiceId, packageTemplates.id],
     }),
-    // Practice first: with (practice_id, id) beside it, SQLite took that one for a client's
-    // packages and read every package of the practice (no ANALYZE statistics to tell it better).
+    // Practice first, as on SQLite: a client's packages, found by (practice_id, client_id).
     index('packages_practice_client').on(t.practiceId, t.clientId, t.id),
     check(
       'packages_has_limit',
-      sql`${t.maxAppointments} IS NOT NULL OR ${t.maxAmountCents} IS NOT NULL OR json_array_length(${t.codeLimits}) > 0`,
+      sql`${t.maxAppointments} IS NOT NULL OR ${t.maxAmountCents} IS NOT NULL OR jsonb_array_length(${t.codeLimits}) > 0`,
     ),
     check('packages_max_appointments', sql`${t.maxAppointments} IS NULL OR ${t.maxAppointments} > 0`),
     check('packages_max_amount', sql`${t.maxAmountCents} IS NULL OR ${t.maxAmountCents} > 0`),
@@ -412,7 +418,7 @@ export const packages = sqliteTable(
 );
 
 /** A staff decision: this client file is excluded from a package template. */
-export const exclusions = sqliteTable(
+export const exclusions = pgTable(
   'exclusions',
   {
     id: id(),
@@ -437,7 +443,12 @@ export const exclusions = sqliteTable(
   ],
 );
 
-export const appointments = sqliteTable(
+/**
+ * Appointments. Besides the checks here, migration 0001_constraints_triggers adds exclusion
+ * constraints: no two appointments that are not cancelled overlap for the same therapist or room
+ * ([starts_at, blocked_until)) or the same client file ([starts_at, ends_at)).
+ */
+export const appointments = pgTable(
   'appointments',
   {
     id: id(),
@@ -447,17 +458,17 @@ export const appointments = sqliteTable(
     roomId: integer('room_id'),
     chainId: integer('chain_id'),
     seriesId: text('series_id'),
-    startsAt: integer('starts_at').notNull(),
-    endsAt: integer('ends_at').notNull(),
+    startsAt: instant('starts_at').notNull(),
+    endsAt: instant('ends_at').notNull(),
     bufferAfterMinutes: integer('buffer_after_minutes').notNull().default(0),
     /** endsAt + buffer: the end of the time the appointment blocks its therapist and room. */
-    blockedUntil: integer('blocked_until').notNull(),
+    blockedUntil: instant('blocked_until').notNull(),
     status: text('status', { enum: ['booked', 'done', 'no_show', 'cancelled'] })
       .notNull()
       .default('booked'),
     source: text('source', { enum: ['staff', 'online', 'import'] }).notNull(),
     note: text('note'),
-    cancelledAt: integer('cancelled_at'),
+    cancelledAt: instant('cancelled_at'),
     /** iCalendar SEQUENCE: raised on every change the client is told about (e.g. cancellation). */
     sequence: integer('sequence').notNull().default(0),
     createdAt: createdAt(),
@@ -480,9 +491,10 @@ export const appointments = sqliteTable(
     index('appointments_practice_time').on(t.practiceId, t.startsAt),
     index('appointments_client').on(t.clientId, t.startsAt),
     check('appointments_span', sql`${t.startsAt} < ${t.endsAt} AND ${t.endsAt} - ${t.startsAt} <= 86400000`),
+    // The product in bigint: an absurd buffer must fail this check, not overflow a 32-bit integer.
     check(
       'appointments_blocked_until',
-      sql`${t.blockedUntil} = ${t.endsAt} + ${t.bufferAfterMinutes} * 60000 AND ${t.bufferAfterMinutes} BETWEEN 0 AND 480`,
+      sql`${t.blockedUntil} = ${t.endsAt} + ${t.bufferAfterMinutes}::bigint * 60000 AND ${t.bufferAfterMinutes} BETWEEN 0 AND 480`,
     ),
     check('appointments_status', sql`${t.status} IN ('booked','done','no_show','cancelled')`),
     check('appointments_source', sql`${t.source} IN ('staff','online','import')`),
@@ -491,7 +503,7 @@ export const appointments = sqliteTable(
 );
 
 /** A service line of an appointment, with the price at booking time. */
-export const appointmentLines = sqliteTable(
+export const appointmentLines = pgTable(
   'appointment_lines',
   {
     id: id(),
@@ -514,7 +526,7 @@ export const appointmentLines = sqliteTable(
   ],
 );
 
-export const appointmentPackages = sqliteTable(
+export const appointmentPackages = pgTable(
   'appointment_packages',
   {
     practiceId: practiceRef(),
@@ -536,13 +548,13 @@ export const appointmentPackages = sqliteTable(
 );
 
 /** Every change to a package: who, when, what. Append-only. */
-export const packageLedger = sqliteTable(
+export const packageLedger = pgTable(
   'package_ledger',
   {
     id: id(),
     practiceId: practiceRef(),
     packageId: integer('package_id').notNull(),
-    at: integer('at').notNull(),
+    at: instant('at').notNull(),
     actor: text('actor').notNull(),
     action: text('action', {
       enum: [
@@ -558,7 +570,7 @@ export const packageLedger = sqliteTable(
       ],
     }).notNull(),
     appointmentId: integer('appointment_id'),
-    details: text('details', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default({}),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
   },
   (t) => [
     foreignKey({
@@ -574,7 +586,7 @@ export const packageLedger = sqliteTable(
 );
 
 /** An online booking request by its Idempotency-Key: a retry returns the same booking. */
-export const bookingRequests = sqliteTable(
+export const bookingRequests = pgTable(
   'booking_requests',
   {
     id: id(),
@@ -582,7 +594,7 @@ export const bookingRequests = sqliteTable(
     idempotencyKey: text('idempotency_key').notNull(),
     requestHash: text('request_hash').notNull(),
     appointmentId: integer('appointment_id').notNull(),
-    response: text('response', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    response: jsonb('response').$type<Record<string, unknown>>().notNull(),
     createdAt: createdAt(),
   },
   (t) => [
@@ -596,16 +608,16 @@ export const bookingRequests = sqliteTable(
 );
 
 /** A one-time code e-mailed to a returning client; only its hash is stored. */
-export const loginCodes = sqliteTable(
+export const loginCodes = pgTable(
   'login_codes',
   {
     id: id(),
     practiceId: practiceRef(),
     clientId: integer('client_id').notNull(),
     codeHash: text('code_hash').notNull(),
-    expiresAt: integer('expires_at').notNull(),
+    expiresAt: instant('expires_at').notNull(),
     attempts: integer('attempts').notNull().default(0),
-    usedAt: integer('used_at'),
+    usedAt: instant('used_at'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -621,7 +633,7 @@ export const loginCodes = sqliteTable(
  * E-mails to send. Written in the same transaction as what they report, sent by a worker that
  * claims each row atomically (several processes may run workers), retried with backoff.
  */
-export const outbox = sqliteTable(
+export const outbox = pgTable(
   'outbox',
   {
     id: id(),
@@ -630,23 +642,23 @@ export const outbox = sqliteTable(
     toAddress: text('to_address').notNull(),
     subject: text('subject').notNull(),
     textBody: text('text_body').notNull(),
-    attachments: text('attachments', { mode: 'json' }).$type<StoredAttachment[]>().notNull().default([]),
+    attachments: jsonb('attachments').$type<unknown[]>().notNull().default([]),
     /**
      * What the mail says, when it is rendered on sending (mail/bookingMail.ts); subject, text
      * and attachments are then empty here and come from this.
      */
-    content: text('content', { mode: 'json' }).$type<MailContent>(),
+    content: jsonb('content').$type<unknown>(),
     status: text('status', { enum: ['pending', 'sent', 'failed'] })
       .notNull()
       .default('pending'),
     attempts: integer('attempts').notNull().default(0),
-    nextAttemptAt: integer('next_attempt_at').notNull(),
+    nextAttemptAt: instant('next_attempt_at').notNull(),
     claimedBy: text('claimed_by'),
-    claimedUntil: integer('claimed_until'),
+    claimedUntil: instant('claimed_until'),
     lastError: text('last_error'),
     messageId: text('message_id'),
     createdAt: createdAt(),
-    sentAt: integer('sent_at'),
+    sentAt: instant('sent_at'),
   },
   (t) => [
     index('outbox_due').on(t.status, t.nextAttemptAt),
@@ -654,13 +666,9 @@ export const outbox = sqliteTable(
   ],
 );
 
-/**
- * Rate-limit counters, used by rate-limiter-flexible's RateLimiterSQLite (its own layout): created
- * here so it exists before the first limiter does, and so the booking path can read it with one
- * prepared statement.
- */
-export const rateLimits = sqliteTable('rate_limits', {
+/** Rate-limit counters (auth/rateLimit.ts, db/queries/rateLimits.ts): one row per key and window. */
+export const rateLimits = pgTable('rate_limits', {
   key: text('key').primaryKey(),
   points: integer('points').notNull().default(0),
-  expire: integer('expire'),
+  expire: instant('expire'),
 });

@@ -1,0 +1,392 @@
+/**
+ * The store on PostgreSQL, through node-postgres (`pg`): for a hosted Terminkette with several
+ * stateless app instances on one database. node-postgres rather than postgres.js: it is the driver
+ * most of the ecosystem is built and tested on, its pool hands out a connection for exactly one
+ * transaction at a time (the explicit `Tx` of the store interface maps onto it one to one), and
+ * LISTEN/NOTIFY works on a plain client. Statements are prepared once per connection (named).
+ *
+ * Concurrency is the database's job here, across any number of instances:
+ * - double booking is impossible by construction: exclusion constraints on therapist, room and
+ *   client file (migrations) refuse an overlapping appointment whatever the code above did;
+ * - a package budget cannot be overrun: a decision about a client file's packages locks the file's
+ *   row first (`SELECT … FOR UPDATE`, db/queries/calendar.ts), so decisions about one file run one
+ *   after another, in any instance, while other files go on in parallel. Row locks rather than
+ *   SERIALIZABLE: the budget check reads many rows (packages, their appointments and lines) that
+ *   SERIALIZABLE would track and abort on under load, while one lock in a fixed place makes the
+ *   wait short, deterministic and deadlock-free;
+ * - a write that loses a race (a therapist taken by another instance, the same idempotency key
+ *   twice) fails with a constraint error; `write(fn, { retries })` runs `fn` again, on what is
+ *   committed now, and it decides anew.
+ *
+ * Answer caches in other instances learn of writes by NOTIFY (see `changeMark`).
+ */
+
+import { randomBytes } from 'node:crypto';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
+import pg from 'pg';
+import { StoreBusy, StoreConflict } from '../../errors.ts';
+import type { Store, Tx, WriteOptions } from '../store.ts';
+
+export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+const CHANNEL = 'terminkette_changes';
+
+/** One key for every migration run on the database, whichever schema it is for. */
+const MIGRATION_LOCK = 727_301_955;
+
+export interface PgStoreOptions {
+  /** A schema of its own (tests): created if missing, put first on the search path. */
+  schema?: string;
+  /** Connections in this instance's pool. Default 10. */
+  poolSize?: number;
+  /** Follow other instances' writes for `changeMark` (LISTEN). Default true. */
+  listen?: boolean;
+  log?: (message: string) => void;
+}
+
+// 20 = int8: epoch milliseconds and counts, as numbers (exact up to 2^53, far beyond any instant).
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === 20
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** `?` placeholders as PostgreSQL's `$1, $2, …`; statements are written without `?` in literals. */
+function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+function translate(err: unknown): unknown {
+  const e = err as { code?: string; constraint?: string } | null;
+  switch (e?.code) {
+    case '23505': // unique_violation
+    case '23P01': // exclusion_violation
+      return new StoreConflict(e.constraint ?? e.code, { cause: err });
+    case '40001': // serialization_failure
+    case '40P01': // deadlock_detected
+      return new StoreConflict(e.code, { cause: err });
+    case '57P01': // admin_shutdown
+    case '53300': // too_many_connections
+      return new StoreBusy('the database is not taking connections', { cause: err });
+    default:
+      return err;
+  }
+}
+
+export async function openPgStore(url: string, options: PgStoreOptions = {}): Promise<PgStore> {
+  const connection = {
+    connectionString: url,
+    types,
+    ...(options.schema ? { options: `-c search_path=${options.schema},public` } : {}),
+  };
+  if (options.schema) {
+    // Before the pool exists: its connections start on that search path.
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.schema)}`);
+    } finally {
+      await admin.end();
+    }
+  }
+  const pool = new pg.Pool({
+    ...connection,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+  });
+  const store = new PgStore(pool, connection, options);
+  try {
+    await store.migrate();
+    if (options.listen !== false) await store.listen();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return store;
+}
+
+function quoteIdent(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain identifier: ${name}`);
+  return `"${name}"`;
+}
+
+export class PgStore implements Store {
+  readonly dialect = 'postgres' as const;
+  /** Statement names by text: each is prepared once per connection. */
+  private readonly names = new Map<string, string>();
+  private readonly texts = new Map<string, string>();
+  /** Per practice, how often this instance has heard of a change; and which listener that was. */
+  private readonly versions = new Map<number, number>();
+  private epoch = 0;
+  private listener: pg.Client | null = null;
+  private listening = false;
+  private closed = false;
+  private readonly pending = new Set<number>();
+  /** Names this instance in its NOTIFY payloads, so it does not count its own commits twice. */
+  private readonly instance = randomBytes(6).toString('hex');
+  private flushing = false;
+  private readonly log: (message: string) => void;
+
+  /** The store's own schema, when it has one (tests). */
+  readonly schema: string | undefined;
+
+  constructor(
+    readonly pool: pg.Pool,
+    private readonly connection: pg.ClientConfig,
+    private readonly options: PgStoreOptions,
+  ) {
+    this.schema = options.schema;
+    this.log = options.log ?? ((m) => console.error(m));
+    // An idle connection that breaks (the server restarted) is dropped by the pool; say so.
+    pool.on('error', (err) => this.log(`PostgreSQL pool: ${err.message}`));
+  }
+
+  private query(client: pg.PoolClient | pg.Pool, sql: string, params: readonly unknown[]) {
+    let name = this.names.get(sql);
+    if (name === undefined) {
+      name = `t${this.names.size + 1}`;
+      this.names.set(sql, name);
+      this.texts.set(sql, numbered(sql));
+    }
+    return client.query({ name, text: this.texts.get(sql)!, values: params as unknown[] });
+  }
+
+  private tx(client: pg.PoolClient, touched: Set<number>): Tx & { close(): void } {
+    let open = true;
+    const run = async <T>(
+      sql: string,
+      params: readonly unknown[],
+      pick: (r: pg.QueryResult) => T,
+    ): Promise<T> => {
+      if (!open) throw new Error('this transaction is over: its callback has settled');
+      try {
+        return pick(await this.query(client, sql, params));
+      } catch (err) {
+        throw translate(err);
+      }
+    };
+    return {
+      dialect: 'postgres',
+      all: (sql, params = []) => run(sql, params, (r) => r.rows),
+      get: (sql, params = []) => run(sql, params, (r) => r.rows[0]),
+      run: (sql, params = []) => run(sql, params, (r) => r.rowCount ?? 0),
+      insert: (sql, params = []) => run(`${sql} RETURNING id`, params, (r) => Number(r.rows[0].id)),
+      touch: (practiceId) => {
+        touched.add(practiceId);
+      },
+      close: () => {
+        open = false;
+      },
+    };
+  }
+
+  private async connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (err) {
+      throw new StoreBusy('no database connection could be had', { cause: err });
+    }
+  }
+
+  async read<T>(fn: (tx: Tx) => Promise<T>, options: { snapshot?: boolean } = {}): Promise<T> {
+    const client = await this.connect();
+    const tx = this.tx(client, new Set());
+    let broken: unknown;
+    try {
+      if (!options.snapshot) return await fn(tx);
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      try {
+        const result = await fn(tx);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch((e) => (broken = e));
+        throw err;
+      }
+    } finally {
+      tx.close();
+      client.release(broken instanceof Error ? broken : undefined);
+    }
+  }
+
+  async write<T>(fn: (tx: Tx) => Promise<T>, options: WriteOptions = {}): Promise<T> {
+    const retries = options.retries ?? 0;
+    for (let attempt = 0; ; attempt++) {
+      const client = await this.connect();
+      const touched = new Set<number>();
+      const tx = this.tx(client, touched);
+      let broken: unknown;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(tx);
+        await client.query('COMMIT').catch((err) => {
+          throw translate(err);
+        });
+        this.changed(touched);
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch((e) => (broken = e));
+        if (err instanceof StoreConflict && attempt < retries) continue;
+        throw err;
+      } finally {
+        tx.close();
+        client.release(broken instanceof Error ? broken : undefined);
+      }
+    }
+  }
+
+  // --- migrations ----------------------------------------------------------------------------
+
+  /**
+   * Applies the committed migrations not applied yet, in one transaction holding an advisory lock:
+   * several instances starting at once apply each migration exactly once.
+   */
+  async migrate(): Promise<void> {
+    const migrations = readMigrationFiles({ migrationsFolder });
+    const client = await this.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS __drizzle_migrations (id serial PRIMARY KEY, hash text NOT NULL, created_at bigint)',
+      );
+      const last = await client.query<{ at: number | null }>(
+        'SELECT max(created_at) AS at FROM __drizzle_migrations',
+      );
+      const at = last.rows[0]?.at ?? null;
+      for (const m of migrations) {
+        if (at !== null && at >= m.folderMillis) continue;
+        for (const statement of m.sql) if (statement.trim()) await client.query(statement);
+        await client.query('INSERT INTO __drizzle_migrations (hash, created_at) VALUES ($1, $2)', [
+          m.hash,
+          m.folderMillis,
+        ]);
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  // --- what other instances changed ----------------------------------------------------------
+
+  /**
+   * The practice's change count as this instance knows it: its own commits count at once, other
+   * instances' as their NOTIFY arrives (a few milliseconds later; until then an answer cache may
+   * serve what was true just before — the booking itself always decides on the database). Null
+   * while the listening connection is down: then nothing may be cached.
+   */
+  changeMark(practiceId: number): string | null {
+    if (!this.listening) return null;
+    return `${this.epoch}.${this.versions.get(practiceId) ?? 0}`;
+  }
+
+  private bump(practiceId: number): void {
+    this.versions.set(practiceId, (this.versions.get(practiceId) ?? 0) + 1);
+  }
+
+  /** After a commit: count it here, and tell the other instances (one NOTIFY per turn of the event loop). */
+  private changed(practiceIds: ReadonlySet<number>): void {
+    if (practiceIds.size === 0) return;
+    for (const id of practiceIds) {
+      this.bump(id);
+      this.pending.add(id);
+    }
+    if (this.flushing) return;
+    this.flushing = true;
+    setImmediate(() => {
+      const ids = [...this.pending];
+      this.pending.clear();
+      this.flushing = false;
+      this.pool
+        .query('SELECT pg_notify($1, $2)', [CHANNEL, `${this.instance}:${ids.join(',')}`])
+        .catch((err) =>
+          this.log(
+            `NOTIFY of changes failed (${(err as Error).message}); other instances' caches age out within a minute`,
+          ),
+        );
+    });
+  }
+
+  /** Listens on a connection of its own; reconnects with a pause when it breaks. */
+  async listen(): Promise<void> {
+    const client = new pg.Client(this.connection);
+    client.on('notification', (msg) => {
+      const [from, ids = ''] = (msg.payload ?? '').split(':');
+      if (from === this.instance) return;
+      for (const id of ids.split(',')) if (id) this.bump(Number(id));
+    });
+    const lost = (why: string) => {
+      if (this.listener !== client) return;
+      this.listener = null;
+      this.listening = false;
+      client.end().catch(() => {});
+      this.log(`PostgreSQL listener lost (${why}); answer caches are off until it is back`);
+      this.listenLater();
+    };
+    client.on('error', (err) => lost(err.message));
+    client.on('end', () => lost('connection ended'));
+    await client.connect();
+    await client.query(`LISTEN ${CHANNEL}`);
+    this.listener = client;
+    // Whatever happened while nobody listened is unknown: every earlier mark is dropped.
+    this.epoch++;
+    this.listening = true;
+  }
+
+  private listenLater(): void {
+    if (this.closed) return;
+    setTimeout(() => {
+      this.listen().catch((err) => {
+        this.log(`PostgreSQL listener: ${(err as Error).message}`);
+        this.listenLater();
+      });
+    }, 1_000).unref();
+  }
+
+  async health(): Promise<void> {
+    await this.read((tx) => tx.get('SELECT 1 AS ok'));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.listening = false;
+    const listener = this.listener;
+    this.listener = null;
+    await listener?.end().catch(() => {});
+    await this.pool.end();
+  }
+
+  /** Empties every table of the store's own schema (tests); ids go on counting. */
+  async truncateAll(): Promise<void> {
+    if (!this.options.schema) throw new Error('truncateAll is for a store with a schema of its own');
+    const tables = await this.pool.query<{ name: string }>(
+      "SELECT tablename AS name FROM pg_tables WHERE schemaname = $1 AND tablename <> '__drizzle_migrations'",
+      [this.options.schema],
+    );
+    if (tables.rows.length === 0) return;
+    await this.pool.query(`TRUNCATE ${tables.rows.map((t) => quoteIdent(t.name)).join(', ')} CASCADE`);
+    this.versions.clear();
+    this.epoch++;
+  }
+
+  /** Drops the store's own schema (tests). */
+  async dropSchema(): Promise<void> {
+    if (!this.options.schema) return;
+    const admin = new pg.Client({ connectionString: this.connection.connectionString });
+    await admin.connect();
+    try {
+      await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdent(this.options.schema)} CASCADE`);
+    } finally {
+      await admin.end();
+    }
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The outbox: e-mails written in the same transaction as what they report, sent later by a worker
+ * that claims each row with a lease. Claiming is one statement; on PostgreSQL it skips rows another
+ * instance has locked at that moment (`FOR UPDATE SKIP LOCKED`), so several instances share the
+ * work and never claim the same mail; on SQLite the write transaction holds the file.
+ */
+import { json, noIndex } from '../sql.ts';
+import type { Tx } from '../store.ts';
+
+/** An outbox row; `attachments` and `content` as stored (JSON). */
+export interface OutboxRow {
+  id: number;
+  practiceId: number;
+  kind: string;
+  toAddress: string;
+  subject: string;
+  textBody: string;
+  attachments: unknown;
+  content: unknown;
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  nextAttemptAt: number;
+  claimedBy: string | null;
+  claimedUntil: number | null;
+  lastError: string | null;
+  messageId: string | null;
+  createdAt: number;
+  sentAt: number | null;
+}
+
+const COLUMNS = `id, practice_id AS "practiceId", kind, to_address AS "toAddress", subject, text_body AS "textBody",
+  attachments, content, status, attempts, next_attempt_at AS "nextAttemptAt", claimed_by AS "claimedBy",
+  claimed_until AS "claimedUntil", last_error AS "lastError", message_id AS "messageId", created_at AS "createdAt",
+  sent_at AS "sentAt"`;
+
+function rowOf(r: OutboxRow): OutboxRow {
+  return { ...r, attachments: json(r.attachments), content: r.content === null ? null : json(r.content) };
+}
+
+/** Writes a pending mail, due at `now`; returns its id. */
+export function insertMail(
+  tx: Tx,
+  m: {
+    practiceId: number;
+    kind: string;
+    to: string;
+    subject: string;
+    text: string;
+    attachments: unknown[];
+    content?: unknown;
+    now: number;
+  },
+): Promise<number> {
+  return tx.insert(
+    `INSERT INTO outbox (practice_id, kind, to_address, subject, text_body, attachments, content, status, attempts, next_attempt_at, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`,
+    [
+      m.practiceId,
+      m.kind,
+      m.to,
+      m.subject,
+      m.text,
+      JSON.stringify(m.attachments),
+      m.content === undefined ? null : JSON.stringify(m.content),
+      m.now,
+      m.now,
+    ],
+  );
+}
+
+const DUE = `status = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)`;
+
+/** Whether any mail is due: a plain read, so an idle poll takes no write lock. */
+export async function anyDue(tx: Tx, now: number): Promise<boolean> {
+  return (await tx.get(`SELECT id FROM outbox WHERE ${DUE} LIMIT 1`, [now, now])) !== undefined;
+}
+
+/** Claims up to `limit` due mails for `workerId` until `leaseUntil`, oldest due first. */
+export async function claimDue(
+  tx: Tx,
+  c: { now: number; leaseUntil: number; workerId: string; limit: number },
+): Promise<OutboxRow[]> {
+  const skipLocked = tx.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
+  const rows = await tx.all<OutboxRow>(
+    `UPDATE outbox SET claimed_by = ?, claimed_until = ?
+      WHERE id IN (SELECT id FROM outbox WHERE ${DUE} ORDER BY next_attempt_at, id LIMIT ?${skipLocked})
+      RETURNING ${COLUMNS}`,
+    [c.workerId, c.leaseUntil, c.now, c.now, c.limit],
+  );
+  return rows.map(rowOf).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.id - b.id);
+}
+
+export function markSent(tx: Tx, m: { id: number; at: number; messageId: string | null; attempts: number }) {
+  return tx.run(
+    `UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?, attempts = ?, claimed_by = NULL, claimed_until = NULL
+      WHERE id = ? AND status = 'pending'`,
+    [m.at, m.messageId, m.attempts, m.id],
+  );
+}
+
+/** A failed try, while the claim is still this worker's (one whose lease ran out must not undo another's work). */
+export function markFailed(
+  tx: Tx,
+  m: {
+    id: number;
+    workerId: string;
+    attempts: number;
+    givenUp: boolean;
+    error: string;
+    nextAttemptAt: number;
+  },
+) {
+  return tx.run(
+    `UPDATE outbox SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ?, claimed_by = NULL, claimed_until = NULL
+      WHERE id = ? AND status = 'pending' AND claimed_by = ?`,
+    [m.givenUp ? 'failed' : 'pending', m.attempts, m.error, m.nextAttemptAt, m.id, m.workerId],
+  );
+}
+
+/**
+ * Up to `limit` pending mails with an id above `afterId`, by id. Walks the ids (SQLite would
+ * otherwise take the status index and read and sort every pending mail for each chunk).
+ */
+export async function pendingAfter(tx: Tx, afterId: number, limit: number): Promise<OutboxRow[]> {
+  const rows = await tx.all<OutboxRow>(
+    `SELECT ${COLUMNS} FROM outbox WHERE id > ? AND ${noIndex(tx, 'status')} = 'pending' ORDER BY id LIMIT ?`,
+    [afterId, limit],
+  );
+  return rows.map(rowOf);
+}
+
+export async function newestMailId(tx: Tx): Promise<number> {
+  return (await tx.get<{ id: number | null }>('SELECT max(id) AS id FROM outbox'))?.id ?? 0;
+}
+
+/** Every mail of a practice, oldest first (tests, support). */
+export async function mailsOf(tx: Tx, practiceId: number): Promise<OutboxRow[]> {
+  const rows = await tx.all<OutboxRow>(`SELECT ${COLUMNS} FROM outbox WHERE practice_id = ? ORDER BY id`, [
+    practiceId,
+  ]);
+  return rows.map(rowOf);
+}

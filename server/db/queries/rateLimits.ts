@@ -1,0 +1,55 @@
+/**
+ * Rate-limit counters (table `rate_limits`: key, points, expire), for the limiter in
+ * auth/rateLimit.ts: one atomic statement per hit, the same on both databases, so limits hold
+ * across every process and app instance that shares the database.
+ */
+import type { Tx } from '../store.ts';
+
+export interface Counter {
+  points: number;
+  /** Epoch ms when the window ends; null: never. */
+  expire: number | null;
+}
+
+/**
+ * Adds `points` to the counter of `key`: a new window when there is none or it has ended at
+ * `now`, else the running one. With `forceExpire` the counter is set to `points` with a new window.
+ */
+export function addPoints(
+  tx: Tx,
+  c: { key: string; points: number; durationMs: number; now: number; forceExpire?: boolean },
+): Promise<Counter | undefined> {
+  const expire = c.durationMs > 0 ? c.now + c.durationMs : null;
+  if (c.forceExpire) {
+    return tx.get<Counter>(
+      `INSERT INTO rate_limits (key, points, expire) VALUES (?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET points = excluded.points, expire = excluded.expire
+       RETURNING points, expire`,
+      [c.key, c.points, expire],
+    );
+  }
+  return tx.get<Counter>(
+    `INSERT INTO rate_limits (key, points, expire) VALUES (?, ?, ?)
+     ON CONFLICT (key) DO UPDATE SET
+       points = CASE WHEN rate_limits.expire IS NULL OR rate_limits.expire > ? THEN rate_limits.points + excluded.points ELSE excluded.points END,
+       expire = CASE WHEN rate_limits.expire IS NULL OR rate_limits.expire > ? THEN rate_limits.expire ELSE excluded.expire END
+     RETURNING points, expire`,
+    [c.key, c.points, expire, c.now, c.now],
+  );
+}
+
+/** The running counter of `key` at `now`, or undefined. */
+export function counter(tx: Tx, key: string, now: number): Promise<Counter | undefined> {
+  return tx.get<Counter>(
+    'SELECT points, expire FROM rate_limits WHERE key = ? AND (expire IS NULL OR expire > ?)',
+    [key, now],
+  );
+}
+
+export function deleteCounter(tx: Tx, key: string): Promise<number> {
+  return tx.run('DELETE FROM rate_limits WHERE key = ?', [key]);
+}
+
+export function deleteExpiredCounters(tx: Tx, now: number): Promise<number> {
+  return tx.run('DELETE FROM rate_limits WHERE expire < ?', [now]);
+}

@@ -1,0 +1,40 @@
+/**
+ * The few places where SQLite's and PostgreSQL's SQL differ, as small helpers the queries use, so
+ * every query is written once. Everything else — `?` parameters, `INSERT … ON CONFLICT`, `RETURNING`,
+ * `TRUE`/`FALSE`, `lower()`, `UNION ALL` — both speak alike.
+ */
+import type { Tx } from './store.ts';
+
+/**
+ * `column` is one of a list given as one parameter (bind `list(tx, values)`): one statement for
+ * any length, and both databases use the column's index.
+ * @example tx.all(`SELECT … WHERE ${inList(tx, 'therapist_id')}`, [list(tx, [1, 2])])
+ */
+export function inList(tx: Tx, column: string): string {
+  return tx.dialect === 'postgres' ? `${column} = ANY(?)` : `${column} IN (SELECT value FROM json_each(?))`;
+}
+
+/** The parameter for `inList`: an array for PostgreSQL, a JSON array for SQLite. */
+export function list(tx: Tx, values: readonly (number | string)[]): unknown {
+  return tx.dialect === 'postgres' ? values : JSON.stringify(values);
+}
+
+/** A JSON column as read: PostgreSQL's jsonb arrives parsed, SQLite's text does not. */
+export function json<T>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
+
+/** A boolean column as read: PostgreSQL gives true/false, SQLite 1/0. */
+export function bool(value: unknown): boolean {
+  return value === true || value === 1;
+}
+
+/** ` FOR UPDATE` on PostgreSQL (lock the rows read until commit); SQLite's writer holds the whole file. */
+export function forUpdate(tx: Tx): string {
+  return tx.dialect === 'postgres' ? ' FOR UPDATE' : '';
+}
+
+/** A column that the planner should not use an index for (SQLite's unary `+`). */
+export function noIndex(tx: Tx, column: string): string {
+  return tx.dialect === 'sqlite' ? `+${column}` : column;
+}

@@ -1,0 +1,67 @@
+/**
+ * The store: every read and write of the product goes through it, inside an explicit transaction
+ * object. Two implementations behind one interface — SQLite (better-sqlite3, the embedded default)
+ * and PostgreSQL (node-postgres, for several app instances) — and one set of queries over both
+ * (./queries/), written in the SQL the two share, with the few differences named in ./sql.ts.
+ *
+ * Only `server/db/` speaks SQL. The layers above hold a `Tx` and hand it to the queries.
+ */
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export type Row = Record<string, unknown>;
+
+/**
+ * A transaction (or, for `read` without a snapshot, a connection) of one store. Statements use `?`
+ * for parameters; numbers, strings, booleans, null and (for `list()`) arrays may be bound. Do not
+ * use it after the callback it was given to has settled.
+ */
+export interface Tx {
+  readonly dialect: Dialect;
+  all<R = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  get<R = Row>(sql: string, params?: readonly unknown[]): Promise<R | undefined>;
+  /** Runs a statement; resolves with the number of rows it changed. */
+  run(sql: string, params?: readonly unknown[]): Promise<number>;
+  /** Runs an INSERT of one row (without RETURNING); resolves with the row's `id`. */
+  insert(sql: string, params?: readonly unknown[]): Promise<number>;
+  /**
+   * Records that this write changes what a practice offers (appointments, packages, its
+   * configuration): answers kept for it, here and in other app instances, are dropped once the
+   * transaction has committed.
+   */
+  touch(practiceId: number): void;
+}
+
+export interface WriteOptions {
+  /**
+   * How often to run the whole callback again when a concurrent transaction made it fail
+   * (PostgreSQL: a unique or exclusion constraint, a serialization failure or deadlock). The
+   * callback must decide anew on what it reads — it does, since it reads inside the transaction.
+   * Default 0: the `StoreConflict` reaches the caller. SQLite serializes writers, so no retry is
+   * ever needed there.
+   */
+  retries?: number;
+}
+
+export interface Store {
+  readonly dialect: Dialect;
+  /**
+   * Reads. With `snapshot`, every statement sees the same committed state (a read transaction);
+   * without, each statement sees the latest committed state.
+   */
+  read<T>(fn: (tx: Tx) => Promise<T>, options?: { snapshot?: boolean }): Promise<T>;
+  /**
+   * A write transaction: check-then-write inside it cannot interleave with another writer's
+   * (SQLite: IMMEDIATE; PostgreSQL: row locks and constraints, see ./pg/store.ts). Resolves once it
+   * has committed; rejects with what `fn` threw, and then nothing of it is written.
+   */
+  write<T>(fn: (tx: Tx) => Promise<T>, options?: WriteOptions): Promise<T>;
+  /**
+   * A mark that changes whenever committed data a practice's answers depend on may have changed,
+   * in this instance or another; null when it cannot be known (then nothing may be cached).
+   */
+  changeMark(practiceId: number): string | null;
+  /** Writes and reads one row; rejects when the database cannot take writes. */
+  health(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,18 @@
+/** What every route finds on its context: the app's dependencies. */
+import type { Config } from '../config.ts';
+import type { Store } from '../db/store.ts';
+
+export interface AppDeps {
+  store: Store;
+  /** The current instant; tests pass a fixed one. */
+  clock: () => number;
+  config: Pick<Config, 'publicUrl' | 'secret'> & Partial<Config>;
+}
+
+export type AppEnv = {
+  Variables: {
+    deps: AppDeps;
+    /** Set by the answer cache on a miss of an anonymous read: where the finished answer goes. */
+    answerKey?: string | null;
+  };
+};

@@ -1,0 +1,189 @@
+/**
+ * The SQLite store's write path: group commit. Jobs queued in the same turn share one IMMEDIATE
+ * transaction, each in its own savepoint; a job that throws takes back only its own writes; nobody
+ * is answered before the COMMIT; a lock held by another process is waited for without blocking.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  MAX_WRITE_BATCH,
+  migrationsFolder,
+  openSqliteStore,
+  type SqliteStore,
+} from '../../server/db/sqlite/store.ts';
+import type { Tx } from '../../server/db/store.ts';
+import { StoreBusy, StoreConflict } from '../../server/errors.ts';
+import { demoApp, NOW } from '../helpers.ts';
+
+let dir: string;
+let store: SqliteStore;
+let other: Database.Database;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tk-write-'));
+  const path = join(dir, 'w.db');
+  store = openSqliteStore(path, { waitMs: 50 });
+  store.sqlite.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE)');
+  // A second connection on the same file, as another server process would have.
+  other = new Database(path);
+  other.pragma('busy_timeout = 0');
+});
+
+afterEach(async () => {
+  other.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const insert = (text: string) => (tx: Tx) => tx.insert('INSERT INTO notes (text) VALUES (?)', [text]);
+const notes = () =>
+  (other.prepare('SELECT text FROM notes ORDER BY id').all() as { text: string }[]).map((r) => r.text);
+/** Inserts `text` and tells how many notes were committed when it ran (what another process sees). */
+const insertSeeing = (text: string) => async (tx: Tx) => {
+  await insert(text)(tx);
+  return (other.prepare('SELECT count(*) AS n FROM notes').get() as { n: number }).n;
+};
+
+describe('the SQLite store’s writes', () => {
+  it('runs the jobs of one turn in one transaction and answers each with its own result', async () => {
+    const ids = await Promise.all(['a', 'b', 'c', 'd'].map((t) => store.write(insert(t))));
+    expect(ids).toEqual([1, 2, 3, 4]);
+    expect(notes()).toEqual(['a', 'b', 'c', 'd']);
+    // Nothing of the batch was visible to another connection until all four had run.
+    const seen = await Promise.all(['e', 'f', 'g'].map((t) => store.write(insertSeeing(t))));
+    expect(seen).toEqual([4, 4, 4]);
+  });
+
+  it('takes at most MAX_WRITE_BATCH jobs into one transaction', async () => {
+    const n = MAX_WRITE_BATCH * 2 + 1;
+    const seen = await Promise.all(Array.from({ length: n }, (_, i) => store.write(insertSeeing(`n${i}`))));
+    expect(notes()).toHaveLength(n);
+    // Three commits: each job saw the notes of the batches before its own.
+    expect(new Set(seen)).toEqual(new Set([0, MAX_WRITE_BATCH, 2 * MAX_WRITE_BATCH]));
+    expect(seen.filter((s) => s === 0)).toHaveLength(MAX_WRITE_BATCH);
+  });
+
+  it('rolls back only the job that throws; the others commit and it gets its error', async () => {
+    const results = await Promise.allSettled([
+      store.write(insert('first')),
+      store.write(async (tx) => {
+        await insert('half-written')(tx);
+        throw new Error('refused');
+      }),
+      store.write(insert('third')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason.message).toBe('refused');
+    expect(notes()).toEqual(['first', 'third']);
+  });
+
+  it('lets each job see the writes of the jobs before it in the same batch', async () => {
+    const results = await Promise.allSettled([store.write(insert('same')), store.write(insert('same'))]);
+    expect(results[0]!.status).toBe('fulfilled');
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(StoreConflict);
+    expect(notes()).toEqual(['same']);
+  });
+
+  it('answers nobody and writes nothing when the whole transaction is lost', async () => {
+    const results = await Promise.allSettled([
+      store.write(insert('before')),
+      // Ends the outer transaction from inside a job, as SQLite does by itself on some errors.
+      store.write(async () => store.sqlite.exec('ROLLBACK')),
+      store.write(insert('after')),
+    ]);
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    expect(notes()).toEqual([]);
+    // And the queue goes on working afterwards.
+    await store.write(insert('later'));
+    expect(notes()).toEqual(['later']);
+  });
+
+  it('fails the whole batch when a job swallowed a rollback of the transaction', async () => {
+    const results = await Promise.allSettled([
+      store.write(insert('before')),
+      store.write(async () => {
+        try {
+          store.sqlite.exec('ROLLBACK');
+        } catch {}
+        return 0;
+      }),
+      store.write(insert('after')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(notes()).toEqual([]);
+  });
+
+  it('waits for a lock held by another process without blocking this one, then commits', async () => {
+    other.exec('BEGIN IMMEDIATE');
+    let committed = false;
+    const pending = store.write(insert('waited')).then((id) => {
+      committed = true;
+      return id;
+    });
+    // A timer of this process fires while the write waits for the other process's lock.
+    const timerRan = await new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 5));
+    expect(timerRan).toBe(true);
+    expect(committed).toBe(false);
+    other.exec('COMMIT');
+    await expect(pending).resolves.toBe(1);
+    expect(notes()).toEqual(['waited']);
+  });
+
+  it('gives up with StoreBusy when the lock does not come within its wait, having written nothing', async () => {
+    other.exec('BEGIN IMMEDIATE');
+    await expect(store.write(insert('never'))).rejects.toBeInstanceOf(StoreBusy);
+    other.exec('COMMIT');
+    expect(notes()).toEqual([]);
+  });
+
+  it('keeps a read from seeing a batch that has not committed', async () => {
+    // A read asked for while a batch is open waits for it: it sees all of it or none of it.
+    const seen: number[] = [];
+    await Promise.all([
+      store.write(async (tx) => {
+        await insert('x')(tx);
+        // Another request's read, started while this transaction is open.
+        void store.read((r) => r.all('SELECT * FROM notes')).then((rows) => seen.push(rows.length));
+        await insert('y')(tx);
+      }),
+    ]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual([2]);
+  });
+
+  it('fails the waiting jobs, without taking the process down, when the database is closed', async () => {
+    const pending = store.write(insert('late'));
+    store.sqlite.close();
+    await expect(pending).rejects.toThrow(/not open/);
+    store = openSqliteStore(':memory:');
+  });
+});
+
+describe('the SQLite file', () => {
+  it('opens a file in WAL mode with foreign keys on and savepoint journals in memory, and applies the migrations once however often it is opened', async () => {
+    const file = join(tmpdir(), `terminkette-wal-${process.pid}.db`);
+    const first = openSqliteStore(file);
+    const second = openSqliteStore(file);
+    expect(first.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(second.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(second.sqlite.pragma('temp_store', { simple: true })).toBe(2); // MEMORY
+    const applied = second.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as {
+      n: number;
+    };
+    expect(applied.n).toBe(readMigrationFiles({ migrationsFolder }).length);
+    await first.close();
+    await second.close();
+    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+  });
+
+  it('holds the demo practice without a single dangling reference', async () => {
+    const d = await demoApp(NOW, 'sqlite');
+    const sqlite = (d.store as SqliteStore).sqlite;
+    expect(sqlite.pragma('foreign_key_check')).toEqual([]);
+    expect(sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
+  });
+});
