@@ -31,6 +31,8 @@ export interface Config {
    * no commit waits for one (db/sqlite/checkpointer.ts); 0 leaves them to SQLite's commits.
    */
   checkpointThread: boolean;
+  /** `DATABASE_POOL_SIZE` (PostgreSQL): connections of this instance's pool, default 10. */
+  poolSize: number;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
@@ -64,6 +66,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     answerCacheEntries: Math.max(0, Number.parseInt(env.ANSWER_CACHE_ENTRIES ?? '2000', 10) || 0),
     clockStart,
     checkpointThread: env.WAL_CHECKPOINT_THREAD !== '0',
+    poolSize: Math.max(1, Math.min(100, Number.parseInt(env.DATABASE_POOL_SIZE ?? '10', 10) || 10)),
   };
 }
 

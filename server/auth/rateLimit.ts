@@ -123,17 +123,7 @@ export function limiterRegistry(limits: AuthLimits) {
 
 const IP_PREFIX = 'auth-ip';
 
-/**
- * Milliseconds until the per-IP login budget of `ip` frees up, when it is spent; otherwise null.
- * A read, not a hit: the booking form asks before it books a new client.
- */
-export async function ipBudgetSpent(
-  store: Store,
-  ip: string,
-  now: number,
-  points: number,
-): Promise<number | null> {
-  const row = await store.read((tx) => counter(tx, `${IP_PREFIX}:${ip}`, now));
-  if (!row || row.points < points) return null;
-  return row.expire === null ? 60_000 : Math.max(1000, row.expire - now);
+/** The counter of the per-IP login budget of `ip` (the booking form reads it before it books a new client). */
+export function ipCounterKey(ip: string): string {
+  return `${IP_PREFIX}:${ip}`;
 }

@@ -1,31 +1,25 @@
 /**
- * Online booking: load → decide → apply, in one write transaction. The snapshot is read inside the
- * transaction (the configuration, the client file with its packages, the busy times of the
- * therapists and rooms in question), the appointment decision (engine/appointment.ts) plans or
- * refuses, and the plan is written with the confirmation e-mail and the idempotency record. Either
- * all of it lands or nothing does.
+ * Online booking: load → decide → apply. The snapshot is read in one go (db/queries/bookingSnapshot.ts:
+ * the configuration's version, an earlier request with the same key, the client file with its
+ * packages, the busy times of the therapists and rooms in question), the appointment decision
+ * (engine/appointment.ts) plans or refuses, and the plan is written with the confirmation e-mail and
+ * the idempotency record in one batch. Either all of it lands or nothing does.
  *
- * On PostgreSQL the client file's row is locked before its budget is read (every decision about a
- * file's packages waits for the one before, in any instance), and the exclusion constraints refuse
- * a therapist or room taken meanwhile by another instance: the transaction is then run again, on
- * what is committed now, and decides anew (another therapist, or `slot_taken`).
+ * On SQLite all of it runs in one IMMEDIATE transaction. On PostgreSQL a returning client's file
+ * is locked before its budget is read (every decision about a file's packages waits for the one
+ * before, in any instance), and the exclusion and unique constraints refuse a therapist, room,
+ * e-mail or key taken meanwhile by another instance: the booking is then run again, on what is
+ * committed now, and decides anew (another therapist, or `slot_taken`).
  */
 import { createHash } from 'node:crypto';
 import { type Locale, remainingText } from '../../shared/i18n.ts';
 import { newAccessCode } from '../auth/codes.ts';
-import { findBookingRequest, insertBookingRequest } from '../db/queries/bookings.ts';
-import {
-  type Applied,
-  applyPlan,
-  clientContact,
-  clientIdByEmail,
-  loadBusy,
-  loadClientFile,
-} from '../db/queries/calendar.ts';
+import { loadBookingSnapshot } from '../db/queries/bookingSnapshot.ts';
+import { bookingRequestWrite } from '../db/queries/bookings.ts';
+import { type Applied, applyPlan, lockClient } from '../db/queries/calendar.ts';
 import type { Store } from '../db/store.ts';
 import {
   type AppointmentPlan,
-  type ClientFile,
   decideAppointment,
   type NewClientData,
   type OnlineBooking,
@@ -36,12 +30,22 @@ import type { PracticeConfig } from '../engine/config.ts';
 import { ApiError } from '../problem.ts';
 import { bookable } from './availability.ts';
 import { practiceConfigIn } from './config.ts';
-import { confirmationMail } from './messages.ts';
+import { confirmationMailWrite } from './messages.ts';
 
 export interface BookingRequest {
-  /** The practice of the path, as the route found it; its configuration is read again inside the transaction. */
+  /** The practice of the path, as the route found it. */
   practiceId: number;
   slug: string;
+  /**
+   * The practice's configuration as the route holds it (a copy in memory): its version is read
+   * again inside the booking, and a copy out of date is loaded anew there.
+   */
+  config: PracticeConfig;
+  /**
+   * A rate limit to honour before booking (the route's per-address budget for new clients): over
+   * `points` on the counter `key`, the answer is `limited` and nothing is written.
+   */
+  limit?: { key: string; points: number } | undefined;
   chainId: number;
   start: number;
   therapistId?: number | undefined;
@@ -63,7 +67,9 @@ export interface BookingLinks {
 
 export type BookingResult =
   | { replayed: boolean; body: BookingBody }
-  | { refusal: Refusal; replayed?: undefined };
+  | { refusal: Refusal; replayed?: undefined }
+  /** Over the rate limit: milliseconds until it frees up. */
+  | { limited: number; replayed?: undefined };
 
 /** Stable hash of a request for the idempotency check. */
 export function requestHash(parts: unknown): string {
@@ -80,23 +86,57 @@ export function createBooking(
   clock: () => number,
 ): Promise<BookingResult> {
   const { practiceId } = req;
+  const request: OnlineBooking = {
+    kind: 'online',
+    chainId: req.chainId,
+    start: req.start,
+    therapistId: req.therapistId,
+    newClient: req.newClient,
+    birthDate: req.birthDate,
+  };
+  const returning = req.client;
   return store.write(
     async (tx): Promise<BookingResult> => {
-      // The address may have moved to another practice since the route looked (it may hold an old
-      // copy of the configuration): nothing is read or written for a practice that no longer has it.
-      const current = await practiceConfigIn(store, tx, req.slug);
-      if (current?.practice.id !== practiceId) {
-        throw new ApiError(404, 'practice_not_found', `No practice "${req.slug}".`);
-      }
-      // The time is read inside the transaction, after any wait for the lock.
+      // The time is read inside the transaction, after any wait for a lock.
       const now = clock();
+      const inputFor = (config: PracticeConfig) => ({
+        practiceId,
+        slug: req.slug,
+        idempotencyKey: req.idempotency.key,
+        email: req.newClient?.email ?? null,
+        clientId: returning?.id ?? null,
+        window: snapshotWindow(config, request),
+        counterKey: req.limit?.key ?? null,
+        now,
+        reserve: {
+          clients: req.newClient ? 1 : 0,
+          packages: config.chainById.get(req.chainId)?.rules.filter((r) => r.createWhen.size > 0).length ?? 0,
+          appointments: 1,
+        },
+      });
+
+      // Load. A returning client's file is locked first (PostgreSQL): its budget is read after.
+      if (returning) await lockClient(tx, practiceId, returning.id);
+      let config = req.config;
+      let snap = await loadBookingSnapshot(tx, inputFor(config));
+      // The address may have moved to another practice since the route looked: nothing is read or
+      // written for a practice that no longer has it.
+      if (snap.version === undefined)
+        throw new ApiError(404, 'practice_not_found', `No practice "${req.slug}".`);
+      // The configuration changed since the route's copy: decided on it as it is now.
+      if (snap.version !== config.version) {
+        const current = await practiceConfigIn(store, tx, req.slug);
+        if (current?.practice.id !== practiceId) {
+          throw new ApiError(404, 'practice_not_found', `No practice "${req.slug}".`);
+        }
+        config = current;
+        snap = await loadBookingSnapshot(tx, inputFor(config));
+      }
       // A returning client's token is good only while the file's access code is the one it was
       // issued for — also for a retry of a booking made with it.
-      const contact = req.client && (await clientContact(tx, practiceId, req.client.id));
-      if (req.client && contact?.accessCodeVersion !== req.client.codeVersion) throw invalidToken();
-      const previous = await findBookingRequest(tx, practiceId, req.idempotency.key);
-      if (previous) {
-        if (previous.requestHash !== req.idempotency.hash) {
+      if (returning && snap.contact?.accessCodeVersion !== returning.codeVersion) throw invalidToken();
+      if (snap.previous) {
+        if (snap.previous.requestHash !== req.idempotency.hash) {
           throw new ApiError(
             422,
             'idempotency_key_reused',
@@ -104,83 +144,84 @@ export function createBooking(
           );
         }
         // The same booking, as it stands now (it may have been cancelled since).
-        return { replayed: true, body: { ...(previous.response as BookingBody), status: previous.status } };
+        return {
+          replayed: true,
+          body: { ...(snap.previous.response as BookingBody), status: snap.previous.status },
+        };
       }
-      const config = bookable(current, req.slug);
-
-      // Load.
-      const request: OnlineBooking = {
-        kind: 'online',
-        chainId: req.chainId,
-        start: req.start,
-        therapistId: req.therapistId,
-        newClient: req.newClient,
-        birthDate: req.birthDate,
-      };
-      const window = snapshotWindow(config, request);
+      if (req.limit && snap.counter && snap.counter.points >= req.limit.points) {
+        return { limited: snap.counter.expire === null ? 60_000 : Math.max(1000, snap.counter.expire - now) };
+      }
+      bookable(config, req.slug);
       let to: { email: string; name: string };
-      let client: ClientFile | null = null;
-      if (req.client) {
-        // Locked (PostgreSQL), then checked again: the code cannot have changed in between.
-        client = (await loadClientFile(tx, practiceId, req.client.id, window, { lock: true })) ?? null;
-        const locked = client && (await clientContact(tx, practiceId, req.client.id));
-        if (!locked || locked.accessCodeVersion !== req.client.codeVersion) throw invalidToken();
-        if (!locked.email)
+      if (returning) {
+        const contact = snap.contact!;
+        if (!contact.email)
           throw new ApiError(422, 'email_required', 'The client file has no e-mail address.');
-        to = { email: locked.email, name: `${locked.firstName} ${locked.lastName}` };
+        to = { email: contact.email, name: `${contact.firstName} ${contact.lastName}` };
       } else {
         const nc = req.newClient!;
         to = { email: nc.email, name: `${nc.firstName} ${nc.lastName}` };
       }
-      const snapshot = {
-        config,
-        client,
-        emailTaken: client === null && (await clientIdByEmail(tx, practiceId, to.email)) !== undefined,
-        busy: await loadBusy(tx, window),
-      };
 
       // Decide.
-      const decision = decideAppointment(snapshot, request, now);
+      const decision = decideAppointment(
+        { config, client: snap.client ?? null, emailTaken: snap.emailTaken, busy: snap.busy },
+        request,
+        now,
+      );
       if (!decision.ok) return { refusal: decision.refusal };
       const { plan } = decision;
 
-      // Apply.
-      const applied = await applyPlan(tx, plan, {
-        practiceId,
-        actor: `online:${client?.clientId ?? 'new'}`,
-        now,
-        accessCode: newAccessCode,
-      });
-      const body = bookingBody(config, plan, applied, links, req.lang);
-      await confirmationMail(tx, {
-        practice: config.practice,
-        appointmentId: applied.appointmentId,
-        sequence: 0,
-        method: 'REQUEST',
-        start: plan.appointment.start,
-        end: plan.appointment.end,
-        chainName: body.chain.name,
-        therapistName: body.therapist.name,
-        roomName: body.room?.name ?? null,
-        to,
-        cancelUrl: body.cancelUrl,
-        packages: body.packages,
-        lang: req.lang,
-        now,
-      });
-      await insertBookingRequest(tx, {
-        practiceId,
-        key: req.idempotency.key,
-        requestHash: req.idempotency.hash,
-        appointmentId: applied.appointmentId,
-        response: body,
-        now,
-      });
-      return { replayed: false, body };
+      // Apply: the plan, the confirmation e-mail and the idempotency record in one batch.
+      let body: BookingBody | undefined;
+      await applyPlan(
+        tx,
+        plan,
+        { practiceId, actor: `online:${returning?.id ?? 'new'}`, now, accessCode: newAccessCode },
+        (applied) => {
+          const answer = bookingBody(config, plan, applied, links, req.lang);
+          body = answer;
+          return [
+            confirmationMailWrite({
+              practice: config.practice,
+              appointmentId: applied.appointmentId,
+              sequence: 0,
+              method: 'REQUEST',
+              start: plan.appointment.start,
+              end: plan.appointment.end,
+              chainName: answer.chain.name,
+              therapistName: answer.therapist.name,
+              roomName: answer.room?.name ?? null,
+              to,
+              cancelUrl: answer.cancelUrl,
+              packages: answer.packages,
+              lang: req.lang,
+              now,
+            }),
+            bookingRequestWrite({
+              practiceId,
+              key: req.idempotency.key,
+              requestHash: req.idempotency.hash,
+              appointmentId: applied.appointmentId,
+              response: answer,
+              now,
+            }),
+          ];
+        },
+        snap.reserved,
+      );
+      return { replayed: false, body: body! };
     },
-    // PostgreSQL: a therapist, room or e-mail taken, or the same key used, by a concurrent
-    // transaction in another instance; the next run sees it and decides anew.
-    { retries: 3 },
+    {
+      // PostgreSQL: a therapist, room or e-mail taken, or the same key used, by a concurrent
+      // booking in another instance; the next run sees it and decides anew.
+      retries: 3,
+      // A new client has no packages to overrun: the exclusion and unique constraints guard all
+      // the rest, so the reads and the one batch need no transaction around them. A returning
+      // client's budget needs the lock, and so the transaction.
+      guardedByConstraints: !returning,
+    },
   );
 }
 

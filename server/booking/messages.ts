@@ -2,8 +2,8 @@
  * The e-mails a booking sends: confirmation and cancellation, each with a calendar file. They are
  * written to the outbox in the same transaction as the booking itself, so neither is ever lost.
  */
-import { insertMail } from '../db/queries/outbox.ts';
-import type { Tx } from '../db/store.ts';
+import { mailWrite } from '../db/queries/outbox.ts';
+import type { Tx, Write } from '../db/store.ts';
 import type { Practice } from '../engine/config.ts';
 import {
   bookingCalendarInput,
@@ -29,8 +29,13 @@ export function bookingIcs(m: Omit<CalendarFacts, 'practice'> & { practice: Prac
  * The outbox row keeps what the mail says; it is rendered when sent (see mail/bookingMail.ts).
  */
 export async function confirmationMail(tx: Tx, m: BookingMail): Promise<void> {
+  await tx.batch([confirmationMailWrite(m)]);
+}
+
+/** The same, as a write to go in a batch with the booking. */
+export function confirmationMailWrite(m: BookingMail): Write {
   const mail: RenderedMail = { ...m, practice: mailPractice(m.practice) };
-  await insertMail(tx, {
+  return mailWrite({
     practiceId: m.practice.id,
     kind: m.method === 'CANCEL' ? 'booking-cancellation' : 'booking-confirmation',
     to: m.to.email,

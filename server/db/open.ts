@@ -3,10 +3,12 @@ import type { Config } from '../config.ts';
 import { openSqliteStore } from './sqlite/store.ts';
 import type { Store } from './store.ts';
 
-export async function openStore(config: Pick<Config, 'databaseUrl' | 'databasePath'>): Promise<Store> {
+export async function openStore(
+  config: Pick<Config, 'databaseUrl' | 'databasePath'> & { poolSize?: number },
+): Promise<Store> {
   if (config.databaseUrl) {
     const { openPgStore } = await import('./pg/store.ts');
-    return openPgStore(config.databaseUrl);
+    return openPgStore(config.databaseUrl, config.poolSize ? { poolSize: config.poolSize } : {});
   }
   return openSqliteStore(config.databasePath);
 }

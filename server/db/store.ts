@@ -11,6 +11,12 @@ export type Dialect = 'sqlite' | 'postgres';
 
 export type Row = Record<string, unknown>;
 
+/** A write whose result nobody waits for: several of them go to the database at once (`Tx.batch`). */
+export interface Write {
+  sql: string;
+  params: readonly unknown[];
+}
+
 /**
  * A transaction (or, for `read` without a snapshot, a connection) of one store. Statements use `?`
  * for parameters; numbers, strings, booleans, null and (for `list()`) arrays may be bound. Do not
@@ -24,6 +30,13 @@ export interface Tx {
   run(sql: string, params?: readonly unknown[]): Promise<number>;
   /** Runs an INSERT of one row (without RETURNING); resolves with the row's `id`. */
   insert(sql: string, params?: readonly unknown[]): Promise<number>;
+  /**
+   * Runs INSERT, UPDATE and DELETE statements that do not depend on each other's results, in one
+   * round trip where the database allows (PostgreSQL: one statement of data-modifying WITH
+   * clauses, checked as one; SQLite, in process, runs them one after the other). No two of them
+   * may change the same row.
+   */
+  batch(writes: readonly Write[]): Promise<void>;
   /**
    * Records that this write changes what a practice offers (appointments, packages, its
    * configuration): answers kept for it, here and in other app instances, are dropped once the
@@ -41,6 +54,14 @@ export interface WriteOptions {
    * ever needed there.
    */
   retries?: number;
+  /**
+   * The callback's decision is guarded by the database's constraints alone: it reads, then writes
+   * one batch, and would the world change in between, a unique or exclusion constraint refuses
+   * that batch (and `retries` decides anew). PostgreSQL then runs it without a transaction block —
+   * the batch is one statement, atomic by itself — which saves two round trips. SQLite runs every
+   * write in its IMMEDIATE transaction anyway.
+   */
+  guardedByConstraints?: boolean;
 }
 
 export interface Store {

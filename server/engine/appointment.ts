@@ -62,19 +62,8 @@ export interface ClientFile extends ClientBudget {
 export type AppointmentSource = 'staff' | 'online' | 'import';
 
 /** An appointment as it is, for an edit or a cancellation. */
-export interface ExistingAppointment {
-  id: number;
+export interface ExistingAppointment extends PlannedAppointment {
   clientId: number;
-  therapistId: number;
-  roomId: number | null;
-  chainId: number | null;
-  start: Instant;
-  end: Instant;
-  bufferAfterMinutes: number;
-  status: AppointmentStatus;
-  source: AppointmentSource;
-  sequence: number;
-  lines: AppointmentLine[];
   packageIds: number[];
 }
 
@@ -846,7 +835,8 @@ function decideCancel(s: Snapshot, req: Cancellation, now: Instant): Decision {
       appointment: { ...a, status: 'cancelled', sequence: a.sequence + 1 },
       linesChanged: false,
       assign: [],
-      release: [...a.packageIds],
+      // The assignments stay, as the appointment's history; a cancelled appointment consumes nothing.
+      release: [],
       withdraw,
       ledger: [
         ...a.packageIds.map((id) => ({ packageId: id, action: 'released' as const, details: { reason } })),

@@ -4,13 +4,14 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { isDate } from '../../shared/time.ts';
-import { DEFAULT_AUTH_LIMITS, ipBudgetSpent, limiterRegistry } from '../auth/rateLimit.ts';
+import { DEFAULT_AUTH_LIMITS, ipCounterKey, limiterRegistry } from '../auth/rateLimit.ts';
 import { signCancelToken, verifyCancelToken } from '../auth/tokens.ts';
 import { bookablePractice } from '../booking/availability.ts';
 import { createBooking, requestHash } from '../booking/book.ts';
 import { bookingViewOf, cancelBooking, loadBooking } from '../booking/cancel.ts';
 import { keptPracticeConfig } from '../booking/config.ts';
 import { bookingIcs } from '../booking/messages.ts';
+import type { PracticeConfig } from '../engine/config.ts';
 import { ApiError } from '../problem.ts';
 import { clientTokenOfRequest } from './clientToken.ts';
 import { PracticeParam, Problem } from './contract.ts';
@@ -219,25 +220,15 @@ export function bookingRoutes() {
     throw err;
   };
 
-  /**
-   * A new client from an address whose budget is spent gets 429 whatever the e-mail, so the answer
-   * cannot tell a known e-mail (client_exists) from an unknown one.
-   */
-  const refuseWhenSpent = async (c: Context<AppEnv>): Promise<void> => {
-    const { store, config, clock } = c.get('deps');
-    const ip = clientIp(c, config.trustProxy ?? 0);
-    const waitMs = await ipBudgetSpent(store, ip, clock(), DEFAULT_AUTH_LIMITS.perIp.points);
-    if (waitMs !== null) throw tooMany(c, waitMs);
-  };
-
-  /** Books `body` for the practice at the path, as `practice` (its id and slug) gives it. */
+  /** Books `body` for the practice at the path, with the configuration held for it. */
   const bookAt = async (
     c: Context<AppEnv>,
-    practice: { id: number; slug: string },
+    config: PracticeConfig,
     key: string | undefined,
     body: z.infer<typeof BookingBody>,
   ) => {
-    const { store, clock } = c.get('deps');
+    const { store, clock, config: settings } = c.get('deps');
+    const { practice } = config;
     if (!key || !IDEMPOTENCY_KEY.test(key)) {
       throw new ApiError(
         400,
@@ -257,7 +248,6 @@ export function bookingRoutes() {
     if (token !== null && body.client) {
       throw new ApiError(400, 'ambiguous_client', 'Give either a client token or new client data, not both.');
     }
-    if (token === null) await refuseWhenSpent(c);
     const lang = body.lang ?? 'de';
     try {
       const done = await createBooking(
@@ -265,6 +255,16 @@ export function bookingRoutes() {
         {
           practiceId: practice.id,
           slug: practice.slug,
+          config,
+          // A new client from an address whose budget is spent gets 429 whatever the e-mail, so
+          // the answer cannot tell a known e-mail (client_exists) from an unknown one.
+          limit:
+            token === null
+              ? {
+                  key: ipCounterKey(clientIp(c, settings.trustProxy ?? 0)),
+                  points: DEFAULT_AUTH_LIMITS.perIp.points,
+                }
+              : undefined,
           chainId: body.chain,
           start: Date.parse(body.start),
           therapistId: body.therapist,
@@ -278,6 +278,7 @@ export function bookingRoutes() {
         clock,
       );
       if ('refusal' in done) throw refusalError(done.refusal, lang);
+      if ('limited' in done) throw tooMany(c, done.limited);
       if (done.replayed) c.header('Idempotent-Replayed', 'true');
       return done.body;
     } catch (err) {
@@ -333,16 +334,16 @@ export function bookingRoutes() {
       const slug = c.req.valid('param').practice;
       const key = c.req.valid('header')['idempotency-key'];
       const body = c.req.valid('json');
-      // Here the practice gives only its id: the booking's transaction reads the configuration
-      // again and decides on it (refusing, say, when online booking was switched off since). So
-      // the copy in memory serves when there is one.
+      // The copy of the configuration in memory serves when there is one: the booking reads its
+      // version again and decides on the configuration as it is then (refusing, say, when online
+      // booking was switched off since).
       const kept = keptPracticeConfig(store, slug);
       let booked: Awaited<ReturnType<typeof bookAt>>;
       if (!kept) {
-        booked = await bookAt(c, (await bookablePractice(store, slug)).practice, key, body);
+        booked = await bookAt(c, await bookablePractice(store, slug), key, body);
       } else {
         try {
-          booked = await bookAt(c, kept.practice, key, body);
+          booked = await bookAt(c, kept, key, body);
         } catch (err) {
           // That copy was out of date (the address now another practice's, or none's: the
           // transaction finds another id; or the token names the practice that has it now): it
@@ -351,7 +352,7 @@ export function bookingRoutes() {
             !(err instanceof ApiError && (err.code === 'practice_not_found' || err.code === 'invalid_token'))
           )
             throw err;
-          booked = await bookAt(c, (await bookablePractice(store, slug)).practice, key, body);
+          booked = await bookAt(c, await bookablePractice(store, slug), key, body);
         }
       }
       return c.json(booked, 201);

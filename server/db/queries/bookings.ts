@@ -1,6 +1,6 @@
 /** Online booking requests by their Idempotency-Key: a retry returns the same booking. */
 import { json } from '../sql.ts';
-import type { Tx } from '../store.ts';
+import type { Tx, Write } from '../store.ts';
 
 /** The request stored under a key, with the booking's status as it is now. */
 export async function findBookingRequest(tx: Tx, practiceId: number, key: string) {
@@ -19,19 +19,17 @@ export async function findBookingRequest(tx: Tx, practiceId: number, key: string
   );
 }
 
-export function insertBookingRequest(
-  tx: Tx,
-  r: {
-    practiceId: number;
-    key: string;
-    requestHash: string;
-    appointmentId: number;
-    response: unknown;
-    now: number;
-  },
-): Promise<number> {
-  return tx.run(
-    'INSERT INTO booking_requests (practice_id, idempotency_key, request_hash, appointment_id, response, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-    [r.practiceId, r.key, r.requestHash, r.appointmentId, JSON.stringify(r.response), r.now],
-  );
+/** The idempotency record of a booking, to write with it. */
+export function bookingRequestWrite(r: {
+  practiceId: number;
+  key: string;
+  requestHash: string;
+  appointmentId: number;
+  response: unknown;
+  now: number;
+}): Write {
+  return {
+    sql: 'INSERT INTO booking_requests (practice_id, idempotency_key, request_hash, appointment_id, response, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    params: [r.practiceId, r.key, r.requestHash, r.appointmentId, JSON.stringify(r.response), r.now],
+  };
 }

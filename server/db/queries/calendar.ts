@@ -2,7 +2,7 @@
  * The calendar and the budgets: what blocks therapists and rooms, a client file with its packages,
  * an appointment, and writing a decided plan (engine/appointment.ts).
  */
-import type { BudgetAppointment, CodeLimit, Limits } from '../../../shared/domain.ts';
+import type { BudgetAppointment, CodeLimit } from '../../../shared/domain.ts';
 import type {
   AppointmentPlan,
   ClientFile,
@@ -13,7 +13,7 @@ import type { BusyWindow } from '../../engine/availability.ts';
 import type { ClientBudget, FilePackage } from '../../engine/eligibility.ts';
 import type { BusyInterval } from '../../engine/slots.ts';
 import { forUpdate, inList, json, list } from '../sql.ts';
-import type { Tx } from '../store.ts';
+import type { Tx, Write } from '../store.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: raw rows are mapped field by field.
 type AnyRow = Record<string, any>;
@@ -81,51 +81,72 @@ export async function loadClientBudget(
     [practiceId, clientId],
   );
   if (!client) return undefined;
-  const packages = (
-    await tx.all<AnyRow>(
-      "SELECT * FROM packages WHERE practice_id = ? AND client_id = ? AND status <> 'withdrawn' ORDER BY id",
-      [practiceId, clientId],
-    )
-  ).map(packageOf);
-  const appointmentsByPackage = new Map<number, BudgetAppointment[]>();
-  for (const p of packages) appointmentsByPackage.set(p.id, []);
-  if (packages.length > 0) {
-    const rows = await tx.all<AnyRow>(
-      `SELECT ap.package_id, a.id, a.starts_at, a.ends_at, a.status, l.code, l.quantity, l.unit_price_cents
-         FROM appointment_packages ap
-         JOIN appointments a ON a.id = ap.appointment_id
-         LEFT JOIN appointment_lines l ON l.appointment_id = a.id
-        WHERE ${inList(tx, 'ap.package_id')}
-        ORDER BY ap.package_id, a.id, l.id`,
-      [
-        list(
-          tx,
-          packages.map((p) => p.id),
-        ),
-      ],
-    );
-    let current: BudgetAppointment | undefined;
-    let currentPackage = -1;
-    for (const r of rows) {
-      if (!current || current.id !== r.id || currentPackage !== r.package_id) {
-        current = { id: r.id, start: r.starts_at, end: r.ends_at, status: r.status, lines: [] };
-        currentPackage = r.package_id;
-        appointmentsByPackage.get(r.package_id)!.push(current);
-      }
-      if (r.code !== null)
-        current.lines.push({ code: r.code, quantity: r.quantity, unitPriceCents: r.unit_price_cents });
-    }
-  }
+  const packages = await tx.all<AnyRow>(
+    "SELECT * FROM packages WHERE practice_id = ? AND client_id = ? AND status <> 'withdrawn' ORDER BY id",
+    [practiceId, clientId],
+  );
+  const rows =
+    packages.length === 0
+      ? []
+      : await tx.all<AnyRow>(
+          `SELECT ap.package_id, a.id, a.starts_at, a.ends_at, a.status, l.code, l.quantity, l.unit_price_cents
+             FROM appointment_packages ap
+             JOIN appointments a ON a.id = ap.appointment_id
+             LEFT JOIN appointment_lines l ON l.appointment_id = a.id
+            WHERE ${inList(tx, 'ap.package_id')}
+            ORDER BY ap.package_id, a.id, l.id`,
+          [
+            list(
+              tx,
+              packages.map((p) => p.id as number),
+            ),
+          ],
+        );
   const excluded = await tx.all<AnyRow>(
     'SELECT template_id FROM exclusions WHERE practice_id = ? AND client_id = ?',
     [practiceId, clientId],
   );
+  return budgetOf(
+    clientId,
+    client.birth_date,
+    packages,
+    rows,
+    excluded.map((e) => e.template_id as number),
+  );
+}
+
+/**
+ * A client file's budget from its rows: packages, their appointments' lines (one row per line,
+ * ordered by package, appointment and line; an appointment without lines has one row with a null
+ * code), and the templates it is excluded from.
+ */
+export function budgetOf(
+  clientId: number,
+  birthDate: string | null,
+  packageRows: readonly AnyRow[],
+  lineRows: readonly AnyRow[],
+  excludedTemplateIds: readonly number[],
+): ClientBudget {
+  const packages = packageRows.map(packageOf);
+  const appointmentsByPackage = new Map<number, BudgetAppointment[]>();
+  for (const p of packages) appointmentsByPackage.set(p.id, []);
+  let current: BudgetAppointment | undefined;
+  let currentPackage = -1;
+  for (const r of lineRows) {
+    if (!current || current.id !== r.id || currentPackage !== r.package_id) {
+      current = { id: r.id, start: r.starts_at, end: r.ends_at, status: r.status, lines: [] };
+      currentPackage = r.package_id;
+      appointmentsByPackage.get(r.package_id)!.push(current);
+    }
+    if (r.code !== null)
+      current.lines.push({ code: r.code, quantity: r.quantity, unitPriceCents: r.unit_price_cents });
+  }
   return {
     clientId,
-    birthDate: client.birth_date,
+    birthDate,
     packages,
     appointmentsByPackage,
-    excludedTemplateIds: new Set(excluded.map((e) => e.template_id as number)),
+    excludedTemplateIds: new Set(excludedTemplateIds),
   };
 }
 
@@ -189,6 +210,19 @@ export async function loadAppointment(
   };
 }
 
+/**
+ * Locks a client file's row until the end of the transaction (PostgreSQL): every decision about the
+ * file's budgets waits for the one before, in any instance. SQLite's writer holds the whole file.
+ */
+export async function lockClient(tx: Tx, practiceId: number, clientId: number): Promise<void> {
+  if (tx.dialect === 'postgres') {
+    await tx.get('SELECT id FROM clients WHERE practice_id = ? AND id = ? FOR UPDATE', [
+      practiceId,
+      clientId,
+    ]);
+  }
+}
+
 /** The client file's id for an e-mail (case-insensitive), or undefined. */
 export async function clientIdByEmail(
   tx: Tx,
@@ -203,15 +237,17 @@ export async function clientIdByEmail(
 }
 
 /** A client file's names, e-mail, birth date and access-code version. */
+export interface Contact {
+  id: number;
+  firstName: string;
+  lastName: string;
+  email: string | null;
+  birthDate: string | null;
+  accessCodeVersion: number;
+}
+
 export function clientContact(tx: Tx, practiceId: number, clientId: number) {
-  return tx.get<{
-    id: number;
-    firstName: string;
-    lastName: string;
-    email: string | null;
-    birthDate: string | null;
-    accessCodeVersion: number;
-  }>(
+  return tx.get<Contact>(
     `SELECT id, first_name AS "firstName", last_name AS "lastName", email, birth_date AS "birthDate",
             access_code_version AS "accessCodeVersion"
        FROM clients WHERE practice_id = ? AND id = ?`,
@@ -219,54 +255,69 @@ export function clientContact(tx: Tx, practiceId: number, clientId: number) {
   );
 }
 
-function insertPackage(
-  tx: Tx,
-  p: {
-    practiceId: number;
-    clientId: number;
-    templateId: number;
-    name: string;
-    limits: Limits;
-    validFrom: number | null;
-    validUntil: number | null;
-    now: number;
-  },
-): Promise<number> {
-  return tx.insert(
-    `INSERT INTO packages (practice_id, client_id, template_id, name, max_appointments, max_amount_cents, code_limits,
-       valid_from, valid_until, status, origin, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', 'booking', ?)`,
-    [
-      p.practiceId,
-      p.clientId,
-      p.templateId,
-      p.name,
-      p.limits.maxAppointments ?? null,
-      p.limits.maxAmountCents ?? null,
-      JSON.stringify(p.limits.codeLimits),
-      p.validFrom,
-      p.validUntil,
-      p.now,
-    ],
-  );
+export interface ReservedIds {
+  clients: number[];
+  packages: number[];
+  appointments: number[];
 }
 
-export function insertLedger(
+/**
+ * Ids for the rows a plan creates, reserved before anything is written, so that every row of the
+ * plan (and what the caller writes with it, such as the confirmation e-mail that carries the
+ * appointment's cancel link) can go to the database in one batch. PostgreSQL: from the tables'
+ * identity sequences (one round trip for all). SQLite: after the largest id its AUTOINCREMENT ever
+ * gave (`sqlite_sequence`), safe because the writer holds the file.
+ */
+export async function reserveIds(
   tx: Tx,
-  e: {
-    practiceId: number;
-    packageId: number;
-    at: number;
-    actor: string;
-    action: LedgerAction;
-    appointmentId: number | null;
-    details: Record<string, unknown>;
-  },
-): Promise<number> {
-  return tx.run(
-    'INSERT INTO package_ledger (practice_id, package_id, at, actor, action, appointment_id, details) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    [e.practiceId, e.packageId, e.at, e.actor, e.action, e.appointmentId, JSON.stringify(e.details)],
-  );
+  counts: { clients: number; packages: number; appointments: number },
+): Promise<ReservedIds> {
+  const tables = ['clients', 'packages', 'appointments'] as const;
+  if (tables.every((t) => counts[t] === 0)) return { clients: [], packages: [], appointments: [] };
+  if (tx.dialect === 'postgres') {
+    const row = await tx.get<Record<(typeof tables)[number], string[]>>(
+      `SELECT ${tables
+        .map(
+          (t) =>
+            `ARRAY(SELECT nextval(pg_get_serial_sequence('${t}', 'id')) FROM generate_series(1, ?)) AS ${t}`,
+        )
+        .join(', ')}`,
+      tables.map((t) => counts[t]),
+    );
+    return {
+      clients: row!.clients.map(Number),
+      packages: row!.packages.map(Number),
+      appointments: row!.appointments.map(Number),
+    };
+  }
+  const next = async (table: string, n: number) => {
+    if (n === 0) return [];
+    const seq = await tx.get<{ seq: number }>(
+      'SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0) AS seq',
+      [table],
+    );
+    return Array.from({ length: n }, (_, i) => seq!.seq + 1 + i);
+  };
+  return {
+    clients: await next('clients', counts.clients),
+    packages: await next('packages', counts.packages),
+    appointments: await next('appointments', counts.appointments),
+  };
+}
+
+export function ledgerWrite(e: {
+  practiceId: number;
+  packageId: number;
+  at: number;
+  actor: string;
+  action: LedgerAction;
+  appointmentId: number | null;
+  details: Record<string, unknown>;
+}): Write {
+  return {
+    sql: 'INSERT INTO package_ledger (practice_id, package_id, at, actor, action, appointment_id, details) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    params: [e.practiceId, e.packageId, e.at, e.actor, e.action, e.appointmentId, JSON.stringify(e.details)],
+  };
 }
 
 /** What applying a plan wrote: the client file, the appointment, and the ids of the new packages. */
@@ -278,24 +329,43 @@ export interface Applied {
 }
 
 /**
- * Writes a decided plan inside the caller's write transaction: the client file for a new client,
+ * Writes a decided plan inside the caller's write transaction — the client file for a new client,
  * the packages created on booking, the appointment with its lines, the package assignments and
- * releases, withdrawals and the ledger.
+ * releases, withdrawals and the ledger — together with what `alongside` adds once the ids are
+ * known (the confirmation e-mail, the idempotency record), all in one batch.
  */
 export async function applyPlan(
   tx: Tx,
   plan: AppointmentPlan,
   ctx: { practiceId: number; actor: string; now: number; accessCode: () => string },
+  alongside: (applied: Applied) => Write[] = () => [],
+  reserved?: ReservedIds,
 ): Promise<Applied> {
   const { practiceId, now } = ctx;
   tx.touch(practiceId);
+  const creating = 'create' in plan.client;
+  const needed = {
+    clients: creating ? 1 : 0,
+    packages: plan.packages.length,
+    appointments: plan.action === 'create' ? 1 : 0,
+  };
+  const ids =
+    reserved &&
+    reserved.clients.length >= needed.clients &&
+    reserved.packages.length >= needed.packages &&
+    reserved.appointments.length >= needed.appointments
+      ? reserved
+      : await reserveIds(tx, needed);
+  const writes: Write[] = [];
   let clientId: number;
   if ('create' in plan.client) {
     const c = plan.client.create;
-    clientId = await tx.insert(
-      `INSERT INTO clients (practice_id, first_name, last_name, email, phone, birth_date, access_code, consent_at, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
+    clientId = ids.clients[0]!;
+    writes.push({
+      sql: `INSERT INTO clients (id, practice_id, first_name, last_name, email, phone, birth_date, access_code, consent_at, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      params: [
+        clientId,
         practiceId,
         c.firstName,
         c.lastName,
@@ -306,30 +376,50 @@ export async function applyPlan(
         now,
         now,
       ],
-    );
+    });
   } else {
     clientId = plan.client.id;
     if (plan.client.setBirthDate) {
-      await tx.run(
-        'UPDATE clients SET birth_date = ? WHERE practice_id = ? AND id = ? AND birth_date IS NULL',
-        [plan.client.setBirthDate, practiceId, clientId],
-      );
+      writes.push({
+        sql: 'UPDATE clients SET birth_date = ? WHERE practice_id = ? AND id = ? AND birth_date IS NULL',
+        params: [plan.client.setBirthDate, practiceId, clientId],
+      });
     }
   }
-  const ids = new Map<number, number>();
-  for (const p of plan.packages) {
-    ids.set(p.ref, await insertPackage(tx, { practiceId, clientId, ...p, now }));
-  }
-  const packageId = (ref: number) => (ref < 0 ? ids.get(ref)! : ref);
+  const refs = new Map<number, number>();
+  plan.packages.forEach((p, i) => {
+    const id = ids.packages[i]!;
+    refs.set(p.ref, id);
+    writes.push({
+      sql: `INSERT INTO packages (id, practice_id, client_id, template_id, name, max_appointments, max_amount_cents, code_limits,
+              valid_from, valid_until, status, origin, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', 'booking', ?)`,
+      params: [
+        id,
+        practiceId,
+        clientId,
+        p.templateId,
+        p.name,
+        p.limits.maxAppointments ?? null,
+        p.limits.maxAmountCents ?? null,
+        JSON.stringify(p.limits.codeLimits),
+        p.validFrom,
+        p.validUntil,
+        now,
+      ],
+    });
+  });
+  const packageId = (ref: number) => (ref < 0 ? refs.get(ref)! : ref);
   const a = plan.appointment;
-  let appointmentId = a.id;
+  const appointmentId = plan.action === 'create' ? ids.appointments[0]! : a.id;
   const blockedUntil = a.end + a.bufferAfterMinutes * 60_000;
   if (plan.action === 'create') {
-    appointmentId = await tx.insert(
-      `INSERT INTO appointments (practice_id, client_id, therapist_id, room_id, chain_id, starts_at, ends_at,
-         buffer_after_minutes, blocked_until, status, source, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
+    writes.push({
+      sql: `INSERT INTO appointments (id, practice_id, client_id, therapist_id, room_id, chain_id, starts_at, ends_at,
+              buffer_after_minutes, blocked_until, status, source, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      params: [
+        appointmentId,
         practiceId,
         clientId,
         a.therapistId,
@@ -343,12 +433,12 @@ export async function applyPlan(
         a.source,
         now,
       ],
-    );
+    });
   } else if (plan.action === 'update' || plan.action === 'cancel') {
-    await tx.run(
-      `UPDATE appointments SET therapist_id = ?, room_id = ?, starts_at = ?, ends_at = ?, blocked_until = ?,
-         status = ?, cancelled_at = ?, sequence = ? WHERE practice_id = ? AND id = ?`,
-      [
+    writes.push({
+      sql: `UPDATE appointments SET therapist_id = ?, room_id = ?, starts_at = ?, ends_at = ?, blocked_until = ?,
+              status = ?, cancelled_at = ?, sequence = ? WHERE practice_id = ? AND id = ?`,
+      params: [
         a.therapistId,
         a.roomId,
         a.start,
@@ -360,52 +450,66 @@ export async function applyPlan(
         practiceId,
         a.id,
       ],
-    );
+    });
     if (plan.linesChanged) {
-      await tx.run('DELETE FROM appointment_lines WHERE practice_id = ? AND appointment_id = ?', [
+      writes.push({
+        sql: 'DELETE FROM appointment_lines WHERE practice_id = ? AND appointment_id = ?',
+        params: [practiceId, a.id],
+      });
+    }
+  }
+  if (plan.linesChanged && a.lines.length > 0) {
+    writes.push({
+      sql: `INSERT INTO appointment_lines (practice_id, appointment_id, service_id, code, quantity, unit_price_cents)
+            VALUES ${a.lines.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+      params: a.lines.flatMap((l) => [
         practiceId,
-        a.id,
-      ]);
-    }
-  }
-  if (plan.linesChanged) {
-    for (const l of a.lines) {
-      await tx.run(
-        'INSERT INTO appointment_lines (practice_id, appointment_id, service_id, code, quantity, unit_price_cents) VALUES (?, ?, ?, ?, ?, ?)',
-        [practiceId, appointmentId, l.serviceId, l.code, l.quantity, l.unitPriceCents],
-      );
-    }
-  }
-  for (const ref of plan.assign) {
-    await tx.run(
-      'INSERT INTO appointment_packages (practice_id, appointment_id, package_id) VALUES (?, ?, ?)',
-      [practiceId, appointmentId, packageId(ref)],
-    );
-  }
-  for (const id of plan.release) {
-    await tx.run(
-      'DELETE FROM appointment_packages WHERE practice_id = ? AND appointment_id = ? AND package_id = ?',
-      [practiceId, appointmentId, id],
-    );
-  }
-  for (const id of plan.withdraw) {
-    await tx.run(
-      "UPDATE packages SET status = 'withdrawn', closed_reason = 'booking cancelled' WHERE practice_id = ? AND id = ?",
-      [practiceId, id],
-    );
-  }
-  for (const e of plan.ledger) {
-    await insertLedger(tx, {
-      practiceId,
-      packageId: packageId(e.packageId),
-      at: now,
-      actor: ctx.actor,
-      action: e.action,
-      appointmentId,
-      details: e.details,
+        appointmentId,
+        l.serviceId,
+        l.code,
+        l.quantity,
+        l.unitPriceCents,
+      ]),
     });
   }
-  return { clientId, appointmentId, packageId };
+  if (plan.assign.length > 0) {
+    writes.push({
+      sql: `INSERT INTO appointment_packages (practice_id, appointment_id, package_id)
+            VALUES ${plan.assign.map(() => '(?, ?, ?)').join(', ')}`,
+      params: plan.assign.flatMap((ref) => [practiceId, appointmentId, packageId(ref)]),
+    });
+  }
+  for (const id of plan.release) {
+    writes.push({
+      sql: 'DELETE FROM appointment_packages WHERE practice_id = ? AND appointment_id = ? AND package_id = ?',
+      params: [practiceId, appointmentId, id],
+    });
+  }
+  if (plan.withdraw.length > 0) {
+    writes.push({
+      sql: `UPDATE packages SET status = 'withdrawn', closed_reason = 'booking cancelled'
+             WHERE practice_id = ? AND ${inList(tx, 'id')}`,
+      params: [practiceId, list(tx, plan.withdraw)],
+    });
+  }
+  if (plan.ledger.length > 0) {
+    writes.push({
+      sql: `INSERT INTO package_ledger (practice_id, package_id, at, actor, action, appointment_id, details)
+            VALUES ${plan.ledger.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      params: plan.ledger.flatMap((e) => [
+        practiceId,
+        packageId(e.packageId),
+        now,
+        ctx.actor,
+        e.action,
+        appointmentId,
+        JSON.stringify(e.details),
+      ]),
+    });
+  }
+  const applied = { clientId, appointmentId, packageId };
+  await tx.batch([...writes, ...alongside(applied)]);
+  return applied;
 }
 
 /** An appointment with what the public views need (practice, client, names), or undefined. */

@@ -5,7 +5,7 @@
  * work and never claim the same mail; on SQLite the write transaction holds the file.
  */
 import { json, noIndex } from '../sql.ts';
-import type { Tx } from '../store.ts';
+import type { Tx, Write } from '../store.ts';
 
 /** An outbox row; `attachments` and `content` as stored (JSON). */
 export interface OutboxRow {
@@ -37,24 +37,29 @@ function rowOf(r: OutboxRow): OutboxRow {
   return { ...r, attachments: json(r.attachments), content: r.content === null ? null : json(r.content) };
 }
 
+export interface NewMailRow {
+  practiceId: number;
+  kind: string;
+  to: string;
+  subject: string;
+  text: string;
+  attachments: unknown[];
+  content?: unknown;
+  now: number;
+}
+
 /** Writes a pending mail, due at `now`; returns its id. */
-export function insertMail(
-  tx: Tx,
-  m: {
-    practiceId: number;
-    kind: string;
-    to: string;
-    subject: string;
-    text: string;
-    attachments: unknown[];
-    content?: unknown;
-    now: number;
-  },
-): Promise<number> {
-  return tx.insert(
-    `INSERT INTO outbox (practice_id, kind, to_address, subject, text_body, attachments, content, status, attempts, next_attempt_at, created_at)
+export function insertMail(tx: Tx, m: NewMailRow): Promise<number> {
+  const w = mailWrite(m);
+  return tx.insert(w.sql, w.params);
+}
+
+/** A pending mail, due at `now`, to write in a batch with what it reports. */
+export function mailWrite(m: NewMailRow): Write {
+  return {
+    sql: `INSERT INTO outbox (practice_id, kind, to_address, subject, text_body, attachments, content, status, attempts, next_attempt_at, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`,
-    [
+    params: [
       m.practiceId,
       m.kind,
       m.to,
@@ -65,7 +70,7 @@ export function insertMail(
       m.now,
       m.now,
     ],
-  );
+  };
 }
 
 const DUE = `status = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)`;

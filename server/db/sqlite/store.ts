@@ -170,6 +170,10 @@ export class SqliteStore implements Store {
       run: (sql, params = []) => exec(() => this.statement(sql).run(...bindable(params)).changes),
       insert: (sql, params = []) =>
         exec(() => Number(this.statement(sql).run(...bindable(params)).lastInsertRowid)),
+      batch: (writes) =>
+        exec(() => {
+          for (const w of writes) this.statement(w.sql).run(...bindable(w.params));
+        }),
       touch: () => {},
       close: () => {
         open = false;

@@ -1,0 +1,182 @@
+/**
+ * Everything an online booking reads before it decides, in as few round trips as the database
+ * allows: the practice's configuration version, an earlier request with the same Idempotency-Key,
+ * whether a new client's e-mail has a file, the busy times of the window, a rate-limit counter,
+ * and — for a returning client — the file with its packages, exclusions and appointments.
+ *
+ * SQLite (in process) runs the plain queries one after another. PostgreSQL gets one statement
+ * that returns all of it as one row (JSON for the lists), and reserves the ids of the rows the
+ * booking may create in the same statement: with the write that follows (one batch), a booking
+ * for a new client is two round trips.
+ */
+import type { ClientFile } from '../../engine/appointment.ts';
+import type { BusyWindow } from '../../engine/availability.ts';
+import type { BusyInterval } from '../../engine/slots.ts';
+import type { Tx } from '../store.ts';
+import { findBookingRequest } from './bookings.ts';
+import {
+  budgetOf,
+  type Contact,
+  clientContact,
+  clientIdByEmail,
+  LONGEST_BLOCK_MS,
+  loadBusy,
+  loadClientFile,
+  type ReservedIds,
+} from './calendar.ts';
+import { practiceHead } from './config.ts';
+import { type Counter, counter } from './rateLimits.ts';
+
+export interface BookingSnapshotInput {
+  practiceId: number;
+  slug: string;
+  idempotencyKey: string;
+  /** A new client's e-mail: is it taken by a file? */
+  email: string | null;
+  /** A returning client: the file (locked by the caller on PostgreSQL) with its budget. */
+  clientId: number | null;
+  window: BusyWindow;
+  /** A rate-limit counter to read, at `now`. */
+  counterKey: string | null;
+  now: number;
+  /** Ids to reserve for the rows the booking may create (PostgreSQL; SQLite reserves when writing). */
+  reserve: { clients: number; packages: number; appointments: number };
+}
+
+export interface BookingSnapshotRows {
+  /** The practice's config version, if the slug still names this practice. */
+  version: number | undefined;
+  previous: { requestHash: string; response: Record<string, unknown>; status: string } | undefined;
+  emailTaken: boolean;
+  busy: BusyInterval[];
+  counter: Counter | undefined;
+  contact: Contact | undefined;
+  client: ClientFile | undefined;
+  reserved: ReservedIds | undefined;
+}
+
+export async function loadBookingSnapshot(tx: Tx, input: BookingSnapshotInput): Promise<BookingSnapshotRows> {
+  return tx.dialect === 'postgres' ? oneStatement(tx, input) : oneByOne(tx, input);
+}
+
+async function oneByOne(tx: Tx, i: BookingSnapshotInput): Promise<BookingSnapshotRows> {
+  const head = await practiceHead(tx, i.slug);
+  const contact = i.clientId === null ? undefined : await clientContact(tx, i.practiceId, i.clientId);
+  return {
+    version: head?.id === i.practiceId ? head.version : undefined,
+    previous: await findBookingRequest(tx, i.practiceId, i.idempotencyKey),
+    emailTaken: i.email !== null && (await clientIdByEmail(tx, i.practiceId, i.email)) !== undefined,
+    busy: await loadBusy(tx, i.window),
+    counter: i.counterKey === null ? undefined : await counter(tx, i.counterKey, i.now),
+    contact,
+    client:
+      i.clientId === null || !contact
+        ? undefined
+        : await loadClientFile(tx, i.practiceId, i.clientId, i.window),
+    reserved: undefined,
+  };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON from the database, mapped field by field.
+type AnyRow = Record<string, any>;
+
+async function oneStatement(tx: Tx, i: BookingSnapshotInput): Promise<BookingSnapshotRows> {
+  const span = `starts_at >= ? AND starts_at < ? AND blocked_until > ? AND status <> 'cancelled'`;
+  const range = [i.window.from - LONGEST_BLOCK_MS, i.window.to, i.window.from];
+  const client = i.clientId !== null;
+  const packagesOfFile = `SELECT id FROM packages WHERE practice_id = ? AND client_id = ? AND status <> 'withdrawn'`;
+  const sql = `SELECT
+    (SELECT config_version FROM practices WHERE id = ? AND slug = ?) AS version,
+    (SELECT json_build_object('requestHash', r.request_hash, 'response', r.response, 'status', a.status)
+       FROM booking_requests r JOIN appointments a ON a.id = r.appointment_id
+      WHERE r.practice_id = ? AND r.idempotency_key = ?) AS previous,
+    EXISTS (SELECT 1 FROM clients WHERE practice_id = ? AND lower(email) = lower(?)) AS email_taken,
+    (SELECT coalesce(json_agg(json_build_object('therapistId', b.therapist_id, 'roomId', b.room_id,
+              'start', b.starts_at, 'end', b.blocked_until, 'appointmentId', b.id) ORDER BY b.starts_at), '[]'::json)
+       FROM (SELECT therapist_id, room_id, starts_at, blocked_until, id FROM appointments
+              WHERE therapist_id = ANY(?) AND ${span}
+             UNION ALL
+             SELECT therapist_id, room_id, starts_at, blocked_until, id FROM appointments
+              WHERE room_id = ANY(?) AND ${span} AND NOT (therapist_id = ANY(?))) b) AS busy,
+    (SELECT json_build_object('points', points, 'expire', expire) FROM rate_limits
+      WHERE key = ? AND (expire IS NULL OR expire > ?)) AS counter,
+    ${
+      client
+        ? `(SELECT json_build_object('id', id, 'firstName', first_name, 'lastName', last_name, 'email', email,
+              'birthDate', birth_date, 'accessCodeVersion', access_code_version)
+             FROM clients WHERE practice_id = ? AND id = ?) AS contact,
+           (SELECT coalesce(json_agg(p ORDER BY p.id), '[]'::json)
+              FROM (SELECT * FROM packages WHERE id IN (${packagesOfFile})) p) AS packages,
+           (SELECT coalesce(json_agg(x ORDER BY x.package_id, x.id, x.line_id), '[]'::json)
+              FROM (SELECT ap.package_id, a.id, a.starts_at, a.ends_at, a.status, l.id AS line_id, l.code, l.quantity,
+                           l.unit_price_cents
+                      FROM appointment_packages ap JOIN appointments a ON a.id = ap.appointment_id
+                      LEFT JOIN appointment_lines l ON l.appointment_id = a.id
+                     WHERE ap.package_id IN (${packagesOfFile})) x) AS lines,
+           (SELECT coalesce(json_agg(template_id), '[]'::json) FROM exclusions
+             WHERE practice_id = ? AND client_id = ?) AS exclusions,
+           (SELECT coalesce(json_agg(json_build_object('id', id, 'start', starts_at, 'end', ends_at)), '[]'::json)
+              FROM appointments WHERE client_id = ? AND starts_at < ? AND starts_at >= ? AND ends_at > ?
+               AND status <> 'cancelled') AS client_appointments,`
+        : ''
+    }
+    ARRAY(SELECT nextval(pg_get_serial_sequence('clients', 'id')) FROM generate_series(1, ?)) AS client_ids,
+    ARRAY(SELECT nextval(pg_get_serial_sequence('packages', 'id')) FROM generate_series(1, ?)) AS package_ids,
+    ARRAY(SELECT nextval(pg_get_serial_sequence('appointments', 'id')) FROM generate_series(1, ?)) AS appointment_ids`;
+  const params: unknown[] = [
+    i.practiceId,
+    i.slug,
+    i.practiceId,
+    i.idempotencyKey,
+    i.practiceId,
+    i.email,
+    i.window.therapistIds,
+    ...range,
+    i.window.roomIds,
+    ...range,
+    i.window.therapistIds,
+    i.counterKey,
+    i.now,
+    ...(client
+      ? [
+          i.practiceId,
+          i.clientId,
+          i.practiceId,
+          i.clientId,
+          i.practiceId,
+          i.clientId,
+          i.practiceId,
+          i.clientId,
+          i.clientId,
+          i.window.to,
+          i.window.from - LONGEST_BLOCK_MS,
+          i.window.from,
+        ]
+      : []),
+    i.reserve.clients,
+    i.reserve.packages,
+    i.reserve.appointments,
+  ];
+  const row = (await tx.get<AnyRow>(sql, params))!;
+  const contact: Contact | undefined = row.contact ?? undefined;
+  return {
+    version: row.version ?? undefined,
+    previous: row.previous ?? undefined,
+    emailTaken: row.email_taken === true,
+    busy: row.busy,
+    counter: row.counter ?? undefined,
+    contact,
+    client:
+      client && contact
+        ? {
+            ...budgetOf(contact.id, contact.birthDate, row.packages, row.lines, row.exclusions),
+            appointments: row.client_appointments,
+          }
+        : undefined,
+    reserved: {
+      clients: row.client_ids.map(Number),
+      packages: row.package_ids.map(Number),
+      appointments: row.appointment_ids.map(Number),
+    },
+  };
+}
