@@ -608,15 +608,67 @@ describe.skipIf(!url)('the PostgreSQL schema on a database', () => {
       expect(await version()).toBe(v);
     });
 
-    it('lets a whole practice be deleted, its configuration cascading away', async () => {
+    it('lets a whole practice be deleted, its configuration, files and bookings cascading away', async () => {
       const p = await practice('weg');
       const t = await therapist(p, 't');
       await q(
         'INSERT INTO working_hours (practice_id, therapist_id, weekday, start_minute, end_minute) VALUES ($1, $2, 2, 480, 960)',
         [p, t],
       );
+      // Everything a booking writes: the deletion must reach it before the configuration it names
+      // (services, therapists, chains are kept while an appointment names them).
+      const c = await client(p, 'weg@example.org');
+      const a = await book({ practice: p, therapist: t, client: c, at: 0 });
+      const s = await one<{ id: number }>(
+        "INSERT INTO services (practice_id, code, name, price_cents, duration_minutes) VALUES ($1, 'KG', 'KG', 2500, 30) RETURNING id",
+        [p],
+      );
+      await q(
+        'INSERT INTO appointment_lines (practice_id, appointment_id, service_id, code, quantity, unit_price_cents) VALUES ($1, $2, $3, $4, 1, 2500)',
+        [p, a, s.id, 'KG'],
+      );
+      const tpl = await one<{ id: number }>(
+        "INSERT INTO package_templates (practice_id, key, name, max_appointments, validity_kind) VALUES ($1, 'r', 'Rezept', 6, 'none') RETURNING id",
+        [p],
+      );
+      const pkg = await one<{ id: number }>(
+        "INSERT INTO packages (practice_id, client_id, template_id, name, max_appointments, origin, created_at) VALUES ($1, $2, $3, 'Rezept', 6, 'manual', $4) RETURNING id",
+        [p, c, tpl.id, T0],
+      );
+      await q(
+        'INSERT INTO appointment_packages (practice_id, appointment_id, package_id) VALUES ($1, $2, $3)',
+        [p, a, pkg.id],
+      );
+      await q(
+        "INSERT INTO package_ledger (practice_id, package_id, at, actor, action, appointment_id) VALUES ($1, $2, $3, 'staff', 'assigned', $4)",
+        [p, pkg.id, T0, a],
+      );
+      await q(
+        "INSERT INTO booking_requests (practice_id, idempotency_key, request_hash, appointment_id, response, created_at) VALUES ($1, 'k', 'h', $2, '{}', $3)",
+        [p, a, T0],
+      );
       await q('DELETE FROM practices WHERE id = $1', [p]);
-      expect(await q('SELECT 1 FROM therapists WHERE practice_id = $1', [p])).toEqual([]);
+      const left = await one<{ n: number }>(
+        `SELECT (SELECT count(*) FROM therapists WHERE practice_id = $1) + (SELECT count(*) FROM clients WHERE practice_id = $1)
+              + (SELECT count(*) FROM appointments WHERE practice_id = $1) + (SELECT count(*) FROM appointment_lines WHERE practice_id = $1)
+              + (SELECT count(*) FROM packages WHERE practice_id = $1) + (SELECT count(*) FROM appointment_packages WHERE practice_id = $1)
+              + (SELECT count(*) FROM package_ledger WHERE practice_id = $1) + (SELECT count(*) FROM booking_requests WHERE practice_id = $1) AS n`,
+        [p],
+      );
+      expect(Number(left.n)).toBe(0);
+    });
+
+    it('refuses a booking row whose practice is not the one of its parent', async () => {
+      const a = await book({ therapist: f.t1, client: f.c1, at: 0 });
+      const other = await failure(
+        "INSERT INTO booking_requests (practice_id, idempotency_key, request_hash, appointment_id, response, created_at) VALUES ($1, 'x', 'h', $2, '{}', $3)",
+        [f.b, a, T0],
+      );
+      const none = await failure(
+        'INSERT INTO appointment_lines (practice_id, appointment_id, service_id, code, quantity, unit_price_cents) VALUES ($1, $2, $3, $4, 1, 0)',
+        [999_999, a, f.s1, 'KG'],
+      );
+      expect([other?.code, none?.code]).toEqual(['23503', '23503']);
     });
   });
 
