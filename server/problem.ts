@@ -6,6 +6,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { StoreBusy, StoreConflict } from './errors.ts';
+import { logError } from './log.ts';
 
 export interface ProblemBody {
   type: string;
@@ -91,6 +92,6 @@ export function handleError(err: Error, c: Context): Response {
       { 'retry-after': '1' },
     );
   }
-  console.error(err);
+  logError(`${c.req.method} ${c.req.path}`, err);
   return problem(c, 500, 'internal_error', 'Something went wrong on our side. Nothing was changed.');
 }

@@ -39,7 +39,13 @@ const GRAPH = new Map(SOURCES.map((f) => [f, importsOf(f)]));
  * starts (the app, main, the command-line tools).
  */
 function floorOf(file: string): number {
-  if (file.startsWith('shared/') || file === 'server/errors.ts' || file === 'server/config.ts') return 0;
+  if (
+    file.startsWith('shared/') ||
+    file === 'server/errors.ts' ||
+    file === 'server/config.ts' ||
+    file === 'server/log.ts'
+  )
+    return 0;
   if (file.startsWith('server/engine/')) return 1;
   if (file.startsWith('server/db/')) return 2;
   if (/^server\/(auth|mail|booking|practice|demo)\//.test(file) || file === 'server/problem.ts') return 3;

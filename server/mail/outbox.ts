@@ -20,22 +20,24 @@
  * - Without `SMTP_URL` there is nobody to send to. A "log sender" would have to either report
  *   success (the row says `sent`, but nobody received it, and configuring SMTP later would not
  *   deliver it) or fail (the mail burns its attempts and ends `failed`). So no worker runs at all:
- *   {@link createPendingMailLogger} logs each pending mail once per process ({@link logPending}) and
- *   leaves it pending; once SMTP is configured, the worker delivers everything that waited.
+ *   {@link createPendingMailLogger} logs each pending mail once — its id, kind and practice, never
+ *   its recipient or text ({@link logPending}; once across restarts and instances, marked in the
+ *   row) — and leaves it pending; once SMTP is configured, the worker delivers everything that
+ *   waited.
  *   {@link createMailDelivery} picks one of the two from the configuration.
  */
 import { createTransport } from 'nodemailer';
 import {
   anyDue,
   claimDue,
+  claimUnlogged,
   insertMail,
   markFailed as markFailedRow,
   markSent as markSentRow,
-  newestMailId,
   type OutboxRow,
-  pendingAfter,
 } from '../db/queries/outbox.ts';
 import type { Store, Tx } from '../db/store.ts';
+import { describeError } from '../log.ts';
 import { type MailContent, renderContent } from './bookingMail.ts';
 import { type BookingCalendarInput, bookingCalendar } from './ics.ts';
 
@@ -165,14 +167,14 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         workerId,
         attempts,
         givenUp,
-        error: describeError(error),
+        error: errorText(error),
         nextAttemptAt: now + retryDelayMs(attempts),
       }),
     );
     log(
       givenUp
-        ? `outbox #${row.id} (${row.kind}) failed for good after ${attempts} attempts: ${describeError(error)}`
-        : `outbox #${row.id} (${row.kind}) attempt ${attempts} failed, retry in ${retryDelayMs(attempts) / SECOND} s: ${describeError(error)}`,
+        ? `outbox #${row.id} (${row.kind}) failed for good after ${attempts} attempts: ${errorText(error)}`
+        : `outbox #${row.id} (${row.kind}) attempt ${attempts} failed, retry in ${retryDelayMs(attempts) / SECOND} s: ${errorText(error)}`,
     );
   }
 
@@ -224,7 +226,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
           await runOnce();
         } catch (error) {
           lastBatchFull = false;
-          log(`outbox worker ${workerId}: ${describeError(error)}`);
+          log(`outbox worker ${workerId}: ${errorText(error)}`);
         }
         if (running) timer = setTimeout(tick, lastBatchFull ? 0 : intervalMs);
       };
@@ -262,8 +264,9 @@ function toOutgoing(row: OutboxRow): OutgoingMail {
   };
 }
 
-function describeError(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+/** An error for the log and the row: at most 2 000 characters, e-mail addresses masked. */
+function errorText(error: unknown): string {
+  const text = describeError(error);
   return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
 }
 
@@ -295,41 +298,29 @@ export function smtpSender(smtpUrl: string, from: string): SendMail {
   };
 }
 
-/**
- * Mails logged in one go; more wait for the next turn of the event loop. The logger shares the
- * loop with the requests and a mail takes ~40 µs to render and write: a chunk of 25 adds ~1 ms to
- * a turn. (Chunks of 100 every 5 s added 4 ms to a third of the turns while the backlog was worked
- * off, and those were the slowest answers under load.) With a backlog a chunk takes a sixteenth
- * of it, at most LOG_CHUNK_MAX, so the logger keeps up with the bookings and spreads the work
- * evenly over the turns.
- */
-export const LOG_CHUNK = 25;
-const LOG_CHUNK_MAX = 200;
+/** Mails picked and logged per turn of the event loop (one statement, one log call). */
+export const LOG_CHUNK = 200;
 
 /**
- * Logs up to `limit` pending mails with an id above `afterId` (subject, recipient, text, names of
- * the attachments) in one call of `log`, and returns how many and the highest id logged (or
- * `afterId`), to pass next time so each mail is logged once. For a server without SMTP: the mails
- * stay pending.
+ * Logs up to `limit` pending mails not logged before by any server on this database: one line
+ * each with its id, kind and practice — never recipient, subject or text, which hold health data.
+ * Returns how many.
  */
 export async function logPending(
   store: Store,
   log: (message: string) => void,
-  afterId = 0,
+  now: number,
   limit = LOG_CHUNK,
-): Promise<{ count: number; lastId: number }> {
-  const rows = await store.read((tx) => pendingAfter(tx, afterId, limit));
-  if (rows.length === 0) return { count: 0, lastId: afterId };
+): Promise<number> {
+  const rows = await store.write((tx) => claimUnlogged(tx, now, limit));
+  if (rows.length === 0) return 0;
+  rows.sort((a, b) => a.id - b.id);
   log(
     rows
-      .map((row) => {
-        const mail = rendered(row);
-        const files = mail.attachments.map((a) => ` [${a.filename}]`).join('');
-        return `outbox #${row.id} (${row.kind}) not sent, no SMTP_URL set. To: ${row.toAddress}\nSubject: ${mail.subject}${files}\n${mail.text}`;
-      })
-      .join('\n\n'),
+      .map((r) => `outbox #${r.id} (${r.kind}, practice ${r.practiceId}) not sent: no SMTP_URL set`)
+      .join('\n'),
   );
-  return { count: rows.length, lastId: rows[rows.length - 1]!.id };
+  return rows.length;
 }
 
 export interface PendingMailLogger {
@@ -343,37 +334,26 @@ export interface PendingMailLogger {
 export function createPendingMailLogger(options: {
   store: Store;
   log: (message: string) => void;
+  clock: () => number;
 }): PendingMailLogger {
-  let lastLogged = 0;
   let timer: ReturnType<typeof setInterval> | null = null;
   let running: Promise<unknown> = Promise.resolve();
-  async function runOnce(limit = LOG_CHUNK): Promise<number> {
-    const { count, lastId } = await logPending(options.store, options.log, lastLogged, limit);
-    lastLogged = lastId;
-    return count;
-  }
-  /** The next chunk's size: the outbox ids above the last one logged are at most that many waiting. */
-  async function chunkSize(): Promise<number> {
-    const waiting = (await options.store.read(newestMailId)) - lastLogged;
-    return Math.min(LOG_CHUNK_MAX, Math.max(LOG_CHUNK, Math.ceil(waiting / 16)));
-  }
+  const runOnce = () => logPending(options.store, options.log, options.clock());
   return {
     runOnce,
     start(intervalMs) {
       if (timer) return;
-      // Thousands waiting (a busy server without SMTP): one chunk per turn of the event loop, not
-      // one long stall; and one such run at a time, the timer does not start a second beside it.
+      // A backlog (a busy server without SMTP): one chunk per turn of the event loop, not one long
+      // stall; and one such run at a time, the timer does not start a second beside it.
       let draining = false;
       const drain = async () => {
         let count = 0;
-        let limit = LOG_CHUNK;
         try {
-          limit = await chunkSize();
-          count = await runOnce(limit);
+          count = await runOnce();
         } catch (error) {
-          options.log(`outbox: ${describeError(error)}`);
+          options.log(`outbox: ${errorText(error)}`);
         }
-        if (count === limit && timer) setImmediate(() => (running = drain()));
+        if (count === LOG_CHUNK && timer) setImmediate(() => (running = drain()));
         else draining = false;
       };
       const tick = () => {
@@ -415,7 +395,7 @@ export function createMailDelivery(options: {
   log: (message: string) => void;
 }): MailDelivery {
   const { store, smtpUrl, from, clock, workerId, log } = options;
-  if (!smtpUrl) return { mode: 'log', ...createPendingMailLogger({ store, log }) };
+  if (!smtpUrl) return { mode: 'log', ...createPendingMailLogger({ store, log, clock }) };
   const worker = createOutboxWorker({ store, send: smtpSender(smtpUrl, from), clock, workerId, log });
   return { mode: 'smtp', start: worker.start, stop: worker.stop };
 }

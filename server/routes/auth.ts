@@ -14,6 +14,7 @@ import { type AuthLimits, DEFAULT_AUTH_LIMITS, limiterRegistry } from '../auth/r
 import { clientFromDirectLink, emailHash, signClientToken } from '../auth/tokens.ts';
 import { bookablePractice } from '../booking/availability.ts';
 import { fileByEmail } from '../db/queries/auth.ts';
+import { logError } from '../log.ts';
 import { ApiError } from '../problem.ts';
 import {
   AuthCodeBody,
@@ -136,7 +137,7 @@ export function authRoutes(options: AuthRouteOptions = {}) {
           if (file?.email)
             await issueLoginCode(store, config.secret, practice, { ...file, email: file.email }, now);
         } catch (err) {
-          console.error(`auth/code: no login code issued for practice ${practice.id}:`, err);
+          logError(`auth/code: no login code issued for practice ${practice.id}`, err);
         }
       });
       return c.json({ status: 'sent' as const }, 202);

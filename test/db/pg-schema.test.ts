@@ -58,6 +58,7 @@ const INSTANTS = new Set([
   'next_attempt_at',
   'claimed_until',
   'sent_at',
+  'logged_at',
   'expire',
 ]);
 

@@ -383,6 +383,7 @@ export class PgStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
     this.listening = false;
     this.flush();

@@ -4,7 +4,7 @@
  * instance has locked at that moment (`FOR UPDATE SKIP LOCKED`), so several instances share the
  * work and never claim the same mail; on SQLite the write transaction holds the file.
  */
-import { json, noIndex } from '../sql.ts';
+import { indexedBy, json } from '../sql.ts';
 import type { Tx, Write } from '../store.ts';
 
 /** An outbox row; `attachments` and `content` as stored (JSON). */
@@ -123,19 +123,24 @@ export function markFailed(
 }
 
 /**
- * Up to `limit` pending mails with an id above `afterId`, by id. Walks the ids (SQLite would
- * otherwise take the status index and read and sort every pending mail for each chunk).
+ * Marks up to `limit` pending mails not logged before as logged at `now`, oldest first, and returns
+ * what may be logged of them: id, practice and kind. One statement: two servers never pick the same
+ * mail (PostgreSQL skips rows another has locked; SQLite's writer holds the file), and a restart
+ * does not pick it again.
  */
-export async function pendingAfter(tx: Tx, afterId: number, limit: number): Promise<OutboxRow[]> {
-  const rows = await tx.all<OutboxRow>(
-    `SELECT ${COLUMNS} FROM outbox WHERE id > ? AND ${noIndex(tx, 'status')} = 'pending' ORDER BY id LIMIT ?`,
-    [afterId, limit],
+export function claimUnlogged(
+  tx: Tx,
+  now: number,
+  limit: number,
+): Promise<{ id: number; practiceId: number; kind: string }[]> {
+  const skipLocked = tx.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
+  return tx.all(
+    `UPDATE outbox SET logged_at = ?
+      WHERE id IN (SELECT id FROM outbox${indexedBy(tx, 'outbox_unlogged')}
+                    WHERE status = 'pending' AND logged_at IS NULL ORDER BY id LIMIT ?${skipLocked})
+      RETURNING id, practice_id AS "practiceId", kind`,
+    [now, limit],
   );
-  return rows.map(rowOf);
-}
-
-export async function newestMailId(tx: Tx): Promise<number> {
-  return (await tx.get<{ id: number | null }>('SELECT max(id) AS id FROM outbox'))?.id ?? 0;
 }
 
 /** Every mail of a practice, oldest first (tests, support). */

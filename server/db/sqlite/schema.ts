@@ -645,9 +645,16 @@ export const outbox = sqliteTable(
     messageId: text('message_id'),
     createdAt: createdAt(),
     sentAt: integer('sent_at'),
+    /**
+     * When a server without SMTP logged the mail as pending (its id, kind and practice, nothing
+     * else). Set in the statement that picks the mail, so each is logged once across restarts and
+     * instances.
+     */
+    loggedAt: integer('logged_at'),
   },
   (t) => [
     index('outbox_due').on(t.status, t.nextAttemptAt),
+    index('outbox_unlogged').on(t.id).where(sql`${t.status} = 'pending' AND ${t.loggedAt} IS NULL`),
     check('outbox_status', sql`${t.status} IN ('pending','sent','failed')`),
   ],
 );

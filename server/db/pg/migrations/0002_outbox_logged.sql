@@ -1,0 +1,2 @@
+ALTER TABLE "outbox" ADD COLUMN "logged_at" bigint;--> statement-breakpoint
+CREATE INDEX "outbox_unlogged" ON "outbox" USING btree ("id") WHERE "outbox"."status" = 'pending' AND "outbox"."logged_at" IS NULL;
