@@ -14,8 +14,9 @@ import { cancelPage } from './routes/cancel-page.ts';
 import { bookingLinkCors, practiceCors } from './routes/cors.ts';
 import type { AppDeps, AppEnv } from './routes/env.ts';
 import { homeRoutes } from './routes/home.ts';
+import { pageHeaders } from './routes/pages.ts';
 import { publicRoutes } from './routes/public.ts';
-import { renderReference } from './routes/reference.ts';
+import { REFERENCE_STYLE, renderReference } from './routes/reference.ts';
 import { validationHook } from './routes/validation.ts';
 
 export type { AppDeps, AppEnv };
@@ -33,8 +34,18 @@ const OPENAPI_INFO = {
 };
 
 export function createApp(deps: AppDeps) {
+  // The connection is closed after a 413: the rest of the body is still on its way, and on a
+  // kept-alive connection it would be read as the start of the next request (which the client
+  // would then lose without a word). `Connection: close` tells the client to send that one anew.
   const tooLarge = (c: Context) =>
-    problem(c, 413, 'payload_too_large', 'The request body is larger than 64 KiB.');
+    problem(
+      c,
+      413,
+      'payload_too_large',
+      'The request body is larger than 64 KiB.',
+      {},
+      { connection: 'close' },
+    );
   // A body of unknown length (chunked) is counted while it is read.
   const streamedLimit = bodyLimit({ maxSize: MAX_BODY, onError: tooLarge });
 
@@ -60,7 +71,9 @@ export function createApp(deps: AppDeps) {
     .use('/api/v1/p/:practice/*', practiceCors())
     .use('/api/v1/bookings/*', bookingLinkCors());
   app.doc31('/api/v1/openapi.json', OPENAPI_INFO);
-  app.get('/api/v1/reference', (c) => c.html(renderReference(app.getOpenAPI31Document(OPENAPI_INFO))));
+  app.get('/api/v1/reference', pageHeaders(REFERENCE_STYLE), (c) =>
+    c.html(renderReference(app.getOpenAPI31Document(OPENAPI_INFO))),
+  );
   return app
     .route('/api/v1/p/:practice', publicRoutes({ cacheEntries: deps.config.answerCacheEntries ?? 2000 }))
     .route('/api/v1/p/:practice', authRoutes())

@@ -1,5 +1,4 @@
 /** Settings from the environment, read once by main.ts and passed in; nothing else reads process.env. */
-import { randomBytes } from 'node:crypto';
 
 export interface Config {
   port: number;
@@ -12,8 +11,11 @@ export interface Config {
   databaseLabel: string;
   /** The address clients reach this server at, for links in e-mails and calendar files. */
   publicUrl: string;
-  /** Signs client tokens and cancel links. */
-  secret: string;
+  /**
+   * `APP_SECRET`: signs client tokens, cancel links and one-time codes. Null when unset: the server
+   * then uses the one it generated on its first start and kept (auth/secret.ts).
+   */
+  secret: string | null;
   smtpUrl: string | null;
   mailFrom: string;
   loadDemo: boolean;
@@ -35,21 +37,39 @@ export interface Config {
   poolSize: number;
 }
 
+/** The settings with the secret as the app uses it: always there (given, or generated and kept). */
+export type AppConfig = Omit<Config, 'secret'> & { secret: string };
+
+/** A setting the server cannot start with: main.ts prints the message alone and exits with 1. */
+export class StartupError extends Error {}
+
+/** Why a secret is too weak to sign with, or null: at least 32 characters, at least 16 different ones. */
+export function weakSecret(secret: string): string | null {
+  if (secret.length < 32) return `it has ${secret.length} characters, at least 32 are needed`;
+  const distinct = new Set(secret).size;
+  if (distinct < 16) return `it has only ${distinct} different characters, at least 16 are needed`;
+  return null;
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`PORT must be a port number, got ${env.PORT}`);
+    throw new StartupError(`PORT must be a port number, got ${env.PORT}`);
   const host = env.HOST ?? '0.0.0.0';
   const secret = env.APP_SECRET ?? '';
   const databasePath = env.DATABASE_PATH ?? './data/terminkette.db';
   const databaseUrl = env.DATABASE_URL || null;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new Error('DATABASE_URL must be a postgres:// URL (leave it unset for the SQLite file)');
+    throw new StartupError('DATABASE_URL must be a postgres:// URL (leave it unset for the SQLite file)');
   }
-  if (secret && secret.length < 32) throw new Error('APP_SECRET must be at least 32 characters');
+  const weak = secret ? weakSecret(secret) : null;
+  if (weak)
+    throw new StartupError(
+      `APP_SECRET is too weak: ${weak}. Leave it unset to have one generated and kept, or use e.g. \`openssl rand -base64 32\`.`,
+    );
   const clockStart = env.CLOCK_START ? Date.parse(env.CLOCK_START) : null;
   if (clockStart !== null && Number.isNaN(clockStart)) {
-    throw new Error(`CLOCK_START must be an ISO instant, got ${env.CLOCK_START}`);
+    throw new StartupError(`CLOCK_START must be an ISO instant, got ${env.CLOCK_START}`);
   }
   return {
     port,
@@ -58,7 +78,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl,
     databaseLabel: databaseUrl ? labelOf(databaseUrl) : databasePath,
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
-    secret: secret || randomBytes(32).toString('hex'),
+    secret: secret || null,
     smtpUrl: env.SMTP_URL || null,
     mailFrom: env.MAIL_FROM ?? 'Terminkette <no-reply@terminkette.localhost>',
     loadDemo: env.LOAD_DEMO !== '0',

@@ -7,35 +7,61 @@
 import { hostname } from 'node:os';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
-import { configFromEnv } from './config.ts';
+import { appSecret } from './auth/secret.ts';
+import { configFromEnv, StartupError } from './config.ts';
 import { openStore } from './db/open.ts';
 import { startCheckpointer } from './db/sqlite/checkpointer.ts';
 import { SqliteStore } from './db/sqlite/store.ts';
+import type { Store } from './db/store.ts';
 import { loadDemoIfEmpty } from './demo/load.ts';
+import { StoreUnavailable, storageTrouble } from './errors.ts';
 import { createMailDelivery } from './mail/outbox.ts';
 
-const config = configFromEnv();
-
-/**
- * The one clock of the process; everything else gets it passed in. With CLOCK_START it starts at
- * that instant and runs on in real time (tests and demonstrations on fixed dates).
- */
-const clock =
-  config.clockStart === null
-    ? () => Date.now()
-    : (
-        (start, t0) => () =>
-          start + Math.floor(performance.now() - t0)
-      )(config.clockStart, performance.now());
-const store = await openStore(config);
-if (config.loadDemo) {
-  const loaded = await loadDemoIfEmpty(store, clock());
-  if (loaded) console.log(`loaded the demo practice "${loaded.slug}" (${JSON.stringify(loaded.counts)})`);
+/** One sentence for a problem the server cannot start with, or null for one it does not know. */
+function startupProblem(err: unknown, databaseLabel: string | null): string | null {
+  if (err instanceof StartupError) return err.message;
+  const trouble = err instanceof StoreUnavailable ? err.trouble : storageTrouble(err);
+  const where = databaseLabel ?? 'the database';
+  if (trouble === 'read_only')
+    return `The database ${where} cannot be written (read-only file or folder, or no permission): Terminkette needs to write it. Check its permissions and those of its folder.`;
+  if (trouble === 'full')
+    return `The disk of the database ${where} is full: free some space and start again.`;
+  if (trouble === 'io')
+    return `The disk of the database ${where} fails (I/O error): check it and start again.`;
+  return null;
 }
-if (!process.env.APP_SECRET) {
-  console.warn(
-    'APP_SECRET is not set: cancel links and client tokens stop working when the server restarts.',
+
+let config: ReturnType<typeof configFromEnv>;
+let store: Store;
+let secret: string;
+let clock: () => number;
+try {
+  config = configFromEnv();
+  /**
+   * The one clock of the process; everything else gets it passed in. With CLOCK_START it starts at
+   * that instant and runs on in real time (tests and demonstrations on fixed dates).
+   */
+  clock =
+    config.clockStart === null
+      ? () => Date.now()
+      : (
+          (start, t0) => () =>
+            start + Math.floor(performance.now() - t0)
+        )(config.clockStart, performance.now());
+  store = await openStore(config);
+  secret = await appSecret(store, config, clock(), (m) => console.warn(m));
+  if (config.loadDemo) {
+    const loaded = await loadDemoIfEmpty(store, clock());
+    if (loaded) console.log(`loaded the demo practice "${loaded.slug}" (${JSON.stringify(loaded.counts)})`);
+  }
+} catch (err) {
+  const problem = startupProblem(
+    err,
+    process.env.DATABASE_URL ? 'PostgreSQL' : (process.env.DATABASE_PATH ?? './data/terminkette.db'),
   );
+  if (problem === null) throw err;
+  console.error(problem);
+  process.exit(1);
 }
 
 // Every instance delivers mail: claiming is atomic across instances (SKIP LOCKED on PostgreSQL),
@@ -60,7 +86,7 @@ const checkpoints =
     ? startCheckpointer(store, { log: (m) => console.error(m) })
     : null;
 
-const app = createApp({ store, clock, config });
+const app = createApp({ store, clock, config: { ...config, secret } });
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   console.log(`Terminkette listening on http://localhost:${info.port} (database ${config.databaseLabel})`);
 });

@@ -5,8 +5,8 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { StoreBusy, StoreConflict } from './errors.ts';
-import { logError } from './log.ts';
+import { StoreBusy, StoreConflict, StoreUnavailable } from './errors.ts';
+import { describeError, logError } from './log.ts';
 
 export interface ProblemBody {
   type: string;
@@ -92,6 +92,40 @@ export function handleError(err: Error, c: Context): Response {
       { 'retry-after': '1' },
     );
   }
+  if (err instanceof StoreUnavailable) {
+    reportStorage(err);
+    return problem(
+      c,
+      503,
+      'storage_unavailable',
+      'The server cannot store anything at the moment. Nothing was changed; please try again later.',
+      {},
+      { 'retry-after': '60' },
+    );
+  }
   logError(`${c.req.method} ${c.req.path}`, err);
   return problem(c, 500, 'internal_error', 'Something went wrong on our side. Nothing was changed.');
+}
+
+/** When storage trouble was last logged, and how many failures since went unlogged. */
+const storageLog = { at: Number.NEGATIVE_INFINITY, quiet: 0 };
+/** A burst of storage failures is logged once: again only after a minute without any. */
+const STORAGE_BURST_MS = 60_000;
+
+/**
+ * Logs storage trouble once per burst of failures (a full disk fails every request until it is
+ * freed: one line, not one per request), with how many failed unlogged since the last line.
+ */
+export function reportStorage(err: unknown, now = performance.now()): void {
+  const quietSince = now - storageLog.at;
+  storageLog.at = now;
+  if (quietSince < STORAGE_BURST_MS) {
+    storageLog.quiet++;
+    return;
+  }
+  const what = err instanceof StoreUnavailable ? err.message : describeError(err);
+  console.error(
+    `storage unavailable: ${what}; writes answer 503 until it recovers (logged again after a minute without failures${storageLog.quiet ? `; ${storageLog.quiet} failures since the last line` : ''})`,
+  );
+  storageLog.quiet = 0;
 }

@@ -182,17 +182,19 @@ export function allWeekPracticeDoc() {
  */
 export async function twoStores(
   kind: StoreKind = STORE_KIND,
-): Promise<{ store: Store; other: Store; close: () => Promise<void> }> {
+): Promise<{ store: Store; other: Store; path: string; close: () => Promise<void> }> {
   if (kind === 'sqlite') {
     const { mkdtempSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const dir = mkdtempSync(join(tmpdir(), 'tk-two-'));
-    const store = openSqliteStore(join(dir, 'two.db'));
-    const other = openSqliteStore(join(dir, 'two.db'));
+    const path = join(dir, 'two.db');
+    const store = openSqliteStore(path);
+    const other = openSqliteStore(path);
     return {
       store,
       other,
+      path,
       close: async () => {
         await store.close();
         await other.close();
@@ -203,5 +205,5 @@ export async function twoStores(
   const store = (await freshStore('postgres')) as PgStore;
   const { openPgStore } = await import('../server/db/pg/store.ts');
   const other = await openPgStore(process.env.TEST_DATABASE_URL!, { schema: store.schema!, poolSize: 2 });
-  return { store, other, close: () => other.close() };
+  return { store, other, path: ':postgres:', close: () => other.close() };
 }

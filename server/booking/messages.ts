@@ -16,7 +16,14 @@ export type BookingMail = Omit<RenderedMail, 'practice'> & { practice: Practice 
 
 /** The practice as a mail needs it (the outbox row keeps no more than that). */
 function mailPractice(p: Practice): RenderedMail['practice'] {
-  return { id: p.id, slug: p.slug, name: p.name, timeZone: p.timeZone, contactEmail: p.contactEmail };
+  return {
+    id: p.id,
+    slug: p.slug,
+    name: p.name,
+    timeZone: p.timeZone,
+    contactEmail: p.contactEmail,
+    namesService: p.mailNamesService,
+  };
 }
 
 /** The calendar file of a booking, as a confirmation (REQUEST) or a cancellation (CANCEL). */

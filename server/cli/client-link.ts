@@ -4,6 +4,7 @@
  * The widget (its own issue) opens with it; until then it is exchanged for a client token with
  * `POST /api/v1/p/PRACTICE/auth/link {"token": "…"}`.
  */
+import { appSecret } from '../auth/secret.ts';
 import { directLinkForClient } from '../auth/tokens.ts';
 import { configFromEnv } from '../config.ts';
 import { openStore } from '../db/open.ts';
@@ -16,20 +17,16 @@ if (!slug || !email) {
   process.exit(2);
 }
 const config = configFromEnv();
-if (!process.env.APP_SECRET) {
-  console.error(
-    'Set APP_SECRET (the one the server runs with): a link signed with another secret does not work.',
-  );
-  process.exit(2);
-}
 const store = await openStore(config);
 try {
+  // The server's secret: APP_SECRET if it runs with one, else the one it generated and kept.
+  const secret = await appSecret(store, config, Date.now(), (m) => console.error(m));
   const found = await store.read(async (tx) => {
     const practiceId = await practiceIdBySlug(tx, slug);
     const clientId = practiceId === undefined ? undefined : await clientIdByEmail(tx, practiceId, email);
     return practiceId !== undefined && clientId !== undefined ? { practiceId, clientId } : null;
   });
-  const token = found && (await directLinkForClient(store, config.secret, found.practiceId, found.clientId));
+  const token = found && (await directLinkForClient(store, secret, found.practiceId, found.clientId));
   if (!token) {
     console.error(`no client file with e-mail ${email} in practice "${slug}"`);
     process.exitCode = 1;

@@ -7,6 +7,8 @@
  * Only `server/db/` speaks SQL. The layers above hold a `Tx` and hand it to the queries.
  */
 
+import type { StorageTrouble } from '../errors.ts';
+
 export type Dialect = 'sqlite' | 'postgres';
 
 export type Row = Record<string, unknown>;
@@ -62,6 +64,11 @@ export interface WriteOptions {
    * write in its IMMEDIATE transaction anyway.
    */
   guardedByConstraints?: boolean;
+  /**
+   * A probe (the health check): its success does not end the storage trouble earlier writes met
+   * (see `storageTrouble`).
+   */
+  probe?: boolean;
 }
 
 export interface Store {
@@ -84,5 +91,10 @@ export interface Store {
   changeMark(practiceId: number): string | null;
   /** Writes and reads one row; rejects when the database cannot take writes. */
   health(): Promise<void>;
+  /**
+   * What kept the last writes from being stored (a full disk, a read-only database), until a write
+   * commits again; null while writes work.
+   */
+  storageTrouble(): StorageTrouble | null;
   close(): Promise<void>;
 }

@@ -4,6 +4,9 @@ import { anyPractice } from '../db/queries/practice.ts';
 import type { Store } from '../db/store.ts';
 import { type ImportResult, importPractice, PracticeDocumentError } from '../practice/import.ts';
 
+/** The demo practice's address (its slug in demo-practice.json). */
+export const DEMO_SLUG = 'demo';
+
 export const demoDocumentPath = new URL('./demo-practice.json', import.meta.url);
 
 export function demoDocument(): unknown {

@@ -26,8 +26,59 @@ export interface Practice {
   allowedOrigins: string[];
   privacyNoticeUrl: string | null;
   contactEmail: string | null;
+  /** Minutes a hold keeps a start for the client who chose it. */
+  holdMinutes: number;
+  /** Future online bookings a client file may have open at once. */
+  maxOpenOnlineBookings: number;
+  /** Whether e-mail subjects and calendar entries name the service; by default only "Termin". */
+  mailNamesService: boolean;
+  /** The limits on what one client address may do online at this practice. */
+  onlineLimits: OnlineLimits;
   /** Raised on every change to anything that decides what can be booked. */
   configVersion: number;
+}
+
+/** At most `count` in any `minutes` (a window that starts with the first). */
+export interface RateWindow {
+  count: number;
+  minutes: number;
+}
+
+/**
+ * What one client address may do online at one practice (and a few per e-mail address and for
+ * the practice as a whole): enough for a family booking together from one home, too little to
+ * fill a calendar or to try codes. A practice's limits never count another practice's visitors.
+ */
+export interface OnlineLimits {
+  /** One-time code e-mails asked for, per client address. */
+  codeRequestsPerAddress: RateWindow;
+  /** One-time code e-mails asked for, per e-mail address (so nobody floods one inbox). */
+  codeRequestsPerEmail: RateWindow;
+  /** Codes tried, right or wrong, per client address. */
+  verifyPerAddress: RateWindow;
+  /** Wrong codes per e-mail address in a day; then that address cannot sign in until the next day. */
+  verifyFailuresPerEmailPerDay: number;
+  /** Holds per client address. */
+  holdsPerAddress: RateWindow;
+  /** Holds of all addresses together, so many addresses cannot hold the calendar either. */
+  holdsPerPractice: RateWindow;
+  /** Bookings per client address. */
+  bookingsPerAddress: RateWindow;
+}
+
+export const DEFAULT_ONLINE_LIMITS: OnlineLimits = {
+  codeRequestsPerAddress: { count: 10, minutes: 15 },
+  codeRequestsPerEmail: { count: 5, minutes: 15 },
+  verifyPerAddress: { count: 30, minutes: 15 },
+  verifyFailuresPerEmailPerDay: 10,
+  holdsPerAddress: { count: 10, minutes: 60 },
+  holdsPerPractice: { count: 500, minutes: 60 },
+  bookingsPerAddress: { count: 10, minutes: 60 },
+};
+
+/** A practice's limits: its own overrides (as stored) over the defaults. */
+export function onlineLimitsOf(overrides: Partial<OnlineLimits> | null | undefined): OnlineLimits {
+  return { ...DEFAULT_ONLINE_LIMITS, ...(overrides ?? {}) };
 }
 
 /** A service (Leistung): its code, today's price and duration. */

@@ -15,6 +15,12 @@ export interface BookingMailPractice {
   name: string;
   timeZone: string;
   contactEmail: string | null;
+  /**
+   * Whether the subject and the calendar entry name the service. Off (and absent in mails queued
+   * before the setting existed): they say "Termin" and the practice, since a subject shows on lock
+   * screens and a calendar entry in shared calendars ("Hypnose Raucherentwöhnung" must not).
+   */
+  namesService?: boolean;
 }
 
 export interface BookingMail {
@@ -56,8 +62,8 @@ export function bookingCalendarInput(m: CalendarFacts): BookingCalendarInput {
     start: m.start,
     end: m.end,
     timeZone: m.practice.timeZone,
-    summary: `${m.chainName} – ${m.practice.name}`,
-    description: `${m.chainName} bei ${m.therapistName}${m.roomName ? `, ${m.roomName}` : ''}.\nTermin absagen / cancel: ${m.cancelUrl}`,
+    summary: m.practice.namesService ? `${m.chainName} – ${m.practice.name}` : `Termin – ${m.practice.name}`,
+    description: `${m.practice.namesService ? m.chainName : 'Termin'} bei ${m.therapistName}${m.roomName ? `, ${m.roomName}` : ''}.\nTermin absagen / cancel: ${m.cancelUrl}`,
     ...(m.roomName ? { location: `${m.practice.name}, ${m.roomName}` } : { location: m.practice.name }),
     organizer: {
       name: m.practice.name,
@@ -90,48 +96,68 @@ function when(m: BookingMail): string {
   return `${fmt.format(m.start)} (${toIsoWithOffset(m.start, m.practice.timeZone).slice(-6)})`;
 }
 
-/** The confirmation (method REQUEST) or cancellation (CANCEL) e-mail, with its .ics file. */
+/**
+ * The confirmation (method REQUEST) or cancellation (CANCEL) e-mail, with its .ics file. Unless the
+ * practice opts in, the subject and the opening lines (the preview a mail app shows) say only
+ * "Termin", when and with whom; the service and the packages follow further down, after the
+ * cancel link, where only the opened mail shows them.
+ */
 export function renderBookingMail(m: BookingMail) {
   const de = m.lang === 'de';
   const cancelled = m.method === 'CANCEL';
   const at = when(m);
+  const named = m.practice.namesService === true;
+  const what = named
+    ? m.chainName
+    : de
+      ? `Termin bei ${m.practice.name}`
+      : `appointment at ${m.practice.name}`;
   const subject = cancelled
     ? de
-      ? `Abgesagt: ${m.chainName} am ${at}`
-      : `Cancelled: ${m.chainName} on ${at}`
+      ? `Abgesagt: ${what} am ${at}`
+      : `Cancelled: ${what} on ${at}`
     : de
-      ? `Terminbestätigung: ${m.chainName} am ${at}`
-      : `Booking confirmed: ${m.chainName} on ${at}`;
+      ? `Terminbestätigung: ${what} am ${at}`
+      : `Booking confirmed: ${what} on ${at}`;
   const budget = m.packages.flatMap((p) => p.remaining.map((r) => `  ${p.name}: ${r.text}`));
+  const room = m.roomName ? `, ${m.roomName}` : '';
   const lines = de
     ? [
         `Guten Tag ${m.to.name},`,
         '',
-        cancelled ? 'Ihr Termin wurde abgesagt:' : 'vielen Dank für Ihre Buchung. Ihr Termin:',
+        cancelled
+          ? `Ihr Termin bei ${m.practice.name} wurde abgesagt:`
+          : `vielen Dank für Ihre Buchung bei ${m.practice.name}. Ihr Termin:`,
         '',
-        `  ${m.chainName}`,
         `  ${at}`,
-        `  bei ${m.therapistName}${m.roomName ? `, ${m.roomName}` : ''}`,
+        `  bei ${m.therapistName}${room}`,
         '',
-        ...(budget.length ? ['Ihre Pakete:', ...budget, ''] : []),
         ...(cancelled ? [] : ['Absagen können Sie hier:', m.cancelUrl, '']),
         'Die Kalenderdatei liegt dieser E-Mail bei.',
         '',
+        cancelled ? 'Abgesagt wurde:' : 'Gebucht ist:',
+        `  ${m.chainName}`,
+        '',
+        ...(budget.length ? ['Ihre Pakete:', ...budget, ''] : []),
         `Ihre ${m.practice.name}`,
       ]
     : [
         `Hello ${m.to.name},`,
         '',
-        cancelled ? 'Your appointment has been cancelled:' : 'thank you for your booking. Your appointment:',
+        cancelled
+          ? `Your appointment at ${m.practice.name} has been cancelled:`
+          : `thank you for your booking at ${m.practice.name}. Your appointment:`,
         '',
-        `  ${m.chainName}`,
         `  ${at}`,
-        `  with ${m.therapistName}${m.roomName ? `, ${m.roomName}` : ''}`,
+        `  with ${m.therapistName}${room}`,
         '',
-        ...(budget.length ? ['Your packages:', ...budget, ''] : []),
         ...(cancelled ? [] : ['To cancel:', m.cancelUrl, '']),
         'The calendar file is attached.',
         '',
+        cancelled ? 'Cancelled:' : 'Booked:',
+        `  ${m.chainName}`,
+        '',
+        ...(budget.length ? ['Your packages:', ...budget, ''] : []),
         m.practice.name,
       ];
   return {

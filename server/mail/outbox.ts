@@ -312,7 +312,8 @@ export async function logPending(
   now: number,
   limit = LOG_CHUNK,
 ): Promise<number> {
-  const rows = await store.write((tx) => claimUnlogged(tx, now, limit));
+  // A probe: a claim that finds nothing writes nothing, so its success says nothing about storage.
+  const rows = await store.write((tx) => claimUnlogged(tx, now, limit), { probe: true });
   if (rows.length === 0) return 0;
   rows.sort((a, b) => a.id - b.id);
   log(

@@ -186,6 +186,25 @@ const chain = z.strictObject({
     .default([]),
 });
 
+/** At most `count` in `minutes`. */
+const rateWindow = z.strictObject({
+  count: z.number().int().min(1).max(1_000_000),
+  minutes: z.number().int().min(1).max(10_080),
+});
+
+/** Overrides of the online limits (engine/config.ts DEFAULT_ONLINE_LIMITS); what is left out stays the default. */
+const onlineLimitsSchema = z
+  .strictObject({
+    codeRequestsPerAddress: rateWindow,
+    codeRequestsPerEmail: rateWindow,
+    verifyPerAddress: rateWindow,
+    verifyFailuresPerEmailPerDay: z.number().int().min(1).max(1000),
+    holdsPerAddress: rateWindow,
+    holdsPerPractice: rateWindow,
+    bookingsPerAddress: rateWindow,
+  })
+  .partial();
+
 const documentShape = z.strictObject({
   practice: z.strictObject({
     slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a slug is lower-case letters, digits and -'),
@@ -203,6 +222,10 @@ const documentShape = z.strictObject({
         cancelDeadlineMinutes: z.number().int().min(0).max(525_600).default(1440),
         allowedOrigins: z.array(z.url()).max(50).default([]),
         privacyNoticeUrl: z.url().optional(),
+        holdMinutes: z.number().int().min(1).max(60).default(10),
+        maxOpenOnlineBookings: z.number().int().min(1).max(100).default(3),
+        mailNamesService: z.boolean().default(false),
+        limits: onlineLimitsSchema.default({}),
       })
       .prefault({}),
   }),

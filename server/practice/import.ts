@@ -273,6 +273,10 @@ function rowsOf(doc: PracticeDocument, plan: ReturnType<typeof planPractice>): P
       cancelDeadlineMinutes: p.booking.cancelDeadlineMinutes,
       allowedOrigins: p.booking.allowedOrigins,
       privacyNoticeUrl: p.booking.privacyNoticeUrl ?? null,
+      holdMinutes: p.booking.holdMinutes,
+      maxOpenOnlineBookings: p.booking.maxOpenOnlineBookings,
+      mailNamesService: p.booking.mailNamesService,
+      onlineLimits: p.booking.limits,
     },
     users: doc.users.map((u) => ({ email: u.email, name: u.name, role: u.role })),
     therapists: doc.therapists.map((th) => ({

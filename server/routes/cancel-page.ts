@@ -9,17 +9,22 @@ import { type BookingView, bookingViewOf, cancelBooking, loadBooking } from '../
 import { ApiError } from '../problem.ts';
 import { byCancelToken, cancelLinks } from './bookings.ts';
 import type { AppEnv } from './env.ts';
+import { pageHeaders, pageStyle } from './pages.ts';
 import { refusalError } from './refusals.ts';
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
+
+const STYLE = pageStyle(
+  `body{font:17px/1.5 system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;color:#1d2330}
+button{font:inherit;padding:.5rem 1rem;border-radius:.4rem;border:1px solid #b91c1c;background:#b91c1c;color:#fff;cursor:pointer}
+button:focus-visible{outline:3px solid #1d4ed8;outline-offset:2px}.note{color:#475569}`,
+);
 
 function page(title: string, body: Html) {
   return html`<!doctype html>
 <html lang="de"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
-<style>body{font:17px/1.5 system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;color:#1d2330}
-button{font:inherit;padding:.5rem 1rem;border-radius:.4rem;border:1px solid #b91c1c;background:#b91c1c;color:#fff;cursor:pointer}
-button:focus-visible{outline:3px solid #1d4ed8;outline-offset:2px}.note{color:#475569}</style>
+${STYLE.element}
 </head><body><main><h1>${title}</h1>${body}</main></body></html>`;
 }
 
@@ -42,6 +47,7 @@ export function cancelPage() {
   };
 
   return new Hono<AppEnv>()
+    .use('/cancel', pageHeaders(STYLE))
     .get('/cancel', async (c) => {
       try {
         const { id, practiceId } = resolve(c, c.req.query('booking'), c.req.query('token'));

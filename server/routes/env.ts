@@ -1,12 +1,12 @@
 /** What every route finds on its context: the app's dependencies. */
-import type { Config } from '../config.ts';
+import type { AppConfig } from '../config.ts';
 import type { Store } from '../db/store.ts';
 
 export interface AppDeps {
   store: Store;
   /** The current instant; tests pass a fixed one. */
   clock: () => number;
-  config: Pick<Config, 'publicUrl' | 'secret'> & Partial<Config>;
+  config: Pick<AppConfig, 'publicUrl' | 'secret'> & Partial<AppConfig>;
 }
 
 export type AppEnv = {

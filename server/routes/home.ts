@@ -1,42 +1,58 @@
-/** The front page (what this server is, its practices, links) and the health check. */
+/** The front page (what this server is, the demo practice if loaded, links) and the health check. */
 import { Hono } from 'hono';
 import { html } from 'hono/html';
-import { listPractices } from '../db/queries/config.ts';
+import { practiceNamed } from '../db/queries/config.ts';
+import { DEMO_SLUG } from '../demo/load.ts';
+import { StoreUnavailable } from '../errors.ts';
+import { reportStorage } from '../problem.ts';
 import type { AppEnv } from './env.ts';
+import { pageHeaders, pageStyle } from './pages.ts';
+
+const STYLE = pageStyle(
+  `body{font:16px/1.5 system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;color:#1d2330}code{background:#f1f3f6;padding:0 .25rem}`,
+);
 
 export function homeRoutes() {
   return new Hono<AppEnv>()
     .get('/health', async (c) => {
       const { store, clock } = c.get('deps');
+      // A real write, read back: a full disk or a read-only database shows here, not only in the
+      // bookings that fail.
       try {
         await store.health();
+        // The probe may fit where a booking does not (a full disk): writes that failed since the
+        // last one that committed keep the answer at 503.
+        const trouble = store.storageTrouble();
+        if (trouble) return c.json({ status: 'error' as const, database: trouble }, 503);
         return c.json({ status: 'ok' as const, database: 'ok', time: new Date(clock()).toISOString() }, 200);
       } catch (err) {
-        return c.json({ status: 'error' as const, database: String(err) }, 503);
+        reportStorage(err);
+        const trouble = err instanceof StoreUnavailable ? err.trouble : 'unreachable';
+        return c.json({ status: 'error' as const, database: trouble }, 503);
       }
     })
-    .get('/', async (c) => {
-      const list = await c.get('deps').store.read(listPractices);
-      const items = list.map(
-        (p) =>
-          html`<li><strong>${p.name}</strong> (<code>${p.slug}</code>): <a href="/api/v1/p/${encodeURIComponent(p.slug)}/chains">bookable chains (JSON)</a></li>`,
-      );
+    .get('/', pageHeaders(STYLE), async (c) => {
+      // The demo practice, when this server has it; never a list of the practices it serves
+      // (which practices use a server is theirs to tell).
+      const demo = await c.get('deps').store.read((tx) => practiceNamed(tx, DEMO_SLUG));
       return c.html(html`<!doctype html>
 <html lang="de">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Terminkette</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;color:#1d2330}code{background:#f1f3f6;padding:0 .25rem}</style>
+${STYLE.element}
 </head>
 <body>
 <h1>Terminkette</h1>
 <p>Online-Terminbuchung mit Leistungsketten und Paket-Budgets für Therapie- und Gesundheitspraxen.
-Dieser Server bedient die Buchungs-API für die Praxen unten.</p>
+Dieser Server bedient die Buchungs-API und das Buchungs-Widget seiner Praxen.</p>
 <p lang="en">Online booking with service chains and package budgets for therapy and health practices.
-This server runs the booking API for the practices below.</p>
-<h2>Praxen / Practices</h2>
-<ul>
-${items.length > 0 ? items : html`<li>Noch keine Praxis geladen. / No practice loaded yet.</li>`}
-</ul>
+This server runs the booking API and widget of its practices.</p>
+${
+  demo
+    ? html`<h2>Demo-Praxis / Demo practice</h2>
+<p><strong>${demo.name}</strong> (<code>${demo.slug}</code>): <a href="/api/v1/p/${encodeURIComponent(demo.slug)}/chains">buchbare Leistungsketten / bookable chains (JSON)</a></p>`
+    : ''
+}
 <h2>Links</h2>
 <ul>
 <li><a href="/api/v1/reference">API-Referenz / API reference</a> (<a href="/api/v1/openapi.json">OpenAPI 3.1</a>)</li>

@@ -5,6 +5,7 @@
  */
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
+import { pageStyle } from './pages.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: an OpenAPI document is walked generically here.
 type Json = any;
@@ -50,6 +51,13 @@ function typeOf(doc: Json, schema: Json, depth = 0): Html {
   return html`${Array.isArray(s.type) ? s.type.join(' | ') : (s.type ?? 'any')}`;
 }
 
+export const REFERENCE_STYLE = pageStyle(
+  `body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1d2330}
+section{border-top:1px solid #d8dde6;padding:.5rem 0}code{background:#f1f3f6;padding:0 .2rem}
+.m{display:inline-block;min-width:3.5rem;font-size:.8em;background:#1d4ed8;color:#fff;border-radius:.25rem;padding:0 .4rem;text-align:center}
+table{border-collapse:collapse}td,th{border:1px solid #d8dde6;padding:.2rem .4rem;text-align:left;vertical-align:top}ul ul{margin:0}`,
+);
+
 export function renderReference(doc: Json): Html {
   const sections: Html[] = [];
   for (const [path, methods] of Object.entries(doc.paths ?? {}) as [string, Json][]) {
@@ -77,10 +85,7 @@ ${body ? html`<h3>Body (application/json)</h3><div>${typeOf(doc, body)}</div>` :
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${doc.info?.title} — API reference</title>
-<style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1d2330}
-section{border-top:1px solid #d8dde6;padding:.5rem 0}code{background:#f1f3f6;padding:0 .2rem}
-.m{display:inline-block;min-width:3.5rem;font-size:.8em;background:#1d4ed8;color:#fff;border-radius:.25rem;padding:0 .4rem;text-align:center}
-table{border-collapse:collapse}td,th{border:1px solid #d8dde6;padding:.2rem .4rem;text-align:left;vertical-align:top}ul ul{margin:0}</style>
+${REFERENCE_STYLE.element}
 </head><body>
 <h1>${doc.info?.title} <small>${doc.info?.version}</small></h1>
 <p>${doc.info?.description}</p>

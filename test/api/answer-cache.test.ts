@@ -33,6 +33,7 @@ function counting(store: Store) {
     },
     changeMark: (practiceId) => store.changeMark(practiceId),
     health: () => store.health(),
+    storageTrouble: () => store.storageTrouble(),
     close: () => store.close(),
   };
   return { store: counted, calls: () => calls };

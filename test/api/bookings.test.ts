@@ -86,7 +86,13 @@ describe('booking as a new client', () => {
     expect(mail.kind).toBe('booking-confirmation');
     // The row keeps what the mail says; the mail is rendered from it when it is sent.
     const rendered = renderContent(json(mail.content));
-    expect(rendered.subject).toMatch(/^Terminbestätigung: Physiotherapie Erstbefund/);
+    // Discreet by default: subject, opening lines and calendar entry say "Termin" and the practice.
+    expect(rendered.subject).toMatch(
+      /^Terminbestätigung: Termin bei Praxis am Lindenhof \(Demo\) am Montag, 30\. November 2026/,
+    );
+    expect(rendered.subject).not.toContain('Physiotherapie');
+    expect(rendered.text.slice(0, 300)).not.toContain('Physiotherapie');
+    expect(rendered.text).toContain('Gebucht ist:\n  Physiotherapie Erstbefund');
     expect(rendered.text).toContain('noch 5 von 6 Terminen');
     expect(rendered.text).toMatch(/http:\/\/localhost:3000\/cancel\?booking=/);
     const [ics] = rendered.attachments;
@@ -94,6 +100,8 @@ describe('booking as a new client', () => {
     const content = bookingCalendar(ics!.calendar);
     expect(content).toContain('METHOD:REQUEST');
     expect(content).toContain('DTSTART;TZID=Europe/Berlin:20261130T080000');
+    expect(content).toContain('SUMMARY:Termin – Praxis am Lindenhof (Demo)');
+    expect(content).not.toContain('Physiotherapie');
   });
 
   it('returns the same booking for a retry with the same Idempotency-Key, and refuses the key for another request', async () => {

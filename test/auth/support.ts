@@ -32,6 +32,7 @@ export function watched(store: Store): Store {
     write: (fn, options) => track(() => store.write(fn, options)),
     changeMark: (practiceId) => store.changeMark(practiceId),
     health: () => store.health(),
+    storageTrouble: () => store.storageTrouble(),
     close: () => store.close(),
   };
 }

@@ -4,7 +4,13 @@
  */
 
 import type { ClientFile, Snapshot } from '../../server/engine/appointment.ts';
-import type { Chain, Practice, PracticeConfig, Service } from '../../server/engine/config.ts';
+import {
+  type Chain,
+  DEFAULT_ONLINE_LIMITS,
+  type Practice,
+  type PracticeConfig,
+  type Service,
+} from '../../server/engine/config.ts';
 import type { ChainRule, CreateState, FilePackage } from '../../server/engine/eligibility.ts';
 import type { BudgetAppointment, Limits, PackageStateName } from '../../shared/domain.ts';
 import { localToInstant, parseMinute } from '../../shared/time.ts';
@@ -205,6 +211,10 @@ export const PRACTICE: Practice = {
   allowedOrigins: [],
   privacyNoticeUrl: null,
   contactEmail: null,
+  holdMinutes: 10,
+  maxOpenOnlineBookings: 3,
+  mailNamesService: false,
+  onlineLimits: DEFAULT_ONLINE_LIMITS,
   configVersion: 1,
 };
 

@@ -55,7 +55,7 @@ describe('a booking confirmation over SMTP', () => {
     expect(mail).toBeDefined();
     const message = parseMime(mail.raw);
     expect(decodeHeader(message.headers.get('subject')!)).toMatch(
-      /^Terminbestätigung: Physiotherapie Erstbefund/,
+      /^Terminbestätigung: Termin bei Praxis am Lindenhof \(Demo\) am /,
     );
     const text = leafParts(message).find((p) =>
       p.headers.get('content-type')?.startsWith('text/plain'),

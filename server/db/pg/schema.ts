@@ -54,6 +54,17 @@ export const practices = pgTable(
     allowedOrigins: jsonb('allowed_origins').$type<string[]>().notNull().default([]),
     privacyNoticeUrl: text('privacy_notice_url'),
     contactEmail: text('contact_email'),
+    /** Minutes a hold keeps a start for the client who chose it (POST …/holds). */
+    holdMinutes: integer('hold_minutes').notNull().default(10),
+    /** Future online bookings a client file may have open at once. */
+    maxOpenOnlineBookings: integer('max_open_online_bookings').notNull().default(3),
+    /**
+     * Whether e-mail subjects and calendar entries name the service ("Hypnose …"); by default they
+     * say only "Termin" and the practice, for lock screens and shared calendars.
+     */
+    mailNamesService: boolean('mail_names_service').notNull().default(false),
+    /** Overrides of the online limits per client address (engine/config.ts `DEFAULT_ONLINE_LIMITS`). */
+    onlineLimits: jsonb('online_limits').$type<Record<string, unknown>>().notNull().default({}),
     /**
      * Raised by triggers (migration 0001_constraints_triggers) on every change to the practice or to
      * anything that decides what can be booked — therapists, hours, exceptions, rooms, services,
@@ -71,6 +82,8 @@ export const practices = pgTable(
     check('practices_window', sql`${t.bookingWindowDays} BETWEEN 1 AND 730`),
     check('practices_step', sql`${t.slotStepMinutes} BETWEEN 5 AND 240`),
     check('practices_cancel_deadline', sql`${t.cancelDeadlineMinutes} >= 0`),
+    check('practices_hold', sql`${t.holdMinutes} BETWEEN 1 AND 60`),
+    check('practices_open_bookings', sql`${t.maxOpenOnlineBookings} BETWEEN 1 AND 100`),
   ],
 );
 
@@ -678,4 +691,15 @@ export const rateLimits = pgTable('rate_limits', {
   key: text('key').primaryKey(),
   points: integer('points').notNull().default(0),
   expire: instant('expire'),
+});
+
+/**
+ * Secrets the server generates for itself (PostgreSQL only: the SQLite build keeps its secret in
+ * a file beside the database). `app`: signs tokens, links and codes when APP_SECRET is unset —
+ * made by whichever instance starts first, read by every other.
+ */
+export const appSecrets = pgTable('app_secrets', {
+  name: text('name').primaryKey(),
+  value: text('value').notNull(),
+  createdAt: createdAt(),
 });

@@ -26,7 +26,15 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import pg from 'pg';
-import { StoreBusy, StoreConflict } from '../../errors.ts';
+import {
+  type StorageTrouble,
+  StorageWatch,
+  StoreBusy,
+  StoreConflict,
+  StoreUnavailable,
+  storageTrouble,
+} from '../../errors.ts';
+import { touchHealth } from '../queries/rateLimits.ts';
 import type { Store, Tx, WriteOptions } from '../store.ts';
 
 export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -72,8 +80,10 @@ function translate(err: unknown): unknown {
     case '57P01': // admin_shutdown
     case '53300': // too_many_connections
       return new StoreBusy('the database is not taking connections', { cause: err });
-    default:
-      return err;
+    default: {
+      const trouble = storageTrouble(err);
+      return trouble ? new StoreUnavailable(trouble, { cause: err }) : err;
+    }
   }
 }
 
@@ -229,7 +239,17 @@ export class PgStore implements Store {
     }
   }
 
-  async write<T>(fn: (tx: Tx) => Promise<T>, options: WriteOptions = {}): Promise<T> {
+  private readonly storage = new StorageWatch();
+
+  storageTrouble(): StorageTrouble | null {
+    return this.storage.current;
+  }
+
+  write<T>(fn: (tx: Tx) => Promise<T>, options: WriteOptions = {}): Promise<T> {
+    return this.storage.watch(options.probe === true, () => this.writeWithRetries(fn, options));
+  }
+
+  private async writeWithRetries<T>(fn: (tx: Tx) => Promise<T>, options: WriteOptions): Promise<T> {
     const retries = options.retries ?? 0;
     for (let attempt = 0; ; attempt++) {
       const client = await this.connect();
@@ -379,7 +399,7 @@ export class PgStore implements Store {
   }
 
   async health(): Promise<void> {
-    await this.read((tx) => tx.get('SELECT 1 AS ok'));
+    await this.write((tx) => touchHealth(tx), { probe: true });
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,15 @@
  */
 import type { CodeLimit, PackageStateName, ServiceLine } from '../../../shared/domain.ts';
 import type { ValidityRule } from '../../../shared/validity.ts';
-import type { Chain, Practice, PracticeConfig, Room, Service } from '../../engine/config.ts';
+import {
+  type Chain,
+  type OnlineLimits,
+  onlineLimitsOf,
+  type Practice,
+  type PracticeConfig,
+  type Room,
+  type Service,
+} from '../../engine/config.ts';
 import type { ChainRule, CreateState } from '../../engine/eligibility.ts';
 import type { SlotTherapist } from '../../engine/slots.ts';
 import { bool, json } from '../sql.ts';
@@ -29,6 +37,10 @@ function practiceOf(r: AnyRow): Practice {
     allowedOrigins: json<string[]>(r.allowed_origins),
     privacyNoticeUrl: r.privacy_notice_url,
     contactEmail: r.contact_email,
+    holdMinutes: r.hold_minutes,
+    maxOpenOnlineBookings: r.max_open_online_bookings,
+    mailNamesService: bool(r.mail_names_service),
+    onlineLimits: onlineLimitsOf(json<Partial<OnlineLimits>>(r.online_limits)),
     configVersion: r.config_version,
   };
 }
@@ -47,8 +59,9 @@ export async function practiceById(tx: Tx, id: number): Promise<Practice | undef
 }
 
 /** Every practice's slug and name, by slug. */
-export function listPractices(tx: Tx) {
-  return tx.all<{ slug: string; name: string }>('SELECT slug, name FROM practices ORDER BY slug');
+/** The name of the practice at `slug`, for a page that shows just that one. */
+export function practiceNamed(tx: Tx, slug: string) {
+  return tx.get<{ slug: string; name: string }>('SELECT slug, name FROM practices WHERE slug = ?', [slug]);
 }
 
 export function validityRuleOf(template: {

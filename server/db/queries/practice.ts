@@ -21,6 +21,11 @@ export interface PracticeRows {
     cancelDeadlineMinutes: number;
     allowedOrigins: string[];
     privacyNoticeUrl: string | null;
+    holdMinutes: number;
+    maxOpenOnlineBookings: number;
+    mailNamesService: boolean;
+    /** Only the limits the document sets; the rest stay the defaults (also when those change). */
+    onlineLimits: Record<string, unknown>;
   };
   users: { email: string; name: string; role: string }[];
   therapists: {
@@ -115,8 +120,9 @@ export async function insertPractice(tx: Tx, d: PracticeRows, now: number): Prom
   const p = d.practice;
   const practiceId = await tx.insert(
     `INSERT INTO practices (slug, name, plan, time_zone, contact_email, online_booking_enabled, min_notice_minutes,
-       booking_window_days, slot_mode, slot_step_minutes, cancel_deadline_minutes, allowed_origins, privacy_notice_url, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       booking_window_days, slot_mode, slot_step_minutes, cancel_deadline_minutes, allowed_origins, privacy_notice_url,
+       hold_minutes, max_open_online_bookings, mail_names_service, online_limits, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       p.slug,
       p.name,
@@ -131,6 +137,10 @@ export async function insertPractice(tx: Tx, d: PracticeRows, now: number): Prom
       p.cancelDeadlineMinutes,
       JSON.stringify(p.allowedOrigins),
       p.privacyNoticeUrl,
+      p.holdMinutes,
+      p.maxOpenOnlineBookings,
+      p.mailNamesService,
+      JSON.stringify(p.onlineLimits),
       now,
     ],
   );

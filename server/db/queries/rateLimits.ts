@@ -53,3 +53,15 @@ export function deleteCounter(tx: Tx, key: string): Promise<number> {
 export function deleteExpiredCounters(tx: Tx, now: number): Promise<number> {
   return tx.run('DELETE FROM rate_limits WHERE expire < ?', [now]);
 }
+
+/**
+ * A real write for the health check: the row `health` of rate_limits (no limiter uses that key),
+ * written and read back. Fails exactly when the database cannot take writes.
+ */
+export async function touchHealth(tx: Tx): Promise<void> {
+  const row = await tx.get<{ points: number }>(
+    `INSERT INTO rate_limits (key, points, expire) VALUES ('health', 0, NULL)
+     ON CONFLICT (key) DO UPDATE SET points = 0, expire = NULL RETURNING points`,
+  );
+  if (row?.points !== 0) throw new Error('the health row did not read back');
+}

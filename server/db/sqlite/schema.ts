@@ -45,6 +45,20 @@ export const practices = sqliteTable(
     allowedOrigins: text('allowed_origins', { mode: 'json' }).$type<string[]>().notNull().default([]),
     privacyNoticeUrl: text('privacy_notice_url'),
     contactEmail: text('contact_email'),
+    /** Minutes a hold keeps a start for the client who chose it (POST …/holds). */
+    holdMinutes: integer('hold_minutes').notNull().default(10),
+    /** Future online bookings a client file may have open at once. */
+    maxOpenOnlineBookings: integer('max_open_online_bookings').notNull().default(3),
+    /**
+     * Whether e-mail subjects and calendar entries name the service ("Hypnose …"); by default they
+     * say only "Termin" and the practice, for lock screens and shared calendars.
+     */
+    mailNamesService: bool('mail_names_service').notNull().default(false),
+    /** Overrides of the online limits per client address (engine/config.ts `DEFAULT_ONLINE_LIMITS`). */
+    onlineLimits: text('online_limits', { mode: 'json' })
+      .$type<Record<string, unknown>>()
+      .notNull()
+      .default({}),
     /**
      * Raised by triggers (migration 0002) on every change to the practice or to anything that
      * decides what can be booked — therapists, hours, exceptions, rooms, services, templates,
@@ -62,6 +76,8 @@ export const practices = sqliteTable(
     check('practices_window', sql`${t.bookingWindowDays} BETWEEN 1 AND 730`),
     check('practices_step', sql`${t.slotStepMinutes} BETWEEN 5 AND 240`),
     check('practices_cancel_deadline', sql`${t.cancelDeadlineMinutes} >= 0`),
+    check('practices_hold', sql`${t.holdMinutes} BETWEEN 1 AND 60`),
+    check('practices_open_bookings', sql`${t.maxOpenOnlineBookings} BETWEEN 1 AND 100`),
   ],
 );
 

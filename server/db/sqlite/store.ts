@@ -24,7 +24,15 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
-import { StoreBusy, StoreConflict } from '../../errors.ts';
+import {
+  type StorageTrouble,
+  StorageWatch,
+  StoreBusy,
+  StoreConflict,
+  StoreUnavailable,
+  storageTrouble,
+} from '../../errors.ts';
+import { touchHealth } from '../queries/rateLimits.ts';
 import type { Store, Tx, WriteOptions } from '../store.ts';
 
 export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -65,28 +73,73 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
 
 /**
  * Applies drizzle-kit's migration files in the same bookkeeping table drizzle's migrator uses, but
- * inside one IMMEDIATE transaction: the check for what is applied and the applying cannot interleave
+ * inside IMMEDIATE transactions: the check for what is applied and the applying cannot interleave
  * with a second process starting at the same moment.
+ *
+ * A migration that rebuilds a table (new table, copy, drop the old, rename) begins with
+ * `PRAGMA foreign_keys=OFF`, as drizzle-kit writes it. SQLite ignores that pragma inside a
+ * transaction — and with foreign keys on, dropping the old table deletes every row that references
+ * it (ON DELETE CASCADE). So such a migration runs in a transaction of its own, with foreign keys
+ * off around it and every reference checked (`foreign_key_check`) before it commits: the procedure
+ * SQLite's documentation gives for changing a table.
  */
 export function applyMigrations(sqlite: Database.Database): void {
   const migrations = readMigrationFiles({ migrationsFolder });
-  sqlite
-    .transaction(() => {
-      sqlite.exec(
-        'CREATE TABLE IF NOT EXISTS __drizzle_migrations (id INTEGER PRIMARY KEY, hash TEXT NOT NULL, created_at NUMERIC)',
-      );
-      const last = sqlite.prepare('SELECT max(created_at) AS at FROM __drizzle_migrations').get() as {
-        at: number | null;
-      };
-      for (const m of migrations) {
-        if (last.at !== null && Number(last.at) >= m.folderMillis) continue;
-        for (const stmt of m.sql) if (stmt.trim()) sqlite.exec(stmt);
-        sqlite
-          .prepare('INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)')
-          .run(m.hash, m.folderMillis);
-      }
-    })
-    .immediate();
+  const rebuilds = (m: (typeof migrations)[number]) =>
+    m.sql.some((stmt) => /^\s*PRAGMA\s+foreign_keys\s*=\s*OFF/im.test(stmt));
+  const lastApplied = () =>
+    (sqlite.prepare('SELECT max(created_at) AS at FROM __drizzle_migrations').get() as { at: number | null })
+      .at;
+  const pending = (m: (typeof migrations)[number], last: number | null) =>
+    last === null || Number(last) < m.folderMillis;
+  const record = (m: (typeof migrations)[number]) =>
+    sqlite
+      .prepare('INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)')
+      .run(m.hash, m.folderMillis);
+  for (;;) {
+    // Everything up to the next rebuild, in one transaction.
+    let rebuild: (typeof migrations)[number] | null = null;
+    sqlite
+      .transaction(() => {
+        sqlite.exec(
+          'CREATE TABLE IF NOT EXISTS __drizzle_migrations (id INTEGER PRIMARY KEY, hash TEXT NOT NULL, created_at NUMERIC)',
+        );
+        const last = lastApplied();
+        for (const m of migrations) {
+          if (!pending(m, last)) continue;
+          if (rebuilds(m)) {
+            rebuild = m;
+            return;
+          }
+          for (const stmt of m.sql) if (stmt.trim()) sqlite.exec(stmt);
+          record(m);
+        }
+      })
+      .immediate();
+    if (rebuild === null) return;
+    const m: (typeof migrations)[number] = rebuild;
+    sqlite.pragma('foreign_keys = OFF');
+    try {
+      sqlite
+        .transaction(() => {
+          // Another process may have applied it meanwhile.
+          if (!pending(m, lastApplied())) return;
+          for (const stmt of m.sql) {
+            if (stmt.trim() && !/^\s*PRAGMA\s+foreign_keys\b/i.test(stmt)) sqlite.exec(stmt);
+          }
+          const broken = sqlite.pragma('foreign_key_check') as unknown[];
+          if (broken.length > 0) {
+            throw new Error(
+              `migration ${m.folderMillis} leaves ${broken.length} broken references; nothing was changed`,
+            );
+          }
+          record(m);
+        })
+        .immediate();
+    } finally {
+      sqlite.pragma('foreign_keys = ON');
+    }
+  }
 }
 
 interface WriteJob {
@@ -110,7 +163,8 @@ function translate(err: unknown): unknown {
     return new StoreConflict(m?.[1] ?? 'unique', { cause: err });
   }
   if (isBusy(err)) return new StoreBusy('the database is locked by another process', { cause: err });
-  return err;
+  const trouble = storageTrouble(err);
+  return trouble ? new StoreUnavailable(trouble, { cause: err }) : err;
 }
 
 function bindable(params: readonly unknown[]): unknown[] {
@@ -231,7 +285,17 @@ export class SqliteStore implements Store {
 
   // --- writes --------------------------------------------------------------------------------
 
-  async write<T>(fn: (tx: Tx) => Promise<T>, options: WriteOptions = {}): Promise<T> {
+  private readonly storage = new StorageWatch();
+
+  storageTrouble(): StorageTrouble | null {
+    return this.storage.current;
+  }
+
+  write<T>(fn: (tx: Tx) => Promise<T>, options: WriteOptions = {}): Promise<T> {
+    return this.storage.watch(options.probe === true, () => this.writeWithRetries(fn, options));
+  }
+
+  private async writeWithRetries<T>(fn: (tx: Tx) => Promise<T>, options: WriteOptions): Promise<T> {
     // A writer here holds the whole file, so a conflict means the callback decided on something
     // another statement of its own changed; it is run again all the same, as the interface says.
     for (let attempt = 0; ; attempt++) {
@@ -322,7 +386,8 @@ export class SqliteStore implements Store {
         }
       }
       if (lost !== null) {
-        for (const job of batch) job.reject(lost);
+        const reason = translate(lost);
+        for (const job of batch) job.reject(reason);
         return;
       }
       try {
@@ -340,7 +405,8 @@ export class SqliteStore implements Store {
     } catch (error) {
       // Something unforeseen (a closed database): nothing of this batch is written.
       if (sqlite.open && sqlite.inTransaction) sqlite.exec('ROLLBACK');
-      for (const job of batch) job.reject(error);
+      const reason = translate(error);
+      for (const job of batch) job.reject(reason);
     } finally {
       this.release(true);
     }
@@ -360,7 +426,7 @@ export class SqliteStore implements Store {
   }
 
   async health(): Promise<void> {
-    await this.read((tx) => tx.get('SELECT 1 AS ok'));
+    await this.write((tx) => touchHealth(tx), { probe: true });
   }
 
   async close(): Promise<void> {
