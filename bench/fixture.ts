@@ -80,7 +80,21 @@ export async function createBenchPractice(store: Store, now: number, slug = 'ben
         slug,
         name: 'Benchmark-Praxis',
         plan: 'XL',
-        booking: { minNoticeMinutes: 0, bookingWindowDays: 730, slotStepMinutes: 10 },
+        booking: {
+          minNoticeMinutes: 0,
+          bookingWindowDays: 730,
+          slotStepMinutes: 10,
+          // The load comes from one address (loopback), as from a thousand clients behind one
+          // proxy: the practice lets it through, and each returning client may hold ten bookings.
+          maxOpenOnlineBookings: 100,
+          limits: {
+            bookingsPerAddress: { count: 1_000_000, minutes: 60 },
+            holdsPerAddress: { count: 1_000_000, minutes: 60 },
+            holdsPerPractice: { count: 1_000_000, minutes: 60 },
+            codeRequestsPerAddress: { count: 1_000_000, minutes: 60 },
+            verifyPerAddress: { count: 1_000_000, minutes: 60 },
+          },
+        },
       },
       therapists,
       rooms: Array.from({ length: 5 }, (_, i) => ({ key: `r${i + 1}`, name: `Raum ${i + 1}` })),
@@ -243,7 +257,7 @@ export async function addReturningClients(
   p: BenchPractice,
   count: number,
   now: number,
-): Promise<{ clientId: number; codeVersion: number }[]> {
+): Promise<{ clientId: number; codeVersion: number; email: string }[]> {
   return store.write(async (tx) => {
     const template = (await tx.get<{ id: number; name: string }>(
       "SELECT id, name FROM package_templates WHERE practice_id = ? AND key = 'serie10'",
@@ -313,7 +327,7 @@ export async function addReturningClients(
     const byEmail = new Map(clients.map((c) => [c.email, c]));
     return Array.from({ length: count }, (_, i) => {
       const c = byEmail.get(email(i))!;
-      return { clientId: c.id, codeVersion: c.codeVersion };
+      return { clientId: c.id, codeVersion: c.codeVersion, email: c.email };
     });
   });
 }

@@ -33,7 +33,7 @@ import { naiveSearchSlots, searchSlots } from '../server/engine/slots.ts';
 import { bookingCalendar } from '../server/mail/ics.ts';
 import { consumption } from '../shared/budget.ts';
 import { addDays, localDate, localToInstant, toIsoWithOffset, weekdayOf } from '../shared/time.ts';
-import { type ServerProcess, startServer, TEST_SECRET } from '../test/support-process.ts';
+import { type ServerProcess, startServer, TEST_SECRET, verifiedAs } from '../test/support-process.ts';
 import { addAppointments, addReturningClients, createBenchPractice, prng, TZ } from './fixture.ts';
 
 /** The benchmark's "now": the data is laid out from here, and every server's clock starts here (CLOCK_START). */
@@ -869,9 +869,13 @@ async function bookingRun(setup: BookingSetup, duration: number) {
             headers: {
               'content-type': 'application/json',
               'idempotency-key': `bench-${i}`,
-              ...(setup.clients === 'returning'
-                ? { authorization: `Bearer ${tokens[i % tokens.length]}` }
-                : {}),
+              // Every booking by a verified client: a returning client's token, or the e-mail
+              // token /auth/verify gives a new client (signed here: an HMAC, a few µs).
+              authorization: `Bearer ${
+                setup.clients === 'returning'
+                  ? tokens[i % tokens.length]
+                  : verifiedAs(p.practiceId, `bench${i}@example.org`, NOW)
+              }`,
             },
             body: JSON.stringify({
               chain: p.bookingChainId,

@@ -101,6 +101,14 @@ const REFUSED: Record<string, Texts> = {
     de: 'Zu dieser E-Mail-Adresse gibt es schon eine Akte. Bitte melden Sie sich als wiederkehrendes Klienty an.',
     en: 'There is already a file for this e-mail address. Please identify as a returning client.',
   },
+  too_many_open_bookings: {
+    de: 'Sie haben schon die größtmögliche Zahl an Online-Terminen offen. Bitte warten Sie einen davon ab oder rufen Sie die Praxis an.',
+    en: 'You already have as many upcoming online bookings as this practice allows. Please wait for one of them or call the practice.',
+  },
+  verification_required: {
+    de: 'Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse mit dem Code, den wir Ihnen senden.',
+    en: 'Please confirm your e-mail address first, with the code we send you.',
+  },
   chain_not_bookable: {
     de: 'Diese Leistung kann nicht online gebucht werden.',
     en: 'This service cannot be booked online.',

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll } from 'vitest';
 import { createApp } from '../server/app.ts';
-import { signClientToken } from '../server/auth/tokens.ts';
+import { signClientToken, signEmailToken } from '../server/auth/tokens.ts';
 import type { PgStore } from '../server/db/pg/store.ts';
 import { openSqliteStore } from '../server/db/sqlite/store.ts';
 import type { Row, Store } from '../server/db/store.ts';
@@ -123,10 +123,15 @@ export async function demoApp(now = NOW, kind: StoreKind = STORE_KIND) {
       const c = await client(email);
       return signClientToken(
         testConfig.secret,
-        { practiceId, clientId: c.id, codeVersion: c.access_code_version },
+        { practiceId, clientId: c.id, codeVersion: c.access_code_version, email: c.email as string },
         clock,
       ).token;
     },
+    /** The token /auth/verify hands out for an address without a client file. */
+    verified: (email: string) => signEmailToken(testConfig.secret, { practiceId, email }, clock).token,
+    /** The same at another practice of the store. */
+    verifiedAt: (otherPracticeId: number, email: string) =>
+      signEmailToken(testConfig.secret, { practiceId: otherPracticeId, email }, clock).token,
     rows: <R = any>(sql: string, params: unknown[] = []) => rows<R>(store, sql, params),
     row: <R = any>(sql: string, params: unknown[] = []) => row<R>(store, sql, params),
     count: (sql: string, params: unknown[] = []) => count(store, sql, params),
@@ -135,6 +140,30 @@ export async function demoApp(now = NOW, kind: StoreKind = STORE_KIND) {
 }
 
 export type DemoApp = Awaited<ReturnType<typeof demoApp>>;
+
+/** The token /auth/verify hands out for an address without a client file at a practice, signed at `now`. */
+export function verifiedToken(practiceId: number, email: string, now = NOW): string {
+  return signEmailToken(testConfig.secret, { practiceId, email }, now).token;
+}
+
+/**
+ * A booking as the widget sends it after the client confirmed their address: with the token
+ * /auth/verify gave for `body.client.email` (unless a token is given).
+ */
+export function bookVerified(
+  d: DemoApp,
+  body: Record<string, any>,
+  key: string,
+  token?: string,
+  path = '/api/v1/p/demo/bookings',
+) {
+  const bearer = token ?? (body.client?.email ? d.verified(body.client.email) : undefined);
+  return call(d.app, 'POST', path, {
+    body,
+    headers: { 'idempotency-key': key },
+    ...(bearer ? { token: bearer } : {}),
+  });
+}
 
 export async function call(
   app: ReturnType<typeof createApp>,

@@ -1,5 +1,6 @@
 /** Real server processes for the race and crash tests: `npx tsx server/main.ts` on loopback. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { signEmailToken } from '../server/auth/tokens.ts';
 
 export interface ServerProcess {
   url: string;
@@ -9,6 +10,23 @@ export interface ServerProcess {
 }
 
 export const TEST_SECRET = 'race-test-secret-0123456789abcdef0123456789';
+
+/** The token /auth/verify gives a server started with TEST_SECRET, for an address without a file. */
+export function verifiedAs(practiceId: number, email: string, now: number): string {
+  return signEmailToken(TEST_SECRET, { practiceId, email }, now).token;
+}
+
+/**
+ * Online limits high enough for a load from one address (loopback): for a practice's
+ * `online_limits` column, so the race and crash tests measure races, not the rate limits.
+ */
+export const LOAD_TEST_LIMITS = JSON.stringify({
+  bookingsPerAddress: { count: 1_000_000, minutes: 60 },
+  holdsPerAddress: { count: 1_000_000, minutes: 60 },
+  holdsPerPractice: { count: 1_000_000, minutes: 60 },
+  codeRequestsPerAddress: { count: 1_000_000, minutes: 60 },
+  verifyPerAddress: { count: 1_000_000, minutes: 60 },
+});
 
 /** Starts a server on 127.0.0.1 with a free port; resolves once it listens. */
 export function startServer(

@@ -1,5 +1,6 @@
 /**
- * Rate limits on identifying and booking, per e-mail and per client address: rate-limiter-flexible's
+ * Rate limits on identifying, holding and booking, per practice — per client address, per e-mail
+ * address, and for a practice as a whole — as each practice sets them: rate-limiter-flexible's
  * semantics (points per window, `RateLimiterRes` with the wait) on a store of our own, so the
  * counters live in the product's database — SQLite or PostgreSQL — and the limits hold across every
  * process and app instance that shares it. Each hit is one atomic statement (db/queries/rateLimits.ts).
@@ -14,26 +15,12 @@ import {
   deleteExpiredCounters,
 } from '../db/queries/rateLimits.ts';
 import type { Store } from '../db/store.ts';
+import type { OnlineLimits, RateWindow } from '../engine/config.ts';
 
 export interface Limit {
   points: number;
   durationSeconds: number;
 }
-
-export interface AuthLimits {
-  /** `POST /auth/code` per e-mail address (known or not). */
-  codePerEmail: Limit;
-  /** `POST /auth/verify` per e-mail address (known or not). */
-  verifyPerEmail: Limit;
-  /** All of `/auth/code`, `/auth/verify` and `/auth/link` together, per client IP. */
-  perIp: Limit;
-}
-
-export const DEFAULT_AUTH_LIMITS: AuthLimits = {
-  codePerEmail: { points: 5, durationSeconds: 15 * 60 },
-  verifyPerEmail: { points: 10, durationSeconds: 15 * 60 },
-  perIp: { points: 30, durationSeconds: 15 * 60 },
-};
 
 // The base class of the library's database limiters; its index does not export it (its types do).
 const RateLimiterStoreAbstract: typeof StoreAbstract = createRequire(import.meta.url)(
@@ -86,30 +73,67 @@ export class StoreRateLimiter extends RateLimiterStoreAbstract {
   }
 }
 
-export type AuthLimiters = { [K in keyof AuthLimits]: StoreRateLimiter };
+/**
+ * What is counted, per practice: code e-mails asked for per client address and per e-mail address,
+ * codes tried per address, wrong codes per e-mail address and day, holds per address and for the
+ * whole practice, bookings per address.
+ */
+export type LimitKind =
+  | 'code-address'
+  | 'code-email'
+  | 'verify-address'
+  | 'verify-failures'
+  | 'hold-address'
+  | 'hold-practice'
+  | 'book-address';
+
+/** A practice's limit of one kind, from its settings. */
+export function limitOf(limits: OnlineLimits, kind: LimitKind): Limit {
+  const window = (w: RateWindow): Limit => ({ points: w.count, durationSeconds: w.minutes * 60 });
+  switch (kind) {
+    case 'code-address':
+      return window(limits.codeRequestsPerAddress);
+    case 'code-email':
+      return window(limits.codeRequestsPerEmail);
+    case 'verify-address':
+      return window(limits.verifyPerAddress);
+    case 'verify-failures':
+      return { points: limits.verifyFailuresPerEmailPerDay, durationSeconds: 24 * 60 * 60 };
+    case 'hold-address':
+      return window(limits.holdsPerAddress);
+    case 'hold-practice':
+      return window(limits.holdsPerPractice);
+    case 'book-address':
+      return window(limits.bookingsPerAddress);
+  }
+}
+
+/**
+ * The counter of `kind` at a practice for `subject` (a client address, an e-mail hash, or `all`):
+ * each practice counts its own visitors, so one practice's limits never touch another's.
+ */
+export function counterKey(practiceId: number, kind: LimitKind, subject: string): string {
+  return `p${practiceId}:${kind}:${subject}`;
+}
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
 /**
- * The login limiters of a store, made on first use and kept for the app's lifetime (one registry
- * per app). Every ten minutes a request also deletes the expired counters.
+ * The limiters of a store, made on first use per practice, kind and setting, and kept for the
+ * app's lifetime (one registry per app). Every ten minutes a request also deletes the expired
+ * counters.
  */
-export function limiterRegistry(limits: AuthLimits) {
-  const byStore = new WeakMap<Store, { limiters: AuthLimiters; prunedAt: number }>();
-  /** The limiters of `store`, counting time by `clock` (the app's). */
-  return async function limitersFor(store: Store, clock: () => number): Promise<AuthLimiters> {
+export function limiterRegistry() {
+  const byStore = new WeakMap<Store, { limiters: Map<string, StoreRateLimiter>; prunedAt: number }>();
+  return async function limiterFor(
+    store: Store,
+    clock: () => number,
+    practice: { id: number; onlineLimits: OnlineLimits },
+    kind: LimitKind,
+  ): Promise<StoreRateLimiter> {
     let entry = byStore.get(store);
     if (!entry) {
-      const make = (keyPrefix: string, limit: Limit) =>
-        new StoreRateLimiter(store, clock, { keyPrefix, ...limit });
-      entry = {
-        limiters: {
-          codePerEmail: make('auth-code-email', limits.codePerEmail),
-          verifyPerEmail: make('auth-verify-email', limits.verifyPerEmail),
-          perIp: make(IP_PREFIX, limits.perIp),
-        },
-        prunedAt: clock(),
-      };
+      entry = { limiters: new Map(), prunedAt: clock() };
       byStore.set(store, entry);
     }
     const now = clock();
@@ -117,13 +141,14 @@ export function limiterRegistry(limits: AuthLimits) {
       entry.prunedAt = now;
       await store.write((tx) => deleteExpiredCounters(tx, now));
     }
-    return entry.limiters;
+    const limit = limitOf(practice.onlineLimits, kind);
+    const id = `${practice.id}:${kind}:${limit.points}:${limit.durationSeconds}`;
+    let limiter = entry.limiters.get(id);
+    if (!limiter) {
+      // Its counters are named `p<practice>:<kind>:<subject>`, as counterKey() names them.
+      limiter = new StoreRateLimiter(store, clock, { keyPrefix: `p${practice.id}:${kind}`, ...limit });
+      entry.limiters.set(id, limiter);
+    }
+    return limiter;
   };
-}
-
-const IP_PREFIX = 'auth-ip';
-
-/** The counter of the per-IP login budget of `ip` (the booking form reads it before it books a new client). */
-export function ipCounterKey(ip: string): string {
-  return `${IP_PREFIX}:${ip}`;
 }

@@ -9,11 +9,14 @@
  * The first part is pure (secret and `now` passed in); the last part, marked below, is the shell
  * that checks tokens against the client files in the database.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { setAccessCode, type TokenFile, tokenFile } from '../db/queries/auth.ts';
 import type { Store } from '../db/store.ts';
 import { newAccessCode } from './codes.ts';
+import { emailHash } from './email.ts';
+
+export { emailHash };
 
 /** How long a client token from `/auth/verify` or `/auth/link` is good for: 2 hours. */
 export const CLIENT_TOKEN_TTL_MS = 2 * 60 * 60 * 1000;
@@ -28,10 +31,29 @@ const ClientTokenPayload = z.strictObject({
   practiceId: id,
   clientId: id,
   codeVersion: z.number().int(),
+  /** The file's e-mail when the token was issued ({@link emailHash}): a changed e-mail ends the token. */
+  emailHash: z.string().max(64),
   /** Expiry, epoch milliseconds. */
   exp: z.number().int(),
 });
 export type ClientTokenPayload = z.infer<typeof ClientTokenPayload>;
+
+/**
+ * "This request comes from whoever reads this e-mail address": issued by /auth/verify for an
+ * address that had no client file at the practice. The booking made with it creates the file (or
+ * finds the one made meanwhile).
+ */
+const EmailTokenPayload = z.strictObject({
+  typ: z.literal('email'),
+  practiceId: id,
+  email: z.string().min(3).max(254),
+  exp: z.number().int(),
+});
+export type EmailTokenPayload = z.infer<typeof EmailTokenPayload>;
+
+/** Who a request speaks for: a client file, or a verified e-mail address without one (yet). */
+export type IdentityPayload = ClientTokenPayload | EmailTokenPayload;
+const IdentityPayload = z.discriminatedUnion('typ', [ClientTokenPayload, EmailTokenPayload]);
 
 const LinkTokenPayload = z.strictObject({
   typ: z.literal('link'),
@@ -88,11 +110,11 @@ function open(secret: string, token: unknown): unknown {
 /**
  * Signs a client token, valid for {@link CLIENT_TOKEN_TTL_MS} from `now`, bound to the file's
  * access-code version (regenerating the code ends every token of the file).
- * @example signClientToken(secret, { practiceId: 1, clientId: 7, codeVersion: 1 }, now).token
+ * @example signClientToken(secret, { practiceId: 1, clientId: 7, codeVersion: 1, email: 'lena@example.org' }, now).token
  */
 export function signClientToken(
   secret: string,
-  client: { practiceId: number; clientId: number; codeVersion: number },
+  client: { practiceId: number; clientId: number; codeVersion: number; email: string | null },
   now: number,
 ): { token: string; expiresAt: number } {
   const exp = now + CLIENT_TOKEN_TTL_MS;
@@ -101,14 +123,58 @@ export function signClientToken(
     practiceId: client.practiceId,
     clientId: client.clientId,
     codeVersion: client.codeVersion,
+    emailHash: client.email === null ? '' : emailHash(client.email),
     exp,
   };
   return { token: seal(secret, payload), expiresAt: exp };
 }
 
 /**
+ * Signs an e-mail token for a verified address without a client file, valid as long as a client
+ * token. The address is kept as typed, trimmed and lower-cased.
+ */
+export function signEmailToken(
+  secret: string,
+  verified: { practiceId: number; email: string },
+  now: number,
+): { token: string; expiresAt: number } {
+  const exp = now + CLIENT_TOKEN_TTL_MS;
+  const payload: EmailTokenPayload = {
+    typ: 'email',
+    practiceId: verified.practiceId,
+    email: verified.email.trim().toLowerCase(),
+    exp,
+  };
+  return { token: seal(secret, payload), expiresAt: exp };
+}
+
+/** A client or e-mail token that is genuine, of `practiceId` and not expired at `now`; else null. */
+export function verifyIdentityToken(
+  secret: string,
+  token: string,
+  practiceId: number,
+  now: number,
+): IdentityPayload | null {
+  const parsed = IdentityPayload.safeParse(open(secret, token));
+  if (!parsed.success) return null;
+  const p = parsed.data;
+  return p.practiceId === practiceId && now < p.exp ? p : null;
+}
+
+/** Whether a client token still fits its file: the same access-code version and e-mail. */
+export function clientTokenMatches(
+  token: ClientTokenPayload,
+  file: { email: string | null; accessCodeVersion: number },
+): boolean {
+  return (
+    file.accessCodeVersion === token.codeVersion &&
+    (file.email === null ? '' : emailHash(file.email)) === token.emailHash
+  );
+}
+
+/**
  * The payload of a client token that is genuine, of `practiceId` and not expired at `now`; else
- * null. Whether its `codeVersion` is still the file's is for the caller (see {@link clientFromRequest}).
+ * null. Whether it still fits the file is for the caller ({@link clientTokenMatches}).
  */
 export function verifyClientToken(
   secret: string,
@@ -124,19 +190,6 @@ export function verifyClientToken(
 
 // ---------------------------------------------------------------------------------------------
 // Personal direct links: no expiry, bound to the file's e-mail and access-code version
-
-/**
- * The hash a direct link carries of the file's e-mail: sha256 of the trimmed, lower-cased address,
- * first 16 bytes, base64url. Changing the e-mail changes it.
- * @example emailHash(' Lena.Vogel@example.org') === emailHash('lena.vogel@example.org')
- */
-export function emailHash(email: string): string {
-  return createHash('sha256')
-    .update(email.trim().toLowerCase(), 'utf8')
-    .digest()
-    .subarray(0, 16)
-    .toString('base64url');
-}
 
 /**
  * The token of a client's personal direct link. It never expires, but stops working as soon as the

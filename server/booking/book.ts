@@ -14,9 +14,10 @@
 import { createHash } from 'node:crypto';
 import { type Locale, remainingText } from '../../shared/i18n.ts';
 import { newAccessCode } from '../auth/codes.ts';
+import { clientTokenMatches } from '../auth/tokens.ts';
 import { loadBookingSnapshot } from '../db/queries/bookingSnapshot.ts';
 import { bookingRequestWrite } from '../db/queries/bookings.ts';
-import { type Applied, applyPlan, lockClient } from '../db/queries/calendar.ts';
+import { type Applied, applyPlan, clientIdByEmail, lockClient } from '../db/queries/calendar.ts';
 import type { Store } from '../db/store.ts';
 import {
   type AppointmentPlan,
@@ -41,18 +42,19 @@ export interface BookingRequest {
    * again inside the booking, and a copy out of date is loaded anew there.
    */
   config: PracticeConfig;
-  /**
-   * A rate limit to honour before booking (the route's per-address budget for new clients): over
-   * `points` on the counter `key`, the answer is `limited` and nothing is written.
-   */
-  limit?: { key: string; points: number } | undefined;
   chainId: number;
   start: number;
   therapistId?: number | undefined;
-  /** A returning client, identified by a client token: the file and the access-code version it was issued for. */
-  client?: { id: number; codeVersion: number } | undefined;
-  /** A new client. */
-  newClient?: NewClientData | undefined;
+  /**
+   * Who books, as their token says: a client file (a client token: the access-code version and
+   * e-mail it was issued for), or a verified address (an e-mail token), whose file the booking
+   * finds or creates.
+   */
+  identity:
+    | { kind: 'file'; id: number; codeVersion: number; emailHash: string }
+    | { kind: 'email'; email: string };
+  /** A new client's names and details; the address is the verified one. */
+  newClient?: Omit<NewClientData, 'email'> | undefined;
   /** A returning client's birth date, when the file has none and the chain has an age limit. */
   birthDate?: string | undefined;
   /** The request's Idempotency-Key and a hash of what was asked: a retry gets the same booking. */
@@ -67,9 +69,7 @@ export interface BookingLinks {
 
 export type BookingResult =
   | { replayed: boolean; body: BookingBody }
-  | { refusal: Refusal; replayed?: undefined }
-  /** Over the rate limit: milliseconds until it frees up. */
-  | { limited: number; replayed?: undefined };
+  | { refusal: Refusal; replayed?: undefined };
 
 /** Stable hash of a request for the idempotency check. */
 export function requestHash(parts: unknown): string {
@@ -79,22 +79,61 @@ export function requestHash(parts: unknown): string {
 const invalidToken = () =>
   new ApiError(401, 'invalid_token', 'The client token is invalid or expired. Please identify again.');
 
-export function createBooking(
+/**
+ * Books for whoever the token speaks for. A verified address without a file books as a new client
+ * (the file is created with the booking); should a file with that address appear meanwhile (another
+ * booking, staff), the booking is decided again on that file.
+ */
+export async function createBooking(
   store: Store,
   req: BookingRequest,
   links: BookingLinks,
   clock: () => number,
 ): Promise<BookingResult> {
+  const who = req.identity;
+  if (who.kind === 'file') {
+    return bookOnce(
+      store,
+      req,
+      { id: who.id, token: { codeVersion: who.codeVersion, emailHash: who.emailHash } },
+      links,
+      clock,
+    );
+  }
+  for (let attempt = 0; ; attempt++) {
+    const fileId = await store.read((tx) => clientIdByEmail(tx, req.practiceId, who.email));
+    const result =
+      fileId !== undefined
+        ? await bookOnce(store, req, { id: fileId, token: null }, links, clock)
+        : await bookOnce(store, req, null, links, clock);
+    if (attempt < 2 && 'refusal' in result && result.refusal.code === 'client_exists') continue;
+    return result;
+  }
+}
+
+/** Who books, resolved: a file (with what a client token must still match), or null for a new client. */
+type Booker = { id: number; token: { codeVersion: number; emailHash: string } | null } | null;
+
+function bookOnce(
+  store: Store,
+  req: BookingRequest,
+  returning: Booker,
+  links: BookingLinks,
+  clock: () => number,
+): Promise<BookingResult> {
   const { practiceId } = req;
+  const newClient: NewClientData | undefined =
+    returning === null && req.newClient && req.identity.kind === 'email'
+      ? { ...req.newClient, email: req.identity.email }
+      : undefined;
   const request: OnlineBooking = {
     kind: 'online',
     chainId: req.chainId,
     start: req.start,
     therapistId: req.therapistId,
-    newClient: req.newClient,
+    newClient,
     birthDate: req.birthDate,
   };
-  const returning = req.client;
   return store.write(
     async (tx): Promise<BookingResult> => {
       // The time is read inside the transaction, after any wait for a lock.
@@ -103,13 +142,13 @@ export function createBooking(
         practiceId,
         slug: req.slug,
         idempotencyKey: req.idempotency.key,
-        email: req.newClient?.email ?? null,
+        email: newClient?.email ?? null,
         clientId: returning?.id ?? null,
         window: snapshotWindow(config, request),
-        counterKey: req.limit?.key ?? null,
+        counterKey: null,
         now,
         reserve: {
-          clients: req.newClient ? 1 : 0,
+          clients: newClient ? 1 : 0,
           packages: config.chainById.get(req.chainId)?.rules.filter((r) => r.createWhen.size > 0).length ?? 0,
           appointments: 1,
         },
@@ -132,9 +171,19 @@ export function createBooking(
         config = current;
         snap = await loadBookingSnapshot(tx, inputFor(config));
       }
-      // A returning client's token is good only while the file's access code is the one it was
+      // A client token is good only while the file's access code and e-mail are those it was
       // issued for — also for a retry of a booking made with it.
-      if (returning && snap.contact?.accessCodeVersion !== returning.codeVersion) throw invalidToken();
+      if (returning?.token) {
+        const contact = snap.contact;
+        if (
+          !contact ||
+          !clientTokenMatches(
+            { ...returning.token, typ: 'client', practiceId, clientId: returning.id, exp: 0 },
+            contact,
+          )
+        )
+          throw invalidToken();
+      }
       if (snap.previous) {
         if (snap.previous.requestHash !== req.idempotency.hash) {
           throw new ApiError(
@@ -149,9 +198,6 @@ export function createBooking(
           body: { ...(snap.previous.response as BookingBody), status: snap.previous.status },
         };
       }
-      if (req.limit && snap.counter && snap.counter.points >= req.limit.points) {
-        return { limited: snap.counter.expire === null ? 60_000 : Math.max(1000, snap.counter.expire - now) };
-      }
       bookable(config, req.slug);
       let to: { email: string; name: string };
       if (returning) {
@@ -159,14 +205,21 @@ export function createBooking(
         if (!contact.email)
           throw new ApiError(422, 'email_required', 'The client file has no e-mail address.');
         to = { email: contact.email, name: `${contact.firstName} ${contact.lastName}` };
+      } else if (newClient) {
+        to = { email: newClient.email, name: `${newClient.firstName} ${newClient.lastName}` };
       } else {
-        const nc = req.newClient!;
-        to = { email: nc.email, name: `${nc.firstName} ${nc.lastName}` };
+        return { refusal: { code: 'client_required' } };
       }
 
       // Decide.
       const decision = decideAppointment(
-        { config, client: snap.client ?? null, emailTaken: snap.emailTaken, busy: snap.busy },
+        {
+          config,
+          client: snap.client ?? null,
+          emailTaken: snap.emailTaken,
+          busy: snap.busy,
+          openOnlineBookings: snap.openOnline,
+        },
         request,
         now,
       );

@@ -74,6 +74,8 @@ export interface Snapshot {
   client: ClientFile | null;
   /** For a new client: whether a file with that e-mail exists already. */
   emailTaken?: boolean;
+  /** For an online booking: the file's booked online appointments still to come (the practice caps them). */
+  openOnlineBookings?: number;
   /** The appointments that block the therapists and rooms concerned (see `busyWindowFor`). */
   busy: readonly BusyInterval[];
   /** The appointment an edit or a cancellation is about. */
@@ -227,6 +229,7 @@ export type Refusal =
   | { code: 'package_limit'; packageId: number; packageName: string; violations: Violation[] }
   | { code: 'package_not_found'; packageId: number }
   | { code: 'client_exists' }
+  | { code: 'too_many_open_bookings'; limit: number }
   | { code: 'appointment_not_found'; appointmentId: number }
   | { code: 'not_editable'; status: AppointmentStatus }
   | { code: 'not_cancellable'; status: AppointmentStatus }
@@ -280,6 +283,10 @@ function decideOnline(s: Snapshot, req: OnlineBooking, now: Instant, refs: Refs)
   if (!onlineChain(config.practice, chain)) return refuse({ code: 'chain_not_bookable', chainId: chain.id });
   const client = s.client;
   if (!client && !req.newClient) return refuse({ code: 'client_required' });
+  // So nobody books a calendar full with one file: its online bookings still to come are capped.
+  const cap = config.practice.maxOpenOnlineBookings;
+  if (client && (s.openOnlineBookings ?? 0) >= cap)
+    return refuse({ code: 'too_many_open_bookings', limit: cap });
 
   // Age on the day of the appointment, from the file's birth date or the one given now.
   const birthDate = client ? (client.birthDate ?? req.birthDate ?? null) : (req.newClient?.birthDate ?? null);

@@ -3,8 +3,9 @@
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { refusedText } from '../../shared/i18n.ts';
 import { isDate } from '../../shared/time.ts';
-import { DEFAULT_AUTH_LIMITS, ipCounterKey, limiterRegistry } from '../auth/rateLimit.ts';
+import { limiterRegistry } from '../auth/rateLimit.ts';
 import { signCancelToken, verifyCancelToken } from '../auth/tokens.ts';
 import { bookablePractice } from '../booking/availability.ts';
 import { createBooking, requestHash } from '../booking/book.ts';
@@ -13,10 +14,10 @@ import { keptPracticeConfig } from '../booking/config.ts';
 import { bookingIcs } from '../booking/messages.ts';
 import type { PracticeConfig } from '../engine/config.ts';
 import { ApiError } from '../problem.ts';
-import { clientTokenOfRequest } from './clientToken.ts';
+import { identityOfRequest } from './clientToken.ts';
 import { PracticeParam, Problem } from './contract.ts';
 import type { AppEnv } from './env.ts';
-import { clientIp, enforceLimits, tooMany } from './limits.ts';
+import { clientIp, enforceLimits } from './limits.ts';
 import { refusalError } from './refusals.ts';
 import { validationHook } from './validation.ts';
 
@@ -36,7 +37,14 @@ export const NewClient = z
   .strictObject({
     firstName: personName,
     lastName: personName,
-    email: z.email().max(254),
+    email: z
+      .email()
+      .max(254)
+      .optional()
+      .openapi({
+        description:
+          'Optional: the confirmed address (from the token) is used; if given, it must be that one',
+      }),
     phone: z
       .string()
       .regex(/^\+?[0-9 ()/-]{3,30}$/, 'digits, spaces, + ( ) / - only')
@@ -122,7 +130,7 @@ const createBookingRoute = createRoute({
   path: '/p/{practice}/bookings',
   summary: 'Book a chain',
   description:
-    'Books a chain at a start. Requires an `Idempotency-Key` header: a retry with the same key and body returns the same booking. Either `client` (a new client) or `Authorization: Bearer <client token>` (a returning client).',
+    'Books a chain at a start, for a verified client: `Authorization: Bearer <token>` from `/auth/verify` (or `/auth/link`). With a token for an address that has no client file yet, give `client` (names; the address is the confirmed one) and the booking creates the file. Requires an `Idempotency-Key` header: a retry with the same key and body returns the same booking.',
   request: {
     params: PracticeParam,
     headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }),
@@ -131,12 +139,13 @@ const createBookingRoute = createRoute({
   responses: {
     201: { description: 'Booked', content: { 'application/json': { schema: Booking } } },
     400: problem('Invalid request'),
-    401: problem('Invalid client token'),
+    401: problem('verification_required (no token), invalid_token'),
     404: problem('Unknown practice or chain'),
+    429: problem('too_many_requests: too many bookings from this address'),
     409: problem(
-      'slot_taken, budget_exhausted, client_exists, too_soon, slot_unavailable, chain_not_offered …',
+      'slot_taken, budget_exhausted, too_many_open_bookings, too_soon, slot_unavailable, chain_not_offered …',
     ),
-    422: problem('idempotency_key_reused, age_not_allowed'),
+    422: problem('idempotency_key_reused, age_not_allowed, email_mismatch'),
   },
 });
 
@@ -162,6 +171,7 @@ const getBookingRoute = createRoute({
     400: problem('Invalid request'),
     403: problem('Invalid token'),
     404: problem('Unknown booking'),
+    410: problem('link_expired: the appointment was cancelled or is over'),
   },
 });
 
@@ -169,7 +179,8 @@ const cancelRoute = createRoute({
   method: 'post',
   path: '/bookings/{id}/cancel',
   summary: 'Cancel a booking',
-  description: 'Until the practice deadline. Releases the package budget. Cancelling twice is not an error.',
+  description:
+    'Until the practice deadline. Releases the package budget. The link ends with it: afterwards 410 `link_expired`.',
   request: { params: IdParam, query: TokenQuery },
   responses: {
     200: { description: 'Cancelled', content: { 'application/json': { schema: BookingStatus } } },
@@ -177,6 +188,7 @@ const cancelRoute = createRoute({
     403: problem('Invalid token'),
     404: problem('Unknown booking'),
     409: problem('cancel_deadline_passed, not_cancellable'),
+    410: problem('link_expired: the appointment was cancelled or is over'),
   },
 });
 
@@ -201,24 +213,29 @@ export function byCancelToken(c: Context<AppEnv>, appointmentId: number, token: 
   return payload;
 }
 
+/**
+ * The booking a cancel link (or its .ics link) opens. A link works while its appointment is booked
+ * and still to come: once it is cancelled or over, the link has done its job, and what it showed
+ * (the service, the therapist: health data) is shown no more — 410 `link_expired`.
+ */
+export async function bookingOfLink(c: Context<AppEnv>, appointmentId: number, token: string) {
+  const { practiceId } = byCancelToken(c, appointmentId, token);
+  const { store, clock } = c.get('deps');
+  const loaded = await loadBooking(store, practiceId, appointmentId);
+  if (loaded.booking.status !== 'booked' || loaded.booking.end <= clock()) {
+    throw new ApiError(
+      410,
+      'link_expired',
+      'This link has ended: the appointment was cancelled or has taken place.',
+    );
+  }
+  return { practiceId, loaded };
+}
+
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 export function bookingRoutes() {
-  const limitersFor = limiterRegistry(DEFAULT_AUTH_LIMITS);
-
-  /**
-   * `client_exists` tells that an e-mail has a file. Each such answer counts against the same
-   * per-IP budget as the login attempts, so nobody can run a list of e-mails through the booking
-   * form; over it, 429.
-   */
-  const countExisting = async (c: Context<AppEnv>, err: unknown): Promise<never> => {
-    if (err instanceof ApiError && err.code === 'client_exists') {
-      const { store, config, clock } = c.get('deps');
-      const limits = await limitersFor(store, clock);
-      await enforceLimits(c, [[limits.perIp, clientIp(c, config.trustProxy ?? 0)]]);
-    }
-    throw err;
-  };
+  const limiterFor = limiterRegistry();
 
   /** Books `body` for the practice at the path, with the configuration held for it. */
   const bookAt = async (
@@ -236,19 +253,32 @@ export function bookingRoutes() {
         'An Idempotency-Key header (1–200 visible ASCII characters) is required.',
       );
     }
-    // The token's file is checked inside the booking's transaction.
-    const token = clientTokenOfRequest(c, practice.id);
-    if (token === null && !body.client) {
+    const lang = body.lang ?? 'de';
+    // Only a verified client books: a client token, or an e-mail token from /auth/verify.
+    const token = identityOfRequest(c, practice.id);
+    if (token === null) {
+      throw new ApiError(401, 'verification_required', refusedText('verification_required', lang));
+    }
+    if (token.typ === 'client' && body.client) {
       throw new ApiError(
         400,
-        'client_required',
-        "Give the new client's data, or identify with a client token.",
+        'ambiguous_client',
+        'This token belongs to a client file: book without new client data.',
       );
     }
-    if (token !== null && body.client) {
-      throw new ApiError(400, 'ambiguous_client', 'Give either a client token or new client data, not both.');
+    if (
+      token.typ === 'email' &&
+      body.client?.email !== undefined &&
+      body.client.email.trim().toLowerCase() !== token.email
+    ) {
+      throw new ApiError(422, 'email_mismatch', 'The e-mail address is not the one that was confirmed.');
     }
-    const lang = body.lang ?? 'de';
+    // One point per booking from the client's address, taken before and given back when nothing
+    // was booked: so even many bookings at once from one address book at most the limit.
+    const perAddress = await limiterFor(store, clock, practice, 'book-address');
+    const address = clientIp(c, settings.trustProxy ?? 0);
+    await enforceLimits(c, [[perAddress, address]]);
+    let booked = false;
     try {
       const done = await createBooking(
         store,
@@ -256,33 +286,40 @@ export function bookingRoutes() {
           practiceId: practice.id,
           slug: practice.slug,
           config,
-          // A new client from an address whose budget is spent gets 429 whatever the e-mail, so
-          // the answer cannot tell a known e-mail (client_exists) from an unknown one.
-          limit:
-            token === null
-              ? {
-                  key: ipCounterKey(clientIp(c, settings.trustProxy ?? 0)),
-                  points: DEFAULT_AUTH_LIMITS.perIp.points,
-                }
-              : undefined,
           chainId: body.chain,
           start: Date.parse(body.start),
           therapistId: body.therapist,
-          client: token ? { id: token.clientId, codeVersion: token.codeVersion } : undefined,
-          newClient: body.client,
+          identity:
+            token.typ === 'client'
+              ? {
+                  kind: 'file',
+                  id: token.clientId,
+                  codeVersion: token.codeVersion,
+                  emailHash: token.emailHash,
+                }
+              : { kind: 'email', email: token.email },
+          newClient: body.client && {
+            firstName: body.client.firstName,
+            lastName: body.client.lastName,
+            phone: body.client.phone,
+            birthDate: body.client.birthDate,
+          },
           birthDate: body.birthDate,
-          idempotency: { key, hash: requestHash({ body, clientId: token?.clientId ?? null }) },
+          idempotency: {
+            key,
+            hash: requestHash({ body, who: token.typ === 'client' ? token.clientId : token.email }),
+          },
           lang,
         },
         cancelLinks(c, practice.id),
         clock,
       );
       if ('refusal' in done) throw refusalError(done.refusal, lang);
-      if ('limited' in done) throw tooMany(c, done.limited);
       if (done.replayed) c.header('Idempotent-Replayed', 'true');
+      else booked = true;
       return done.body;
-    } catch (err) {
-      return countExisting(c, err);
+    } finally {
+      if (!booked) await perAddress.reward(address, 1).catch(() => {});
     }
   };
 
@@ -292,12 +329,13 @@ export function bookingRoutes() {
     path: '/bookings/{id}.ics',
     summary: 'The calendar file of a booking',
     description:
-      'RFC 5545, METHOD:REQUEST while booked and METHOD:CANCEL with a higher SEQUENCE once cancelled; the same UID throughout.',
+      'RFC 5545, METHOD:REQUEST, while the appointment is booked and still to come (the cancellation e-mail carries the METHOD:CANCEL file, with the same UID and a higher SEQUENCE). Afterwards 410 `link_expired`.',
     request: { params: IdParam, query: TokenQuery },
     responses: {
       200: { description: 'text/calendar', content: { 'text/calendar': { schema: z.string() } } },
       403: problem('Invalid token'),
       404: problem('Unknown booking'),
+      410: problem('link_expired: the appointment was cancelled or is over'),
     },
   });
 
@@ -306,14 +344,16 @@ export function bookingRoutes() {
     const id = Number.parseInt(c.req.param('file'), 10);
     const token = c.req.query('token');
     if (!token) throw new ApiError(403, 'invalid_token', 'This link is not valid.');
-    const { practiceId } = byCancelToken(c, id, token);
-    const { store, clock } = c.get('deps');
-    const { booking: a, practice } = await loadBooking(store, practiceId, id);
+    const { clock } = c.get('deps');
+    const {
+      practiceId,
+      loaded: { booking: a, practice },
+    } = await bookingOfLink(c, id, token);
     const ics = bookingIcs({
       practice,
       appointmentId: a.id,
       sequence: a.sequence,
-      method: a.status === 'cancelled' ? 'CANCEL' : 'REQUEST',
+      method: 'REQUEST',
       start: a.start,
       end: a.end,
       chainName: a.chainName ?? 'Termin',
@@ -359,14 +399,13 @@ export function bookingRoutes() {
     })
     .openapi(getBookingRoute, async (c) => {
       const { id } = c.req.valid('param');
-      const { practiceId } = byCancelToken(c, id, c.req.valid('query').token);
-      const { store, clock } = c.get('deps');
-      return c.json(bookingViewOf(await loadBooking(store, practiceId, id), clock()), 200);
+      const { loaded } = await bookingOfLink(c, id, c.req.valid('query').token);
+      return c.json(bookingViewOf(loaded, c.get('deps').clock()), 200);
     })
     .openapi(cancelRoute, async (c) => {
       const { id } = c.req.valid('param');
       const q = c.req.valid('query');
-      const { practiceId } = byCancelToken(c, id, q.token);
+      const { practiceId } = await bookingOfLink(c, id, q.token);
       const { store, clock } = c.get('deps');
       const done = await cancelBooking(store, practiceId, id, {
         clock,

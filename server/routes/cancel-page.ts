@@ -5,9 +5,9 @@
 import { type Context, Hono } from 'hono';
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import { type BookingView, bookingViewOf, cancelBooking, loadBooking } from '../booking/cancel.ts';
+import { type BookingView, bookingViewOf, cancelBooking } from '../booking/cancel.ts';
 import { ApiError } from '../problem.ts';
-import { byCancelToken, cancelLinks } from './bookings.ts';
+import { bookingOfLink, cancelLinks } from './bookings.ts';
 import type { AppEnv } from './env.ts';
 import { pageHeaders, pageStyle } from './pages.ts';
 import { refusalError } from './refusals.ts';
@@ -43,20 +43,24 @@ export function cancelPage() {
   const resolve = (c: Context<AppEnv>, booking: string | undefined, token: string | undefined) => {
     const id = Number(booking);
     if (!Number.isInteger(id) || id <= 0 || !token) throw new ApiError(403, 'invalid_token', 'invalid link');
-    return { id, ...byCancelToken(c, id, token) };
+    return { id, token };
   };
+  /** The page for a link whose appointment is cancelled or over: it shows nothing of it any more. */
+  const ended = () =>
+    page(
+      'Link nicht mehr gültig',
+      html`<p>Dieser Link gilt nicht mehr: der Termin ist abgesagt oder vorbei.</p><p class="note" lang="en">This link has ended: the appointment was cancelled or has taken place.</p>`,
+    );
 
   return new Hono<AppEnv>()
     .use('/cancel', pageHeaders(STYLE))
     .get('/cancel', async (c) => {
       try {
-        const { id, practiceId } = resolve(c, c.req.query('booking'), c.req.query('token'));
-        const { store, clock } = c.get('deps');
-        const b = await loadBooking(store, practiceId, id);
+        const { id, token: linkToken } = resolve(c, c.req.query('booking'), c.req.query('token'));
+        const { clock } = c.get('deps');
+        const { loaded: b } = await bookingOfLink(c, id, linkToken);
         const view = bookingViewOf(b, clock());
         const info = describeBooking(view, b.practice.name);
-        if (view.status === 'cancelled')
-          return c.html(page('Termin abgesagt', html`${info}<p>Dieser Termin ist bereits abgesagt.</p>`));
         if (!view.cancellable) {
           return c.html(
             page(
@@ -74,6 +78,7 @@ export function cancelPage() {
           ),
         );
       } catch (err) {
+        if (err instanceof ApiError && err.code === 'link_expired') return c.html(ended(), 410);
         if (err instanceof ApiError) return c.html(invalid(), err.status === 404 ? 404 : 403);
         throw err;
       }
@@ -89,15 +94,15 @@ export function cancelPage() {
         return c.html(invalid(), 403);
       }
       try {
-        const { id, practiceId } = resolve(c, booking, token);
+        const { id, token: linkToken } = resolve(c, booking, token);
         const { store, clock } = c.get('deps');
+        const { practiceId, loaded: b } = await bookingOfLink(c, id, linkToken);
         const result = await cancelBooking(store, practiceId, id, {
           clock,
           lang: 'de',
           cancelUrl: cancelLinks(c, practiceId).cancelUrl(id),
         });
         if ('refusal' in result) throw refusalError(result.refusal, 'de');
-        const b = await loadBooking(store, practiceId, id);
         return c.html(
           page(
             'Termin abgesagt',
@@ -106,6 +111,7 @@ export function cancelPage() {
         );
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
+        if (err.code === 'link_expired') return c.html(ended(), 410);
         if (err.code === 'cancel_deadline_passed')
           return c.html(page('Absage online nicht mehr möglich', html`<p>${err.message}</p>`), 409);
         return c.html(invalid(), 403);

@@ -149,9 +149,18 @@ export const ClientSession = z
     expiresAt: z
       .string()
       .openapi({ example: '2026-11-27T11:00:00.000Z', description: 'When the token expires (UTC)' }),
-    client: z.object({ firstName: z.string() }),
   })
   .openapi('ClientSession');
+
+export const Me = z
+  .object({
+    email: z.string().nullable().openapi({ description: 'The verified e-mail address' }),
+    client: z
+      .object({ firstName: z.string(), lastName: z.string(), birthDate: z.string().nullable() })
+      .nullable()
+      .openapi({ description: 'The client file with that address; null until the first booking creates it' }),
+  })
+  .openapi('Me');
 
 export const authProblemResponses = {
   401: {

@@ -35,6 +35,9 @@ export function tooMany(c: Context, waitMs: number): ApiError {
   );
 }
 
+/** Whether this process has warned of X-Forwarded-For while trusting no proxy. */
+let forwardedWarned = false;
+
 /**
  * The client's IP for the per-IP limit. Behind `trustProxy` proxies (true = 1), the address the
  * outermost trusted proxy saw: that many entries from the right of `X-Forwarded-For` (entries
@@ -43,6 +46,12 @@ export function tooMany(c: Context, waitMs: number): ApiError {
  */
 export function clientIp(c: Context, trustProxy: boolean | number = false): string {
   const hops = trustProxy === true ? 1 : trustProxy === false ? 0 : Math.max(0, Math.floor(trustProxy));
+  if (hops === 0 && !forwardedWarned && c.req.header('x-forwarded-for') !== undefined) {
+    forwardedWarned = true;
+    console.warn(
+      'A request came with X-Forwarded-For, but TRUST_PROXY is 0: behind a reverse proxy every visitor then counts as the proxy for the rate limits. Set TRUST_PROXY to the number of proxies in front of this server. (Said once per process.)',
+    );
+  }
   if (hops > 0) {
     const entries = (c.req.header('x-forwarded-for') ?? '')
       .split(',')

@@ -14,7 +14,7 @@ import { type Chain, onlineChain } from '../engine/config.ts';
 import { evaluateRules, firstAllowed, type SlotRefusal } from '../engine/eligibility.ts';
 import { ApiError } from '../problem.ts';
 import { answerCache, jsonText, sendJson } from './cache.ts';
-import { clientFromRequest } from './clientToken.ts';
+import { fileOfRequest } from './clientToken.ts';
 import {
   ChainsQuery,
   ChainsResponse,
@@ -93,7 +93,7 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
       const config = await bookablePractice(store, slug);
       const { practice } = config;
       const lang = c.req.valid('query').lang ?? 'de';
-      const clientId = await clientFromRequest(c, practice.id);
+      const clientId = await fileOfRequest(c, practice.id);
       const client =
         clientId === null
           ? null
@@ -181,7 +181,7 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
       const config = await bookablePractice(store, slug);
       const { practice } = config;
       const now = clock();
-      const clientId = await clientFromRequest(c, practice.id);
+      const clientId = await fileOfRequest(c, practice.id);
       const mark = keyOf(c, slug, clientId === null ? 'anon' : `client ${clientId}`);
       const cacheable = mark.practiceId === practice.id;
       const cached = clientId === null || !cacheable ? undefined : cache.get<SlotsBody>(mark.key);

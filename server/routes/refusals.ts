@@ -25,7 +25,7 @@ export function refusalError(r: Refusal, lang: Locale): ApiError {
       return new ApiError(
         400,
         'client_required',
-        "Give the new client's data, or identify with a client token.",
+        "Give the new client's names (first and last name) with the booking.",
       );
     case 'birth_date_required':
       return new ApiError(400, 'birth_date_required', text('birth_date_required'));
@@ -61,6 +61,8 @@ export function refusalError(r: Refusal, lang: Locale): ApiError {
       return new ApiError(422, 'package_not_found', `No package ${r.packageId} on this client file.`);
     case 'client_exists':
       return new ApiError(409, 'client_exists', text('client_exists'));
+    case 'too_many_open_bookings':
+      return new ApiError(409, 'too_many_open_bookings', text('too_many_open_bookings'), { limit: r.limit });
     case 'appointment_not_found':
       return new ApiError(404, 'booking_not_found', 'No such booking.');
     case 'not_editable':

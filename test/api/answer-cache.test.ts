@@ -10,7 +10,17 @@ import { createApp } from '../../server/app.ts';
 import type { Store } from '../../server/db/store.ts';
 import { demoDocument } from '../../server/demo/load.ts';
 import { importPractice } from '../../server/practice/import.ts';
-import { call, demoApp, demoStore, NOW, row, STORE_KIND, testConfig, twoStores } from '../helpers.ts';
+import {
+  call,
+  demoApp,
+  demoStore,
+  NOW,
+  row,
+  STORE_KIND,
+  testConfig,
+  twoStores,
+  verifiedToken,
+} from '../helpers.ts';
 
 /**
  * Half a minute past NOW: an answer made on the exact first instant of a minute is never kept (see
@@ -93,6 +103,7 @@ describe('cached slot answers', () => {
     expect(calls()).toBe(before);
 
     const booked = await call(app, 'POST', '/api/v1/p/demo/bookings', {
+      token: verifiedToken(demo.practiceId, 'cora@example.org'),
       headers: { 'idempotency-key': 'cache-1' },
       body: {
         chain,

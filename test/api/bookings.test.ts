@@ -4,7 +4,7 @@ import { json } from '../../server/db/sql.ts';
 import { renderContent } from '../../server/mail/bookingMail.ts';
 import { bookingCalendar } from '../../server/mail/ics.ts';
 import { importPractice } from '../../server/practice/import.ts';
-import { allWeekPracticeDoc, call, type DemoApp, demoApp, NOW } from '../helpers.ts';
+import { allWeekPracticeDoc, bookVerified, call, type DemoApp, demoApp, NOW } from '../helpers.ts';
 
 const newClient = {
   firstName: 'Nora',
@@ -24,12 +24,9 @@ function cancelByLink(d: DemoApp, booking: { id: number; cancelUrl: string }) {
   return call(d.app, 'POST', `/api/v1/bookings/${booking.id}/cancel?token=${token}`);
 }
 
-function book(d: DemoApp, body: Record<string, unknown>, key: string, token?: string) {
-  return call(d.app, 'POST', '/api/v1/p/demo/bookings', {
-    body,
-    headers: { 'idempotency-key': key },
-    ...(token ? { token } : {}),
-  });
+/** Books as the widget does once the client confirmed their address (or with a client token). */
+function book(d: DemoApp, body: Record<string, any>, key: string, token?: string) {
+  return bookVerified(d, body, key, token);
 }
 
 describe('booking as a new client', () => {
@@ -127,21 +124,50 @@ describe('booking as a new client', () => {
     expect(res.body.code).toBe('idempotency_key_required');
   });
 
-  it('does not attach anything to an existing file silently: the client is asked to identify', async () => {
+  it('books nothing without a confirmed address: 401 verification_required, nothing written', async () => {
     const d = await demoApp();
+    const res = await call(d.app, 'POST', '/api/v1/p/demo/bookings', {
+      headers: { 'idempotency-key': 'anon' },
+      body: { chain: await d.chainId('physio-erstbefund'), start: MONDAY_8, client: newClient },
+    });
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('verification_required');
+    expect(await d.count('SELECT count(*) AS n FROM clients WHERE email = ?', [newClient.email])).toBe(0);
+    expect(await d.count("SELECT count(*) AS n FROM appointments WHERE source = 'online'")).toBe(0);
+  });
+
+  it('books the confirmed owner of a file’s address onto that file, never a second file', async () => {
+    const d = await demoApp();
+    const lena = await d.client('lena.vogel@example.org');
+    const files = await d.count('SELECT count(*) AS n FROM clients');
+    // A follow-up of Lena's prescription: only her file may book it.
     const res = await book(
       d,
       {
-        chain: await d.chainId('physio-erstbefund'),
+        chain: await d.chainId('physio-folgetermin'),
         start: MONDAY_8,
         client: { ...newClient, email: 'LENA.VOGEL@example.org' },
       },
       'k2',
     );
-    expect(res.status).toBe(409);
-    expect(res.body.code).toBe('client_exists');
-    expect(JSON.stringify(res.body)).not.toMatch(/Lena|Vogel|Rezept/);
-    expect(await d.count("SELECT count(*) AS n FROM appointments WHERE source = 'online'")).toBe(0);
+    expect(res.status).toBe(201);
+    expect(res.body.packages).toMatchObject([{ name: 'Rezept KG 6×', created: false }]);
+    expect(await d.count('SELECT count(*) AS n FROM clients')).toBe(files);
+    expect(await d.row('SELECT client_id FROM appointments WHERE id = ?', [res.body.id])).toEqual({
+      client_id: lena.id,
+    });
+  });
+
+  it('refuses an address other than the confirmed one', async () => {
+    const d = await demoApp();
+    const res = await book(
+      d,
+      { chain: await d.chainId('physio-erstbefund'), start: MONDAY_8, client: newClient },
+      'k3',
+      d.verified('someone.else@example.org'),
+    );
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('email_mismatch');
   });
 
   it('asks for a birth date where the chain has an age limit, and refuses those too young', async () => {
@@ -279,15 +305,19 @@ describe('cancelling', () => {
     };
   }
 
-  it('releases the budget, queues a cancellation mail, and is a no-op the second time', async () => {
+  it('releases the budget, queues a cancellation mail, and ends the link: the second time 410, nothing changed', async () => {
     const d = await demoApp();
     const { id, token } = await booked(d);
     const res = await call(d.app, 'POST', `/api/v1/bookings/${id}/cancel?token=${token}`);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id, status: 'cancelled', cancellable: false });
     const again = await call(d.app, 'POST', `/api/v1/bookings/${id}/cancel?token=${token}`);
-    expect(again.status).toBe(200);
-    expect(again.body.status).toBe('cancelled');
+    expect(again.status).toBe(410);
+    expect(again.body.code).toBe('link_expired');
+    // The link shows nothing of the appointment any more.
+    const view = await call(d.app, 'GET', `/api/v1/bookings/${id}?token=${token}`);
+    expect(view.status).toBe(410);
+    expect(JSON.stringify(view.body)).not.toMatch(/Physiotherapie|Anna/);
     expect(
       await d.count(
         "SELECT count(*) AS n FROM package_ledger WHERE appointment_id = ? AND action = 'released'",
@@ -319,7 +349,7 @@ describe('cancelling', () => {
     expect(res.status).toBe(403);
   });
 
-  it('serves the calendar file, and after cancelling the same UID with METHOD:CANCEL and a higher SEQUENCE', async () => {
+  it('serves the calendar file while booked; the cancellation mail carries the same UID with METHOD:CANCEL and a higher SEQUENCE', async () => {
     const d = await demoApp();
     const { id, token, icsUrl } = await booked(d);
     const path = new URL(icsUrl).pathname + new URL(icsUrl).search;
@@ -327,13 +357,24 @@ describe('cancelling', () => {
     expect(before.headers.get('content-type')).toBe('text/calendar; charset=utf-8');
     const a = await before.text();
     await call(d.app, 'POST', `/api/v1/bookings/${id}/cancel?token=${token}`);
-    const b = await (await d.app.request(path)).text();
+    expect((await d.app.request(path)).status).toBe(410);
+    const mail = await d.row("SELECT content FROM outbox WHERE kind = 'booking-cancellation'");
+    const b = bookingCalendar(renderContent(json(mail.content)).attachments[0]!.calendar);
     const uid = (s: string) => /UID:(.*)/.exec(s)![1];
     expect(uid(a)).toBe(uid(b));
     expect(a).toContain('METHOD:REQUEST');
     expect(b).toContain('METHOD:CANCEL');
     expect(a).toContain('SEQUENCE:0');
     expect(b).toContain('SEQUENCE:1');
+  });
+
+  it('ends the link once the appointment is over', async () => {
+    const d = await demoApp();
+    const { id, token } = await booked(d);
+    d.setNow(Date.UTC(2026, 10, 30, 7, 50)); // Monday 08:50 Berlin: the 40-minute follow-up is over
+    const res = await call(d.app, 'GET', `/api/v1/bookings/${id}?token=${token}`);
+    expect(res.status).toBe(410);
+    expect(res.body.code).toBe('link_expired');
   });
 });
 
@@ -493,7 +534,7 @@ describe('booking on the clock-change days', () => {
     const { practiceId } = await importPractice(d.store, allWeekPracticeDoc(), { now: NOW });
     const chain = (await d.row<{ id: number }>('SELECT id FROM chains WHERE practice_id = ?', [practiceId]))!
       .id;
-    return { ...d, chain };
+    return { ...d, chain, practiceIdOf: practiceId };
   }
 
   it.each([
@@ -504,6 +545,7 @@ describe('booking on the clock-change days', () => {
     async (start, utc, local) => {
       const d = await allWeek();
       const res = await call(d.app, 'POST', '/api/v1/p/always/bookings', {
+        token: d.verifiedAt(d.practiceIdOf, newClient.email),
         headers: { 'idempotency-key': `dst-${start}` },
         body: { chain: d.chain, start, client: newClient },
       });
@@ -519,6 +561,7 @@ describe('booking on the clock-change days', () => {
   it('refuses a start in the night of the spring clock change (02:30 +01:00 is 03:30 summer time, outside the hours)', async () => {
     const d = await allWeek();
     const res = await call(d.app, 'POST', '/api/v1/p/always/bookings', {
+      token: d.verifiedAt(d.practiceIdOf, newClient.email),
       headers: { 'idempotency-key': 'dst-gap' },
       body: { chain: d.chain, start: '2027-03-28T02:30:00+01:00', client: newClient },
     });
@@ -527,32 +570,45 @@ describe('booking on the clock-change days', () => {
   });
 });
 
-describe('asking the booking form which e-mails have a file', () => {
-  it('is limited per IP like the login attempts: after 30 such answers, 429 with Retry-After', async () => {
+describe('bookings from one address', () => {
+  it('are limited per practice (10 an hour by default): then 429 with Retry-After, and nothing written', async () => {
     const d = await demoApp();
     const chain = await d.chainId('physio-erstbefund');
+    const starts = ['08:00', '09:00', '10:00', '11:00', '12:00', '13:00', '14:00', '15:00', '16:00', '17:00'];
     const statuses: number[] = [];
-    let last: Awaited<ReturnType<typeof call>> | undefined;
-    for (let i = 0; i < 31; i++) {
-      last = await book(
-        d,
-        { chain, start: MONDAY_8, client: { ...newClient, email: 'lena.vogel@example.org' } },
-        `enum-${i}`,
-      );
-      statuses.push(last.status);
-    }
-    expect(statuses.slice(0, 30)).toEqual(Array(30).fill(409));
-    expect(statuses[30]).toBe(429);
-    expect(last!.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect(last!.body.code).toBe('too_many_requests');
-    // From then on an unknown e-mail gets the same answer: nothing tells the two apart.
-    const unknown = await book(
+    // A refused booking (taken start) gives its point back: it is not counted.
+    const taken = await book(
       d,
-      { chain, start: MONDAY_8, client: { ...newClient, email: 'nobody@example.org' } },
-      'enum-x',
+      { chain, start: MONDAY_8, client: { ...newClient, email: 'a0@example.org' } },
+      'a0',
     );
-    expect(unknown.status).toBe(429);
-    expect(await d.count("SELECT count(*) AS n FROM clients WHERE email = 'nobody@example.org'")).toBe(0);
+    expect(taken.status).toBe(201);
+    const again = await book(
+      d,
+      { chain, start: MONDAY_8, client: { ...newClient, email: 'a1@example.org' } },
+      'a1',
+    );
+    expect(again.status).toBe(409);
+    for (const [i, time] of starts.entries()) {
+      const res = await book(
+        d,
+        { chain, start: `2026-12-01T${time}:00+01:00`, client: { ...newClient, email: `b${i}@example.org` } },
+        `b${i}`,
+      );
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([...Array(9).fill(201), 429]);
+    const online = await d.count("SELECT count(*) AS n FROM appointments WHERE source = 'online'");
+    expect(online).toBe(10);
+    const over = await book(
+      d,
+      { chain, start: '2026-12-02T08:00:00+01:00', client: { ...newClient, email: 'c@example.org' } },
+      'c',
+    );
+    expect(over.status).toBe(429);
+    expect(over.body.code).toBe('too_many_requests');
+    expect(over.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await d.count("SELECT count(*) AS n FROM appointments WHERE source = 'online'")).toBe(10);
   });
 });
 
@@ -578,6 +634,7 @@ describe('the re-check inside the booking transaction', () => {
     const bookAt = async (start: string, who: string, key: string) =>
       call(d.app, 'POST', '/api/v1/p/one-room/bookings', {
         headers: { 'idempotency-key': key },
+        token: d.verifiedAt(practiceId, `${key}@example.org`),
         body: {
           chain,
           start,

@@ -138,6 +138,7 @@ describe('the order inside a package, through the API', () => {
     // A new client books the first visit for Tuesday 2026-12-01 10:00–10:50 (four days ahead);
     // that creates the prescription, valid from today.
     const booked = await call(d.app, 'POST', '/api/v1/p/demo/bookings', {
+      token: d.verified('olga@example.org'),
       headers: { 'idempotency-key': 'order-1' },
       body: {
         chain: await d.chainId('physio-erstbefund'),

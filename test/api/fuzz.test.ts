@@ -17,7 +17,7 @@ const tables = [
   'package_ledger',
   'outbox',
   'booking_requests',
-  'login_codes',
+  'email_codes',
 ];
 const snapshot = () => Promise.all(tables.map((t) => d.count(`SELECT count(*) AS n FROM ${t}`)));
 const before = await snapshot();
@@ -119,8 +119,10 @@ describe('bad input at every public endpoint', () => {
         broken(goodBooking, { key: 'client', good: goodClient }),
         fc.string({ minLength: 1, maxLength: 20 }),
         async (body, key) => {
+          // As a verified client: the body itself must be what is refused.
           await expectRefused('POST', '/api/v1/p/demo/bookings', body, {
             'idempotency-key': `fuzz-${key.replace(/[^\x21-\x7e]/g, 'x') || 'k'}`,
+            authorization: `Bearer ${d.verified(goodClient.email)}`,
           });
         },
       ),
@@ -131,7 +133,10 @@ describe('bad input at every public endpoint', () => {
   it('POST /bookings refuses bodies that are not objects at all', async () => {
     await fc.assert(
       fc.asyncProperty(junk, async (body) => {
-        await expectRefused('POST', '/api/v1/p/demo/bookings', body, { 'idempotency-key': 'fuzz-any' });
+        await expectRefused('POST', '/api/v1/p/demo/bookings', body, {
+          'idempotency-key': 'fuzz-any',
+          authorization: `Bearer ${d.verified(goodClient.email)}`,
+        });
       }),
       { numRuns: 60 },
     );
@@ -213,7 +218,7 @@ describe('bad input at every public endpoint', () => {
     // The auth code endpoint may have queued a mail for the one real e-mail in the bodies; nothing else.
     const after = await snapshot();
     tables.forEach((t, i) => {
-      if (t === 'outbox' || t === 'login_codes') return;
+      if (t === 'outbox' || t === 'email_codes') return;
       expect({ table: t, rows: after[i] }).toEqual({ table: t, rows: before[i] });
     });
   });

@@ -12,7 +12,7 @@ import { StorageWatch, StoreUnavailable, storageTrouble } from '../../server/err
 import { renderContent } from '../../server/mail/bookingMail.ts';
 import { bookingCalendar } from '../../server/mail/ics.ts';
 import { importPractice } from '../../server/practice/import.ts';
-import { call, demoApp, demoDoc, demoStore, NOW, testConfig } from '../helpers.ts';
+import { call, demoApp, demoDoc, demoStore, NOW, testConfig, verifiedToken } from '../helpers.ts';
 
 /** The hashes of the inline `<style>` elements of a page, as a policy names them. */
 function styleHashes(page: string): string[] {
@@ -162,6 +162,7 @@ describe('booking e-mails', () => {
     ))!.id;
     const app = createApp({ store, clock: () => NOW, config: testConfig });
     const res = await call(app, 'POST', '/api/v1/p/offen/bookings', {
+      token: verifiedToken(practiceId, 'nora@example.org'),
       headers: { 'idempotency-key': 'named' },
       body: {
         chain,

@@ -53,29 +53,35 @@ describe('the typed client', () => {
     type Booked = InferResponseType<Practice['bookings']['$post'], 201>;
     expectTypeOf<Booked['packages'][number]['remaining'][number]['text']>().toEqualTypeOf<string>();
 
-    const res = await api.bookings.$post({
-      param: { practice: 'demo' },
-      header: { 'idempotency-key': 'typed-1' },
-      json: {
-        chain: await d.chainId('physio-erstbefund'),
-        start: '2026-11-30T08:00:00+01:00',
-        client: { firstName: 'Tina', lastName: 'Typ', email: 'tina@example.org', consent: true },
+    const res = await api.bookings.$post(
+      {
+        param: { practice: 'demo' },
+        header: { 'idempotency-key': 'typed-1' },
+        json: {
+          chain: await d.chainId('physio-erstbefund'),
+          start: '2026-11-30T08:00:00+01:00',
+          client: { firstName: 'Tina', lastName: 'Typ', email: 'tina@example.org', consent: true },
+        },
       },
-    });
+      { headers: { authorization: `Bearer ${d.verified('tina@example.org')}` } },
+    );
     expect(res.status).toBe(201);
     if (res.status !== 201) return;
     const booked = await res.json();
     expect(booked.packages[0]!.remaining[0]!.text).toBe('noch 5 von 6 Terminen');
 
-    const again = await api.bookings.$post({
-      param: { practice: 'demo' },
-      header: { 'idempotency-key': 'typed-2' },
-      json: {
-        chain: await d.chainId('physio-erstbefund'),
-        start: '2026-11-30T08:00:00+01:00',
-        client: { firstName: 'Tom', lastName: 'Typ', email: 'tom-typ@example.org', consent: true },
+    const again = await api.bookings.$post(
+      {
+        param: { practice: 'demo' },
+        header: { 'idempotency-key': 'typed-2' },
+        json: {
+          chain: await d.chainId('physio-erstbefund'),
+          start: '2026-11-30T08:00:00+01:00',
+          client: { firstName: 'Tom', lastName: 'Typ', email: 'tom-typ@example.org', consent: true },
+        },
       },
-    });
+      { headers: { authorization: `Bearer ${d.verified('tom-typ@example.org')}` } },
+    );
     expect(again.status).toBe(409);
     if (again.status === 409) {
       const problem = await again.json();

@@ -9,7 +9,7 @@ import { practiceConfig, practiceConfigIn } from '../../server/booking/config.ts
 import type { Store } from '../../server/db/store.ts';
 import { demoDocument } from '../../server/demo/load.ts';
 import { importPractice } from '../../server/practice/import.ts';
-import { call, count, exec, NOW, row, STORE_KIND, testConfig, twoStores } from '../helpers.ts';
+import { call, count, exec, NOW, row, STORE_KIND, testConfig, twoStores, verifiedToken } from '../helpers.ts';
 
 let store: Store;
 /** Another store on the same database: a second server process or app instance, or a tool. */
@@ -35,7 +35,9 @@ const demoChain = () =>
 
 /** A new client's booking of the first physiotherapy visit at `start`. */
 async function bookFirstVisit(app: ReturnType<typeof createApp>, start: string, key: string) {
+  const practiceId = await idOf("SELECT id FROM practices WHERE slug = 'demo'");
   return call(app, 'POST', '/api/v1/p/demo/bookings', {
+    token: verifiedToken(practiceId, 'nora@example.org'),
     body: {
       chain: await demoChain(),
       start,
@@ -233,6 +235,7 @@ describe(`the API follows a change made elsewhere (${STORE_KIND})`, () => {
     await exec(other, "UPDATE practices SET slug = 'demo-alt' WHERE slug = 'demo'");
     const { practiceId } = await importPractice(other, demoDocument(), { now: NOW });
     const res = await call(app, 'POST', '/api/v1/p/demo/bookings', {
+      token: verifiedToken(practiceId, 'nora@example.org'),
       body: {
         chain: await demoChain(),
         start: '2026-11-30T08:00:00+01:00',

@@ -10,7 +10,7 @@ import { openSqliteStore, type SqliteStore } from '../../server/db/sqlite/store.
 import { demoDocument } from '../../server/demo/load.ts';
 import { enqueueMail, logPending } from '../../server/mail/outbox.ts';
 import { importPractice } from '../../server/practice/import.ts';
-import { NOW, row, STORE_KIND, testConfig } from '../helpers.ts';
+import { NOW, row, STORE_KIND, testConfig, verifiedToken } from '../helpers.ts';
 
 /**
  * A client's budget is read on every booking of a returning client, inside the write transaction,
@@ -133,7 +133,7 @@ describe.runIf(STORE_KIND === 'sqlite')('query plans (SQLite)', () => {
     await setup.close();
     const token = signClientToken(
       testConfig.secret,
-      { practiceId, clientId: lena.id, codeVersion: lena.v },
+      { practiceId, clientId: lena.id, codeVersion: lena.v, email: 'lena.vogel@example.org' },
       NOW,
     ).token;
 
@@ -153,7 +153,11 @@ describe.runIf(STORE_KIND === 'sqlite')('query plans (SQLite)', () => {
         statuses.push(res.status);
       };
       const nora = { firstName: 'Nora', lastName: 'Neu', email: 'nora@example.org', consent: true };
-      await post({ chain: first, start: '2026-11-30T08:00:00+01:00', client: nora }, 'plan-1');
+      await post(
+        { chain: first, start: '2026-11-30T08:00:00+01:00', client: nora },
+        'plan-1',
+        verifiedToken(practiceId, nora.email),
+      );
       await post({ chain: followUp, start: '2026-11-30T09:00:00+01:00' }, 'plan-2', token);
       const slots = await app.request(
         `/api/v1/p/demo/slots?chain=${followUp}&from=2026-11-30&to=2026-12-04`,

@@ -41,6 +41,7 @@ describe('a booking confirmation over SMTP', () => {
       workerId: 'test',
     });
     const booked = await call(d.app, 'POST', '/api/v1/p/demo/bookings', {
+      token: d.verified('emil@example.org'),
       headers: { 'idempotency-key': 'e2e-1' },
       body: {
         chain: await d.chainId('physio-erstbefund'),

@@ -11,7 +11,8 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServerProcess, startServer } from '../support-process.ts';
+import { NOW } from '../helpers.ts';
+import { type ServerProcess, startServer, verifiedAs } from '../support-process.ts';
 
 const mountPoint = mkdtempSync(join(tmpdir(), 'tk-full-'));
 
@@ -39,7 +40,7 @@ describe.skipIf(cannotMount !== null)('a full disk under a running server', () =
     mkdirSync(join(mountPoint, 'data'), { recursive: true });
     const db = join(mountPoint, 'data', 'terminkette.db');
     server = await startServer(db, {
-      CLOCK_START: '2026-11-27T09:00:00Z',
+      CLOCK_START: new Date(NOW).toISOString(),
       WAL_CHECKPOINT_THREAD: '0',
       LOAD_DEMO: '1',
     });
@@ -84,7 +85,12 @@ describe.skipIf(cannotMount !== null)('a full disk under a running server', () =
   const book = (chain: number, start: string, n: number) =>
     fetch(`${server.url}/api/v1/p/demo/bookings`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': `disk-${n}` },
+      headers: {
+        'content-type': 'application/json',
+        'idempotency-key': `disk-${n}`,
+        // The demo practice is the server's first: id 1. Its clock starts at NOW.
+        authorization: `Bearer ${verifiedAs(1, `voll${n}@example.org`, NOW)}`,
+      },
       body: JSON.stringify({
         chain,
         start,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../server/db/sqlite/store.ts';
 import { NOW, row, rows } from '../helpers.ts';
-import { type ServerProcess, startServer } from '../support-process.ts';
+import { LOAD_TEST_LIMITS, type ServerProcess, startServer, verifiedAs } from '../support-process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'terminkette-crash-'));
 const dbPath = join(dir, 'crash.db');
@@ -27,6 +27,11 @@ async function freeSlots(url: string) {
   const store = openSqliteStore(dbPath);
   const chain = (await row<{ id: number }>(store, "SELECT id FROM chains WHERE key = 'physio-erstbefund'"))!
     .id;
+  const practiceId = (await row<{ id: number }>(store, "SELECT id FROM practices WHERE slug = 'demo'"))!.id;
+  // Many bookings from one address (loopback): the practice allows them.
+  await store.write((tx) =>
+    tx.run('UPDATE practices SET online_limits = ? WHERE id = ?', [LOAD_TEST_LIMITS, practiceId]),
+  );
   await store.close();
   const [from, to] = ['2026-11-30', '2027-01-20'];
   const res = await fetch(`${url}/api/v1/p/demo/slots?chain=${chain}&from=${from}&to=${to}`);
@@ -34,23 +39,30 @@ async function freeSlots(url: string) {
     start: string;
     therapist: { id: number };
   }[];
-  return { chain, slots };
+  return { chain, practiceId, slots };
 }
 
 /** Eight clients booking distinct slots one after the other until told to stop. */
-function bookingLoad(url: string, chain: number, slots: { start: string; therapist: { id: number } }[]) {
+function bookingLoad(
+  url: string,
+  practiceId: number,
+  chain: number,
+  slots: { start: string; therapist: { id: number } }[],
+) {
   const acknowledged: number[] = [];
   let next = 0;
   let stopped = false;
   const client = async (w: number) => {
     while (!stopped && next < slots.length) {
       const slot = slots[next++]!;
+      const email = `crash-${next}-${w}@example.org`;
       try {
         const res = await fetch(`${url}/api/v1/p/demo/bookings`, {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
             'idempotency-key': `crash-${slot.start}-${slot.therapist.id}`,
+            authorization: `Bearer ${verifiedAs(practiceId, email, NOW)}`,
           },
           body: JSON.stringify({
             chain,
@@ -59,7 +71,7 @@ function bookingLoad(url: string, chain: number, slots: { start: string; therapi
             client: {
               firstName: 'Crash',
               lastName: `Test ${String.fromCharCode(65 + w)}`,
-              email: `crash-${next}-${w}@example.org`,
+              email,
               consent: true,
             },
           }),
@@ -127,9 +139,9 @@ describe('a server killed with SIGKILL during a booking load', () => {
   it('loses no acknowledged booking and leaves nothing half-written', async () => {
     const server = await startServer(dbPath, env);
     started.push(server);
-    const { chain, slots } = await freeSlots(server.url);
+    const { chain, practiceId, slots } = await freeSlots(server.url);
     expect(slots.length).toBeGreaterThan(200);
-    const load = bookingLoad(server.url, chain, slots);
+    const load = bookingLoad(server.url, practiceId, chain, slots);
     // Let the load run until a good number of bookings were acknowledged, then kill mid-flight.
     await load.more(60);
     server.child.kill('SIGKILL');

@@ -9,7 +9,14 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signClientToken } from '../../server/auth/tokens.ts';
 import { NOW } from '../helpers.ts';
-import { post, type ServerProcess, startServer, TEST_SECRET } from '../support-process.ts';
+import {
+  LOAD_TEST_LIMITS,
+  post,
+  type ServerProcess,
+  startServer,
+  TEST_SECRET,
+  verifiedAs,
+} from '../support-process.ts';
 
 const url = process.env.TEST_DATABASE_URL;
 
@@ -49,6 +56,8 @@ describe.runIf(url)('three app instances on one PostgreSQL database', () => {
     servers = await Promise.all([0, 1, 2].map(() => startServer('unused.db', env)));
     db = new pg.Client({ connectionString: dbUrl, types: { getTypeParser: () => (v: string) => v } });
     await db.connect();
+    // Many bookings from one address (loopback): the practice allows them.
+    await db.query("UPDATE practices SET online_limits = $1 WHERE slug = 'demo'", [LOAD_TEST_LIMITS]);
   }, 120_000);
 
   afterAll(async () => {
@@ -70,9 +79,16 @@ describe.runIf(url)('three app instances on one PostgreSQL database', () => {
         practiceId: Number(c.practice_id),
         clientId: Number(c.id),
         codeVersion: Number(c.access_code_version),
+        email,
       },
       NOW,
     ).token;
+  }
+
+  /** The e-mail token of a new client at the demo practice. */
+  async function verified(email: string) {
+    const p = await one("SELECT id FROM practices WHERE slug = 'demo'");
+    return verifiedAs(Number(p.id), email, NOW);
   }
 
   async function slots(chain: number, token?: string) {
@@ -90,6 +106,7 @@ describe.runIf(url)('three app instances on one PostgreSQL database', () => {
     const chain = await chainId('physio-erstbefund');
     const [slot] = await slots(chain);
     expect(slot).toBeDefined();
+    const tokens = await Promise.all(Array.from({ length: 50 }, (_, i) => verified(`race${i}@example.org`)));
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
         post(
@@ -105,7 +122,7 @@ describe.runIf(url)('three app instances on one PostgreSQL database', () => {
               consent: true,
             },
           },
-          { 'idempotency-key': `slot-race-${i}` },
+          { 'idempotency-key': `slot-race-${i}`, authorization: `Bearer ${tokens[i]}` },
         ),
       ),
     );
@@ -163,6 +180,7 @@ describe.runIf(url)('three app instances on one PostgreSQL database', () => {
     const chain = await chainId('physio-erstbefund');
     const free = await slots(chain);
     expect(free.length).toBeGreaterThan(150);
+    const practiceId = Number((await one("SELECT id FROM practices WHERE slug = 'demo'")).id);
     const acknowledged: number[] = [];
     let next = 0;
     let stopped = false;
@@ -170,12 +188,14 @@ describe.runIf(url)('three app instances on one PostgreSQL database', () => {
     const client = async (server: ServerProcess, w: number) => {
       while (!stopped && next < free.length) {
         const slot = free[next++]!;
+        const email = `kill-${next}-${w}@example.org`;
         try {
           const res = await fetch(`${server.url}/api/v1/p/demo/bookings`, {
             method: 'POST',
             headers: {
               'content-type': 'application/json',
               'idempotency-key': `kill-${slot.start}-${slot.therapist.id}`,
+              authorization: `Bearer ${verifiedAs(practiceId, email, NOW)}`,
             },
             body: JSON.stringify({
               chain,
@@ -184,7 +204,7 @@ describe.runIf(url)('three app instances on one PostgreSQL database', () => {
               client: {
                 firstName: 'Kill',
                 lastName: `Test ${letters(w)}`,
-                email: `kill-${next}-${w}@example.org`,
+                email,
                 consent: true,
               },
             }),

@@ -9,7 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signClientToken } from '../../server/auth/tokens.ts';
 import { openSqliteStore } from '../../server/db/sqlite/store.ts';
 import { NOW, row } from '../helpers.ts';
-import { post, type ServerProcess, startServer, TEST_SECRET } from '../support-process.ts';
+import {
+  LOAD_TEST_LIMITS,
+  post,
+  type ServerProcess,
+  startServer,
+  TEST_SECRET,
+  verifiedAs,
+} from '../support-process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'terminkette-race-'));
 const dbPath = join(dir, 'race.db');
@@ -21,6 +28,12 @@ beforeAll(async () => {
   // The first start migrates and loads the demo practice; the second joins the same file.
   servers.push(await startServer(dbPath, env));
   servers.push(await startServer(dbPath, env));
+  // Many bookings from one address (loopback): the practice allows them.
+  const store = openSqliteStore(dbPath);
+  await store.write((tx) =>
+    tx.run("UPDATE practices SET online_limits = ? WHERE slug = 'demo'", [LOAD_TEST_LIMITS]),
+  );
+  await store.close();
 }, 90_000);
 
 afterAll(async () => {
@@ -47,9 +60,15 @@ async function tokenFor(email: string): Promise<string> {
   const c = await query('SELECT id, practice_id, access_code_version FROM clients WHERE email = ?', [email]);
   return signClientToken(
     TEST_SECRET,
-    { practiceId: c.practice_id, clientId: c.id, codeVersion: c.access_code_version },
+    { practiceId: c.practice_id, clientId: c.id, codeVersion: c.access_code_version, email },
     NOW,
   ).token;
+}
+
+/** The e-mail token of a new client at the demo practice. */
+async function verified(email: string): Promise<string> {
+  const p = await query("SELECT id FROM practices WHERE slug = 'demo'");
+  return verifiedAs(p.id, email, NOW);
 }
 
 async function slots(chain: number, token?: string) {
@@ -66,6 +85,7 @@ describe('two server processes on one database file', () => {
     const chain = await chainId('physio-erstbefund');
     const [slot] = await slots(chain);
     expect(slot).toBeDefined();
+    const tokens = await Promise.all(Array.from({ length: 16 }, (_, i) => verified(`race${i}@example.org`)));
     const attempts = Array.from({ length: 16 }, (_, i) =>
       post(
         `${servers[i % 2]!.url}/api/v1/p/demo/bookings`,
@@ -80,7 +100,7 @@ describe('two server processes on one database file', () => {
             consent: true,
           },
         },
-        { 'idempotency-key': `slot-race-${i}` },
+        { 'idempotency-key': `slot-race-${i}`, authorization: `Bearer ${tokens[i]}` },
       ),
     );
     const results = await Promise.all(attempts);
@@ -146,9 +166,15 @@ describe('two server processes on one database file', () => {
       therapist: slot.therapist.id,
       client: { firstName: 'Ida', lastName: 'Empotent', email: 'ida@example.org', consent: true },
     };
+    const ida = await verified('ida@example.org');
     const results = await Promise.all(
       servers.flatMap((s) =>
-        [1, 2, 3].map(() => post(`${s.url}/api/v1/p/demo/bookings`, body, { 'idempotency-key': 'ida-once' })),
+        [1, 2, 3].map(() =>
+          post(`${s.url}/api/v1/p/demo/bookings`, body, {
+            'idempotency-key': 'ida-once',
+            authorization: `Bearer ${ida}`,
+          }),
+        ),
       ),
     );
     expect(results.map((r) => r.status)).toEqual(Array(6).fill(201));

@@ -1,6 +1,6 @@
 /**
- * What identifying a returning client reads and writes: the file by e-mail or id, its access code
- * and version, and the one-time login codes (only their hashes are stored).
+ * What identifying a client reads and writes: the file by e-mail or id, its access code and
+ * version, and the one-time codes e-mailed to an address (only their hashes are stored).
  */
 import type { Tx } from '../store.ts';
 
@@ -50,62 +50,62 @@ export function setAccessCode(tx: Tx, practiceId: number, clientId: number, acce
   );
 }
 
-/** Stores a new one-time code's hash, clearing the file's spent, expired and dead codes on the way. */
-export async function insertLoginCode(
+/**
+ * Stores a new one-time code's hash for an address, ending every older code of that address (only
+ * the newest code works) and clearing its spent and dead ones.
+ */
+export async function replaceEmailCode(
   tx: Tx,
-  c: {
-    practiceId: number;
-    clientId: number;
-    codeHash: string;
-    expiresAt: number;
-    maxAttempts: number;
-    now: number;
-  },
+  c: { practiceId: number; emailHash: string; codeHash: string; expiresAt: number; now: number },
 ): Promise<void> {
+  await tx.run('DELETE FROM email_codes WHERE practice_id = ? AND email_hash = ?', [
+    c.practiceId,
+    c.emailHash,
+  ]);
   await tx.run(
-    `DELETE FROM login_codes
-      WHERE practice_id = ? AND client_id = ? AND (used_at IS NOT NULL OR expires_at < ? OR attempts >= ?)`,
-    [c.practiceId, c.clientId, c.now, c.maxAttempts],
-  );
-  await tx.run(
-    'INSERT INTO login_codes (practice_id, client_id, code_hash, expires_at, created_at) VALUES (?, ?, ?, ?, ?)',
-    [c.practiceId, c.clientId, c.codeHash, c.expiresAt, c.now],
+    'INSERT INTO email_codes (practice_id, email_hash, code_hash, expires_at, created_at) VALUES (?, ?, ?, ?, ?)',
+    [c.practiceId, c.emailHash, c.codeHash, c.expiresAt, c.now],
   );
 }
 
-const LIVE = 'practice_id = ? AND client_id = ? AND used_at IS NULL AND expires_at > ? AND attempts < ?';
+const LIVE = 'practice_id = ? AND email_hash = ? AND used_at IS NULL AND expires_at > ? AND attempts < ?';
 
-/** The file's codes that can still be used. */
-export function liveLoginCodes(
+/** The address's code that can still be used (at most one). */
+export function liveEmailCodes(
   tx: Tx,
   practiceId: number,
-  clientId: number,
+  emailHash: string,
   now: number,
   maxAttempts: number,
 ) {
   return tx.all<{ id: number; codeHash: string }>(
-    `SELECT id, code_hash AS "codeHash" FROM login_codes WHERE ${LIVE}`,
-    [practiceId, clientId, now, maxAttempts],
+    `SELECT id, code_hash AS "codeHash" FROM email_codes WHERE ${LIVE}`,
+    [practiceId, emailHash, now, maxAttempts],
   );
 }
 
 /** Spends a code once: 1 when this call spent it, 0 when another got there first. */
-export function spendLoginCode(tx: Tx, id: number, now: number): Promise<number> {
-  return tx.run('UPDATE login_codes SET used_at = ? WHERE id = ? AND used_at IS NULL', [now, id]);
+export function spendEmailCode(tx: Tx, id: number, now: number): Promise<number> {
+  return tx.run('UPDATE email_codes SET used_at = ? WHERE id = ? AND used_at IS NULL', [now, id]);
 }
 
-/** Counts a wrong try on every live code of the file. */
+/** Counts a wrong try on the address's live code. */
 export function countWrongTry(
   tx: Tx,
   practiceId: number,
-  clientId: number,
+  emailHash: string,
   now: number,
   maxAttempts: number,
 ) {
-  return tx.run(`UPDATE login_codes SET attempts = attempts + 1 WHERE ${LIVE}`, [
+  return tx.run(`UPDATE email_codes SET attempts = attempts + 1 WHERE ${LIVE}`, [
     practiceId,
-    clientId,
+    emailHash,
     now,
     maxAttempts,
   ]);
+}
+
+/** Deletes codes that can no longer be used (expired before `before`, or spent); returns how many. */
+export function deleteDeadEmailCodes(tx: Tx, before: number): Promise<number> {
+  return tx.run('DELETE FROM email_codes WHERE expires_at < ? OR used_at IS NOT NULL', [before]);
 }

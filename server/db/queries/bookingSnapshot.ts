@@ -52,7 +52,19 @@ export interface BookingSnapshotRows {
   counter: Counter | undefined;
   contact: Contact | undefined;
   client: ClientFile | undefined;
+  /** The client file's booked online appointments that start after `now`. */
+  openOnline: number;
   reserved: ReservedIds | undefined;
+}
+
+/** How many booked online appointments of a file start after `now` (the practice caps them). */
+export async function openOnlineBookings(tx: Tx, clientId: number, now: number): Promise<number> {
+  const row = await tx.get<{ n: number }>(
+    `SELECT count(*) AS n FROM appointments
+      WHERE client_id = ? AND starts_at > ? AND status = 'booked' AND source = 'online'`,
+    [clientId, now],
+  );
+  return Number(row?.n ?? 0);
 }
 
 export async function loadBookingSnapshot(tx: Tx, input: BookingSnapshotInput): Promise<BookingSnapshotRows> {
@@ -73,6 +85,7 @@ async function oneByOne(tx: Tx, i: BookingSnapshotInput): Promise<BookingSnapsho
       i.clientId === null || !contact
         ? undefined
         : await loadClientFile(tx, i.practiceId, i.clientId, i.window),
+    openOnline: i.clientId === null ? 0 : await openOnlineBookings(tx, i.clientId, i.now),
     reserved: undefined,
   };
 }
@@ -117,7 +130,9 @@ async function oneStatement(tx: Tx, i: BookingSnapshotInput): Promise<BookingSna
              WHERE practice_id = ? AND client_id = ?) AS exclusions,
            (SELECT coalesce(json_agg(json_build_object('id', id, 'start', starts_at, 'end', ends_at)), '[]'::json)
               FROM appointments WHERE client_id = ? AND starts_at < ? AND starts_at >= ? AND ends_at > ?
-               AND status <> 'cancelled') AS client_appointments,`
+               AND status <> 'cancelled') AS client_appointments,
+           (SELECT count(*) FROM appointments WHERE client_id = ? AND starts_at > ? AND status = 'booked'
+               AND source = 'online') AS open_online,`
         : ''
     }
     ARRAY(SELECT nextval(pg_get_serial_sequence('clients', 'id')) FROM generate_series(1, ?)) AS client_ids,
@@ -151,6 +166,8 @@ async function oneStatement(tx: Tx, i: BookingSnapshotInput): Promise<BookingSna
           i.window.to,
           i.window.from - LONGEST_BLOCK_MS,
           i.window.from,
+          i.clientId,
+          i.now,
         ]
       : []),
     i.reserve.clients,
@@ -173,6 +190,7 @@ async function oneStatement(tx: Tx, i: BookingSnapshotInput): Promise<BookingSna
             appointments: row.client_appointments,
           }
         : undefined,
+    openOnline: Number(row.open_online ?? 0),
     reserved: {
       clients: row.client_ids.map(Number),
       packages: row.package_ids.map(Number),

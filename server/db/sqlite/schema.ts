@@ -609,26 +609,25 @@ export const bookingRequests = sqliteTable(
   ],
 );
 
-/** A one-time code e-mailed to a returning client; only its hash is stored. */
-export const loginCodes = sqliteTable(
-  'login_codes',
+/**
+ * A one-time code e-mailed to an address at a practice — whether or not a client file has that
+ * address, so the answers never tell which — and only its hash, with the address's hash (no
+ * address in plain text). A new code ends the address's older ones.
+ */
+export const emailCodes = sqliteTable(
+  'email_codes',
   {
     id: id(),
     practiceId: practiceRef(),
-    clientId: integer('client_id').notNull(),
+    /** `emailHash` (auth/tokens.ts) of the trimmed, lower-cased address. */
+    emailHash: text('email_hash').notNull(),
     codeHash: text('code_hash').notNull(),
     expiresAt: integer('expires_at').notNull(),
     attempts: integer('attempts').notNull().default(0),
     usedAt: integer('used_at'),
     createdAt: createdAt(),
   },
-  (t) => [
-    foreignKey({
-      columns: [t.practiceId, t.clientId],
-      foreignColumns: [clients.practiceId, clients.id],
-    }).onDelete('cascade'),
-    index('login_codes_client').on(t.clientId, t.expiresAt),
-  ],
+  (t) => [index('email_codes_address').on(t.practiceId, t.emailHash, t.expiresAt)],
 );
 
 /**
