@@ -37,14 +37,9 @@ export const NewClient = z
   .strictObject({
     firstName: personName,
     lastName: personName,
-    email: z
-      .email()
-      .max(254)
-      .optional()
-      .openapi({
-        description:
-          'Optional: the confirmed address (from the token) is used; if given, it must be that one',
-      }),
+    email: z.email().max(254).optional().openapi({
+      description: 'Optional: the confirmed address (from the token) is used; if given, it must be that one',
+    }),
     phone: z
       .string()
       .regex(/^\+?[0-9 ()/-]{3,30}$/, 'digits, spaces, + ( ) / - only')

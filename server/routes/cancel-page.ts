@@ -40,7 +40,7 @@ function describeBooking(view: BookingView, practiceName: string) {
 const invalid = () => page('Link ungültig', html`<p>Dieser Link ist nicht gültig.</p>`);
 
 export function cancelPage() {
-  const resolve = (c: Context<AppEnv>, booking: string | undefined, token: string | undefined) => {
+  const resolve = (booking: string | undefined, token: string | undefined) => {
     const id = Number(booking);
     if (!Number.isInteger(id) || id <= 0 || !token) throw new ApiError(403, 'invalid_token', 'invalid link');
     return { id, token };
@@ -56,7 +56,7 @@ export function cancelPage() {
     .use('/cancel', pageHeaders(STYLE))
     .get('/cancel', async (c) => {
       try {
-        const { id, token: linkToken } = resolve(c, c.req.query('booking'), c.req.query('token'));
+        const { id, token: linkToken } = resolve(c.req.query('booking'), c.req.query('token'));
         const { clock } = c.get('deps');
         const { loaded: b } = await bookingOfLink(c, id, linkToken);
         const view = bookingViewOf(b, clock());
@@ -94,7 +94,7 @@ export function cancelPage() {
         return c.html(invalid(), 403);
       }
       try {
-        const { id, token: linkToken } = resolve(c, booking, token);
+        const { id, token: linkToken } = resolve(booking, token);
         const { store, clock } = c.get('deps');
         const { practiceId, loaded: b } = await bookingOfLink(c, id, linkToken);
         const result = await cancelBooking(store, practiceId, id, {

@@ -65,7 +65,7 @@ describe('starting the server', () => {
   it('says in one sentence that a database it cannot write stops it, and exits with 1', async () => {
     // /proc takes no new files, not even from root.
     const run = await runToExit({
-      APP_SECRET: 'x'.repeat(16) + 'abcdefghijklmnopqrstuvwxyz',
+      APP_SECRET: `${'x'.repeat(16)}abcdefghijklmnopqrstuvwxyz`,
       DATABASE_PATH: '/proc/terminkette-test.db',
     });
     expect(run.code).toBe(1);
