@@ -2,7 +2,7 @@
  * The page the cancel link in the confirmation e-mail opens: it shows the booking and cancels it
  * with one button (a plain form, no script), until the practice's deadline.
  */
-import { type Context, Hono } from 'hono';
+import { Hono } from 'hono';
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import { type BookingView, bookingViewOf, cancelBooking } from '../booking/cancel.ts';
