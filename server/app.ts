@@ -13,6 +13,7 @@ import { bookingRoutes } from './routes/bookings.ts';
 import { cancelPage } from './routes/cancel-page.ts';
 import { bookingLinkCors, practiceCors } from './routes/cors.ts';
 import type { AppDeps, AppEnv } from './routes/env.ts';
+import { holdRoutes } from './routes/holds.ts';
 import { homeRoutes } from './routes/home.ts';
 import { pageHeaders } from './routes/pages.ts';
 import { publicRoutes } from './routes/public.ts';
@@ -77,6 +78,7 @@ export function createApp(deps: AppDeps) {
   return app
     .route('/api/v1/p/:practice', publicRoutes({ cacheEntries: deps.config.answerCacheEntries ?? 2000 }))
     .route('/api/v1/p/:practice', authRoutes())
+    .route('/api/v1', holdRoutes())
     .route('/api/v1', bookingRoutes())
     .route('/', cancelPage())
     .route('/', homeRoutes());

@@ -64,6 +64,15 @@ const LinkTokenPayload = z.strictObject({
 });
 export type LinkTokenPayload = z.infer<typeof LinkTokenPayload>;
 
+const HoldTokenPayload = z.strictObject({
+  typ: z.literal('hold'),
+  practiceId: id,
+  holdId: id,
+  /** When the hold runs out, epoch milliseconds. */
+  exp: z.number().int(),
+});
+export type HoldTokenPayload = z.infer<typeof HoldTokenPayload>;
+
 const CancelTokenPayload = z.strictObject({
   typ: z.literal('cancel'),
   practiceId: id,
@@ -234,6 +243,30 @@ export function directLinkMatches(
     a.length === b.length &&
     timingSafeEqual(a, b)
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hold tokens: "the start this visitor holds", for the booking that takes its place
+
+/** The token of a hold, good until the hold runs out; only the visitor who made it has it. */
+export function signHoldToken(
+  secret: string,
+  hold: { practiceId: number; holdId: number; expiresAt: number },
+): string {
+  const payload: HoldTokenPayload = {
+    typ: 'hold',
+    practiceId: hold.practiceId,
+    holdId: hold.holdId,
+    exp: hold.expiresAt,
+  };
+  return seal(secret, payload);
+}
+
+/** The payload of a genuine hold token of `practiceId`, or null. Whether it has run out is the hold's own business. */
+export function verifyHoldToken(secret: string, token: string, practiceId: number): HoldTokenPayload | null {
+  const parsed = HoldTokenPayload.safeParse(open(secret, token));
+  if (!parsed.success) return null;
+  return parsed.data.practiceId === practiceId ? parsed.data : null;
 }
 
 // ---------------------------------------------------------------------------------------------

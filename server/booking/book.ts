@@ -17,7 +17,14 @@ import { newAccessCode } from '../auth/codes.ts';
 import { clientTokenMatches } from '../auth/tokens.ts';
 import { loadBookingSnapshot } from '../db/queries/bookingSnapshot.ts';
 import { bookingRequestWrite } from '../db/queries/bookings.ts';
-import { type Applied, applyPlan, clientIdByEmail, lockClient } from '../db/queries/calendar.ts';
+import {
+  type Applied,
+  applyPlan,
+  clientIdByEmail,
+  deleteHold,
+  lockClient,
+  purgeExpiredHolds,
+} from '../db/queries/calendar.ts';
 import type { Store } from '../db/store.ts';
 import {
   type AppointmentPlan,
@@ -31,6 +38,7 @@ import type { PracticeConfig } from '../engine/config.ts';
 import { ApiError } from '../problem.ts';
 import { bookable } from './availability.ts';
 import { practiceConfigIn } from './config.ts';
+import { type HoldOwner, ownerKeys } from './hold.ts';
 import { confirmationMailWrite } from './messages.ts';
 
 export interface BookingRequest {
@@ -57,6 +65,8 @@ export interface BookingRequest {
   newClient?: Omit<NewClientData, 'email'> | undefined;
   /** A returning client's birth date, when the file has none and the chain has an age limit. */
   birthDate?: string | undefined;
+  /** The hold (POST …/holds) whose place the booking takes: its therapist and room, its time. */
+  holdId?: number | undefined;
   /** The request's Idempotency-Key and a hash of what was asked: a retry gets the same booking. */
   idempotency: { key: string; hash: string };
   lang: Locale;
@@ -122,6 +132,7 @@ function bookOnce(
   clock: () => number,
 ): Promise<BookingResult> {
   const { practiceId } = req;
+  let attempt = 0;
   const newClient: NewClientData | undefined =
     returning === null && req.newClient && req.identity.kind === 'email'
       ? { ...req.newClient, email: req.identity.email }
@@ -138,14 +149,18 @@ function bookOnce(
     async (tx): Promise<BookingResult> => {
       // The time is read inside the transaction, after any wait for a lock.
       const now = clock();
+      // Holds that ran out are deleted before a booking takes their time: on SQLite every time (in
+      // the one transaction), on PostgreSQL after its exclusion constraints refused a first try.
+      if (tx.dialect === 'sqlite' || attempt++ > 0) await purgeExpiredHolds(tx, now, practiceId);
       const inputFor = (config: PracticeConfig) => ({
         practiceId,
         slug: req.slug,
         idempotencyKey: req.idempotency.key,
         email: newClient?.email ?? null,
         clientId: returning?.id ?? null,
-        window: snapshotWindow(config, request),
+        window: snapshotWindow(config, request, now),
         counterKey: null,
+        holdId: req.holdId ?? null,
         now,
         reserve: {
           clients: newClient ? 1 : 0,
@@ -211,6 +226,25 @@ function bookOnce(
         return { refusal: { code: 'client_required' } };
       }
 
+      // The hold the booking names, while it is one: only its maker books with it, and only what
+      // it holds. (Converted, let go or deleted after running out: the booking is decided without.)
+      let hold: OnlineBooking['hold'];
+      if (snap.hold) {
+        const h = snap.hold;
+        const booker: HoldOwner = returning
+          ? { kind: 'file', clientId: returning.id, email: snap.contact?.email ?? null }
+          : { kind: 'email', email: newClient!.email };
+        if (h.owner !== null && !ownerKeys(booker).includes(h.owner))
+          return { refusal: { code: 'hold_not_yours' } };
+        if (
+          h.chainId !== req.chainId ||
+          h.start !== req.start ||
+          (req.therapistId !== undefined && req.therapistId !== h.therapistId)
+        )
+          return { refusal: { code: 'hold_mismatch' } };
+        hold = { id: h.id, therapistId: h.therapistId, roomId: h.roomId };
+      }
+
       // Decide.
       const decision = decideAppointment(
         {
@@ -220,13 +254,15 @@ function bookOnce(
           busy: snap.busy,
           openOnlineBookings: snap.openOnline,
         },
-        request,
+        { ...request, hold },
         now,
       );
       if (!decision.ok) return { refusal: decision.refusal };
       const { plan } = decision;
 
-      // Apply: the plan, the confirmation e-mail and the idempotency record in one batch.
+      // Apply: the hold gives way (on PostgreSQL before the batch, which its row would otherwise
+      // collide with), then the plan, the confirmation e-mail and the idempotency record in one batch.
+      if (hold) await deleteHold(tx, practiceId, hold.id);
       let body: BookingBody | undefined;
       await applyPlan(
         tx,
@@ -272,8 +308,9 @@ function bookOnce(
       retries: 3,
       // A new client has no packages to overrun: the exclusion and unique constraints guard all
       // the rest, so the reads and the one batch need no transaction around them. A returning
-      // client's budget needs the lock, and so the transaction.
-      guardedByConstraints: !returning,
+      // client's budget needs the lock, and a hold's giving way must be undone with a failed
+      // batch: both need the transaction.
+      guardedByConstraints: !returning && req.holdId === undefined,
     },
   );
 }

@@ -54,6 +54,7 @@ function union(windows: BusyWindow[]): BusyWindow {
     roomIds: [...new Set(windows.flatMap((w) => w.roomIds))],
     from: Math.min(...windows.map((w) => w.from)),
     to: Math.max(...windows.map((w) => w.to)),
+    now: windows[0]?.now ?? 0,
   };
 }
 
@@ -143,8 +144,8 @@ export function createAppointment(
     async (tx) => {
       const config = await configOf(store, tx, ctx);
       const full: StaffCreate = { kind: 'staff', ...request };
-      const snapshot = await snapshotIn(tx, config, clientId, snapshotWindow(config, full));
       const now = ctx.clock();
+      const snapshot = await snapshotIn(tx, config, clientId, snapshotWindow(config, full, now));
       const decision = decideAppointment(snapshot, full, now);
       if (!decision.ok) return { refusal: decision.refusal };
       return { appointmentIds: await apply(tx, config, [decision.plan], ctx, now), plans: [decision.plan] };
@@ -166,14 +167,14 @@ export function editAppointment(
       if (!existing)
         return { refusal: { code: 'appointment_not_found', appointmentId: request.appointmentId } };
       const full: StaffEdit = { kind: 'edit', ...request };
+      const now = ctx.clock();
       const snapshot = await snapshotIn(
         tx,
         config,
         existing.clientId,
-        snapshotWindow(config, full, existing),
+        snapshotWindow(config, full, now, existing),
         existing,
       );
-      const now = ctx.clock();
       const decision = decideAppointment(snapshot, full, now);
       if (!decision.ok) return { refusal: decision.refusal };
       if (decision.plan.action === 'none') return { appointmentIds: [existing.id], plans: [decision.plan] };
@@ -197,7 +198,7 @@ export function cancelAppointment(
       tx,
       config,
       existing.clientId,
-      { therapistIds: [], roomIds: [], from: 0, to: 0 },
+      { therapistIds: [], roomIds: [], from: 0, to: 0, now: 0 },
       existing,
     );
     const now = ctx.clock();
@@ -225,9 +226,9 @@ export function bookSeries(
     async (tx) => {
       const config = await configOf(store, tx, ctx);
       const base: StaffCreate = { kind: 'staff', start: starts[0] ?? 0, ...request };
-      const window = union(starts.map((start) => snapshotWindow(config, { ...base, start })));
-      const snapshot = await snapshotIn(tx, config, clientId, window);
       const now = ctx.clock();
+      const window = union(starts.map((start) => snapshotWindow(config, { ...base, start }, now)));
+      const snapshot = await snapshotIn(tx, config, clientId, window);
       const series = decideSeries(snapshot, base, starts, mode, now, refCounter());
       if (!series.ok) {
         const first = series.refused[0]!;

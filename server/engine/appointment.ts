@@ -35,7 +35,14 @@ import {
   planPackages,
   type RuleRefusal,
 } from './eligibility.ts';
-import { assessStart, type BusyInterval, explainDay, type SlotSearchInput, searchSlots } from './slots.ts';
+import {
+  assessStart,
+  type BusyInterval,
+  explainDay,
+  type Slot,
+  type SlotSearchInput,
+  searchSlots,
+} from './slots.ts';
 
 // ---------------------------------------------------------------------------------------------
 // What comes in
@@ -92,6 +99,29 @@ export interface OnlineBooking {
   newClient?: NewClientData | undefined;
   /** A returning client's birth date, when the file has none and the chain has an age limit. */
   birthDate?: string | undefined;
+  /**
+   * The hold the booking takes the place of: the booking gets its therapist and room, and the
+   * hold's own time does not count as busy.
+   */
+  hold?: { id: number; therapistId: number; roomId: number | null } | undefined;
+}
+
+/** A visitor holds a start of a chain for a few minutes, while they confirm their address. */
+export interface HoldRequest {
+  chainId: number;
+  start: Instant;
+  therapistId?: number | undefined;
+}
+
+/** A hold to write: a start of a chain with a therapist (and room), blocking until its buffer ends. */
+export interface PlannedHold {
+  chainId: number;
+  therapistId: number;
+  roomId: number | null;
+  start: Instant;
+  end: Instant;
+  bufferAfterMinutes: number;
+  blockedUntil: Instant;
 }
 
 /** Staff create an appointment from a chain or from free service lines. */
@@ -230,6 +260,8 @@ export type Refusal =
   | { code: 'package_not_found'; packageId: number }
   | { code: 'client_exists' }
   | { code: 'too_many_open_bookings'; limit: number }
+  | { code: 'hold_not_yours' }
+  | { code: 'hold_mismatch' }
   | { code: 'appointment_not_found'; appointmentId: number }
   | { code: 'not_editable'; status: AppointmentStatus }
   | { code: 'not_cancellable'; status: AppointmentStatus }
@@ -297,23 +329,9 @@ function decideOnline(s: Snapshot, req: OnlineBooking, now: Instant, refs: Refs)
   }
 
   // The start, found as the slot list finds it (grid or compact, notice, window, hours, calendar).
-  const date = localDate(req.start, tz);
-  const input = slotSearchInput(
-    config,
-    chain,
-    {
-      from: date,
-      to: date,
-      therapist: req.therapistId,
-      onlyStart: req.start,
-      rules: false,
-      client: null,
-      now,
-    },
-    [...s.busy],
-  );
-  const slot = searchSlots(input).days[0]?.slots[0];
-  if (!slot) return refuse({ code: 'slot', reason: whyNotOffered(input, req) });
+  const found = findStart(s, chain, req, now);
+  if ('refusal' in found) return refuse(found.refusal);
+  const { slot } = found;
 
   const overlap = clientOverlap(client, req.start, slot.end);
   if (overlap !== null) return refuse({ code: 'client_overlap', appointmentId: overlap });
@@ -353,8 +371,74 @@ function decideOnline(s: Snapshot, req: OnlineBooking, now: Instant, refs: Refs)
   };
 }
 
+/**
+ * The start of an online request as the slot list would offer it now (grid or compact, notice,
+ * window, hours, calendar), with a therapist and room free; a booking with a hold gets the hold's
+ * therapist and room, and the hold's own time is not busy for it.
+ */
+function findStart(
+  s: Pick<Snapshot, 'config' | 'busy'>,
+  chain: Chain,
+  req: Pick<OnlineBooking, 'start' | 'therapistId' | 'hold'>,
+  now: Instant,
+): { slot: Slot } | { refusal: Refusal } {
+  const date = localDate(req.start, s.config.practice.timeZone);
+  const hold = req.hold;
+  const input = slotSearchInput(
+    s.config,
+    chain,
+    {
+      from: date,
+      to: date,
+      therapist: hold?.therapistId ?? req.therapistId,
+      room: hold?.roomId ?? undefined,
+      onlyStart: req.start,
+      rules: false,
+      client: null,
+      now,
+    },
+    hold ? s.busy.filter((b) => b.appointmentId !== hold.id) : [...s.busy],
+  );
+  const slot = searchSlots(input).days[0]?.slots[0];
+  if (!slot) return { refusal: { code: 'slot', reason: whyNotOffered(input, req) } };
+  return { slot };
+}
+
+/**
+ * Decides a hold: the chain is bookable online and the start free as the slot list offers it. The
+ * client's rules (age, packages) are the booking's to check; a hold only keeps the time.
+ */
+export function decideHold(
+  s: Pick<Snapshot, 'config' | 'busy'>,
+  req: HoldRequest,
+  now: Instant,
+): { ok: true; hold: PlannedHold } | { ok: false; refusal: Refusal } {
+  const chain = s.config.chainById.get(req.chainId);
+  if (!chain) return { ok: false, refusal: { code: 'chain_not_found', chainId: req.chainId } };
+  if (!onlineChain(s.config.practice, chain))
+    return { ok: false, refusal: { code: 'chain_not_bookable', chainId: chain.id } };
+  const found = findStart(s, chain, req, now);
+  if ('refusal' in found) return { ok: false, refusal: found.refusal };
+  const { slot } = found;
+  return {
+    ok: true,
+    hold: {
+      chainId: chain.id,
+      therapistId: slot.therapistId,
+      roomId: slot.roomId,
+      start: req.start,
+      end: slot.end,
+      bufferAfterMinutes: chain.bufferAfterMinutes,
+      blockedUntil: slot.end + chain.bufferAfterMinutes * 60_000,
+    },
+  };
+}
+
 /** The reason the slot search gives for a start it does not offer. */
-function whyNotOffered(input: SlotSearchInput, req: OnlineBooking): SlotRefusalReason {
+function whyNotOffered(
+  input: SlotSearchInput,
+  req: Pick<OnlineBooking, 'start' | 'therapistId'>,
+): SlotRefusalReason {
   const explained = explainDay(input).candidates.find(
     (c) => c.start === req.start && (req.therapistId === undefined || c.therapistId === req.therapistId),
   );
@@ -976,11 +1060,12 @@ export function afterPlan(s: Snapshot, plan: AppointmentPlan): Snapshot {
 export function snapshotWindow(
   config: PracticeConfig,
   request: OnlineBooking | StaffCreate | StaffEdit,
+  now: Instant,
   appointment?: ExistingAppointment,
 ): BusyWindow {
   if (request.kind === 'online') {
     const chain = config.chainById.get(request.chainId);
-    if (!chain) return { therapistIds: [], roomIds: [], from: request.start, to: request.start };
+    if (!chain) return { therapistIds: [], roomIds: [], from: request.start, to: request.start, now };
     const date = localDate(request.start, config.practice.timeZone);
     return busyWindow(config, chain, {
       from: date,
@@ -988,7 +1073,7 @@ export function snapshotWindow(
       therapist: request.therapistId,
       onlyStart: request.start,
       client: null,
-      now: request.start,
+      now,
     });
   }
   if (request.kind === 'edit') {
@@ -1005,6 +1090,7 @@ export function snapshotWindow(
       roomIds: roomId === null ? [] : [roomId],
       from: start,
       to: start + durationMs + (appointment?.bufferAfterMinutes ?? 0) * 60_000,
+      now,
     };
   }
   const chain = request.chainId === undefined ? undefined : config.chainById.get(request.chainId);
@@ -1024,5 +1110,6 @@ export function snapshotWindow(
     roomIds,
     from: request.start,
     to: request.start + (durationMinutes + (chain?.bufferAfterMinutes ?? 0)) * 60_000,
+    now,
   };
 }

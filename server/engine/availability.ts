@@ -20,16 +20,22 @@ export interface SlotQuery {
    * applies the very same rules itself right after.
    */
   rules?: boolean | undefined;
+  /** Only this room (a booking that takes the place of its hold keeps the hold's room). */
+  room?: number | undefined;
   client: ClientBudget | null;
   now: number;
 }
 
-/** The busy times a question needs: these therapists and rooms, appointments overlapping [from, to). */
+/**
+ * The busy times a question needs: these therapists and rooms, appointments overlapping
+ * [from, to) — and holds still running at `now` (an expired hold blocks nothing).
+ */
 export interface BusyWindow {
   therapistIds: number[];
   roomIds: number[];
   from: number;
   to: number;
+  now: number;
 }
 
 /** The therapists a slot question is about: the chain's, or the one asked for. */
@@ -54,6 +60,7 @@ export function busyWindow(config: PracticeConfig, chain: Chain, q: SlotQuery): 
     roomIds: chain.needsRoom ? config.rooms.map((r) => r.id) : [],
     from,
     to,
+    now: q.now,
   };
 }
 
@@ -90,7 +97,7 @@ export function slotSearchInput(
     },
     // A day before and after: working blocks that run across midnight are joined with the next day's.
     therapists: therapistsFor(config, therapistIds, addDays(q.from, -1), addDays(q.to, 1)),
-    rooms: chain.needsRoom ? [...config.rooms] : [],
+    rooms: chain.needsRoom ? config.rooms.filter((r) => q.room === undefined || r.id === q.room) : [],
     busy,
     ...(q.daypart ? { daypart: q.daypart } : {}),
     ...(q.onlyStart !== undefined ? { onlyStart: q.onlyStart } : {}),

@@ -17,6 +17,7 @@ import { ApiError } from '../problem.ts';
 import { identityOfRequest } from './clientToken.ts';
 import { PracticeParam, Problem } from './contract.ts';
 import type { AppEnv } from './env.ts';
+import { holdIdOf } from './holds.ts';
 import { clientIp, enforceLimits } from './limits.ts';
 import { refusalError } from './refusals.ts';
 import { validationHook } from './validation.ts';
@@ -66,6 +67,12 @@ export const BookingBody = z
       .optional()
       .openapi({ description: 'For a returning client whose file has no birth date' }),
     lang: z.enum(['de', 'en']).optional(),
+    hold: z
+      .string()
+      .min(10)
+      .max(500)
+      .optional()
+      .openapi({ description: 'The hold (POST …/holds) whose place the booking takes' }),
   })
   .openapi('BookingRequest');
 
@@ -300,6 +307,7 @@ export function bookingRoutes() {
             birthDate: body.client.birthDate,
           },
           birthDate: body.birthDate,
+          holdId: holdIdOf(c, practice.id, body.hold),
           idempotency: {
             key,
             hash: requestHash({ body, who: token.typ === 'client' ? token.clientId : token.email }),
@@ -384,7 +392,12 @@ export function bookingRoutes() {
           // transaction finds another id; or the token names the practice that has it now): it
           // is read anew, and the request tried once more.
           if (
-            !(err instanceof ApiError && (err.code === 'practice_not_found' || err.code === 'invalid_token'))
+            !(
+              err instanceof ApiError &&
+              (err.code === 'practice_not_found' ||
+                err.code === 'invalid_token' ||
+                err.code === 'hold_not_found')
+            )
           )
             throw err;
           booked = await bookAt(c, await bookablePractice(store, slug), key, body);

@@ -61,6 +61,14 @@ export function refusalError(r: Refusal, lang: Locale): ApiError {
       return new ApiError(422, 'package_not_found', `No package ${r.packageId} on this client file.`);
     case 'client_exists':
       return new ApiError(409, 'client_exists', text('client_exists'));
+    case 'hold_not_yours':
+      return new ApiError(403, 'hold_not_yours', 'This start is held for someone else.');
+    case 'hold_mismatch':
+      return new ApiError(
+        409,
+        'hold_mismatch',
+        'The booking asks for another chain, start or therapist than its hold keeps.',
+      );
     case 'too_many_open_bookings':
       return new ApiError(409, 'too_many_open_bookings', text('too_many_open_bookings'), { limit: r.limit });
     case 'appointment_not_found':

@@ -59,6 +59,7 @@ const INSTANTS = new Set([
   'claimed_until',
   'sent_at',
   'logged_at',
+  'hold_expires_at',
   'expire',
 ]);
 

@@ -13,11 +13,13 @@ import {
   MAX_WRITE_BATCH,
   migrationsFolder,
   openSqliteStore,
-  type SqliteStore,
+  SqliteStore,
 } from '../../server/db/sqlite/store.ts';
 import type { Tx } from '../../server/db/store.ts';
+import { demoDocument } from '../../server/demo/load.ts';
 import { StoreBusy, StoreConflict } from '../../server/errors.ts';
-import { demoApp, NOW } from '../helpers.ts';
+import { importPractice } from '../../server/practice/import.ts';
+import { demoApp, NOW, row } from '../helpers.ts';
 
 let dir: string;
 let store: SqliteStore;
@@ -178,6 +180,65 @@ describe('the SQLite file', () => {
     await first.close();
     await second.close();
     for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+  });
+
+  it('upgrades a database full of bookings through the migrations that rebuild a table, losing nothing', async () => {
+    // A database as it was before the last rebuilding migration (appointments, for holds), with the
+    // demo practice and its bookings, lines, packages and ledger in it.
+    const migrations = readMigrationFiles({ migrationsFolder });
+    const rebuild = migrations.findLastIndex((m) =>
+      m.sql.some((s) => /PRAGMA\s+foreign_keys\s*=\s*OFF/i.test(s)),
+    );
+    expect(rebuild).toBeGreaterThan(0);
+    const file = join(dir, 'old.db');
+    const old = new Database(file);
+    old.pragma('foreign_keys = ON');
+    old.exec(
+      'CREATE TABLE __drizzle_migrations (id INTEGER PRIMARY KEY, hash TEXT NOT NULL, created_at NUMERIC)',
+    );
+    for (const m of migrations.slice(0, rebuild)) {
+      old.pragma('foreign_keys = OFF');
+      for (const stmt of m.sql) if (stmt.trim()) old.exec(stmt);
+      old.pragma('foreign_keys = ON');
+      old
+        .prepare('INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)')
+        .run(m.hash, m.folderMillis);
+    }
+    old.close();
+    const raw = new Database(file);
+    raw.pragma('foreign_keys = ON');
+    const before = new SqliteStore(raw, file);
+    await importPractice(before, demoDocument(), { now: NOW });
+    const tables = [
+      'clients',
+      'appointments',
+      'appointment_lines',
+      'appointment_packages',
+      'package_ledger',
+      'packages',
+    ];
+    const counts = async (s: SqliteStore) =>
+      Object.fromEntries(
+        await Promise.all(
+          tables.map(
+            async (t) => [t, (await row<{ n: number }>(s, `SELECT count(*) AS n FROM ${t}`))!.n] as const,
+          ),
+        ),
+      );
+    const had = await counts(before);
+    expect(had.appointments).toBeGreaterThan(5);
+    expect(had.appointment_lines).toBeGreaterThan(5);
+    await before.close();
+
+    const upgraded = openSqliteStore(file);
+    expect(await counts(upgraded)).toEqual(had);
+    expect(upgraded.sqlite.pragma('foreign_key_check')).toEqual([]);
+    expect(upgraded.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
+    const applied = upgraded.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as {
+      n: number;
+    };
+    expect(applied.n).toBe(migrations.length);
+    await upgraded.close();
   });
 
   it('holds the demo practice without a single dangling reference', async () => {

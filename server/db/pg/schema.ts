@@ -466,7 +466,8 @@ export const appointments = pgTable(
   {
     id: id(),
     practiceId: practiceRef(),
-    clientId: integer('client_id').notNull(),
+    /** The client file; null only for a hold (no client has booked it yet). */
+    clientId: integer('client_id'),
     therapistId: integer('therapist_id').notNull(),
     roomId: integer('room_id'),
     chainId: integer('chain_id'),
@@ -476,7 +477,12 @@ export const appointments = pgTable(
     bufferAfterMinutes: integer('buffer_after_minutes').notNull().default(0),
     /** endsAt + buffer: the end of the time the appointment blocks its therapist and room. */
     blockedUntil: instant('blocked_until').notNull(),
-    status: text('status', { enum: ['booked', 'done', 'no_show', 'cancelled'] })
+    /**
+     * `held`: a hold — a start kept for a few minutes for whoever chose it online while they
+     * confirm their address (POST …/holds); it blocks its therapist and room like a booking until
+     * `holdExpiresAt`, and the booking made with it takes its place.
+     */
+    status: text('status', { enum: ['booked', 'done', 'no_show', 'cancelled', 'held'] })
       .notNull()
       .default('booked'),
     source: text('source', { enum: ['staff', 'online', 'import'] }).notNull(),
@@ -484,6 +490,10 @@ export const appointments = pgTable(
     cancelledAt: instant('cancelled_at'),
     /** iCalendar SEQUENCE: raised on every change the client is told about (e.g. cancellation). */
     sequence: integer('sequence').notNull().default(0),
+    /** A hold: until when it keeps the start. Expired, it blocks nothing and is deleted. */
+    holdExpiresAt: instant('hold_expires_at'),
+    /** A hold made with a token: whose it is (`client:<id>` or `email:<hash>`); only they book with it. */
+    holdOwner: text('hold_owner'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -499,8 +509,22 @@ export const appointments = pgTable(
     foreignKey({ columns: [t.practiceId, t.roomId], foreignColumns: [rooms.practiceId, rooms.id] }),
     foreignKey({ columns: [t.practiceId, t.chainId], foreignColumns: [chains.practiceId, chains.id] }),
     // Covering indexes for the slot search: the busy intervals of a window come from the index alone.
-    index('appointments_therapist_time').on(t.therapistId, t.startsAt, t.blockedUntil, t.status, t.roomId),
-    index('appointments_room_time').on(t.roomId, t.startsAt, t.blockedUntil, t.status, t.therapistId),
+    index('appointments_therapist_time').on(
+      t.therapistId,
+      t.startsAt,
+      t.blockedUntil,
+      t.status,
+      t.roomId,
+      t.holdExpiresAt,
+    ),
+    index('appointments_room_time').on(
+      t.roomId,
+      t.startsAt,
+      t.blockedUntil,
+      t.status,
+      t.therapistId,
+      t.holdExpiresAt,
+    ),
     index('appointments_practice_time').on(t.practiceId, t.startsAt),
     index('appointments_client').on(t.clientId, t.startsAt),
     check('appointments_span', sql`${t.startsAt} < ${t.endsAt} AND ${t.endsAt} - ${t.startsAt} <= 86400000`),
@@ -509,7 +533,12 @@ export const appointments = pgTable(
       'appointments_blocked_until',
       sql`${t.blockedUntil} = ${t.endsAt} + ${t.bufferAfterMinutes}::bigint * 60000 AND ${t.bufferAfterMinutes} BETWEEN 0 AND 480`,
     ),
-    check('appointments_status', sql`${t.status} IN ('booked','done','no_show','cancelled')`),
+    check('appointments_status', sql`${t.status} IN ('booked','done','no_show','cancelled','held')`),
+    check(
+      'appointments_hold',
+      sql`(${t.status} = 'held') = (${t.holdExpiresAt} IS NOT NULL) AND (${t.status} = 'held') = (${t.clientId} IS NULL)`,
+    ),
+    index('appointments_holds').on(t.holdExpiresAt).where(sql`${t.status} = 'held'`),
     check('appointments_source', sql`${t.source} IN ('staff','online','import')`),
     check('appointments_cancelled_at', sql`(${t.status} = 'cancelled') = (${t.cancelledAt} IS NOT NULL)`),
   ],

@@ -19,6 +19,10 @@ import {
   type Contact,
   clientContact,
   clientIdByEmail,
+  HOLD_JSON,
+  type HoldRow,
+  holdById,
+  holdOf,
   LONGEST_BLOCK_MS,
   loadBusy,
   loadClientFile,
@@ -39,6 +43,8 @@ export interface BookingSnapshotInput {
   /** A rate-limit counter to read, at `now`. */
   counterKey: string | null;
   now: number;
+  /** The hold the booking names, if any. */
+  holdId: number | null;
   /** Ids to reserve for the rows the booking may create (PostgreSQL; SQLite reserves when writing). */
   reserve: { clients: number; packages: number; appointments: number };
 }
@@ -54,6 +60,8 @@ export interface BookingSnapshotRows {
   client: ClientFile | undefined;
   /** The client file's booked online appointments that start after `now`. */
   openOnline: number;
+  /** The hold the booking names, while it is a hold (running or expired). */
+  hold: HoldRow | undefined;
   reserved: ReservedIds | undefined;
 }
 
@@ -86,6 +94,7 @@ async function oneByOne(tx: Tx, i: BookingSnapshotInput): Promise<BookingSnapsho
         ? undefined
         : await loadClientFile(tx, i.practiceId, i.clientId, i.window),
     openOnline: i.clientId === null ? 0 : await openOnlineBookings(tx, i.clientId, i.now),
+    hold: i.holdId === null ? undefined : await holdById(tx, i.practiceId, i.holdId),
     reserved: undefined,
   };
 }
@@ -94,8 +103,9 @@ async function oneByOne(tx: Tx, i: BookingSnapshotInput): Promise<BookingSnapsho
 type AnyRow = Record<string, any>;
 
 async function oneStatement(tx: Tx, i: BookingSnapshotInput): Promise<BookingSnapshotRows> {
-  const span = `starts_at >= ? AND starts_at < ? AND blocked_until > ? AND status <> 'cancelled'`;
-  const range = [i.window.from - LONGEST_BLOCK_MS, i.window.to, i.window.from];
+  const span = `starts_at >= ? AND starts_at < ? AND blocked_until > ? AND status <> 'cancelled'
+    AND (hold_expires_at IS NULL OR hold_expires_at > ?)`;
+  const range = [i.window.from - LONGEST_BLOCK_MS, i.window.to, i.window.from, i.window.now];
   const client = i.clientId !== null;
   const packagesOfFile = `SELECT id FROM packages WHERE practice_id = ? AND client_id = ? AND status <> 'withdrawn'`;
   const sql = `SELECT
@@ -135,6 +145,11 @@ async function oneStatement(tx: Tx, i: BookingSnapshotInput): Promise<BookingSna
                AND source = 'online') AS open_online,`
         : ''
     }
+    ${
+      i.holdId === null
+        ? ''
+        : `(SELECT json_build_object(${HOLD_JSON}) FROM appointments WHERE practice_id = ? AND id = ? AND status = 'held') AS hold,`
+    }
     ARRAY(SELECT nextval(pg_get_serial_sequence('clients', 'id')) FROM generate_series(1, ?)) AS client_ids,
     ARRAY(SELECT nextval(pg_get_serial_sequence('packages', 'id')) FROM generate_series(1, ?)) AS package_ids,
     ARRAY(SELECT nextval(pg_get_serial_sequence('appointments', 'id')) FROM generate_series(1, ?)) AS appointment_ids`;
@@ -170,6 +185,7 @@ async function oneStatement(tx: Tx, i: BookingSnapshotInput): Promise<BookingSna
           i.now,
         ]
       : []),
+    ...(i.holdId === null ? [] : [i.practiceId, i.holdId]),
     i.reserve.clients,
     i.reserve.packages,
     i.reserve.appointments,
@@ -191,6 +207,7 @@ async function oneStatement(tx: Tx, i: BookingSnapshotInput): Promise<BookingSna
           }
         : undefined,
     openOnline: Number(row.open_online ?? 0),
+    hold: row.hold ? holdOf(row.hold) : undefined,
     reserved: {
       clients: row.client_ids.map(Number),
       packages: row.package_ids.map(Number),

@@ -22,8 +22,8 @@ type AnyRow = Record<string, any>;
 export const LONGEST_BLOCK_MS = 32 * 3_600_000;
 
 /**
- * The non-cancelled appointments that block the given therapists or rooms inside [from, to), each
- * until its buffer ends, ordered by start. The two halves run on the (therapist, start) and
+ * The non-cancelled appointments and running holds that block the given therapists or rooms
+ * inside [from, to), each until its buffer ends, ordered by start. The two halves run on the (therapist, start) and
  * (room, start) indexes with a bounded start range: the cost follows the appointments in the
  * window, not the size of the table.
  */
@@ -31,8 +31,9 @@ export function loadBusy(tx: Tx, window: BusyWindow): Promise<BusyInterval[]> {
   // Therapist and room ids are the practice's own (they come from its configuration), so the
   // practice needs no condition of its own here; leaving it out lets the planner pick the
   // (therapist, start) and (room, start) indexes.
-  const span = `starts_at >= ? AND starts_at < ? AND blocked_until > ? AND status <> 'cancelled'`;
-  const range = [window.from - LONGEST_BLOCK_MS, window.to, window.from];
+  const span = `starts_at >= ? AND starts_at < ? AND blocked_until > ? AND status <> 'cancelled'
+    AND (hold_expires_at IS NULL OR hold_expires_at > ?)`;
+  const range = [window.from - LONGEST_BLOCK_MS, window.to, window.from, window.now];
   const therapists = list(tx, window.therapistIds);
   return tx.all<BusyInterval>(
     `SELECT therapist_id AS "therapistId", room_id AS "roomId", starts_at AS "start", blocked_until AS "end",
@@ -547,3 +548,97 @@ export async function bookingView(tx: Tx, practiceId: number, appointmentId: num
 }
 
 export type BookingRow = NonNullable<Awaited<ReturnType<typeof bookingView>>>;
+
+// --- holds -----------------------------------------------------------------------------------
+
+/** A hold: a start kept for a few minutes (an `appointments` row with status `held`). */
+export interface HoldRow {
+  id: number;
+  chainId: number | null;
+  therapistId: number;
+  roomId: number | null;
+  start: number;
+  end: number;
+  blockedUntil: number;
+  expiresAt: number;
+  /** `client:<id>` or `email:<hash>` when made with a token; null when made anonymously. */
+  owner: string | null;
+}
+
+/** The columns of a hold, for PostgreSQL's json_build_object. */
+export const HOLD_JSON = `'id', id, 'chainId', chain_id, 'therapistId', therapist_id, 'roomId', room_id,
+  'start', starts_at, 'end', ends_at, 'blockedUntil', blocked_until, 'expiresAt', hold_expires_at, 'owner', hold_owner`;
+
+/** A hold as read (JSON from PostgreSQL, columns from SQLite). */
+export function holdOf(r: AnyRow): HoldRow {
+  return {
+    id: Number(r.id),
+    chainId: r.chainId === null ? null : Number(r.chainId),
+    therapistId: Number(r.therapistId),
+    roomId: r.roomId === null ? null : Number(r.roomId),
+    start: Number(r.start),
+    end: Number(r.end),
+    blockedUntil: Number(r.blockedUntil),
+    expiresAt: Number(r.expiresAt),
+    owner: r.owner ?? null,
+  };
+}
+
+/** The hold `id` of the practice, running or expired; undefined when there is none (any more). */
+export async function holdById(tx: Tx, practiceId: number, id: number): Promise<HoldRow | undefined> {
+  const r = await tx.get<AnyRow>(
+    `SELECT id, chain_id AS "chainId", therapist_id AS "therapistId", room_id AS "roomId", starts_at AS "start",
+            ends_at AS "end", blocked_until AS "blockedUntil", hold_expires_at AS "expiresAt", hold_owner AS "owner"
+       FROM appointments WHERE practice_id = ? AND id = ? AND status = 'held'`,
+    [practiceId, id],
+  );
+  return r ? holdOf(r) : undefined;
+}
+
+/** Writes a hold; returns its id. */
+export function insertHold(
+  tx: Tx,
+  h: Omit<HoldRow, 'id'> & { practiceId: number; bufferAfterMinutes: number; now: number },
+): Promise<number> {
+  tx.touch(h.practiceId);
+  return tx.insert(
+    `INSERT INTO appointments (practice_id, client_id, therapist_id, room_id, chain_id, starts_at, ends_at,
+       buffer_after_minutes, blocked_until, status, source, hold_expires_at, hold_owner, created_at)
+     VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, 'held', 'online', ?, ?, ?)`,
+    [
+      h.practiceId,
+      h.therapistId,
+      h.roomId,
+      h.chainId,
+      h.start,
+      h.end,
+      h.bufferAfterMinutes,
+      h.blockedUntil,
+      h.expiresAt,
+      h.owner,
+      h.now,
+    ],
+  );
+}
+
+/** Deletes a hold (a booking took its place, or its client let it go); 1 when it was there. */
+export function deleteHold(tx: Tx, practiceId: number, id: number): Promise<number> {
+  tx.touch(practiceId);
+  return tx.run("DELETE FROM appointments WHERE practice_id = ? AND id = ? AND status = 'held'", [
+    practiceId,
+    id,
+  ]);
+}
+
+/**
+ * Deletes the practice's holds that ran out by `now` (all practices' without one): they block
+ * nothing any more, and on PostgreSQL they would still stand in the exclusion constraints' way.
+ */
+export function purgeExpiredHolds(tx: Tx, now: number, practiceId?: number): Promise<number> {
+  return practiceId === undefined
+    ? tx.run("DELETE FROM appointments WHERE status = 'held' AND hold_expires_at <= ?", [now])
+    : tx.run("DELETE FROM appointments WHERE status = 'held' AND hold_expires_at <= ? AND practice_id = ?", [
+        now,
+        practiceId,
+      ]);
+}

@@ -125,7 +125,8 @@ export function applyMigrations(sqlite: Database.Database): void {
           // Another process may have applied it meanwhile.
           if (!pending(m, lastApplied())) return;
           for (const stmt of m.sql) {
-            if (stmt.trim() && !/^\s*PRAGMA\s+foreign_keys\b/i.test(stmt)) sqlite.exec(stmt);
+            const bare = stmt.replace(/^\s*--.*$/gm, '').trim();
+            if (bare && !/^PRAGMA\s+foreign_keys\b/i.test(bare)) sqlite.exec(stmt);
           }
           const broken = sqlite.pragma('foreign_key_check') as unknown[];
           if (broken.length > 0) {

@@ -1,0 +1,103 @@
+/**
+ * Holds: a start kept for a few minutes (the practice's `holdMinutes`, default 10) for the visitor
+ * who chose it, while they confirm their address — load → decide (engine `decideHold`) → write,
+ * in one write transaction. A hold is an `appointments` row with status `held`: it blocks its
+ * therapist and room for everyone else exactly as a booking does (on PostgreSQL the same exclusion
+ * constraints refuse a second hold or booking in its time), until it runs out or the booking made
+ * with it takes its place.
+ */
+
+import { localDate } from '../../shared/time.ts';
+import { emailHash } from '../auth/email.ts';
+import { deleteHold, type HoldRow, insertHold, loadBusy, purgeExpiredHolds } from '../db/queries/calendar.ts';
+import { practiceHead } from '../db/queries/config.ts';
+import type { Store } from '../db/store.ts';
+import { decideHold, type HoldRequest, type Refusal } from '../engine/appointment.ts';
+import { busyWindow } from '../engine/availability.ts';
+import type { PracticeConfig } from '../engine/config.ts';
+import { ApiError } from '../problem.ts';
+import { practiceConfigIn } from './config.ts';
+
+/** Who made a hold, as a booking is checked against it: a client file, or a verified address. */
+export type HoldOwner =
+  | { kind: 'file'; clientId: number; email: string | null }
+  | { kind: 'email'; email: string };
+
+/** The owner keys a hold may carry for this client (a file also owns holds made with its address). */
+export function ownerKeys(who: HoldOwner): string[] {
+  return who.kind === 'file'
+    ? [`client:${who.clientId}`, ...(who.email ? [`email:${emailHash(who.email)}`] : [])]
+    : [`email:${emailHash(who.email)}`];
+}
+
+export type HoldResult = { hold: HoldRow } | { refusal: Refusal };
+
+/**
+ * Holds a start for `holdMinutes`. The configuration the route holds is checked against the
+ * practice's version inside the transaction, as a booking does.
+ */
+export function createHold(
+  store: Store,
+  req: HoldRequest & { practiceId: number; slug: string; config: PracticeConfig; owner: HoldOwner | null },
+  clock: () => number,
+): Promise<HoldResult> {
+  let attempt = 0;
+  return store.write(
+    async (tx): Promise<HoldResult> => {
+      const now = clock();
+      // Holds that ran out are deleted before a new one is written in their place: on SQLite every
+      // time (cheap, in the one transaction), on PostgreSQL when its exclusion constraints
+      // refused the first try (an expired hold stands in their way until it is deleted).
+      if (tx.dialect === 'sqlite' || attempt++ > 0) await purgeExpiredHolds(tx, now, req.practiceId);
+      let config = req.config;
+      const head = await practiceHead(tx, req.slug);
+      if (head?.id !== req.practiceId)
+        throw new ApiError(404, 'practice_not_found', `No practice "${req.slug}".`);
+      if (head.version !== config.version) {
+        const current = await practiceConfigIn(store, tx, req.slug);
+        if (!current) throw new ApiError(404, 'practice_not_found', `No practice "${req.slug}".`);
+        config = current;
+      }
+      const chain = config.chainById.get(req.chainId);
+      const busy = chain
+        ? await loadBusy(
+            tx,
+            busyWindow(config, chain, {
+              from: localDate(req.start, config.practice.timeZone),
+              to: localDate(req.start, config.practice.timeZone),
+              therapist: req.therapistId,
+              onlyStart: req.start,
+              client: null,
+              now,
+            }),
+          )
+        : [];
+      const decision = decideHold({ config, busy }, req, now);
+      if (!decision.ok) return { refusal: decision.refusal };
+      const h = decision.hold;
+      const expiresAt = now + config.practice.holdMinutes * 60_000;
+      const owner = req.owner ? ownerKeys(req.owner)[0]! : null;
+      const id = await insertHold(tx, {
+        practiceId: req.practiceId,
+        chainId: h.chainId,
+        therapistId: h.therapistId,
+        roomId: h.roomId,
+        start: h.start,
+        end: h.end,
+        bufferAfterMinutes: h.bufferAfterMinutes,
+        blockedUntil: h.blockedUntil,
+        expiresAt,
+        owner,
+        now,
+      });
+      return { hold: { id, ...h, expiresAt, owner } };
+    },
+    // PostgreSQL: a start held or booked meanwhile by another instance; the next try decides anew.
+    { retries: 3 },
+  );
+}
+
+/** Lets a hold go before it runs out; 1 when it was there. */
+export function releaseHold(store: Store, practiceId: number, holdId: number): Promise<number> {
+  return store.write((tx) => deleteHold(tx, practiceId, holdId));
+}

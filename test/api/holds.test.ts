@@ -1,0 +1,277 @@
+/**
+ * Holds: a visitor keeps a start for a few minutes while they confirm their address. Everyone else
+ * sees it as taken; the booking that names the hold takes its place; it runs out by itself; only
+ * its maker can book with it; and holds are limited per address and per practice.
+ */
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../../server/app.ts';
+import { importPractice } from '../../server/practice/import.ts';
+import {
+  call,
+  type DemoApp,
+  demoApp,
+  demoDoc,
+  demoStore,
+  NOW,
+  testConfig,
+  verifiedToken,
+} from '../helpers.ts';
+
+const MINUTE = 60_000;
+/** Monday 2026-11-30, 08:00 Berlin. */
+const MONDAY_8 = '2026-11-30T08:00:00+01:00';
+const nora = { firstName: 'Nora', lastName: 'Neu', email: 'nora@example.org', consent: true as const };
+const otto = { firstName: 'Otto', lastName: 'Ohne', email: 'otto@example.org', consent: true as const };
+
+function hold(
+  d: DemoApp,
+  body: Record<string, unknown>,
+  init: { token?: string; headers?: Record<string, string> } = {},
+) {
+  return call(d.app, 'POST', '/api/v1/p/demo/holds', { body, ...init });
+}
+
+function book(d: DemoApp, body: Record<string, unknown>, key: string, token: string) {
+  return call(d.app, 'POST', '/api/v1/p/demo/bookings', { body, token, headers: { 'idempotency-key': key } });
+}
+
+/** The starts Anna is offered on Monday morning for a first visit, anonymously. */
+async function annasStarts(d: DemoApp) {
+  const chain = await d.chainId('physio-erstbefund');
+  const anna = await d.therapistId('Anna Berg');
+  const res = await call(
+    d.app,
+    'GET',
+    `/api/v1/p/demo/slots?chain=${chain}&from=2026-11-30&to=2026-11-30&therapist=${anna}`,
+  );
+  expect(res.status).toBe(200);
+  return (res.body.days[0]?.slots ?? []).map((s: { start: string }) => s.start) as string[];
+}
+
+describe('a hold', () => {
+  it('keeps the start for ten minutes: it leaves the slot list, and nobody else can hold or book it', async () => {
+    const d = await demoApp();
+    const chain = await d.chainId('physio-erstbefund');
+    const anna = await d.therapistId('Anna Berg');
+    expect(await annasStarts(d)).toContain(MONDAY_8);
+    const held = await hold(d, { chain, start: MONDAY_8, therapist: anna });
+    expect(held.status).toBe(201);
+    expect(held.body).toMatchObject({
+      expiresAt: new Date(NOW + 10 * MINUTE).toISOString(),
+      start: '2026-11-30T07:00:00.000Z',
+      end: '2026-11-30T07:50:00.000Z',
+      chain: { id: chain, name: 'Physiotherapie Erstbefund' },
+      therapist: { id: anna, name: 'Anna Berg' },
+    });
+    expect(held.body.hold).toMatch(/^[\w-]+\.[\w-]+$/);
+    expect(await annasStarts(d)).not.toContain(MONDAY_8);
+    // Anna is busy then for everyone else: holding again, or booking without the hold.
+    const again = await hold(d, { chain, start: MONDAY_8, therapist: anna });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('slot_taken');
+    const other = await book(
+      d,
+      { chain, start: MONDAY_8, therapist: anna, client: otto },
+      'otto',
+      d.verified(otto.email),
+    );
+    expect(other.status).toBe(409);
+    expect(other.body.code).toBe('slot_taken');
+    expect(await d.count("SELECT count(*) AS n FROM appointments WHERE status = 'held'")).toBe(1);
+  });
+
+  it('turns into the booking that names it, on its therapist and room', async () => {
+    const d = await demoApp();
+    const chain = await d.chainId('physio-erstbefund');
+    const held = await hold(d, { chain, start: MONDAY_8 });
+    expect(held.status).toBe(201);
+    const appointments = await d.count('SELECT count(*) AS n FROM appointments');
+    const booked = await book(
+      d,
+      { chain, start: MONDAY_8, client: nora, hold: held.body.hold },
+      'nora-1',
+      d.verified(nora.email),
+    );
+    expect(booked.status).toBe(201);
+    expect(booked.body.therapist).toEqual(held.body.therapist);
+    expect(booked.body.room).toEqual(held.body.room);
+    // The hold is gone; the booking is there instead.
+    expect(await d.count("SELECT count(*) AS n FROM appointments WHERE status = 'held'")).toBe(0);
+    expect(await d.count('SELECT count(*) AS n FROM appointments')).toBe(appointments);
+    // A retry with the same key answers the same booking.
+    const retry = await book(
+      d,
+      { chain, start: MONDAY_8, client: nora, hold: held.body.hold },
+      'nora-1',
+      d.verified(nora.email),
+    );
+    expect(retry.status).toBe(201);
+    expect(retry.body.id).toBe(booked.body.id);
+  });
+
+  it('runs out by itself: then the start is free again, for anyone', async () => {
+    const d = await demoApp();
+    const chain = await d.chainId('physio-erstbefund');
+    const anna = await d.therapistId('Anna Berg');
+    expect((await hold(d, { chain, start: MONDAY_8, therapist: anna })).status).toBe(201);
+    d.setNow(NOW + 10 * MINUTE - 1);
+    expect(await annasStarts(d)).not.toContain(MONDAY_8);
+    d.setNow(NOW + 10 * MINUTE);
+    expect(await annasStarts(d)).toContain(MONDAY_8);
+    const otto1 = await book(
+      d,
+      { chain, start: MONDAY_8, therapist: anna, client: otto },
+      'otto',
+      verifiedToken(d.practiceId, otto.email, NOW + 10 * MINUTE),
+    );
+    expect(otto1.status).toBe(201);
+    // The run-out hold made way: no row of it is left in the booking's time.
+    expect(await d.count("SELECT count(*) AS n FROM appointments WHERE status = 'held'")).toBe(0);
+  });
+
+  it('still books once it has run out, if the start is still free', async () => {
+    const d = await demoApp();
+    const chain = await d.chainId('physio-erstbefund');
+    const held = await hold(d, { chain, start: MONDAY_8 });
+    d.setNow(NOW + 30 * MINUTE);
+    const booked = await book(
+      d,
+      { chain, start: MONDAY_8, client: nora, hold: held.body.hold },
+      'late',
+      verifiedToken(d.practiceId, nora.email, NOW + 30 * MINUTE),
+    );
+    expect(booked.status).toBe(201);
+  });
+
+  it('is booked only by whoever made it: another client gets 403 hold_not_yours', async () => {
+    const d = await demoApp();
+    const chain = await d.chainId('physio-folgetermin');
+    const lena = await d.tokenFor('lena.vogel@example.org');
+    const held = await hold(d, { chain, start: MONDAY_8 }, { token: lena });
+    expect(held.status).toBe(201);
+    const tom = await d.tokenFor('tom.becker@example.org');
+    const stolen = await book(d, { chain, start: MONDAY_8, hold: held.body.hold }, 'tom', tom);
+    expect(stolen.status).toBe(403);
+    expect(stolen.body.code).toBe('hold_not_yours');
+    expect(await d.count("SELECT count(*) AS n FROM appointments WHERE status = 'held'")).toBe(1);
+    const mine = await book(d, { chain, start: MONDAY_8, hold: held.body.hold }, 'lena', lena);
+    expect(mine.status).toBe(201);
+  });
+
+  it('refuses a booking that asks for another start than its hold, and a hold token that is not one', async () => {
+    const d = await demoApp();
+    const chain = await d.chainId('physio-erstbefund');
+    const held = await hold(d, { chain, start: MONDAY_8 });
+    const moved = await book(
+      d,
+      { chain, start: '2026-11-30T09:00:00+01:00', client: nora, hold: held.body.hold },
+      'moved',
+      d.verified(nora.email),
+    );
+    expect(moved.status).toBe(409);
+    expect(moved.body.code).toBe('hold_mismatch');
+    const forged = await book(
+      d,
+      { chain, start: MONDAY_8, client: nora, hold: `${held.body.hold.slice(0, -2)}xx` },
+      'forged',
+      d.verified(nora.email),
+    );
+    expect(forged.status).toBe(404);
+    expect(forged.body.code).toBe('hold_not_found');
+  });
+
+  it('can be let go early: the start is free again at once', async () => {
+    const d = await demoApp();
+    const chain = await d.chainId('physio-erstbefund');
+    const anna = await d.therapistId('Anna Berg');
+    const held = await hold(d, { chain, start: MONDAY_8, therapist: anna });
+    expect(await annasStarts(d)).not.toContain(MONDAY_8);
+    const released = await call(d.app, 'DELETE', `/api/v1/p/demo/holds/${held.body.hold}`);
+    expect(released.status).toBe(204);
+    expect(await annasStarts(d)).toContain(MONDAY_8);
+    // Again: nothing left to let go, no error.
+    expect((await call(d.app, 'DELETE', `/api/v1/p/demo/holds/${held.body.hold}`)).status).toBe(204);
+  });
+
+  it('is refused for a start the slot list does not offer', async () => {
+    const d = await demoApp();
+    const chain = await d.chainId('physio-erstbefund');
+    const sunday = await hold(d, { chain, start: '2026-11-29T10:00:00+01:00' });
+    expect(sunday.status).toBe(409);
+    const offGrid = await hold(d, { chain, start: '2026-11-30T08:07:00+01:00' });
+    expect(offGrid.status).toBe(409);
+    expect(await d.count("SELECT count(*) AS n FROM appointments WHERE status = 'held'")).toBe(0);
+  });
+});
+
+describe('holds from many visitors', () => {
+  /** The demo practice behind proxies (TRUST_PROXY=1), with these hold limits. */
+  async function behindProxy(limits: Record<string, unknown>) {
+    const { store } = await demoStore();
+    const doc = demoDoc();
+    doc.practice.slug = 'limits';
+    doc.practice.booking = { ...doc.practice.booking, limits };
+    const { practiceId } = await importPractice(store, doc, { now: NOW });
+    const app = createApp({ store, clock: () => NOW, config: { ...testConfig, trustProxy: 1 } });
+    const chain = (await store.read((tx) =>
+      tx.get<{ id: number }>("SELECT id FROM chains WHERE practice_id = ? AND key = 'physio-erstbefund'", [
+        practiceId,
+      ]),
+    ))!.id;
+    const slots = await call(
+      app,
+      'GET',
+      `/api/v1/p/limits/slots?chain=${chain}&from=2026-11-30&to=2026-12-11`,
+    );
+    // Starts an hour apart (a first visit takes 50 minutes): no hold stands in another's way.
+    const starts: string[] = [];
+    for (const day of slots.body.days as { slots: { start: string }[] }[]) {
+      let last = Number.NEGATIVE_INFINITY;
+      for (const { start } of day.slots) {
+        if (Date.parse(start) - last < 60 * MINUTE) continue;
+        starts.push(start);
+        last = Date.parse(start);
+      }
+    }
+    const holdFrom = (address: string, start: string) =>
+      call(app, 'POST', '/api/v1/p/limits/holds', {
+        body: { chain, start },
+        headers: { 'x-forwarded-for': address },
+      });
+    const held = () =>
+      store.read(async (tx) =>
+        Number(
+          (await tx.get<{ n: number }>(
+            "SELECT count(*) AS n FROM appointments WHERE practice_id = ? AND status = 'held'",
+            [practiceId],
+          ))!.n,
+        ),
+      );
+    return { starts, holdFrom, held };
+  }
+
+  it('hold at most the per-address limit from one address (10 an hour by default), then 429', async () => {
+    const { starts, holdFrom, held } = await behindProxy({});
+    const statuses: number[] = [];
+    for (const start of starts.slice(0, 15)) statuses.push((await holdFrom('203.0.113.7', start)).status);
+    expect(statuses).toEqual([...Array(10).fill(201), ...Array(5).fill(429)]);
+    expect(await held()).toBe(10);
+  });
+
+  it('hold at most the practice’s limit from 50 addresses together, whatever each may', async () => {
+    const { starts, holdFrom, held } = await behindProxy({
+      holdsPerAddress: { count: 3, minutes: 60 },
+      holdsPerPractice: { count: 40, minutes: 60 },
+    });
+    expect(starts.length).toBeGreaterThan(60);
+    let next = 0;
+    const answers: number[] = [];
+    for (let a = 0; a < 50; a++) {
+      for (let i = 0; i < 4; i++)
+        answers.push((await holdFrom(`198.51.100.${a + 1}`, starts[next++ % starts.length]!)).status);
+    }
+    expect(answers.filter((s) => s === 201)).toHaveLength(40);
+    expect(answers.filter((s) => s !== 201 && s !== 429)).toEqual([]);
+    expect(await held()).toBe(40);
+  });
+});
