@@ -35,6 +35,8 @@ export interface Config {
   checkpointThread: boolean;
   /** `DATABASE_POOL_SIZE` (PostgreSQL): connections of this instance's pool, default 10. */
   poolSize: number;
+  /** `MAIL_RETENTION_DAYS` (default 30): after that, a sent mail keeps only its kind, status and times. */
+  mailRetentionDays: number;
 }
 
 /** The settings with the secret as the app uses it: always there (given, or generated and kept). */
@@ -87,6 +89,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     clockStart,
     checkpointThread: env.WAL_CHECKPOINT_THREAD !== '0',
     poolSize: Math.max(1, Math.min(100, Number.parseInt(env.DATABASE_POOL_SIZE ?? '10', 10) || 10)),
+    mailRetentionDays: Math.max(1, Number.parseInt(env.MAIL_RETENTION_DAYS ?? '30', 10) || 30),
   };
 }
 

@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
 import { appSecret } from './auth/secret.ts';
+import { startHousekeeping } from './booking/housekeeping.ts';
 import { configFromEnv, StartupError } from './config.ts';
 import { openStore } from './db/open.ts';
 import { startCheckpointer } from './db/sqlite/checkpointer.ts';
@@ -86,6 +87,13 @@ const checkpoints =
     ? startCheckpointer(store, { log: (m) => console.error(m) })
     : null;
 
+// What the server keeps about clients, it keeps only as long as it needs (booking/housekeeping.ts).
+const housekeeping = startHousekeeping(store, clock, {
+  mailRetentionDays: config.mailRetentionDays,
+  intervalMs: 5 * 60_000,
+  log: (m) => console.log(m),
+});
+
 const app = createApp({ store, clock, config: { ...config, secret } });
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   console.log(`Terminkette listening on http://localhost:${info.port} (database ${config.databaseLabel})`);
@@ -99,6 +107,7 @@ const shutdown = (signal: string) => {
   setTimeout(() => process.exit(1), 10_000).unref();
   server.close(async () => {
     await mail.stop();
+    await housekeeping.stop();
     await checkpoints?.stop();
     await store.close();
     process.exit(0);

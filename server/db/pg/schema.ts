@@ -641,6 +641,7 @@ export const bookingRequests = pgTable(
   },
   (t) => [
     unique('booking_requests_key').on(t.practiceId, t.idempotencyKey),
+    index('booking_requests_created').on(t.createdAt),
     foreignKey({
       columns: [t.practiceId, t.appointmentId],
       foreignColumns: [appointments.practiceId, appointments.id],
@@ -710,6 +711,8 @@ export const outbox = pgTable(
   (t) => [
     index('outbox_due').on(t.status, t.nextAttemptAt),
     index('outbox_unlogged').on(t.id).where(sql`${t.status} = 'pending' AND ${t.loggedAt} IS NULL`),
+    // Mails done with (sent, or given up) whose recipient and text are still kept: what retention scrubs.
+    index('outbox_to_scrub').on(t.createdAt).where(sql`${t.status} <> 'pending' AND ${t.toAddress} <> ''`),
     check('outbox_status', sql`${t.status} IN ('pending','sent','failed')`),
   ],
 );

@@ -630,6 +630,7 @@ export const bookingRequests = sqliteTable(
   },
   (t) => [
     unique('booking_requests_key').on(t.practiceId, t.idempotencyKey),
+    index('booking_requests_created').on(t.createdAt),
     foreignKey({
       columns: [t.practiceId, t.appointmentId],
       foreignColumns: [appointments.practiceId, appointments.id],
@@ -699,6 +700,8 @@ export const outbox = sqliteTable(
   (t) => [
     index('outbox_due').on(t.status, t.nextAttemptAt),
     index('outbox_unlogged').on(t.id).where(sql`${t.status} = 'pending' AND ${t.loggedAt} IS NULL`),
+    // Mails done with (sent, or given up) whose recipient and text are still kept: what retention scrubs.
+    index('outbox_to_scrub').on(t.createdAt).where(sql`${t.status} <> 'pending' AND ${t.toAddress} <> ''`),
     check('outbox_status', sql`${t.status} IN ('pending','sent','failed')`),
   ],
 );

@@ -1,0 +1,2 @@
+CREATE INDEX `booking_requests_created` ON `booking_requests` (`created_at`);--> statement-breakpoint
+CREATE INDEX `outbox_to_scrub` ON `outbox` (`created_at`) WHERE "outbox"."status" <> 'pending' AND "outbox"."to_address" <> '';
