@@ -25,6 +25,7 @@ import {
   lockClient,
   purgeExpiredHolds,
 } from '../db/queries/calendar.ts';
+import { givePointBack, takePoint } from '../db/queries/rateLimits.ts';
 import type { Store } from '../db/store.ts';
 import {
   type AppointmentPlan,
@@ -67,6 +68,12 @@ export interface BookingRequest {
   birthDate?: string | undefined;
   /** The hold (POST …/holds) whose place the booking takes: its therapist and room, its time. */
   holdId?: number | undefined;
+  /**
+   * The practice's limit on bookings from the client's address: a booking takes one point of
+   * `key` (at most `points` in `durationMs`), in its own transaction, once it is decided — refused
+   * bookings count nothing; over the limit nothing is written and the answer is `limited`.
+   */
+  limit?: { key: string; points: number; durationMs: number } | undefined;
   /** The request's Idempotency-Key and a hash of what was asked: a retry gets the same booking. */
   idempotency: { key: string; hash: string };
   lang: Locale;
@@ -79,7 +86,9 @@ export interface BookingLinks {
 
 export type BookingResult =
   | { replayed: boolean; body: BookingBody }
-  | { refusal: Refusal; replayed?: undefined };
+  | { refusal: Refusal; replayed?: undefined }
+  /** Over the limit of bookings from the client's address: milliseconds until it frees up. */
+  | { limited: number; replayed?: undefined };
 
 /** Stable hash of a request for the idempotency check. */
 export function requestHash(parts: unknown): string {
@@ -110,13 +119,18 @@ export async function createBooking(
       clock,
     );
   }
+  // Most verified addresses are new; one that has a file is told so by the booking's own
+  // snapshot (`client_exists`), and the booking is decided again on that file.
+  let fileId: number | undefined;
   for (let attempt = 0; ; attempt++) {
-    const fileId = await store.read((tx) => clientIdByEmail(tx, req.practiceId, who.email));
     const result =
       fileId !== undefined
         ? await bookOnce(store, req, { id: fileId, token: null }, links, clock)
         : await bookOnce(store, req, null, links, clock);
-    if (attempt < 2 && 'refusal' in result && result.refusal.code === 'client_exists') continue;
+    if (attempt < 3 && 'refusal' in result && result.refusal.code === 'client_exists') {
+      fileId = await store.read((tx) => clientIdByEmail(tx, req.practiceId, who.email));
+      continue;
+    }
     return result;
   }
 }
@@ -133,6 +147,8 @@ function bookOnce(
 ): Promise<BookingResult> {
   const { practiceId } = req;
   let attempt = 0;
+  // See guardedByConstraints below.
+  const unguarded = !returning && req.holdId === undefined;
   const newClient: NewClientData | undefined =
     returning === null && req.newClient && req.identity.kind === 'email'
       ? { ...req.newClient, email: req.identity.email }
@@ -156,7 +172,8 @@ function bookOnce(
         practiceId,
         slug: req.slug,
         idempotencyKey: req.idempotency.key,
-        email: newClient?.email ?? null,
+        // A verified address: whether a file has it now (then the booking is decided on that file).
+        email: returning === null && req.identity.kind === 'email' ? req.identity.email : null,
         clientId: returning?.id ?? null,
         window: snapshotWindow(config, request, now),
         counterKey: null,
@@ -214,6 +231,7 @@ function bookOnce(
         };
       }
       bookable(config, req.slug);
+      if (returning === null && snap.emailTaken) return { refusal: { code: 'client_exists' } };
       let to: { email: string; name: string };
       if (returning) {
         const contact = snap.contact!;
@@ -260,45 +278,64 @@ function bookOnce(
       if (!decision.ok) return { refusal: decision.refusal };
       const { plan } = decision;
 
+      // The booking counts against its address's limit now that it is decided. Without a
+      // transaction (PostgreSQL, a new client) the point is given back should the batch fail (a
+      // concurrent booking took the start: the next try decides, and counts, anew).
+      const limit = req.limit;
+      const guardPoint = async <T>(write: Promise<T>): Promise<T> => {
+        if (!limit || !unguarded) return write;
+        try {
+          return await write;
+        } catch (err) {
+          await givePointBack(tx, limit.key).catch(() => {});
+          throw err;
+        }
+      };
+      if (limit) {
+        const taken = await takePoint(tx, limit.key, limit, now);
+        if (!taken.ok) return { limited: taken.waitMs };
+      }
       // Apply: the hold gives way (on PostgreSQL before the batch, which its row would otherwise
       // collide with), then the plan, the confirmation e-mail and the idempotency record in one batch.
       if (hold) await deleteHold(tx, practiceId, hold.id);
       let body: BookingBody | undefined;
-      await applyPlan(
-        tx,
-        plan,
-        { practiceId, actor: `online:${returning?.id ?? 'new'}`, now, accessCode: newAccessCode },
-        (applied) => {
-          const answer = bookingBody(config, plan, applied, links, req.lang);
-          body = answer;
-          return [
-            confirmationMailWrite({
-              practice: config.practice,
-              appointmentId: applied.appointmentId,
-              sequence: 0,
-              method: 'REQUEST',
-              start: plan.appointment.start,
-              end: plan.appointment.end,
-              chainName: answer.chain.name,
-              therapistName: answer.therapist.name,
-              roomName: answer.room?.name ?? null,
-              to,
-              cancelUrl: answer.cancelUrl,
-              packages: answer.packages,
-              lang: req.lang,
-              now,
-            }),
-            bookingRequestWrite({
-              practiceId,
-              key: req.idempotency.key,
-              requestHash: req.idempotency.hash,
-              appointmentId: applied.appointmentId,
-              response: answer,
-              now,
-            }),
-          ];
-        },
-        snap.reserved,
+      await guardPoint(
+        applyPlan(
+          tx,
+          plan,
+          { practiceId, actor: `online:${returning?.id ?? 'new'}`, now, accessCode: newAccessCode },
+          (applied) => {
+            const answer = bookingBody(config, plan, applied, links, req.lang);
+            body = answer;
+            return [
+              confirmationMailWrite({
+                practice: config.practice,
+                appointmentId: applied.appointmentId,
+                sequence: 0,
+                method: 'REQUEST',
+                start: plan.appointment.start,
+                end: plan.appointment.end,
+                chainName: answer.chain.name,
+                therapistName: answer.therapist.name,
+                roomName: answer.room?.name ?? null,
+                to,
+                cancelUrl: answer.cancelUrl,
+                packages: answer.packages,
+                lang: req.lang,
+                now,
+              }),
+              bookingRequestWrite({
+                practiceId,
+                key: req.idempotency.key,
+                requestHash: req.idempotency.hash,
+                appointmentId: applied.appointmentId,
+                response: answer,
+                now,
+              }),
+            ];
+          },
+          snap.reserved,
+        ),
       );
       return { replayed: false, body: body! };
     },
@@ -310,7 +347,7 @@ function bookOnce(
       // the rest, so the reads and the one batch need no transaction around them. A returning
       // client's budget needs the lock, and a hold's giving way must be undone with a failed
       // batch: both need the transaction.
-      guardedByConstraints: !returning && req.holdId === undefined,
+      guardedByConstraints: unguarded,
     },
   );
 }

@@ -11,6 +11,7 @@ import { localDate } from '../../shared/time.ts';
 import { emailHash } from '../auth/email.ts';
 import { deleteHold, type HoldRow, insertHold, loadBusy, purgeExpiredHolds } from '../db/queries/calendar.ts';
 import { practiceHead } from '../db/queries/config.ts';
+import { givePointBack, takePoint } from '../db/queries/rateLimits.ts';
 import type { Store } from '../db/store.ts';
 import { decideHold, type HoldRequest, type Refusal } from '../engine/appointment.ts';
 import { busyWindow } from '../engine/availability.ts';
@@ -30,7 +31,18 @@ export function ownerKeys(who: HoldOwner): string[] {
     : [`email:${emailHash(who.email)}`];
 }
 
-export type HoldResult = { hold: HoldRow } | { refusal: Refusal };
+export type HoldResult =
+  | { hold: HoldRow }
+  | { refusal: Refusal }
+  /** Over one of the limits: milliseconds until it frees up. */
+  | { limited: number };
+
+/** A limit a hold counts against: one point on `key`, at most `points` in `durationMs`. */
+export interface HoldLimit {
+  key: string;
+  points: number;
+  durationMs: number;
+}
 
 /**
  * Holds a start for `holdMinutes`. The configuration the route holds is checked against the
@@ -38,7 +50,14 @@ export type HoldResult = { hold: HoldRow } | { refusal: Refusal };
  */
 export function createHold(
   store: Store,
-  req: HoldRequest & { practiceId: number; slug: string; config: PracticeConfig; owner: HoldOwner | null },
+  req: HoldRequest & {
+    practiceId: number;
+    slug: string;
+    config: PracticeConfig;
+    owner: HoldOwner | null;
+    /** Counted in the hold's own transaction, once it is decided: refused holds count nothing. */
+    limits: HoldLimit[];
+  },
   clock: () => number,
 ): Promise<HoldResult> {
   let attempt = 0;
@@ -74,6 +93,15 @@ export function createHold(
         : [];
       const decision = decideHold({ config, busy }, req, now);
       if (!decision.ok) return { refusal: decision.refusal };
+      for (const limit of req.limits) {
+        const taken = await takePoint(tx, limit.key, limit, now);
+        // Nothing was written: the transaction holds only the points taken before, given back here.
+        if (!taken.ok) {
+          for (const earlier of req.limits.slice(0, req.limits.indexOf(limit)))
+            await givePointBack(tx, earlier.key);
+          return { limited: taken.waitMs };
+        }
+      }
       const h = decision.hold;
       const expiresAt = now + config.practice.holdMinutes * 60_000;
       const owner = req.owner ? ownerKeys(req.owner)[0]! : null;

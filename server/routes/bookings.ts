@@ -5,7 +5,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { refusedText } from '../../shared/i18n.ts';
 import { isDate } from '../../shared/time.ts';
-import { limiterRegistry } from '../auth/rateLimit.ts';
+import { counterKey, limitOf } from '../auth/rateLimit.ts';
 import { signCancelToken, verifyCancelToken } from '../auth/tokens.ts';
 import { bookablePractice } from '../booking/availability.ts';
 import { createBooking, requestHash } from '../booking/book.ts';
@@ -18,7 +18,7 @@ import { identityOfRequest } from './clientToken.ts';
 import { PracticeParam, Problem } from './contract.ts';
 import type { AppEnv } from './env.ts';
 import { holdIdOf } from './holds.ts';
-import { clientIp, enforceLimits } from './limits.ts';
+import { clientIp, tooMany } from './limits.ts';
 import { refusalError } from './refusals.ts';
 import { validationHook } from './validation.ts';
 
@@ -237,8 +237,6 @@ export async function bookingOfLink(c: Context<AppEnv>, appointmentId: number, t
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 export function bookingRoutes() {
-  const limiterFor = limiterRegistry();
-
   /** Books `body` for the practice at the path, with the configuration held for it. */
   const bookAt = async (
     c: Context<AppEnv>,
@@ -275,55 +273,54 @@ export function bookingRoutes() {
     ) {
       throw new ApiError(422, 'email_mismatch', 'The e-mail address is not the one that was confirmed.');
     }
-    // One point per booking from the client's address, taken before and given back when nothing
-    // was booked: so even many bookings at once from one address book at most the limit.
-    const perAddress = await limiterFor(store, clock, practice, 'book-address');
+    // The practice's limit on bookings from one address, counted by the booking itself once it
+    // is decided (refused bookings count nothing; many at once count exactly).
+    const perAddress = limitOf(practice.onlineLimits, 'book-address');
     const address = clientIp(c, settings.trustProxy ?? 0);
-    await enforceLimits(c, [[perAddress, address]]);
-    let booked = false;
-    try {
-      const done = await createBooking(
-        store,
-        {
-          practiceId: practice.id,
-          slug: practice.slug,
-          config,
-          chainId: body.chain,
-          start: Date.parse(body.start),
-          therapistId: body.therapist,
-          identity:
-            token.typ === 'client'
-              ? {
-                  kind: 'file',
-                  id: token.clientId,
-                  codeVersion: token.codeVersion,
-                  emailHash: token.emailHash,
-                }
-              : { kind: 'email', email: token.email },
-          newClient: body.client && {
-            firstName: body.client.firstName,
-            lastName: body.client.lastName,
-            phone: body.client.phone,
-            birthDate: body.client.birthDate,
-          },
-          birthDate: body.birthDate,
-          holdId: holdIdOf(c, practice.id, body.hold),
-          idempotency: {
-            key,
-            hash: requestHash({ body, who: token.typ === 'client' ? token.clientId : token.email }),
-          },
-          lang,
+    const done = await createBooking(
+      store,
+      {
+        practiceId: practice.id,
+        slug: practice.slug,
+        config,
+        chainId: body.chain,
+        start: Date.parse(body.start),
+        therapistId: body.therapist,
+        identity:
+          token.typ === 'client'
+            ? {
+                kind: 'file',
+                id: token.clientId,
+                codeVersion: token.codeVersion,
+                emailHash: token.emailHash,
+              }
+            : { kind: 'email', email: token.email },
+        newClient: body.client && {
+          firstName: body.client.firstName,
+          lastName: body.client.lastName,
+          phone: body.client.phone,
+          birthDate: body.client.birthDate,
         },
-        cancelLinks(c, practice.id),
-        clock,
-      );
-      if ('refusal' in done) throw refusalError(done.refusal, lang);
-      if (done.replayed) c.header('Idempotent-Replayed', 'true');
-      else booked = true;
-      return done.body;
-    } finally {
-      if (!booked) await perAddress.reward(address, 1).catch(() => {});
-    }
+        birthDate: body.birthDate,
+        holdId: holdIdOf(c, practice.id, body.hold),
+        limit: {
+          key: counterKey(practice.id, 'book-address', address),
+          points: perAddress.points,
+          durationMs: perAddress.durationSeconds * 1000,
+        },
+        idempotency: {
+          key,
+          hash: requestHash({ body, who: token.typ === 'client' ? token.clientId : token.email }),
+        },
+        lang,
+      },
+      cancelLinks(c, practice.id),
+      clock,
+    );
+    if ('refusal' in done) throw refusalError(done.refusal, lang);
+    if ('limited' in done) throw tooMany(c, done.limited);
+    if (done.replayed) c.header('Idempotent-Replayed', 'true');
+    return done.body;
   };
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });

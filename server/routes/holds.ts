@@ -7,7 +7,7 @@
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { limiterRegistry } from '../auth/rateLimit.ts';
+import { counterKey, limitOf } from '../auth/rateLimit.ts';
 import { signHoldToken, verifyHoldToken } from '../auth/tokens.ts';
 import { bookablePractice } from '../booking/availability.ts';
 import { keptPracticeConfig } from '../booking/config.ts';
@@ -18,7 +18,7 @@ import { ApiError } from '../problem.ts';
 import { clientFromRequest } from './clientToken.ts';
 import { PracticeParam, Problem } from './contract.ts';
 import type { AppEnv } from './env.ts';
-import { clientIp, enforceLimits } from './limits.ts';
+import { clientIp, tooMany } from './limits.ts';
 import { refusalError } from './refusals.ts';
 import { validationHook } from './validation.ts';
 
@@ -107,8 +107,6 @@ export function holdIdOf(
 }
 
 export function holdRoutes() {
-  const limiterFor = limiterRegistry();
-
   /** Whose the hold will be: the token's client, or nobody in particular (anonymous). */
   const ownerOf = async (c: Context<AppEnv>, practiceId: number): Promise<HoldOwner | null> => {
     const who = await clientFromRequest(c, practiceId);
@@ -131,56 +129,47 @@ export function holdRoutes() {
     const { store, clock, config: settings } = c.get('deps');
     const { practice } = config;
     const owner = await ownerOf(c, practice.id);
-    // A point each, per address and for the practice, given back when nothing was held.
+    // A point per address and one for the practice, counted in the hold's own transaction once
+    // the hold is decided (a refused hold counts nothing).
     const address = clientIp(c, settings.trustProxy ?? 0);
-    const perAddress = await limiterFor(store, clock, practice, 'hold-address');
-    const perPractice = await limiterFor(store, clock, practice, 'hold-practice');
-    await enforceLimits(c, [[perAddress, address]]);
-    let held = false;
-    try {
-      await enforceLimits(c, [[perPractice, 'all']]);
-      try {
-        const done = await createHold(
-          store,
-          {
-            practiceId: practice.id,
-            slug: practice.slug,
-            config,
-            chainId: body.chain,
-            start: Date.parse(body.start),
-            therapistId: body.therapist,
-            owner,
-          },
-          clock,
-        );
-        if ('refusal' in done) {
-          // The slot list's reasons, as for a booking: for a hold a busy start is "taken".
-          throw refusalError(done.refusal, body.lang ?? 'de');
-        }
-        held = true;
-        const h = done.hold;
-        const chain = config.chainById.get(h.chainId!)!;
-        const room = h.roomId === null ? null : config.rooms.find((r) => r.id === h.roomId)!;
-        return {
-          hold: signHoldToken(settings.secret, {
-            practiceId: practice.id,
-            holdId: h.id,
-            expiresAt: h.expiresAt,
-          }),
-          expiresAt: new Date(h.expiresAt).toISOString(),
-          start: new Date(h.start).toISOString(),
-          end: new Date(h.end).toISOString(),
-          timeZone: practice.timeZone,
-          chain: { id: chain.id, name: chain.name },
-          therapist: { id: h.therapistId, name: config.therapistById.get(h.therapistId)!.name },
-          room: room && { id: room.id, name: room.name },
-        };
-      } finally {
-        if (!held) await perPractice.reward('all', 1).catch(() => {});
-      }
-    } finally {
-      if (!held) await perAddress.reward(address, 1).catch(() => {});
-    }
+    const limit = (kind: 'hold-address' | 'hold-practice', subject: string) => {
+      const l = limitOf(practice.onlineLimits, kind);
+      return {
+        key: counterKey(practice.id, kind, subject),
+        points: l.points,
+        durationMs: l.durationSeconds * 1000,
+      };
+    };
+    const done = await createHold(
+      store,
+      {
+        practiceId: practice.id,
+        slug: practice.slug,
+        config,
+        chainId: body.chain,
+        start: Date.parse(body.start),
+        therapistId: body.therapist,
+        owner,
+        limits: [limit('hold-address', address), limit('hold-practice', 'all')],
+      },
+      clock,
+    );
+    // The slot list's reasons, as for a booking: for a hold a busy start is "taken".
+    if ('refusal' in done) throw refusalError(done.refusal, body.lang ?? 'de');
+    if ('limited' in done) throw tooMany(c, done.limited);
+    const h = done.hold;
+    const chain = config.chainById.get(h.chainId!)!;
+    const room = h.roomId === null ? null : config.rooms.find((r) => r.id === h.roomId)!;
+    return {
+      hold: signHoldToken(settings.secret, { practiceId: practice.id, holdId: h.id, expiresAt: h.expiresAt }),
+      expiresAt: new Date(h.expiresAt).toISOString(),
+      start: new Date(h.start).toISOString(),
+      end: new Date(h.end).toISOString(),
+      timeZone: practice.timeZone,
+      chain: { id: chain.id, name: chain.name },
+      therapist: { id: h.therapistId, name: config.therapistById.get(h.therapistId)!.name },
+      room: room && { id: room.id, name: room.name },
+    };
   };
 
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })

@@ -221,7 +221,7 @@ describe('holds from many visitors', () => {
     const slots = await call(
       app,
       'GET',
-      `/api/v1/p/limits/slots?chain=${chain}&from=2026-11-30&to=2026-12-11`,
+      `/api/v1/p/limits/slots?chain=${chain}&from=2026-11-30&to=2027-01-15`,
     );
     // Starts an hour apart (a first visit takes 50 minutes): no hold stands in another's way.
     const starts: string[] = [];
@@ -263,12 +263,12 @@ describe('holds from many visitors', () => {
       holdsPerAddress: { count: 3, minutes: 60 },
       holdsPerPractice: { count: 40, minutes: 60 },
     });
-    expect(starts.length).toBeGreaterThan(60);
+    expect(starts.length).toBeGreaterThan(200);
     let next = 0;
     const answers: number[] = [];
     for (let a = 0; a < 50; a++) {
       for (let i = 0; i < 4; i++)
-        answers.push((await holdFrom(`198.51.100.${a + 1}`, starts[next++ % starts.length]!)).status);
+        answers.push((await holdFrom(`198.51.100.${a + 1}`, starts[next++]!)).status);
     }
     expect(answers.filter((s) => s === 201)).toHaveLength(40);
     expect(answers.filter((s) => s !== 201 && s !== 429)).toEqual([]);

@@ -38,6 +38,28 @@ export function addPoints(
   );
 }
 
+/**
+ * Takes one point of `key`'s window at `now` if that keeps it within `limit`, inside the caller's
+ * write transaction (the upsert locks the row, so concurrent takers across instances count
+ * exactly); over the limit it takes none and says how long until the window ends.
+ */
+export async function takePoint(
+  tx: Tx,
+  key: string,
+  limit: { points: number; durationMs: number },
+  now: number,
+): Promise<{ ok: true } | { ok: false; waitMs: number }> {
+  const c = (await addPoints(tx, { key, points: 1, durationMs: limit.durationMs, now }))!;
+  if (c.points <= limit.points) return { ok: true };
+  await givePointBack(tx, key);
+  return { ok: false, waitMs: c.expire === null ? 60_000 : Math.max(1_000, c.expire - now) };
+}
+
+/** Gives back a point taken in this transaction. */
+export function givePointBack(tx: Tx, key: string): Promise<number> {
+  return tx.run('UPDATE rate_limits SET points = points - 1 WHERE key = ?', [key]);
+}
+
 /** The running counter of `key` at `now`, or undefined. */
 export function counter(tx: Tx, key: string, now: number): Promise<Counter | undefined> {
   return tx.get<Counter>(

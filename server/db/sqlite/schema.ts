@@ -631,6 +631,8 @@ export const bookingRequests = sqliteTable(
   (t) => [
     unique('booking_requests_key').on(t.practiceId, t.idempotencyKey),
     index('booking_requests_created').on(t.createdAt),
+    // For the foreign key: deleting an appointment (a hold a booking takes the place of) looks here.
+    index('booking_requests_appointment').on(t.appointmentId),
     foreignKey({
       columns: [t.practiceId, t.appointmentId],
       foreignColumns: [appointments.practiceId, appointments.id],

@@ -1,0 +1,1 @@
+CREATE INDEX `booking_requests_appointment` ON `booking_requests` (`appointment_id`);
