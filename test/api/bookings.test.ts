@@ -1,10 +1,21 @@
 import { describe, expect, it } from 'vitest';
+import { createApp } from '../../server/app.ts';
 import { regenerateAccessCode } from '../../server/auth/tokens.ts';
 import { json } from '../../server/db/sql.ts';
 import { renderContent } from '../../server/mail/bookingMail.ts';
 import { bookingCalendar } from '../../server/mail/ics.ts';
 import { importPractice } from '../../server/practice/import.ts';
-import { allWeekPracticeDoc, bookVerified, call, type DemoApp, demoApp, NOW } from '../helpers.ts';
+import {
+  allWeekPracticeDoc,
+  bookVerified,
+  call,
+  type DemoApp,
+  demoApp,
+  demoStore,
+  NOW,
+  testConfig,
+  verifiedToken,
+} from '../helpers.ts';
 
 const newClient = {
   firstName: 'Nora',
@@ -609,6 +620,70 @@ describe('bookings from one address', () => {
     expect(over.body.code).toBe('too_many_requests');
     expect(over.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(await d.count("SELECT count(*) AS n FROM appointments WHERE source = 'online'")).toBe(10);
+  });
+});
+
+describe('open online bookings of one client file', () => {
+  it('are capped (3 by default): a fourth still to come is refused, and one over frees a place', async () => {
+    const d = await demoApp();
+    const chain = await d.chainId('physio-erstbefund');
+    const first = await book(d, { chain, start: MONDAY_8, client: newClient }, 'o1');
+    expect(first.status).toBe(201);
+    // The first visit created the prescription: the follow-ups are booked on it.
+    const token = await d.tokenFor(newClient.email);
+    const follow = await d.chainId('physio-folgetermin');
+    const at = (day: string) => `2026-12-0${day}T10:00:00+01:00`;
+    expect((await book(d, { chain: follow, start: at('1') }, 'o2', token)).status).toBe(201);
+    expect((await book(d, { chain: follow, start: at('2') }, 'o3', token)).status).toBe(201);
+    const fourth = await book(d, { chain: follow, start: at('3') }, 'o4', token);
+    expect(fourth.status).toBe(409);
+    expect(fourth.body).toMatchObject({ code: 'too_many_open_bookings', limit: 3 });
+    // Once the first is over, there is room for one more.
+    d.setNow(Date.UTC(2026, 10, 30, 8, 0));
+    const again = await book(d, { chain: follow, start: at('3') }, 'o5', await d.tokenFor(newClient.email));
+    expect(again.status).toBe(201);
+  });
+});
+
+describe('bookings from 50 addresses', () => {
+  it('book at most what each address may (behind a proxy that says who is who)', async () => {
+    const { store } = await demoStore();
+    const doc = allWeekPracticeDoc() as Record<string, any>;
+    doc.practice.slug = 'many';
+    doc.practice.booking.limits = { bookingsPerAddress: { count: 2, minutes: 60 } };
+    const { practiceId } = await importPractice(store, doc, { now: NOW });
+    const app = createApp({ store, clock: () => NOW, config: { ...testConfig, trustProxy: 1 } });
+    const chain = (await store.read((tx) =>
+      tx.get<{ id: number }>('SELECT id FROM chains WHERE practice_id = ?', [practiceId]),
+    ))!.id;
+    const statuses: number[] = [];
+    let hour = 0;
+    for (let a = 0; a < 50; a++) {
+      for (let i = 0; i < 3; i++) {
+        const day = 1 + Math.floor(hour / 10);
+        const start = `2026-12-${String(day).padStart(2, '0')}T${String(8 + (hour % 10)).padStart(2, '0')}:00:00+01:00`;
+        hour++;
+        const email = `a${a}-${i}@example.org`;
+        const res = await call(app, 'POST', '/api/v1/p/many/bookings', {
+          token: verifiedToken(practiceId, email),
+          headers: { 'idempotency-key': `m-${a}-${i}`, 'x-forwarded-for': `192.0.2.${a + 1}` },
+          body: { chain, start, client: { firstName: 'Viele', lastName: 'Adressen', email, consent: true } },
+        });
+        statuses.push(res.status);
+      }
+    }
+    expect(statuses.filter((s) => s === 201)).toHaveLength(100);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(50);
+    expect(
+      await store.read(async (tx) =>
+        Number(
+          (await tx.get<{ n: number }>(
+            "SELECT count(*) AS n FROM appointments WHERE practice_id = ? AND source = 'online'",
+            [practiceId],
+          ))!.n,
+        ),
+      ),
+    ).toBe(100);
   });
 });
 
