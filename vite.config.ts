@@ -29,12 +29,11 @@ if (!pgUrl) {
 }
 
 export default defineConfig({
-  build: {
-    outDir: 'dist/widget',
-  },
   test: {
     environment: 'node',
     testTimeout: 20_000,
+    // The widget is built once per run (dist/widget/widget.js), for the server and the browser tests.
+    globalSetup: ['test/build-widget.ts'],
     hookTimeout: 60_000,
     pool: 'forks',
     projects: [

@@ -19,6 +19,7 @@ import { pageHeaders } from './routes/pages.ts';
 import { publicRoutes } from './routes/public.ts';
 import { REFERENCE_STYLE, renderReference } from './routes/reference.ts';
 import { validationHook } from './routes/validation.ts';
+import { widgetRoutes } from './routes/widget.ts';
 
 export type { AppDeps, AppEnv };
 
@@ -80,6 +81,7 @@ export function createApp(deps: AppDeps) {
     .route('/api/v1/p/:practice', authRoutes())
     .route('/api/v1', holdRoutes())
     .route('/api/v1', bookingRoutes())
+    .route('/', widgetRoutes())
     .route('/', cancelPage())
     .route('/', homeRoutes());
 }

@@ -61,6 +61,9 @@ export const Chain = z
     needsBirthDate: z
       .boolean()
       .openapi({ description: 'The chain has an age limit: a birth date is required' }),
+    therapists: z
+      .array(z.object({ id: z.number().int(), name: z.string() }))
+      .openapi({ description: 'The therapists who give the chain' }),
     offered: z
       .boolean()
       .optional()
@@ -77,7 +80,12 @@ export const Chain = z
 
 export const ChainsResponse = z
   .object({
-    practice: z.object({ slug: z.string(), name: z.string(), timeZone: z.string() }),
+    practice: z.object({
+      slug: z.string(),
+      name: z.string(),
+      timeZone: z.string(),
+      privacyNoticeUrl: z.string().nullable(),
+    }),
     chains: z.array(Chain),
   })
   .openapi('Chains');
@@ -111,6 +119,24 @@ export const SlotsResponse = z
     days: z.array(z.object({ date: z.string(), slots: z.array(Slot) })),
   })
   .openapi('Slots');
+
+/** The widget's compact form of the same slots (GET …/times): a few bytes per start. */
+export const TimesResponse = z
+  .object({
+    timeZone: z.string(),
+    durationMinutes: z.number().int(),
+    therapists: z.array(z.object({ id: z.number().int(), name: z.string() })),
+    days: z.array(
+      z.object({
+        date: z.string(),
+        slots: z.array(z.tuple([z.number().int(), z.number().int()])).openapi({
+          description: 'Each free start as [minutes since 1970-01-01T00:00Z, therapist id], in time order',
+          example: [[29412540, 1]],
+        }),
+      }),
+    ),
+  })
+  .openapi('Times');
 
 // --- Returning clients: one-time code, access code, personal direct link (server/routes/auth.ts) ---
 

@@ -11,7 +11,7 @@ import { practiceById } from '../db/queries/config.ts';
 import type { AppEnv } from './env.ts';
 
 const shared = {
-  allowMethods: ['GET', 'POST', 'OPTIONS'],
+  allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
   allowHeaders: ['content-type', 'authorization', 'idempotency-key'],
   exposeHeaders: ['retry-after', 'idempotent-replayed'],
   maxAge: 600,

@@ -50,7 +50,7 @@ This server runs the booking API and widget of its practices.</p>
 ${
   demo
     ? html`<h2>Demo-Praxis / Demo practice</h2>
-<p><strong>${demo.name}</strong> (<code>${demo.slug}</code>): <a href="/api/v1/p/${encodeURIComponent(demo.slug)}/chains">buchbare Leistungsketten / bookable chains (JSON)</a></p>`
+<p><strong>${demo.name}</strong> (<code>${demo.slug}</code>): <a href="/demo">Website mit Buchungs-Widget / website with the booking widget</a> · <a href="/api/v1/p/${encodeURIComponent(demo.slug)}/chains">buchbare Leistungsketten / bookable chains (JSON)</a></p>`
     : ''
 }
 <h2>Links</h2>

@@ -10,7 +10,7 @@ import { bookablePractice, chainOf, findSlots, offeredNow } from '../booking/ava
 import { keptPracticeConfig } from '../booking/config.ts';
 import { loadClientBudget } from '../db/queries/calendar.ts';
 import { windowEnd } from '../engine/availability.ts';
-import { type Chain, onlineChain } from '../engine/config.ts';
+import { type Chain, onlineChain, type PracticeConfig } from '../engine/config.ts';
 import { evaluateRules, firstAllowed, type SlotRefusal } from '../engine/eligibility.ts';
 import { ApiError } from '../problem.ts';
 import { answerCache, jsonText, sendJson } from './cache.ts';
@@ -23,6 +23,7 @@ import {
   problemResponses,
   SlotsQuery,
   SlotsResponse,
+  TimesResponse,
 } from './contract.ts';
 import type { AppEnv } from './env.ts';
 import { validationHook } from './validation.ts';
@@ -53,8 +54,23 @@ const slotsRoute = createRoute({
   },
 });
 
+const timesRoute = createRoute({
+  method: 'get',
+  path: '/times',
+  summary: 'Free starts of a chain, compact',
+  description:
+    'The same free starts as /slots, in the booking widget’s compact form: each start as minutes since the epoch (UTC) with the therapist’s id, the therapists named once.',
+  request: { params: PracticeParam, query: SlotsQuery },
+  responses: {
+    200: { description: 'Starts by local date', content: { 'application/json': { schema: TimesResponse } } },
+    ...problemResponses,
+  },
+});
+
 type ChainsBody = z.infer<typeof ChainsResponse>;
 type SlotsBody = z.infer<typeof SlotsResponse>;
+type TimesBody = z.infer<typeof TimesResponse>;
+type SlotsResult = Awaited<ReturnType<typeof findSlots>>;
 
 export function publicRoutes(options: { cacheEntries?: number } = {}) {
   // Finished answers of the read endpoints, valid until the next write that concerns them.
@@ -73,6 +89,48 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
       key: cache.key(store, seen.practice.id, `${who}|${c.req.url}`, clock()),
       practiceId: seen.practice.id,
     };
+  };
+
+  /** One chain's free starts for the query, cached per state, in the shape `shape` gives them. */
+  const slotsAnswer = async <T>(
+    c: Context<AppEnv>,
+    slug: string,
+    q: z.infer<typeof SlotsQuery>,
+    shape: (result: SlotsResult, chain: Chain, practice: PracticeConfig['practice']) => T,
+  ) => {
+    const { store, clock } = c.get('deps');
+    const span = daysBetween(q.from, q.to);
+    if (span < 0) throw new ApiError(400, 'invalid_range', '"to" must not be before "from".');
+    if (span + 1 > MAX_RANGE_DAYS) {
+      throw new ApiError(400, 'range_too_long', `At most ${MAX_RANGE_DAYS} days per request.`);
+    }
+    const config = await bookablePractice(store, slug);
+    const { practice } = config;
+    const now = clock();
+    const clientId = await fileOfRequest(c, practice.id);
+    const mark = keyOf(c, slug, clientId === null ? 'anon' : `client ${clientId}`);
+    const cacheable = mark.practiceId === practice.id;
+    const cached = clientId === null || !cacheable ? undefined : cache.get<T>(mark.key);
+    if (cached !== undefined) return sendJson(c, cached, 200);
+    const chain = chainOf(config, q.chain);
+    if (!onlineChain(practice, chain)) {
+      throw new ApiError(403, 'chain_not_bookable', 'This chain cannot be booked online.');
+    }
+    const client =
+      clientId === null
+        ? null
+        : ((await store.read((tx) => loadClientBudget(tx, practice.id, clientId))) ?? null);
+    if (client === null && !offeredNow(chain, client, now).every((o) => o.allowed)) {
+      throw new ApiError(
+        403,
+        'chain_not_offered',
+        'This chain is only offered to identified clients with a matching package.',
+      );
+    }
+    const result = await findSlots(store, config, chain, { ...q, client, now });
+    const body = jsonText<T>(shape(result, chain, practice));
+    if (cacheable) cache.set(mark.key, body);
+    return sendJson(c, body, 200);
   };
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -134,7 +192,12 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
         return other ? ` ${insteadText(other.chain.name, lang)}` : '';
       };
       const body = jsonText<ChainsBody>({
-        practice: { slug: practice.slug, name: practice.name, timeZone: practice.timeZone },
+        practice: {
+          slug: practice.slug,
+          name: practice.name,
+          timeZone: practice.timeZone,
+          privacyNoticeUrl: practice.privacyNoticeUrl,
+        },
         chains: judged
           // An anonymous visitor sees only what is offered; a client also sees why the rest is not.
           .filter(({ refused }) => client !== null || refused === null)
@@ -146,6 +209,10 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
             durationMinutes: chain.durationMinutes,
             priceCents: chain.priceCents,
             needsBirthDate: chain.minAge !== null || chain.maxAge !== null,
+            therapists: chain.therapistIds.flatMap((id) => {
+              const t = config.therapistById.get(id);
+              return t?.active ? [{ id, name: t.name }] : [];
+            }),
             ...(client
               ? {
                   offered: refused === null,
@@ -169,52 +236,46 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
       if (client === null && mark.practiceId === practice.id) cache.set(mark.key, body);
       return sendJson(c, body, 200);
     })
-    .openapi(slotsRoute, async (c) => {
-      const { store, clock } = c.get('deps');
-      const slug = c.req.valid('param').practice;
-      const q = c.req.valid('query');
-      const span = daysBetween(q.from, q.to);
-      if (span < 0) throw new ApiError(400, 'invalid_range', '"to" must not be before "from".');
-      if (span + 1 > MAX_RANGE_DAYS) {
-        throw new ApiError(400, 'range_too_long', `At most ${MAX_RANGE_DAYS} days per request.`);
-      }
-      const config = await bookablePractice(store, slug);
-      const { practice } = config;
-      const now = clock();
-      const clientId = await fileOfRequest(c, practice.id);
-      const mark = keyOf(c, slug, clientId === null ? 'anon' : `client ${clientId}`);
-      const cacheable = mark.practiceId === practice.id;
-      const cached = clientId === null || !cacheable ? undefined : cache.get<SlotsBody>(mark.key);
-      if (cached !== undefined) return sendJson(c, cached, 200);
-      const chain = chainOf(config, q.chain);
-      if (!onlineChain(practice, chain)) {
-        throw new ApiError(403, 'chain_not_bookable', 'This chain cannot be booked online.');
-      }
-      const client =
-        clientId === null
-          ? null
-          : ((await store.read((tx) => loadClientBudget(tx, practice.id, clientId))) ?? null);
-      if (client === null && !offeredNow(chain, client, now).every((o) => o.allowed)) {
-        throw new ApiError(
-          403,
-          'chain_not_offered',
-          'This chain is only offered to identified clients with a matching package.',
-        );
-      }
-      const result = await findSlots(store, config, chain, { ...q, client, now });
-      const body = jsonText<SlotsBody>({
-        chain: { id: chain.id, name: chain.name, durationMinutes: chain.durationMinutes },
-        timeZone: practice.timeZone,
-        days: result.days.map((d) => ({
-          date: d.date,
-          slots: d.slots.map((s) => ({
-            start: toIsoWithOffset(s.start, practice.timeZone),
-            end: toIsoWithOffset(s.end, practice.timeZone),
-            therapist: { id: s.therapistId, name: s.therapistName },
+    .openapi(slotsRoute, (c) =>
+      slotsAnswer(
+        c,
+        c.req.valid('param').practice,
+        c.req.valid('query'),
+        (result, chain, practice): SlotsBody => ({
+          chain: { id: chain.id, name: chain.name, durationMinutes: chain.durationMinutes },
+          timeZone: practice.timeZone,
+          days: result.days.map((d) => ({
+            date: d.date,
+            slots: d.slots.map((s) => ({
+              start: toIsoWithOffset(s.start, practice.timeZone),
+              end: toIsoWithOffset(s.end, practice.timeZone),
+              therapist: { id: s.therapistId, name: s.therapistName },
+            })),
           })),
-        })),
-      });
-      if (cacheable) cache.set(mark.key, body);
-      return sendJson(c, body, 200);
-    });
+        }),
+      ),
+    )
+    .openapi(timesRoute, (c) =>
+      slotsAnswer(
+        c,
+        c.req.valid('param').practice,
+        c.req.valid('query'),
+        (result, chain, practice): TimesBody => {
+          const therapists = new Map<number, string>();
+          const days = result.days.map((d) => ({
+            date: d.date,
+            slots: d.slots.map((s): [number, number] => {
+              therapists.set(s.therapistId, s.therapistName);
+              return [Math.round(s.start / 60_000), s.therapistId];
+            }),
+          }));
+          return {
+            timeZone: practice.timeZone,
+            durationMinutes: chain.durationMinutes,
+            therapists: [...therapists].map(([id, name]) => ({ id, name })),
+            days,
+          };
+        },
+      ),
+    );
 }

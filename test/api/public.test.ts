@@ -28,6 +28,7 @@ describe('GET /api/v1/p/:practice/chains', () => {
       slug: 'demo',
       name: 'Praxis am Lindenhof (Demo)',
       timeZone: 'Europe/Berlin',
+      privacyNoticeUrl: 'https://lindenhof.example/datenschutz',
     });
     expect(body.chains.map((c: any) => c.key)).toEqual([
       'physio-erstbefund',
@@ -42,6 +43,19 @@ describe('GET /api/v1/p/:practice/chains', () => {
     const erst = body.chains.find((c: any) => c.key === 'physio-erstbefund');
     expect(erst).toMatchObject({ durationMinutes: 50, priceCents: 6800, needsBirthDate: false });
     expect(body.chains.find((c: any) => c.key === 'hp-erstgespraech').needsBirthDate).toBe(true);
+  });
+
+  it('names the therapists who give each chain, for the widget’s therapist filter', async () => {
+    const { app } = await demoApp();
+    const { body } = await get(app, '/api/v1/p/demo/chains');
+    const names = (key: string) =>
+      body.chains.find((c: any) => c.key === key).therapists.map((t: any) => t.name);
+    expect(names('physio-erstbefund')).toContain('Anna Berg');
+    expect(names('physio-erstbefund').length).toBeGreaterThan(1);
+    for (const chain of body.chains) {
+      for (const t of chain.therapists)
+        expect(t).toEqual({ id: expect.any(Number), name: expect.any(String) });
+    }
   });
 
   it('does not offer chains with package rules on a plan below L', async () => {
@@ -88,6 +102,31 @@ describe('GET /api/v1/p/:practice/slots', () => {
     });
     // Sunday: nobody works.
     expect(body.days[6].slots).toEqual([]);
+  });
+
+  it('gives the same starts in the compact form of /times: [epoch minute, therapist id], names once', async () => {
+    const { app, chainId } = await demoApp();
+    const q = `chain=${await chainId('physio-erstbefund')}&from=2026-11-30&to=2026-12-06`;
+    const full = await get(app, `/api/v1/p/demo/slots?${q}`);
+    const compact = await get(app, `/api/v1/p/demo/times?${q}`);
+    expect(compact.status).toBe(200);
+    expect(compact.body.timeZone).toBe('Europe/Berlin');
+    expect(compact.body.durationMinutes).toBe(50);
+    const names = new Map(compact.body.therapists.map((t: any) => [t.id, t.name]));
+    expect(compact.body.days.map((d: any) => d.date)).toEqual(full.body.days.map((d: any) => d.date));
+    const expanded = compact.body.days.map((d: any) =>
+      d.slots.map(([minute, therapist]: [number, number]) => ({
+        start: new Date(minute * 60_000).toISOString(),
+        therapist: { id: therapist, name: names.get(therapist) },
+      })),
+    );
+    expect(expanded).toEqual(
+      full.body.days.map((d: any) =>
+        d.slots.map((s: any) => ({ start: new Date(s.start).toISOString(), therapist: s.therapist })),
+      ),
+    );
+    // A fifth of the size or less.
+    expect(JSON.stringify(compact.body).length * 5).toBeLessThan(JSON.stringify(full.body).length);
   });
 
   it('leaves out a therapist on a closed day', async () => {

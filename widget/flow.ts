@@ -1,0 +1,329 @@
+/**
+ * One widget's state and actions: signals made per instance (never at module level), so several
+ * widgets on a page never share anything. The components only read it and call its actions.
+ */
+import { batch, signal } from '@preact/signals';
+import { type Api, api, ok, Problem } from './api.ts';
+import { addDays, dateOf, monday } from './format.ts';
+import type { Lang } from './texts.ts';
+
+type Body<F extends (...a: never[]) => Promise<unknown>> = Awaited<ReturnType<F>>;
+export type Flow = ReturnType<typeof createFlow>;
+export type ChainList = Body<typeof loadChains>;
+export type ChainInfo = ChainList['chains'][number];
+export type Times = Body<typeof loadTimes>;
+export type Hold = Body<typeof holdStart>;
+export type Booked = Body<typeof book>;
+export type Step = 'chains' | 'times' | 'details' | 'done';
+export type Daypart = '' | 'morning' | 'afternoon' | 'evening';
+
+const loadChains = (a: Api, practice: string, lang: Lang) =>
+  ok(a.p[':practice'].chains.$get({ param: { practice }, query: { lang } }));
+const loadTimes = (
+  a: Api,
+  practice: string,
+  q: { chain: string; from: string; to: string; therapist?: string; daypart?: Daypart },
+) =>
+  ok(a.p[':practice'].times.$get({ param: { practice }, query: { ...q, daypart: q.daypart || undefined } }));
+const holdStart = (
+  a: Api,
+  practice: string,
+  json: { chain: number; start: string; therapist?: number; lang: Lang },
+) => ok(a.p[':practice'].holds.$post({ param: { practice }, json }));
+const book = (
+  a: Api,
+  practice: string,
+  json: Parameters<Api['p'][':practice']['bookings']['$post']>[0]['json'],
+  key: string,
+) => ok(a.p[':practice'].bookings.$post({ param: { practice }, json, header: { 'idempotency-key': key } }));
+
+export interface Options {
+  base: string;
+  practice: string;
+  lang: Lang;
+  chain: string | null;
+  therapist: string | null;
+  emit: (name: string, detail?: unknown) => void;
+}
+
+export function createFlow(o: Options) {
+  const { practice, lang, emit } = o;
+  const token = signal<string | null>(null);
+  const a = api(o.base, () => token.value);
+  const s = {
+    o,
+    step: signal<Step>('chains'),
+    busy: signal(false),
+    /** What the live region says: loading, results, errors. */
+    say: signal(''),
+    error: signal(''),
+    list: signal<ChainList | null>(null),
+    chain: signal<ChainInfo | null>(null),
+    me: signal<{
+      email: string | null;
+      client: { firstName: string; lastName: string; birthDate: string | null } | null;
+    } | null>(null),
+    token,
+    view: signal<'week' | 'list'>('week'),
+    week: signal(''),
+    day: signal(''),
+    daypart: signal<Daypart>(''),
+    therapist: signal(o.therapist ?? ''),
+    times: signal<Times | null>(null),
+    hold: signal<Hold | null>(null),
+    booked: signal<Booked | null>(null),
+    cancelled: signal(false),
+    /** Everything typed, kept when the client has to go back. */
+    form: {
+      email: signal(''),
+      code: signal(''),
+      codeSent: signal(''),
+      first: signal(''),
+      last: signal(''),
+      phone: signal(''),
+      d: signal(''),
+      m: signal(''),
+      y: signal(''),
+      consent: signal(false),
+    },
+  };
+  const zone = () => s.list.value?.practice.timeZone ?? 'Europe/Berlin';
+
+  /** Runs a request with the busy flag, the live region and errors in the server's words. */
+  async function run<T>(what: () => Promise<T>): Promise<T | undefined> {
+    s.busy.value = true;
+    s.error.value = '';
+    try {
+      return await what();
+    } catch (e) {
+      const p = e instanceof Problem ? e : new Problem(0, 'error', String(e));
+      s.error.value = p.message || p.code;
+      emit('error', { code: p.code, status: p.status });
+      if (p.code === 'invalid_token') token.value = null;
+      throw p;
+    } finally {
+      s.busy.value = false;
+    }
+  }
+  const quiet = <T>(p: Promise<T>): Promise<T | undefined> => p.catch(() => undefined);
+
+  async function chains() {
+    const list = await run(() => loadChains(a, practice, lang));
+    if (!list) return;
+    batch(() => {
+      s.list.value = list;
+      // A chosen chain is kept with what the server says of it now.
+      const key = s.chain.value?.key ?? o.chain;
+      s.chain.value = list.chains.find((c) => c.key === key && c.offered !== false) ?? null;
+    });
+    return list;
+  }
+
+  async function times(from = s.week.value, days = 7) {
+    const chain = s.chain.value;
+    if (!chain) return;
+    s.say.value = '';
+    const t = await run(() =>
+      loadTimes(a, practice, {
+        chain: String(chain.id),
+        from,
+        to: addDays(from, days - 1),
+        therapist: s.therapist.value || undefined,
+        daypart: s.daypart.value,
+      }),
+    );
+    if (!t) return;
+    const n = t.days.reduce((sum, d) => sum + d.slots.length, 0);
+    batch(() => {
+      s.times.value = t;
+      const first = t.days.find((d) => d.slots.length);
+      if (!t.days.some((d) => d.date === s.day.value && d.slots.length)) s.day.value = first?.date ?? from;
+      s.say.value = o.lang === 'en' ? `${n} free times` : `${n} freie Termine`;
+    });
+    return t;
+  }
+
+  return {
+    ...s,
+    zone,
+    async start() {
+      const url = new URL(location.href);
+      const link = url.searchParams.get('terminkette');
+      if (link) {
+        url.searchParams.delete('terminkette');
+        history.replaceState(history.state, '', url);
+        await quiet(this.link(link));
+      }
+      const list = await quiet(chains());
+      if (list) emit('ready', { practice });
+      if (s.chain.value) await quiet(this.choose(s.chain.value));
+    },
+    async link(t: string) {
+      const session = await run(() =>
+        ok(a.p[':practice'].auth.link.$post({ param: { practice }, json: { token: t } })),
+      );
+      if (session) await this.signedIn(session.token);
+    },
+    async signedIn(t: string) {
+      token.value = t;
+      s.me.value = (await quiet(run(() => ok(a.p[':practice'].me.$get({ param: { practice } }))))) ?? null;
+    },
+    async requestCode() {
+      const email = s.form.email.value.trim();
+      await run(() => ok(a.p[':practice'].auth.code.$post({ param: { practice }, json: { email } })));
+      s.form.codeSent.value = email;
+      s.say.value = email;
+    },
+    async verify() {
+      const session = await run(() =>
+        ok(
+          a.p[':practice'].auth.verify.$post({
+            param: { practice },
+            json: { email: s.form.email.value.trim(), code: s.form.code.value.trim() },
+          }),
+        ),
+      );
+      if (!session) return;
+      s.form.code.value = '';
+      await this.signedIn(session.token);
+      // What the chains offer this client, now that the server knows who asks.
+      await quiet(chains());
+    },
+    async signOut() {
+      batch(() => {
+        token.value = null;
+        s.me.value = null;
+        s.form.codeSent.value = '';
+      });
+      await quiet(chains());
+    },
+    async choose(chain: ChainInfo) {
+      batch(() => {
+        s.chain.value = chain;
+        s.step.value = 'times';
+        s.week.value ||= monday(dateOf(zone()));
+        if (!chain.therapists.some((t) => String(t.id) === s.therapist.value)) s.therapist.value = '';
+      });
+      emit('chain-selected', { chain: chain.key });
+      await quiet(times());
+    },
+    /** Shows a week (its Monday), or the list of next free times. */
+    async show(week = s.week.value) {
+      s.week.value = week;
+      await quiet(s.view.value === 'list' ? times(dateOf(zone()), 28) : times(week));
+    },
+    /** Jumps to the first week after the shown one that has a free time. */
+    async nextFree() {
+      const t = await quiet(times(addDays(s.week.value, 7), 56));
+      const date = t?.days.find((d) => d.slots.length)?.date;
+      if (date) await this.show(monday(date));
+      else
+        s.say.value = s.error.value =
+          o.lang === 'en' ? 'No free times found.' : 'Keine freien Termine gefunden.';
+    },
+    async pick(minute: number, therapist?: number) {
+      const chain = s.chain.value!;
+      const hold = await quiet(
+        run(() =>
+          holdStart(a, practice, {
+            chain: chain.id,
+            start: new Date(minute * 60_000).toISOString(),
+            therapist,
+            lang,
+          }),
+        ),
+      );
+      if (!hold) {
+        await quiet(times());
+        return;
+      }
+      batch(() => {
+        s.hold.value = hold;
+        s.step.value = 'details';
+      });
+      emit('slot-selected', { chain: chain.key, start: hold.start, therapist: hold.therapist.id });
+    },
+    /** Back to the times: the hold is let go, everything typed is kept. */
+    async back(step: Step, error?: string) {
+      const h = s.hold.value;
+      batch(() => {
+        s.hold.value = null;
+        s.step.value = step;
+        if (error) s.error.value = error;
+      });
+      if (h) quiet(ok(a.p[':practice'].holds[':hold'].$delete({ param: { practice, hold: h.hold } })));
+      if (step === 'times') await quiet(times());
+      if (step === 'chains') await quiet(chains());
+    },
+    async confirm() {
+      const h = s.hold.value!;
+      const f = s.form;
+      const me = s.me.value;
+      const chain = s.chain.value!;
+      const birthDate =
+        chain.needsBirthDate && !me?.client?.birthDate && f.y.value
+          ? `${f.y.value.trim()}-${f.m.value.trim().padStart(2, '0')}-${f.d.value.trim().padStart(2, '0')}`
+          : undefined;
+      const client = me?.client
+        ? undefined
+        : {
+            firstName: f.first.value.trim(),
+            lastName: f.last.value.trim(),
+            phone: f.phone.value.trim() || undefined,
+            birthDate,
+            consent: true as const,
+          };
+      try {
+        const done = await run(() =>
+          book(
+            a,
+            practice,
+            {
+              chain: chain.id,
+              start: h.start,
+              therapist: h.therapist.id,
+              hold: h.hold,
+              lang,
+              client,
+              birthDate: me?.client ? birthDate : undefined,
+            },
+            crypto.randomUUID(),
+          ),
+        );
+        if (!done) return;
+        batch(() => {
+          s.booked.value = done;
+          s.hold.value = null;
+          s.step.value = 'done';
+        });
+        emit('booked', { id: done.id, start: done.start, chain: chain.key });
+      } catch (e) {
+        const p = e as Problem;
+        // Taken, no longer allowed, too soon: back to the times, with the server's words.
+        if (p.status === 409 || p.status === 422 || p.code.startsWith('chain_'))
+          await this.back('times', p.message);
+      }
+    },
+    async cancel() {
+      const b = s.booked.value!;
+      const t = new URL(b.cancelUrl).searchParams.get('token') ?? '';
+      const done = await quiet(
+        run(() =>
+          ok(a.bookings[':id'].cancel.$post({ param: { id: String(b.id) }, query: { token: t, lang } })),
+        ),
+      );
+      if (done) {
+        s.cancelled.value = true;
+        emit('cancelled', { id: b.id });
+      }
+    },
+    again() {
+      batch(() => {
+        s.booked.value = null;
+        s.cancelled.value = false;
+        s.step.value = 'chains';
+      });
+      return quiet(chains());
+    },
+  };
+}

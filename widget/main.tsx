@@ -1,0 +1,46 @@
+/**
+ * `<terminkette-booking practice="demo">`: the booking widget as a custom element. Its shadow root
+ * keeps the host page's CSS out and its own in; each element has its own flow (state), so several
+ * on one page never meet. The API is the server the script came from.
+ */
+import { render } from 'preact';
+import { Widget } from './app.tsx';
+import { createFlow } from './flow.ts';
+import css from './style.css?inline';
+
+class TerminketteBooking extends HTMLElement {
+  connectedCallback() {
+    if (this.shadowRoot) return;
+    const root = this.attachShadow({ mode: 'open' });
+    const at = (name: string) => this.getAttribute(name);
+    // Under a strict CSP the page gives its nonce for the style element; otherwise a constructed
+    // style sheet, which no policy on inline styles concerns.
+    const nonce = this.nonce || at('nonce');
+    if (nonce || !root.adoptedStyleSheets) {
+      const style = document.createElement('style');
+      if (nonce) style.nonce = nonce;
+      style.textContent = css;
+      root.append(style);
+    } else {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+      root.adoptedStyleSheets = [sheet];
+    }
+    const host = document.createElement('div');
+    root.append(host);
+    const flow = createFlow({
+      base: new URL(import.meta.url).origin,
+      practice: at('practice') ?? '',
+      lang: at('lang') === 'en' ? 'en' : 'de',
+      chain: at('chain'),
+      therapist: at('therapist'),
+      emit: (name, detail) =>
+        this.dispatchEvent(new CustomEvent(`terminkette:${name}`, { bubbles: true, composed: true, detail })),
+    });
+    render(<Widget f={flow} mode={at('mode')} />, host);
+    flow.start();
+  }
+}
+
+if (!customElements.get('terminkette-booking'))
+  customElements.define('terminkette-booking', TerminketteBooking);
