@@ -45,6 +45,9 @@ function Steps({ f, t }: P) {
       <p class="sr" role="status">
         {f.busy.value ? t.loading : f.say.value}
       </p>
+      <p class="err" role="alert">
+        {f.error.value}
+      </p>
       {step === 'chains' ? (
         <Chains {...p} />
       ) : step === 'times' ? (
@@ -54,9 +57,6 @@ function Steps({ f, t }: P) {
       ) : (
         <Done {...p} />
       )}
-      <p class="err" role="alert">
-        {f.error.value}
-      </p>
     </>
   );
 }
@@ -362,6 +362,12 @@ function Details({ f, t, head }: P & Head) {
   const url = f.list.value?.practice.privacyNoticeUrl;
   const needsBirth = chain.needsBirthDate && !me?.client?.birthDate;
   const hint = useId();
+  // Once the address is confirmed, the keyboard goes on where the form does.
+  const next = useRef<HTMLFormElement>(null);
+  const asked = useRef(!known);
+  useEffect(() => {
+    if (known && asked.current) next.current?.querySelector<HTMLElement>('input,button')?.focus();
+  }, [known]);
   return (
     <section>
       <Back f={f} t={t} to="times" />
@@ -382,7 +388,7 @@ function Details({ f, t, head }: P & Head) {
           <button type="submit">{form.codeSent.value ? t.verify : t.sendCode}</button>
         </form>
       ) : (
-        <form onSubmit={submit(() => f.confirm())}>
+        <form ref={next} onSubmit={submit(() => f.confirm())}>
           {!me?.client && (
             <>
               <Field label={t.first} v={form.first} autocomplete="given-name" />

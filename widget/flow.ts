@@ -249,11 +249,11 @@ export function createFlow(o: Options) {
       batch(() => {
         s.hold.value = null;
         s.step.value = step;
-        if (error) s.error.value = error;
       });
       if (h) quiet(ok(a.p[':practice'].holds[':hold'].$delete({ param: { practice, hold: h.hold } })));
-      if (step === 'times') await quiet(times());
-      if (step === 'chains') await quiet(chains());
+      await (step === 'times' ? quiet(times()) : quiet(chains()));
+      // Said after the times are new: why the client is back here.
+      if (error) s.error.value = error;
     },
     async confirm() {
       const h = s.hold.value!;

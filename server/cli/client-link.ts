@@ -1,8 +1,8 @@
 /**
  * `npm run client:link -- PRACTICE EMAIL` — prints a client's personal direct-link token, for the
  * practice to hand out. It works until the file's e-mail changes or its access code is regenerated.
- * The widget (its own issue) opens with it; until then it is exchanged for a client token with
- * `POST /api/v1/p/PRACTICE/auth/link {"token": "…"}`.
+ * The widget opens with it when the page's address carries it as `?terminkette=<token>` (and
+ * exchanges it for a client token with `POST /api/v1/p/PRACTICE/auth/link {"token": "…"}`).
  */
 import { appSecret } from '../auth/secret.ts';
 import { directLinkForClient } from '../auth/tokens.ts';
@@ -33,7 +33,7 @@ try {
   } else {
     console.log(token);
     console.error(
-      `exchange it for a client token: curl -X POST -H 'content-type: application/json' -d '{"token":"${token}"}' ${config.publicUrl}/api/v1/p/${slug}/auth/link`,
+      `the personal direct link: the practice's page with the widget and ?terminkette=<token>, e.g. ${config.publicUrl}/demo?terminkette=${encodeURIComponent(token)} for the demo practice`,
     );
   }
 } finally {

@@ -5,6 +5,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { directLinkForClient } from '../../server/auth/tokens.ts';
 import { check, describeBrowser, launch, newPage, type Stack, sitePage, startStack } from './harness.ts';
 
 /** Records the widget's events on the page, for the test to read. */
@@ -89,5 +90,118 @@ describeBrowser('the booking widget on a practice website', () => {
     expect(await page.getByRole('link', { name: 'In den Kalender' }).getAttribute('href')).toMatch(
       new RegExp(`^${stack.api}/api/v1/bookings/${booked.id}\\.ics\\?token=`),
     );
+  });
+
+  /** Signs in from the chains step with e-mail and access code. */
+  const signIn = async (page: Page, email: string, accessCode: string) => {
+    await page.getByText('Schon Klienty? Anmelden').click();
+    await page.getByLabel('E-Mail-Adresse').fill(email);
+    await page.getByLabel('Zugangscode oder Code aus der E-Mail').fill(accessCode);
+    await page.getByRole('button', { name: 'Anmelden', exact: true }).click();
+    await page.getByText(/^Angemeldet als/).waitFor();
+  };
+
+  it('a returning client with 4 of 6 used books a Folgetermin and the success screen says 1 remains', async () => {
+    const page = await open();
+    await signIn(page, 'lena.vogel@example.org', 'LENA2345');
+    await expect.poll(() => page.getByText('Angemeldet als Lena Vogel').count()).toBe(1);
+    // Only what her package allows, with what is left of it.
+    await page.getByRole('button', { name: /^Physiotherapie Folgetermin/ }).waitFor();
+    expect(await page.getByText(/Rezept KG 6×: noch 2 von 6 Terminen/).count()).toBeGreaterThan(0);
+    await check(page, 'returning-1-chains');
+    await page.getByRole('button', { name: /^Physiotherapie Folgetermin/ }).click();
+    await page.locator('.sl button').first().click();
+    // Signed in: no e-mail step, no new-client fields.
+    await page.getByRole('heading', { name: 'Ihre Angaben' }).waitFor();
+    expect(await page.getByLabel('Vorname').count()).toBe(0);
+    await check(page, 'returning-2-confirm');
+    await page.getByRole('button', { name: 'Verbindlich buchen' }).click();
+    await page.getByRole('heading', { name: 'Ihr Termin ist gebucht' }).waitFor();
+    expect(await page.getByText(/Rezept KG 6×: noch 1 von 6 Terminen/).count()).toBe(1);
+    await check(page, 'returning-3-booked');
+  });
+
+  it('an exhausted client (through the personal direct link) is offered the Abschlussbefund, not the Folgetermin, and told why', async () => {
+    const tom = (
+      await stack.rows<{ id: number }>('SELECT id FROM clients WHERE email = ?', ['tom.becker@example.org'])
+    )[0]!;
+    const link = await directLinkForClient(stack.store, stack.secret, stack.practiceId, tom.id);
+    const page = await newPage(browser);
+    const url = `${stack.page(sitePage(stack, 'practice="demo"', '', EVENTS))}?terminkette=${encodeURIComponent(link!)}`;
+    await page.goto(url);
+    await expect.poll(() => page.getByText('Angemeldet als Tom Becker').count()).toBe(1);
+    // The token leaves the address bar (and the history) once used.
+    expect(new URL(page.url()).search).toBe('');
+    await page.getByRole('button', { name: /^Physiotherapie Abschlussbefund/ }).waitFor();
+    expect(await page.getByRole('button', { name: /^Physiotherapie Folgetermin/ }).count()).toBe(0);
+    const folge = page.locator('.off', { hasText: 'Physiotherapie Folgetermin' });
+    await expect.poll(() => folge.textContent()).toMatch(/Zurzeit nicht buchbar: .+/);
+    await check(page, 'exhausted-1-chains');
+  });
+
+  it('a start taken by someone else after the hold ran out: told in plain words, back to the times, nothing typed lost', async () => {
+    const page = await open();
+    await page.getByRole('button', { name: /^Hypnose Raucherentwöhnung/ }).click();
+    const first = page.locator('.sl button').first();
+    await first.click();
+    await page.getByRole('heading', { name: 'Ihre Angaben' }).waitFor();
+    const email = 'zu.spaet@example.org';
+    await verify(page, email);
+    await page.getByLabel('Vorname').fill('Alex');
+    await page.getByLabel('Nachname').fill('Spät');
+    // The chain has an age limit: the birth date in three numeric fields.
+    await page.getByLabel('Tag').fill('27');
+    await page.getByLabel('Monat').fill('3');
+    await page.getByLabel('Jahr').fill('1985');
+    await page.getByRole('checkbox').check();
+    // The hold runs out, and another visitor holds the same start with the same therapist.
+    const [held] = await stack.rows<{ starts_at: number; therapist_id: number; chain_id: number }>(
+      "SELECT starts_at, therapist_id, chain_id FROM appointments WHERE status = 'held'",
+    );
+    await stack.sql("UPDATE appointments SET hold_expires_at = ? WHERE status = 'held'", [Date.now() - 1000]);
+    const other = await fetch(`${stack.api}/api/v1/p/demo/holds`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        chain: held!.chain_id,
+        start: new Date(held!.starts_at).toISOString(),
+        therapist: held!.therapist_id,
+      }),
+    });
+    expect(other.status).toBe(201);
+
+    await page.getByRole('button', { name: 'Verbindlich buchen' }).click();
+    await page.getByRole('heading', { name: 'Hypnose Raucherentwöhnung' }).waitFor();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/vergeben|nicht mehr frei/i);
+    await check(page, 'taken-1-back-to-times');
+    // Choosing again: the typed name is still there.
+    await page.locator('.sl button').first().click();
+    await page.getByRole('heading', { name: 'Ihre Angaben' }).waitFor();
+    expect(await page.getByLabel('Vorname').inputValue()).toBe('Alex');
+    await page.getByRole('button', { name: 'Verbindlich buchen' }).click();
+    await page.getByRole('heading', { name: 'Ihr Termin ist gebucht' }).waitFor();
+    expect((await events(page)).filter(([n]) => n === 'error').map(([, d]) => d.code)).toEqual([
+      'slot_taken',
+    ]);
+  });
+
+  it('a hold that runs out while the client types: the time left is shown, announced two minutes before and at the end', async () => {
+    const page = await newPage(browser);
+    await page.clock.install();
+    await page.goto(stack.page(sitePage(stack, 'practice="demo" chain="hp-erstgespraech"', '', EVENTS)));
+    // Preselected by the `chain` attribute: the times come at once.
+    await page.locator('.sl button').first().click();
+    await page.getByRole('heading', { name: 'Ihre Angaben' }).waitFor();
+    await expect.poll(() => page.getByText(/Für Sie reserviert: noch (10:00|9:5\d)/).count()).toBe(1);
+    await page.clock.fastForward('08:01');
+    await expect
+      .poll(() => page.getByRole('status').textContent())
+      .toBe('Ihre Reservierung endet in 2 Minuten.');
+    await page.clock.fastForward('02:00');
+    await expect
+      .poll(() => page.getByRole('status').textContent())
+      .toMatch(/Ihre Reservierung ist abgelaufen/);
+    expect(await page.getByText(/Sie können trotzdem buchen/).count()).toBeGreaterThan(0);
+    await check(page, 'hold-ran-out');
   });
 });

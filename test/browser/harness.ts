@@ -36,6 +36,7 @@ const SHOTS = 'test-results/widget';
 export interface Stack {
   api: string;
   site: string;
+  secret: string;
   store: Store;
   practiceId: number;
   /** Serves `html` on the website's origin (with a CSP header if given); its URL. */
@@ -61,7 +62,7 @@ export async function startStack(): Promise<Stack> {
 
   const pages = new Map<string, { html: string; csp?: string }>();
   const site: Server = createServer((req, res) => {
-    const p = pages.get(req.url ?? '');
+    const p = pages.get((req.url ?? '').split('?')[0]!);
     if (!p) {
       res.writeHead(404).end();
       return;
@@ -83,6 +84,7 @@ export async function startStack(): Promise<Stack> {
   return {
     api: api.url,
     site: siteUrl,
+    secret: config.secret,
     store,
     practiceId,
     page: (html, csp) => {

@@ -1,0 +1,168 @@
+/**
+ * The widget as a practice embeds it: by keyboard alone, two on one page, as a button with a
+ * dialog, on a hostile page under a strict Content-Security-Policy, in English, and for a visitor
+ * in another time zone. axe-core at each step.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { check, describeBrowser, launch, newPage, type Stack, sitePage, startStack } from './harness.ts';
+
+describeBrowser('embedding the widget', () => {
+  let stack: Stack;
+  let browser: Browser;
+  beforeAll(async () => {
+    [stack, browser] = await Promise.all([startStack(), launch()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  /** Where the keyboard is: tag and text of the focused element, through shadow roots. */
+  const focused = (page: Page) =>
+    page.evaluate(() => {
+      let el = document.activeElement;
+      while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+      const label = el?.getAttribute('aria-label') ?? el?.textContent ?? '';
+      return `${el?.tagName.toLowerCase()} ${(el as HTMLInputElement | null)?.type ?? ''} ${label.trim()}`;
+    });
+  /** Presses Tab until the focused element matches (at most 60 times). */
+  const tabTo = async (page: Page, match: RegExp) => {
+    for (let i = 0; i < 60; i++) {
+      await page.keyboard.press('Tab');
+      if (match.test(await focused(page))) return;
+    }
+    throw new Error(`Tab never reached ${match}; last: ${await focused(page)}`);
+  };
+
+  it('books a whole appointment by keyboard alone', async () => {
+    const page = await newPage(browser);
+    await page.goto(stack.page(sitePage(stack, 'practice="demo"')));
+    await page.getByRole('heading', { name: 'Leistung wählen' }).waitFor();
+    await tabTo(page, /^button button Physiotherapie Erstbefund/);
+    await check(page, 'keyboard-1-chain-focused');
+    await page.keyboard.press('Enter');
+    await page.locator('.sl button').first().waitFor();
+    await tabTo(page, /^button button \w+, \d+\. \w+ \d{4}, \d\d:\d\d Uhr/);
+    await check(page, 'keyboard-2-time-focused');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Ihre Angaben' }).waitFor();
+    await tabTo(page, /^input email/);
+    const email = 'nur.tastatur@example.org';
+    await page.keyboard.type(email);
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Code aus der E-Mail').waitFor();
+    await tabTo(page, /^input text/);
+    await page.keyboard.type(await stack.codeFor(email));
+    await check(page, 'keyboard-3-code');
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Vorname').waitFor();
+    // Focus goes on to the first field of the next part.
+    await expect.poll(() => focused(page)).toMatch(/^input text/);
+    await page.keyboard.type('Tara');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('Taste');
+    await tabTo(page, /^input checkbox/);
+    await page.keyboard.press('Space');
+    await check(page, 'keyboard-4-details');
+    await tabTo(page, /^button submit Verbindlich buchen/);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Ihr Termin ist gebucht' }).waitFor();
+    await check(page, 'keyboard-5-booked');
+    expect(await stack.rows('SELECT first_name FROM clients WHERE email = ?', [email])).toEqual([
+      { first_name: 'Tara' },
+    ]);
+  });
+
+  it('two widgets on one page keep their own state', async () => {
+    const page = await newPage(browser);
+    await page.goto(
+      stack.page(
+        sitePage(
+          stack,
+          'practice="demo" id="one"',
+          '<terminkette-booking practice="demo" lang="en" id="two"></terminkette-booking>',
+        ),
+      ),
+    );
+    const one = page.locator('#one');
+    const two = page.locator('#two');
+    await one.getByRole('heading', { name: 'Leistung wählen' }).waitFor();
+    await two.getByRole('heading', { name: 'Choose a service' }).waitFor();
+    await one.getByRole('button', { name: /^Hypnose Raucherentwöhnung/ }).click();
+    await one.getByRole('heading', { name: 'Hypnose Raucherentwöhnung' }).waitFor();
+    // The other one has not moved.
+    expect(await two.getByRole('heading', { name: 'Choose a service' }).count()).toBe(1);
+    await two.getByRole('button', { name: /^Physiotherapie Erstbefund/ }).click();
+    await two.getByRole('heading', { name: 'Physiotherapie Erstbefund' }).waitFor();
+    expect(await one.getByRole('heading', { name: 'Hypnose Raucherentwöhnung' }).count()).toBe(1);
+    await check(page, 'two-widgets');
+  });
+
+  it('mode="button" opens the widget in a dialog, keeps focus inside and returns it on close', async () => {
+    const page = await newPage(browser);
+    await page.goto(
+      stack.page(sitePage(stack, 'practice="demo" mode="button"', '<a href="#">Impressum</a>')),
+    );
+    const opener = page.getByRole('button', { name: 'Termin buchen' });
+    await opener.click();
+    const dialog = page.getByRole('dialog', { name: 'Termin buchen' });
+    await dialog.getByRole('heading', { name: 'Leistung wählen' }).waitFor();
+    await check(page, 'dialog-open');
+    // Tab goes through the dialog only (past its end, to the browser's own controls at most):
+    // the page behind it is never reached.
+    for (let i = 0; i < 25; i++) {
+      await page.keyboard.press('Tab');
+      const where = await page.evaluate(() => {
+        const host = document.activeElement;
+        if (host === document.body || host === null) return 'browser';
+        return host.tagName === 'TERMINKETTE-BOOKING' && host.shadowRoot?.activeElement?.closest('dialog')
+          ? 'dialog'
+          : `page: ${host.outerHTML.slice(0, 60)}`;
+      });
+      expect(where).toMatch(/^(dialog|browser)$/);
+    }
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog.count()).toBe(0);
+    expect(await focused(page)).toMatch(/^button button Termin buchen/);
+  });
+
+  it('a hostile host page and a strict CSP do not break it', async () => {
+    const nonce = 'n0nce4widget';
+    const page = await newPage(browser);
+    const hostile = `<style nonce="${nonce}">* { all: unset !important; } button { display: none !important; } terminkette-booking { display: none; color: red; font-size: 4px; }</style>`;
+    const csp = `default-src 'self'; script-src 'self' ${stack.api}; style-src 'self' 'nonce-${nonce}'; connect-src ${stack.api}`;
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await page.goto(stack.page(sitePage(stack, `practice="demo" nonce="${nonce}"`, '', hostile), csp));
+    const chain = page.getByRole('button', { name: /^Physiotherapie Erstbefund/ });
+    await chain.waitFor();
+    expect(await chain.isVisible()).toBe(true);
+    // Its own look: a readable font size, its accent colour on the buttons.
+    const style = await chain.evaluate((b) => {
+      const s = getComputedStyle(b);
+      return { size: Number.parseFloat(s.fontSize), display: s.display };
+    });
+    expect(style.size).toBeGreaterThanOrEqual(14);
+    expect(style.display).not.toBe('none');
+    await chain.click();
+    await page.locator('.sl button').first().waitFor();
+    await page.screenshot({ path: 'test-results/widget/hostile-page.png', fullPage: true });
+    expect(errors.filter((e) => /Content Security Policy|Refused/.test(e))).toEqual([]);
+  });
+
+  it('speaks English with lang="en", and tells a visitor in another time zone whose times they see', async () => {
+    const page = await newPage(browser, { locale: 'en-US', timezoneId: 'America/New_York' });
+    await page.goto(stack.page(sitePage(stack, 'practice="demo" lang="en" chain="physio-erstbefund"')));
+    await page.getByRole('heading', { name: 'Physiotherapie Erstbefund' }).waitFor();
+    const first = page.locator('.sl button').first();
+    await first.waitFor();
+    expect(await page.getByText('All times in the practice’s time zone (Europe/Berlin).').count()).toBe(1);
+    const name = (await first.getAttribute('aria-label'))!;
+    expect(name).toMatch(/^\w+, \d{1,2} \w+ 20\d\d, \d\d:\d\d, 50 minutes/);
+    // The practice's wall clock (08:00–18:00 in Berlin), not New York's.
+    const hour = Number((await first.textContent())!.slice(0, 2));
+    expect(hour).toBeGreaterThanOrEqual(8);
+    await check(page, 'english-other-zone');
+  });
+});
