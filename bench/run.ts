@@ -36,15 +36,20 @@ import { consumption } from '../shared/budget.ts';
 import { addDays, localDate, localToInstant, toIsoWithOffset, weekdayOf } from '../shared/time.ts';
 import { type ServerProcess, startServer, TEST_SECRET, verifiedAs } from '../test/support-process.ts';
 import { addAppointments, addReturningClients, createBenchPractice, prng, TZ } from './fixture.ts';
+import { WIDGET_BUDGET, type WidgetFigures, widgetBench } from './widget.ts';
 
 /** The benchmark's "now": the data is laid out from here, and every server's clock starts here (CLOCK_START). */
 const NOW = Date.UTC(2027, 0, 1, 8);
 const TODAY = localDate(NOW, TZ);
 const FIRST = '2027-01-04'; // a Monday
 const quick = process.argv.includes('--quick');
-/** `--only=engine|slots|bookings`: one part, printed but not written to docs/PERFORMANCE.md. */
+/** `--only=engine|slots|bookings|widget`: one part, printed but not written to docs/PERFORMANCE.md. */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
-/** `--rows=postgres-1-64-new,…`: with --only=bookings, just these booking rows (`database-instances-connections-clients`). */
+/**
+ * `--rows=postgres-1-64-new-hold,…`: with --only=bookings, just these booking rows
+ * (`database-instances-connections-clients-flow`); with --only=slots, `sqlite-1-off,…`
+ * (`database-instances-cache`).
+ */
 const rows = process.argv
   .find((a) => a.startsWith('--rows='))
   ?.slice(7)
@@ -598,7 +603,9 @@ async function slotsBench() {
     '| database | instances | request | answer cache | dates | requests/s | latency p50 | p99 | non-2xx | answer | server memory | CPU per request: app / PostgreSQL / load generator |',
   );
   log('| --- | ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
-  for (const setup of setups) {
+  for (const setup of setups.filter(
+    (x) => !rows || rows.includes(`${x.kind}-${x.instances}-${x.cache === '0' ? 'off' : 'on'}`),
+  )) {
     let db = sqlite;
     let data = sqliteData;
     if (setup.kind === 'postgres') {
@@ -616,6 +623,16 @@ async function slotsBench() {
       [
         'one day, all 20 therapists',
         (from) => `/api/v1/p/bench/slots?chain=${p.chainId}&from=${from}&to=${from}`,
+      ],
+      // The widget's request: the compact form of the same starts.
+      [
+        'widget: /times, a week, one therapist',
+        (from) =>
+          `/api/v1/p/bench/times?chain=${p.chainId}&from=${from}&to=${addDays(from, 6)}&therapist=${p.therapistIds[Math.floor(random() * 20)]}`,
+      ],
+      [
+        'widget: /times, a week, all 20 therapists',
+        (from) => `/api/v1/p/bench/times?chain=${p.chainId}&from=${from}&to=${addDays(from, 6)}`,
       ],
     ];
     const servers = await startInstances(db, setup.instances, { ANSWER_CACHE_ENTRIES: setup.cache });
@@ -1091,10 +1108,27 @@ async function amcheck(store: Store): Promise<{ ok: boolean | null; text: string
 
 const met = (ok: boolean) => (ok ? 'met' : '**not met**');
 
+/** Section 4's figures, for the targets table. */
+let widget: WidgetFigures | null = null;
+
 function targetRows(): string[] {
   const rows: string[] = [];
   const row = (target: string, result: string, verdict: string) =>
     rows.push(`| ${target} | ${result} | ${verdict} |`);
+  if (widget) {
+    row(
+      `widget.js with its CSS and both languages ≤ ${WIDGET_BUDGET} bytes gzip`,
+      `section 4: ${widget.gzip} bytes`,
+      met(widget.gzip <= WIDGET_BUDGET),
+    );
+    row(
+      'the first free times on screen ≤ 300 ms after the widget script starts (localhost)',
+      widget.firstSlots
+        ? `section 4: median ${widget.firstSlots.fromScript} ms, p95 ${widget.firstSlots.p95} ms`
+        : 'not measured (no Chromium)',
+      widget.firstSlots ? met(widget.firstSlots.p95 <= 300) : '—',
+    );
+  }
   row(
     'slot search, 14 days, 20 therapists, 5 rooms, 10 000 appointments: median ≤ 5 ms',
     engineTarget
@@ -1227,6 +1261,7 @@ async function main() {
   if (!only || only === 'engine') await engineBench();
   if (!only || only === 'slots') await slotsBench();
   if (!only || only === 'bookings') await bookingBench();
+  if (!only || only === 'widget') widget = await widgetBench(log);
   if (only) {
     rmSync(dir, { recursive: true, force: true });
     return;

@@ -154,9 +154,18 @@ export function createFlow(o: Options) {
         history.replaceState(history.state, '', url);
         await quiet(this.link(link));
       }
-      const list = await quiet(chains());
-      if (list) emit('ready', { practice });
-      if (s.chain.value) await quiet(this.choose(s.chain.value));
+      const list = await quiet(run(() => loadChains(a, practice, lang)));
+      if (!list) return;
+      // A chain named by the page is chosen at once: its times are asked for before anything
+      // is drawn.
+      const chosen = list.chains.find((c) => c.key === o.chain && c.offered !== false);
+      let loading: Promise<unknown> | undefined;
+      batch(() => {
+        s.list.value = list;
+        if (chosen) loading = this.choose(chosen);
+      });
+      emit('ready', { practice });
+      await loading;
     },
     async link(t: string) {
       const session = await run(() =>
@@ -198,14 +207,16 @@ export function createFlow(o: Options) {
       await quiet(chains());
     },
     async choose(chain: ChainInfo) {
+      let loading: Promise<unknown> | undefined;
       batch(() => {
         s.chain.value = chain;
         s.step.value = 'times';
         s.week.value ||= monday(dateOf(zone()));
         if (!chain.therapists.some((t) => String(t.id) === s.therapist.value)) s.therapist.value = '';
+        loading = quiet(times());
       });
       emit('chain-selected', { chain: chain.key });
-      await quiet(times());
+      await loading;
     },
     /** Shows a week (its Monday), or the list of next free times. */
     async show(week = s.week.value) {

@@ -1,8 +1,21 @@
 /** Dates and times through Intl, in the practice's time zone; local dates as YYYY-MM-DD strings. */
 import type { Lang } from './texts.ts';
 
-const fmt = (lang: Lang, timeZone: string, o: Intl.DateTimeFormatOptions) =>
-  new Intl.DateTimeFormat(lang === 'de' ? 'de-DE' : 'en-GB', { timeZone, ...o });
+/** Formatters are made once per kind: making one costs far more than using it. */
+const made = new Map<string, Intl.DateTimeFormat>();
+const fmt = (lang: Lang, timeZone: string, o: Intl.DateTimeFormatOptions) => {
+  const key = lang + timeZone + JSON.stringify(o);
+  let f = made.get(key);
+  if (!f)
+    made.set(
+      key,
+      (f = new Intl.DateTimeFormat(lang === 'de' ? 'de-DE' : lang === 'en' ? 'en-GB' : 'sv-SE', {
+        timeZone,
+        ...o,
+      })),
+    );
+  return f;
+};
 
 const noon = (date: string) => Date.UTC(+date.slice(0, 4), +date.slice(5, 7) - 1, +date.slice(8, 10), 12);
 
@@ -27,7 +40,13 @@ export const dayName = (lang: Lang, date: string, o: Intl.DateTimeFormatOptions 
 export const clock = (lang: Lang, timeZone: string, ms: number) =>
   fmt(lang, timeZone, { hour: '2-digit', minute: '2-digit' }).format(ms);
 
-export const money = (lang: Lang, cents: number) =>
-  new Intl.NumberFormat(lang === 'de' ? 'de-DE' : 'en-GB', { style: 'currency', currency: 'EUR' }).format(
-    cents / 100,
-  );
+const euros = new Map<Lang, Intl.NumberFormat>();
+export const money = (lang: Lang, cents: number) => {
+  let f = euros.get(lang);
+  if (!f)
+    euros.set(
+      lang,
+      (f = new Intl.NumberFormat(lang === 'de' ? 'de-DE' : 'en-GB', { style: 'currency', currency: 'EUR' })),
+    );
+  return f.format(cents / 100);
+};

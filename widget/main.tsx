@@ -8,6 +8,9 @@ import { Widget } from './app.tsx';
 import { createFlow } from './flow.ts';
 import css from './style.css?inline';
 
+// When the script started: what the time to the first free times on screen is measured from.
+performance.mark('terminkette:start');
+
 class TerminketteBooking extends HTMLElement {
   connectedCallback() {
     if (this.shadowRoot) return;
@@ -37,8 +40,9 @@ class TerminketteBooking extends HTMLElement {
       emit: (name, detail) =>
         this.dispatchEvent(new CustomEvent(`terminkette:${name}`, { bubbles: true, composed: true, detail })),
     });
-    render(<Widget f={flow} mode={at('mode')} />, host);
+    // The first request leaves before anything is drawn.
     flow.start();
+    render(<Widget f={flow} mode={at('mode')} />, host);
   }
 }
 

@@ -84,6 +84,8 @@ export function widgetRoutes(file = WIDGET_FILE) {
     .get('/demo', (c) => {
       const { publicUrl } = c.get('deps').config;
       const lang = c.req.query('lang') === 'en' ? 'en' : 'de';
+      // `?chain=KEY` opens the demo with that chain chosen (the widget's `chain` attribute).
+      const chain = /^[a-z0-9-]{1,64}$/.test(c.req.query('chain') ?? '') ? c.req.query('chain') : undefined;
       const nonce = randomBytes(16).toString('base64');
       const snippet = `<script src="${publicUrl}/widget.js" type="module" async></script>
 <terminkette-booking practice="${DEMO_SLUG}"${lang === 'en' ? ' lang="en"' : ''}></terminkette-booking>`;
@@ -117,7 +119,7 @@ a{color:#1f5fbf}
 <main>
 <section aria-labelledby="booking">
 <h2 id="booking">${en ? 'Your appointment' : 'Ihr Termin'}</h2>
-<terminkette-booking practice="${DEMO_SLUG}" nonce="${nonce}"${en ? html` lang="en"` : ''}></terminkette-booking>
+<terminkette-booking practice="${DEMO_SLUG}" nonce="${nonce}"${en ? html` lang="en"` : ''}${chain ? html` chain="${chain}"` : ''}></terminkette-booking>
 </section>
 <section aria-labelledby="embed">
 <h2 id="embed">${en ? 'On your own website' : 'Auf der eigenen Website'}</h2>
