@@ -14,7 +14,7 @@ import { serve } from '@hono/node-server';
 import { build } from 'vite';
 import { createApp } from '../server/app.ts';
 import { openSqliteStore } from '../server/db/sqlite/store.ts';
-import { DEMO_SLUG, demoDocument } from '../server/demo/load.ts';
+import { demoDocument } from '../server/demo/load.ts';
 import { importPractice } from '../server/practice/import.ts';
 import { WIDGET_FILE } from '../server/routes/widget.ts';
 
@@ -111,7 +111,7 @@ async function firstSlotsTime(log: (line?: string) => void): Promise<WidgetFigur
   const store = openSqliteStore(join(dbDir, 'w.db'));
   const now = Date.now();
   await importPractice(store, demoDocument(), { now });
-  const config = { publicUrl: '', secret: 'w'.repeat(8) + 'abcdefghijklmnopqrstuvwxyz' };
+  const config = { publicUrl: '', secret: `${'w'.repeat(8)}abcdefghijklmnopqrstuvwxyz` };
   const app = createApp({ store, clock: () => Date.now(), config });
   const server = await new Promise<{ url: string; close: () => void }>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>

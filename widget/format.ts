@@ -1,21 +1,28 @@
 /** Dates and times through Intl, in the practice's time zone; local dates as YYYY-MM-DD strings. */
 import type { Lang } from './texts.ts';
 
+/** Swedish dates are ISO dates: the locale of `dateOf`. */
+type Locale = Lang | 'sv';
+
 /** Formatters are made once per kind: making one costs far more than using it. */
-const made = new Map<string, Intl.DateTimeFormat>();
-const fmt = (lang: Lang, timeZone: string, o: Intl.DateTimeFormatOptions) => {
-  const key = lang + timeZone + JSON.stringify(o);
-  let f = made.get(key);
-  if (!f)
-    made.set(
-      key,
-      (f = new Intl.DateTimeFormat(lang === 'de' ? 'de-DE' : lang === 'en' ? 'en-GB' : 'sv-SE', {
+const made = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat>();
+function once<F>(key: string, make: () => F): F {
+  let f = made.get(key) as F | undefined;
+  if (!f) {
+    f = make();
+    made.set(key, f as Intl.DateTimeFormat);
+  }
+  return f;
+}
+const fmt = (lang: Locale, timeZone: string, o: Intl.DateTimeFormatOptions) =>
+  once(
+    lang + timeZone + JSON.stringify(o),
+    () =>
+      new Intl.DateTimeFormat(lang === 'de' ? 'de-DE' : lang === 'en' ? 'en-GB' : 'sv-SE', {
         timeZone,
         ...o,
-      })),
-    );
-  return f;
-};
+      }),
+  );
 
 const noon = (date: string) => Date.UTC(+date.slice(0, 4), +date.slice(5, 7) - 1, +date.slice(8, 10), 12);
 
@@ -26,13 +33,11 @@ export const addDays = (date: string, days: number) =>
 /** The Monday of the week of `date`. */
 export const monday = (date: string) => addDays(date, -((new Date(noon(date)).getUTCDay() + 6) % 7));
 
-/** The local date (YYYY-MM-DD) of an instant in the time zone: Swedish dates are ISO dates. */
+/** The local date (YYYY-MM-DD) of an instant in the time zone. */
 export const dateOf = (timeZone: string, ms = Date.now()) =>
-  new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
-    ms,
-  );
+  fmt('sv', timeZone, { year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
 
-/** "Dienstag, 3. März 2026" / "Tuesday 3 March 2026"; `short`: "Di." + "3.3." parts. */
+/** "Dienstag, 3. März 2026" / "Tuesday, 3 March 2026", or the parts `o` asks for. */
 export const dayName = (lang: Lang, date: string, o: Intl.DateTimeFormatOptions = { dateStyle: 'full' }) =>
   fmt(lang, 'UTC', o).format(noon(date));
 
@@ -40,13 +45,8 @@ export const dayName = (lang: Lang, date: string, o: Intl.DateTimeFormatOptions 
 export const clock = (lang: Lang, timeZone: string, ms: number) =>
   fmt(lang, timeZone, { hour: '2-digit', minute: '2-digit' }).format(ms);
 
-const euros = new Map<Lang, Intl.NumberFormat>();
-export const money = (lang: Lang, cents: number) => {
-  let f = euros.get(lang);
-  if (!f)
-    euros.set(
-      lang,
-      (f = new Intl.NumberFormat(lang === 'de' ? 'de-DE' : 'en-GB', { style: 'currency', currency: 'EUR' })),
-    );
-  return f.format(cents / 100);
-};
+export const money = (lang: Lang, cents: number) =>
+  once(
+    `€${lang}`,
+    () => new Intl.NumberFormat(lang === 'de' ? 'de-DE' : 'en-GB', { style: 'currency', currency: 'EUR' }),
+  ).format(cents / 100);

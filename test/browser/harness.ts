@@ -51,7 +51,7 @@ export interface Stack {
 /** The app with the demo practice (as of now, real clock) and a practice website on another port. */
 export async function startStack(): Promise<Stack> {
   const { store, practiceId } = await demoStore(Date.now(), 'sqlite');
-  const config = { publicUrl: '', secret: 'b'.repeat(16) + 'cdefghijklmnopqrstuvwxyz' };
+  const config = { publicUrl: '', secret: `${'b'.repeat(16)}cdefghijklmnopqrstuvwxyz` };
   const app = createApp({ store, clock: () => Date.now(), config });
   const api = await new Promise<{ url: string; close: () => void }>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
