@@ -204,4 +204,50 @@ describeBrowser('the booking widget on a practice website', () => {
     expect(await page.getByText(/Sie können trotzdem buchen/).count()).toBeGreaterThan(0);
     await check(page, 'hold-ran-out');
   });
+
+  it('a week without free times says so; "Nächster freier Termin" jumps to the first week with one; the list shows the next free times', async () => {
+    // Every therapist away for the next 15 days.
+    const therapists = await stack.rows<{ id: number }>('SELECT id FROM therapists');
+    const today = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Berlin' }).format(Date.now());
+    const day = (n: number) =>
+      new Date(Date.parse(`${today}T12:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+    for (const t of therapists) {
+      for (let n = 0; n < 15; n++) {
+        await stack.sql(
+          "INSERT INTO availability_exceptions (practice_id, therapist_id, date, kind) VALUES (?, ?, ?, 'closed')",
+          [stack.practiceId, t.id, day(n)],
+        );
+      }
+    }
+    await stack.sql('UPDATE practices SET config_version = config_version + 1');
+    try {
+      const page = await open('practice="demo" chain="physio-erstbefund"');
+      await page.getByText('In dieser Woche ist kein Termin frei.').waitFor();
+      const days = page.locator('.dy button');
+      expect(await days.count()).toBe(7);
+      // Days without times are there, named as such, and not clickable.
+      expect(await days.first().isDisabled()).toBe(true);
+      expect(await days.first().textContent()).toMatch(/keine freien Termine/);
+      await check(page, 'next-free-1-empty-week');
+      await page.getByRole('button', { name: 'Nächster freier Termin' }).click();
+      const first = page.locator('.sl button').first();
+      await first.waitFor();
+      // The first time shown is on or after the 16th day.
+      const label = (await first.getAttribute('aria-label'))!;
+      const pressed = page.locator('.dy button[aria-pressed="true"]');
+      expect(await pressed.textContent()).toMatch(/\d+ freie Termine/);
+      expect(label).toMatch(/Uhr, 50 Minuten/);
+      await check(page, 'next-free-2-jumped');
+      // The plain list: the next free times, each with its full date.
+      await page.getByRole('button', { name: 'Liste' }).click();
+      await page.locator('.ls button').first().waitFor();
+      expect(await page.locator('.ls button').first().textContent()).toMatch(
+        /^\w+, \d+\. \w+ \d{4}, \d\d:\d\d Uhr, 50 Minuten/,
+      );
+      await check(page, 'next-free-3-list');
+    } finally {
+      await stack.sql('DELETE FROM availability_exceptions WHERE note IS NULL AND kind = ?', ['closed']);
+      await stack.sql('UPDATE practices SET config_version = config_version + 1');
+    }
+  });
 });

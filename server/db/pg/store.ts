@@ -158,14 +158,24 @@ export class PgStore implements Store {
     pool.on('error', (err) => this.log(`PostgreSQL pool: ${err.message}`));
   }
 
-  private query(client: pg.PoolClient | pg.Pool, sql: string, params: readonly unknown[]) {
+  private query(
+    client: pg.PoolClient | pg.Pool,
+    sql: string,
+    params: readonly unknown[],
+    rowMode?: 'array',
+  ) {
     let name = this.names.get(sql);
     if (name === undefined) {
       name = `t${this.names.size + 1}`;
       this.names.set(sql, name);
       this.texts.set(sql, numbered(sql));
     }
-    return client.query({ name, text: this.texts.get(sql)!, values: params as unknown[] });
+    return client.query({
+      name,
+      text: this.texts.get(sql)!,
+      values: params as unknown[],
+      ...(rowMode ? { rowMode } : {}),
+    });
   }
 
   private tx(client: pg.PoolClient, touched: Set<number>): Tx & { close(): void } {
@@ -174,10 +184,11 @@ export class PgStore implements Store {
       sql: string,
       params: readonly unknown[],
       pick: (r: pg.QueryResult) => T,
+      rowMode?: 'array',
     ): Promise<T> => {
       if (!open) throw new Error('this transaction is over: its callback has settled');
       try {
-        return pick(await this.query(client, sql, params));
+        return pick(await this.query(client, sql, params, rowMode));
       } catch (err) {
         throw translate(err);
       }
@@ -186,6 +197,7 @@ export class PgStore implements Store {
       dialect: 'postgres',
       all: (sql, params = []) => run(sql, params, (r) => r.rows),
       get: (sql, params = []) => run(sql, params, (r) => r.rows[0]),
+      values: (sql, params = []) => run(sql, params, (r) => r.rows, 'array'),
       run: (sql, params = []) => run(sql, params, (r) => r.rowCount ?? 0),
       insert: (sql, params = []) => run(`${sql} RETURNING id`, params, (r) => Number(r.rows[0].id)),
       batch: async (writes) => {

@@ -176,6 +176,7 @@ function bindable(params: readonly unknown[]): unknown[] {
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly rawStatements = new Map<string, Database.Statement>();
   private readonly jobs: WriteJob[] = [];
   private scheduled = false;
   private busyTries = 0;
@@ -204,6 +205,16 @@ export class SqliteStore implements Store {
     return s;
   }
 
+  /** The same for `values`: a statement of its own that returns arrays. */
+  private rawStatement(sql: string): Database.Statement {
+    let s = this.rawStatements.get(sql);
+    if (!s) {
+      s = this.sqlite.prepare(sql).raw(true);
+      this.rawStatements.set(sql, s);
+    }
+    return s;
+  }
+
   /** A transaction object over the connection, good until `close()`. */
   private tx(): Tx & { close(): void } {
     let open = true;
@@ -222,6 +233,7 @@ export class SqliteStore implements Store {
       dialect: 'sqlite',
       all: (sql, params = []) => exec(() => this.statement(sql).all(...bindable(params)) as never),
       get: (sql, params = []) => exec(() => this.statement(sql).get(...bindable(params)) as never),
+      values: (sql, params = []) => exec(() => this.rawStatement(sql).all(...bindable(params)) as never),
       run: (sql, params = []) => exec(() => this.statement(sql).run(...bindable(params)).changes),
       insert: (sql, params = []) =>
         exec(() => Number(this.statement(sql).run(...bindable(params)).lastInsertRowid)),
