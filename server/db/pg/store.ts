@@ -158,12 +158,7 @@ export class PgStore implements Store {
     pool.on('error', (err) => this.log(`PostgreSQL pool: ${err.message}`));
   }
 
-  private query(
-    client: pg.PoolClient | pg.Pool,
-    sql: string,
-    params: readonly unknown[],
-    rowMode?: 'array',
-  ) {
+  private query(client: pg.PoolClient | pg.Pool, sql: string, params: readonly unknown[], rowMode?: 'array') {
     let name = this.names.get(sql);
     if (name === undefined) {
       name = `t${this.names.size + 1}`;
