@@ -473,9 +473,11 @@ function Done({ f, t, head }: P & Head) {
           <a href={b.icsUrl} download="termin.ics">
             {t.ics}
           </a>{' '}
-          <button type="button" class="ln" onClick={() => (sure ? f.cancel() : setSure(true))}>
-            {sure ? t.sure : t.cancel}
-          </button>
+          {Date.now() <= Date.parse(b.cancelDeadline) && (
+            <button type="button" class="ln" onClick={() => (sure ? f.cancel() : setSure(true))}>
+              {sure ? t.sure : t.cancel}
+            </button>
+          )}
         </p>
       )}
       <button type="button" onClick={() => f.again()}>

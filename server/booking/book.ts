@@ -389,6 +389,7 @@ function bookingBody(
     })),
     packageCreated: plan.packages.length > 0,
     cancelUrl: links.cancelUrl(id),
+    cancelDeadline: new Date(a.start - config.practice.cancelDeadlineMinutes * 60_000).toISOString(),
     icsUrl: links.icsUrl(id),
   };
 }

@@ -104,6 +104,9 @@ export const Booking = z
     ),
     packageCreated: z.boolean(),
     cancelUrl: z.string(),
+    cancelDeadline: z
+      .string()
+      .openapi({ description: 'Until when (UTC) the client may cancel online; later, only the practice' }),
     icsUrl: z.string(),
   })
   .openapi('Booking');

@@ -110,6 +110,10 @@ describeBrowser('the booking widget on a practice website', () => {
     expect(await page.getByText(/Rezept KG 6×: noch 2 von 6 Terminen/).count()).toBeGreaterThan(0);
     await check(page, 'returning-1-chains');
     await page.getByRole('button', { name: /^Physiotherapie Folgetermin/ }).click();
+    await page.locator('.sl button').first().waitFor();
+    // Next week's last day with times: far enough ahead to be cancelled online (24 h before).
+    await page.getByRole('button', { name: 'Nächste Woche →' }).click();
+    await page.locator('.dy button:not([disabled])').last().click();
     await page.locator('.sl button').first().click();
     // Signed in: no e-mail step, no new-client fields.
     await page.getByRole('heading', { name: 'Ihre Angaben' }).waitFor();
@@ -119,6 +123,17 @@ describeBrowser('the booking widget on a practice website', () => {
     await page.getByRole('heading', { name: 'Ihr Termin ist gebucht' }).waitFor();
     expect(await page.getByText(/Rezept KG 6×: noch 1 von 6 Terminen/).count()).toBe(1);
     await check(page, 'returning-3-booked');
+    // Cancelling from the success screen asks once more, then frees the budget again.
+    await page.getByRole('button', { name: 'Termin absagen' }).click();
+    await page.getByRole('button', { name: 'Ja, Termin wirklich absagen' }).click();
+    await page.getByRole('heading', { name: 'Der Termin ist abgesagt.' }).waitFor();
+    const booked = (await events(page)).find(([n]) => n === 'booked')![1];
+    expect((await events(page)).filter(([n]) => n === 'cancelled').map(([, d]) => d)).toEqual([
+      { id: booked.id },
+    ]);
+    expect(await stack.rows('SELECT status FROM appointments WHERE id = ?', [booked.id])).toEqual([
+      { status: 'cancelled' },
+    ]);
   });
 
   it('an exhausted client (through the personal direct link) is offered the Abschlussbefund, not the Folgetermin, and told why', async () => {

@@ -152,14 +152,21 @@ describeBrowser('embedding the widget', () => {
   });
 
   it('speaks English with lang="en", and tells a visitor in another time zone whose times they see', async () => {
+    const [anna] = await stack.rows<{ id: number }>("SELECT id FROM therapists WHERE name = 'Anna Berg'");
     const page = await newPage(browser, { locale: 'en-US', timezoneId: 'America/New_York' });
-    await page.goto(stack.page(sitePage(stack, 'practice="demo" lang="en" chain="physio-erstbefund"')));
+    await page.goto(
+      stack.page(
+        sitePage(stack, `practice="demo" lang="en" chain="physio-erstbefund" therapist="${anna!.id}"`),
+      ),
+    );
     await page.getByRole('heading', { name: 'Physiotherapie Erstbefund' }).waitFor();
     const first = page.locator('.sl button').first();
     await first.waitFor();
     expect(await page.getByText('All times in the practice’s time zone (Europe/Berlin).').count()).toBe(1);
     const name = (await first.getAttribute('aria-label'))!;
-    expect(name).toMatch(/^\w+, \d{1,2} \w+ 20\d\d, \d\d:\d\d, 50 minutes/);
+    expect(name).toMatch(/^\w+, \d{1,2} \w+ 20\d\d, \d\d:\d\d, 50 minutes, with Anna Berg$/);
+    // The `therapist` attribute chose the filter.
+    expect(await page.getByLabel('Therapist').inputValue()).toBe(String(anna!.id));
     // The practice's wall clock (08:00–18:00 in Berlin), not New York's.
     const hour = Number((await first.textContent())!.slice(0, 2));
     expect(hour).toBeGreaterThanOrEqual(8);
