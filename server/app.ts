@@ -8,6 +8,8 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { handleError, problem } from './problem.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { adminPages } from './routes/admin-pages.ts';
 import { authRoutes } from './routes/auth.ts';
 import { bookingRoutes } from './routes/bookings.ts';
 import { cancelPage } from './routes/cancel-page.ts';
@@ -81,7 +83,9 @@ export function createApp(deps: AppDeps) {
     .route('/api/v1/p/:practice', authRoutes())
     .route('/api/v1', holdRoutes())
     .route('/api/v1', bookingRoutes())
+    .route('/api/v1/admin', adminRoutes())
     .route('/', widgetRoutes())
+    .route('/', adminPages())
     .route('/', cancelPage())
     .route('/', homeRoutes());
 }

@@ -85,7 +85,9 @@ export type LimitKind =
   | 'verify-failures'
   | 'hold-address'
   | 'hold-practice'
-  | 'book-address';
+  | 'book-address'
+  | 'staff-login-address'
+  | 'staff-login-account';
 
 /** A practice's limit of one kind, from its settings. */
 export function limitOf(limits: OnlineLimits, kind: LimitKind): Limit {
@@ -105,6 +107,11 @@ export function limitOf(limits: OnlineLimits, kind: LimitKind): Limit {
       return window(limits.holdsPerPractice);
     case 'book-address':
       return window(limits.bookingsPerAddress);
+    // Staff logins: fixed, not a booking setting (a practice cannot loosen them).
+    case 'staff-login-address':
+      return { points: 30, durationSeconds: 15 * 60 };
+    case 'staff-login-account':
+      return { points: 10, durationSeconds: 15 * 60 };
   }
 }
 

@@ -9,10 +9,13 @@
  * - idempotency records after a day (a retry comes within seconds, not days);
  * - rate-limit counters whose window ended.
  */
+
+import { SESSION_IDLE_MS } from '../auth/staff.ts';
 import { deleteDeadEmailCodes } from '../db/queries/auth.ts';
 import { purgeExpiredHolds } from '../db/queries/calendar.ts';
 import { deleteBookingRequestsBefore, scrubMailsBefore } from '../db/queries/housekeeping.ts';
 import { deleteExpiredCounters } from '../db/queries/rateLimits.ts';
+import { deleteEndedStaffAccess } from '../db/queries/staff.ts';
 import type { Store } from '../db/store.ts';
 import { describeError } from '../log.ts';
 
@@ -24,6 +27,7 @@ export interface HousekeepingCounts {
   codesDeleted: number;
   bookingRequestsDeleted: number;
   countersDeleted: number;
+  staffAccessDeleted: number;
 }
 
 /** One round at `now`; what it removed. */
@@ -38,6 +42,7 @@ export async function runHousekeeping(
     codesDeleted: await deleteDeadEmailCodes(tx, now),
     bookingRequestsDeleted: await deleteBookingRequestsBefore(tx, now - DAY),
     countersDeleted: await deleteExpiredCounters(tx, now),
+    staffAccessDeleted: await deleteEndedStaffAccess(tx, now, SESSION_IDLE_MS),
   }));
 }
 

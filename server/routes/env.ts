@@ -1,5 +1,6 @@
 /** What every route finds on its context: the app's dependencies. */
 import type { AppConfig } from '../config.ts';
+import type { StaffSession } from '../db/queries/staff.ts';
 import type { Store } from '../db/store.ts';
 
 export interface AppDeps {
@@ -14,5 +15,7 @@ export type AppEnv = {
     deps: AppDeps;
     /** Set by the answer cache on a miss of an anonymous read: where the finished answer goes. */
     answerKey?: string | null;
+    /** Admin routes: the staff user's session (server/routes/admin.ts). */
+    staff?: StaffSession;
   };
 };

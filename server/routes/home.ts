@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { html } from 'hono/html';
 import { practiceNamed } from '../db/queries/config.ts';
-import { DEMO_SLUG } from '../demo/load.ts';
+import { DEMO_LOGINS, DEMO_SLUG } from '../demo/load.ts';
 import { StoreUnavailable } from '../errors.ts';
 import { reportStorage } from '../problem.ts';
 import type { AppEnv } from './env.ts';
@@ -50,7 +50,9 @@ This server runs the booking API and widget of its practices.</p>
 ${
   demo
     ? html`<h2>Demo-Praxis / Demo practice</h2>
-<p><strong>${demo.name}</strong> (<code>${demo.slug}</code>): <a href="/demo">Website mit Buchungs-Widget / website with the booking widget</a> · <a href="/api/v1/p/${encodeURIComponent(demo.slug)}/chains">buchbare Leistungsketten / bookable chains (JSON)</a></p>`
+<p><strong>${demo.name}</strong> (<code>${demo.slug}</code>): <a href="/demo">Website mit Buchungs-Widget / website with the booking widget</a> · <a href="/api/v1/p/${encodeURIComponent(demo.slug)}/chains">buchbare Leistungsketten / bookable chains (JSON)</a></p>
+<p>Zugänge für das Backoffice der Demo / back-office logins of the demo (<code>POST /api/v1/admin/login</code>, practice <code>${demo.slug}</code>):</p>
+<ul>${DEMO_LOGINS.map((l) => html`<li>${l.role}: <code>${l.email}</code> / <code>${l.password}</code></li>`)}</ul>`
     : ''
 }
 <h2>Links</h2>

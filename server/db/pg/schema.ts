@@ -95,12 +95,61 @@ export const users = pgTable(
     email: text('email').notNull(),
     name: text('name').notNull(),
     role: text('role', { enum: ['admin', 'staff'] }).notNull(),
+    /** scrypt (auth/password.ts); null until the user sets a password through a one-time link. */
+    passwordHash: text('password_hash'),
+    /** A deactivated user cannot log in; their sessions end. */
+    active: boolean('active').notNull().default(true),
     createdAt: createdAt(),
   },
   (t) => [
     unique('users_practice_id').on(t.practiceId, t.id),
     uniqueIndex('users_practice_email').on(t.practiceId, sql`lower(${t.email})`),
     check('users_role', sql`${t.role} IN ('admin','staff')`),
+  ],
+);
+
+/**
+ * A staff user's login session: the SHA-256 of the token in its HttpOnly cookie (the token itself
+ * is never stored), the CSRF token its state-changing requests carry, when it ends at the latest
+ * and when it was last used (it ends after a while without use).
+ */
+export const staffSessions = pgTable(
+  'staff_sessions',
+  {
+    id: text('id').primaryKey(),
+    practiceId: practiceRef(),
+    userId: integer('user_id').notNull(),
+    csrf: text('csrf').notNull(),
+    createdAt: createdAt(),
+    lastSeenAt: instant('last_seen_at').notNull(),
+    expiresAt: instant('expires_at').notNull(),
+  },
+  (t) => [
+    foreignKey({ columns: [t.practiceId, t.userId], foreignColumns: [users.practiceId, users.id] }).onDelete(
+      'cascade',
+    ),
+    index('staff_sessions_user').on(t.practiceId, t.userId),
+  ],
+);
+
+/**
+ * One-time links for staff: setting the first password (a new practice's admin, an invited user)
+ * or a new one. The SHA-256 of the link's token; used once, then `used_at` is set.
+ */
+export const staffTokens = pgTable(
+  'staff_tokens',
+  {
+    id: text('id').primaryKey(),
+    practiceId: practiceRef(),
+    userId: integer('user_id').notNull(),
+    expiresAt: instant('expires_at').notNull(),
+    usedAt: instant('used_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    foreignKey({ columns: [t.practiceId, t.userId], foreignColumns: [users.practiceId, users.id] }).onDelete(
+      'cascade',
+    ),
   ],
 );
 

@@ -1,0 +1,361 @@
+/**
+ * Staff access to the back office's API: login with e-mail and password into an HttpOnly session
+ * cookie, CSRF token and origin on every state-changing request, logout and expiry, login limits,
+ * roles, one-time links to set a password, and no way from one practice's session to another
+ * practice's rows — tried on every admin route of the route table.
+ */
+import { describe, expect, it } from 'vitest';
+import type { createApp } from '../../server/app.ts';
+import { runHousekeeping } from '../../server/booking/housekeeping.ts';
+import { DEMO_LOGINS, setDemoPasswords } from '../../server/demo/load.ts';
+import { createPractice } from '../../server/practice/create.ts';
+import { importPractice } from '../../server/practice/import.ts';
+import { demoApp, demoDoc, NOW } from '../helpers.ts';
+
+type App = ReturnType<typeof createApp>;
+const ADMIN = DEMO_LOGINS[0];
+const ANNA = DEMO_LOGINS[1];
+
+async function setup() {
+  const demo = await demoApp();
+  await setDemoPasswords(demo.store, demo.practiceId);
+  return demo;
+}
+
+interface Session {
+  cookie: string;
+  csrf: string;
+  body: any;
+}
+
+async function login(app: App, email: string, password: string, practice = 'demo'): Promise<Session> {
+  const res = await app.request('/api/v1/admin/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ practice, email, password }),
+  });
+  const body = (await res.json()) as any;
+  if (res.status !== 200) throw new Error(`login ${res.status}: ${JSON.stringify(body)}`);
+  const cookie = /^(tk_staff=[^;]+)/.exec(res.headers.get('set-cookie') ?? '')![1]!;
+  return { cookie, csrf: body.csrfToken, body };
+}
+
+/** An admin request as the back office sends it: the cookie, and the CSRF token when it changes something. */
+async function call(
+  app: App,
+  s: Session | null,
+  method: string,
+  path: string,
+  body?: unknown,
+  extra: Record<string, string> = {},
+) {
+  const headers: Record<string, string> = {};
+  if (s) headers.cookie = s.cookie;
+  if (s && method !== 'GET') headers['x-csrf-token'] = s.csrf;
+  // As a browser does on every POST, PATCH and DELETE, also to its own site.
+  if (method !== 'GET') headers.origin = 'http://localhost:3000';
+  Object.assign(headers, extra);
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await app.request(`/api/v1/admin${path}`, {
+    method,
+    headers,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, text, body: text ? JSON.parse(text) : null, headers: res.headers };
+}
+
+describe('staff login', () => {
+  it('logs in with e-mail and password into an HttpOnly, SameSite=Lax cookie, never stored as such', async () => {
+    const { app, rows } = await setup();
+    const res = await app.request('/api/v1/admin/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ practice: 'demo', email: ADMIN.email.toUpperCase(), password: ADMIN.password }),
+    });
+    expect(res.status).toBe(200);
+    const cookie = res.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^tk_staff=[\w-]{43}; Max-Age=43200; Path=\/; HttpOnly; SameSite=Lax$/);
+    const body = (await res.json()) as any;
+    expect(body.user).toMatchObject({ email: ADMIN.email, role: 'admin', active: true });
+    expect(body.practice).toEqual({ slug: 'demo', name: 'Praxis am Lindenhof (Demo)', plan: 'XL' });
+    const token = /tk_staff=([^;]+)/.exec(cookie)![1]!;
+    const stored = await rows('SELECT id FROM staff_sessions');
+    expect(stored).toHaveLength(1);
+    expect(stored[0].id).not.toBe(token);
+    const hashes = await rows('SELECT password_hash FROM users WHERE password_hash IS NOT NULL');
+    for (const h of hashes) expect(h.password_hash).toMatch(/^scrypt\$16384\$8\$1\$/);
+  });
+
+  it('answers a wrong password, an unknown address, an unknown practice and a user without password alike', async () => {
+    const { app } = await setup();
+    const attempt = async (practice: string, email: string, password: string) => {
+      const res = await app.request('/api/v1/admin/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ practice, email, password }),
+      });
+      return [res.status, await res.text()];
+    };
+    const wrong = await attempt('demo', ADMIN.email, 'not-the-password');
+    expect(wrong[0]).toBe(401);
+    expect(JSON.parse(wrong[1] as string).code).toBe('invalid_credentials');
+    expect(await attempt('demo', 'nobody@lindenhof.example', 'whatever-it-is')).toEqual(wrong);
+    expect(await attempt('elsewhere', ADMIN.email, ADMIN.password)).toEqual(wrong);
+    // Mika has no password yet.
+    expect(await attempt('demo', 'mika.sommer@lindenhof.example', '')).not.toEqual(wrong); // 400: empty
+    expect(await attempt('demo', 'mika.sommer@lindenhof.example', 'anything-at-all')).toEqual(wrong);
+  });
+
+  it('limits attempts per account: the 11th within 15 minutes gets 429 with Retry-After', async () => {
+    const { app } = await setup();
+    const attempt = () =>
+      app.request('/api/v1/admin/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ practice: 'demo', email: ADMIN.email, password: 'guess-guess-guess' }),
+      });
+    for (let i = 0; i < 10; i++) expect((await attempt()).status).toBe(401);
+    const limited = await attempt();
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Also with the right password now: the account waits.
+    const right = await app.request('/api/v1/admin/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ practice: 'demo', email: ADMIN.email, password: ADMIN.password }),
+    });
+    expect(right.status).toBe(429);
+  });
+
+  it('is shown on the front page for the demo practice', async () => {
+    const { app } = await setup();
+    const html = await (await app.request('/')).text();
+    expect(html).toContain(ADMIN.email);
+    expect(html).toContain(ANNA.password);
+  });
+});
+
+describe('the session', () => {
+  it('is needed for every admin route but login and password; ended by logout', async () => {
+    const { app } = await setup();
+    expect((await call(app, null, 'GET', '/me')).body.code).toBe('session_required');
+    const s = await login(app, ADMIN.email, ADMIN.password);
+    const me = await call(app, s, 'GET', '/me');
+    expect(me.status).toBe(200);
+    expect(me.body.user.email).toBe(ADMIN.email);
+    expect((await call(app, s, 'POST', '/logout')).status).toBe(204);
+    expect((await call(app, s, 'GET', '/me')).status).toBe(401);
+  });
+
+  it('ends after 2 hours without a request and 12 hours after login, however busy', async () => {
+    const { app, setNow } = await setup();
+    const s = await login(app, ADMIN.email, ADMIN.password);
+    setNow(NOW + 119 * 60_000);
+    expect((await call(app, s, 'GET', '/me')).status).toBe(200);
+    setNow(NOW + (119 + 121) * 60_000);
+    expect((await call(app, s, 'GET', '/me')).status).toBe(401);
+
+    setNow(NOW);
+    const busy = await login(app, ADMIN.email, ADMIN.password);
+    for (let h = 1; h < 12; h++) {
+      setNow(NOW + h * 3_600_000);
+      expect((await call(app, busy, 'GET', '/me')).status).toBe(200);
+    }
+    setNow(NOW + 12 * 3_600_000);
+    expect((await call(app, busy, 'GET', '/me')).status).toBe(401);
+  });
+
+  it('ended sessions and used links are deleted by the housekeeping', async () => {
+    const { app, store, count } = await setup();
+    await login(app, ADMIN.email, ADMIN.password);
+    const admin = await login(app, ADMIN.email, ADMIN.password);
+    await call(app, admin, 'POST', `/users/${admin.body.user.id}/link`);
+    expect(await count('SELECT count(*) AS n FROM staff_sessions')).toBe(2);
+    const later = await runHousekeeping(store, NOW + 3 * 3_600_000, { mailRetentionDays: 30 });
+    expect(later.staffAccessDeleted).toBeGreaterThanOrEqual(2);
+    expect(await count('SELECT count(*) AS n FROM staff_sessions')).toBe(0);
+  });
+
+  it('refuses a state-changing request without the CSRF token or from another origin, writing nothing', async () => {
+    const { app, count } = await setup();
+    const s = await login(app, ADMIN.email, ADMIN.password);
+    const invite = { email: 'neu@lindenhof.example', name: 'Neu', role: 'staff' };
+    const before = await count('SELECT count(*) AS n FROM users');
+    const noToken = await app.request('/api/v1/admin/users', {
+      method: 'POST',
+      headers: { cookie: s.cookie, 'content-type': 'application/json' },
+      body: JSON.stringify(invite),
+    });
+    expect(noToken.status).toBe(403);
+    expect(((await noToken.json()) as any).code).toBe('csrf_failed');
+    const foreign = await call(app, s, 'POST', '/users', invite, { origin: 'https://evil.example' });
+    expect(foreign.status).toBe(403);
+    expect(await count('SELECT count(*) AS n FROM users')).toBe(before);
+    // A form post from another site: hono's csrf.
+    const form = await app.request('/api/v1/admin/logout', {
+      method: 'POST',
+      headers: {
+        cookie: s.cookie,
+        origin: 'https://evil.example',
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'a=b',
+    });
+    expect(form.status).toBe(403);
+    expect((await call(app, s, 'POST', '/users', invite, { origin: 'http://localhost:3000' })).status).toBe(
+      201,
+    );
+  });
+});
+
+describe('users and roles', () => {
+  it('lets only admins see and change users: 403 role_required for staff', async () => {
+    const { app } = await setup();
+    const anna = await login(app, ANNA.email, ANNA.password);
+    const refused = await call(app, anna, 'GET', '/users');
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('role_required');
+    expect(anna.body.user.therapistId).toEqual(expect.any(Number));
+    const admin = await login(app, ADMIN.email, ADMIN.password);
+    const list = await call(app, admin, 'GET', '/users');
+    expect(list.body.users.map((u: any) => u.email)).toContain(ANNA.email);
+  });
+
+  it('invites a user with a one-time link that sets the password once; a short password is refused', async () => {
+    const { app } = await setup();
+    const admin = await login(app, ADMIN.email, ADMIN.password);
+    const invited = await call(app, admin, 'POST', '/users', {
+      email: 'lea.neu@lindenhof.example',
+      name: 'Lea Neu',
+      role: 'staff',
+    });
+    expect(invited.status).toBe(201);
+    const token = new URL(invited.body.link).searchParams.get('token')!;
+    expect(invited.body.link).toMatch(/^http:\/\/localhost:3000\/admin\/password\?token=/);
+    const short = await call(app, null, 'POST', '/password', { token, password: 'kurz' });
+    expect(short.status).toBe(400);
+    expect(
+      (await call(app, null, 'POST', '/password', { token, password: 'ein-langes-passwort' })).status,
+    ).toBe(204);
+    expect(
+      (await call(app, null, 'POST', '/password', { token, password: 'noch-ein-passwort' })).body.code,
+    ).toBe('link_expired');
+    const lea = await login(app, 'lea.neu@lindenhof.example', 'ein-langes-passwort');
+    expect(lea.body.user.role).toBe('staff');
+    expect(
+      (
+        await call(app, admin, 'POST', '/users', {
+          email: 'LEA.neu@lindenhof.example',
+          name: 'X',
+          role: 'staff',
+        })
+      ).body.code,
+    ).toBe('user_exists');
+  });
+
+  it('deactivating a user ends their sessions; the last active admin cannot be demoted or deactivated', async () => {
+    const { app } = await setup();
+    const admin = await login(app, ADMIN.email, ADMIN.password);
+    const anna = await login(app, ANNA.email, ANNA.password);
+    const off = await call(app, admin, 'PATCH', `/users/${anna.body.user.id}`, { active: false });
+    expect(off.status).toBe(200);
+    expect(off.body.active).toBe(false);
+    expect((await call(app, anna, 'GET', '/me')).status).toBe(401);
+    await expect(login(app, ANNA.email, ANNA.password)).rejects.toThrow(/401/);
+    const last = await call(app, admin, 'PATCH', `/users/${admin.body.user.id}`, { role: 'staff' });
+    expect(last.status).toBe(409);
+    expect(last.body.code).toBe('last_admin');
+  });
+});
+
+describe('a new practice (practice:create)', () => {
+  it('gets its admin, whose one-time link opens a form without script that sets the password once', async () => {
+    const { app, store } = await setup();
+    const { token } = await createPractice(
+      store,
+      { slug: 'neu', name: 'Praxis Neu', adminEmail: 'chefin@neu.example', adminName: 'Chefin' },
+      NOW,
+    );
+    const page = await app.request(`/admin/password?token=${token}`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("form-action 'self'");
+    const text = await page.text();
+    expect(text).toContain('<label for="password">');
+    expect(text).not.toContain('<script');
+    const post = (password: string, origin = 'http://localhost:3000') =>
+      app.request('/admin/password', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
+        body: new URLSearchParams({ token, password }).toString(),
+      });
+    expect((await post('kurz')).status).toBe(400);
+    expect((await post('ein-gutes-passwort', 'https://evil.example')).status).toBe(403);
+    expect((await post('ein-gutes-passwort')).status).toBe(200);
+    expect((await post('ein-anderes-passwort')).status).toBe(404);
+    const admin = await login(app, 'chefin@neu.example', 'ein-gutes-passwort', 'neu');
+    expect(admin.body).toMatchObject({
+      user: { role: 'admin', name: 'Chefin' },
+      practice: { slug: 'neu', name: 'Praxis Neu', plan: 'L' },
+    });
+  });
+
+  it('is refused with its problems named, writing nothing, for a slug that exists', async () => {
+    const { store, count } = await setup();
+    const before = await count('SELECT count(*) AS n FROM users');
+    await expect(
+      createPractice(store, { slug: 'demo', name: 'X', adminEmail: 'x@x.example' }, NOW),
+    ).rejects.toThrow(/exists already/);
+    expect(await count('SELECT count(*) AS n FROM users')).toBe(before);
+  });
+});
+
+describe('tenant isolation', () => {
+  it('no admin route of the route table returns or changes another practice’s data, whatever ids are sent', async () => {
+    const { app, store, rows } = await setup();
+    // Practice B: the same document under another slug and other addresses.
+    const doc = demoDoc();
+    doc.practice.slug = 'other';
+    for (const u of doc.users) u.email = u.email.replace('@lindenhof.example', '@other.example');
+    for (const t of doc.therapists)
+      if (t.user) t.user = t.user.replace('@lindenhof.example', '@other.example');
+    for (const c of doc.clients ?? []) c.email = c.email?.replace('@example.org', '@other.example.org');
+    const other = await importPractice(store, doc, { now: NOW });
+    await setDemoPasswords(store, other.practiceId);
+    await store.write((tx) =>
+      tx.run(
+        "UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email = ?) WHERE email = 'admin@other.example'",
+        [ADMIN.email],
+      ),
+    );
+    const b = await login(app, 'admin@other.example', ADMIN.password, 'other');
+    const aUsers = await rows(
+      "SELECT id, email, role, active, password_hash FROM users WHERE email LIKE '%@lindenhof.example' ORDER BY id",
+    );
+    const routes = app.routes.filter((r) => r.path.startsWith('/api/v1/admin/') && r.method !== 'ALL');
+    expect(routes.length).toBeGreaterThanOrEqual(8);
+    /** A body each route accepts, so that what answers is the route, not its validation. */
+    const bodyFor = (method: string, path: string) => {
+      if (method === 'GET' || method === 'DELETE') return undefined;
+      if (method === 'PATCH') return { active: false };
+      if (path === '/api/v1/admin/users') return { email: 'x@other.example', name: 'X', role: 'staff' };
+      if (path === '/api/v1/admin/password')
+        return { token: 'x'.repeat(43), password: 'long-enough-password' };
+      return undefined;
+    };
+    // Logging in and out are the session's own; every other route is tried with each of A's ids.
+    for (const r of routes.filter((x) => !/\/(login|logout)$/.test(x.path))) {
+      for (const a of aUsers) {
+        const path = r.path.replace('/api/v1/admin', '').replace(':id', String(a.id));
+        const res = await call(app, b, r.method, path, bodyFor(r.method, r.path));
+        expect(res.text, `${r.method} ${r.path}`).not.toContain('@lindenhof.example');
+        if (r.path.includes(':id')) expect(res.status, `${r.method} ${path}`).toBe(404);
+      }
+    }
+    expect(
+      await rows(
+        "SELECT id, email, role, active, password_hash FROM users WHERE email LIKE '%@lindenhof.example' ORDER BY id",
+      ),
+    ).toEqual(aUsers);
+  });
+});
