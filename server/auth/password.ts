@@ -33,7 +33,8 @@ export async function hashPassword(password: string): Promise<string> {
 let dummy: Promise<string> | undefined;
 
 export async function verifyPassword(stored: string | null, password: string): Promise<boolean> {
-  const hash = stored ?? (await (dummy ??= hashPassword(randomBytes(16).toString('hex'))));
+  if (stored === null && dummy === undefined) dummy = hashPassword(randomBytes(16).toString('hex'));
+  const hash = stored ?? (await dummy!);
   const [scheme, n, r, p, salt, key] = hash.split('$');
   if (scheme !== 'scrypt' || !salt || !key) return false;
   const expected = Buffer.from(key, 'base64url');
