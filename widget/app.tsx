@@ -3,7 +3,7 @@ import type { Signal } from '@preact/signals';
 import type { InputHTMLAttributes } from 'preact';
 import { useEffect, useId, useReducer, useRef, useState } from 'preact/hooks';
 import type { ChainInfo, Flow } from './flow.ts';
-import { addDays, clock, dateOf, dayName, monday, money } from './format.ts';
+import { addDays, clock, dateOf, dayName, monday, money, visitorZone } from './format.ts';
 import { type Texts, texts } from './texts.ts';
 
 type P = { f: Flow; t: Texts };
@@ -172,7 +172,7 @@ function Times({ f, t, head }: P & Head) {
   const days = f.times.value?.days ?? [];
   const names = new Map(f.times.value?.therapists.map((x) => [x.id, x.name]));
   const list = f.view.value === 'list';
-  const visitor = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const visitor = visitorZone();
   const pick = (minute: number, who: number[]) => f.pick(minute, who.length === 1 ? who[0] : undefined);
   /** A start's button: its name the full date and time (in the list also its face), never a bare "9:30". */
   const slot = (minute: number, who: number[], short?: boolean) => {

@@ -5,7 +5,7 @@
 import { batch, signal } from '@preact/signals';
 import { type Api, api, ok, Problem } from './api.ts';
 import { addDays, dateOf, monday } from './format.ts';
-import type { Lang } from './texts.ts';
+import { type Lang, texts } from './texts.ts';
 
 type Body<F extends (...a: never[]) => Promise<unknown>> = Awaited<ReturnType<F>>;
 export type Flow = ReturnType<typeof createFlow>;
@@ -97,7 +97,8 @@ export function createFlow(o: Options) {
       return await what();
     } catch (e) {
       const p = e instanceof Problem ? e : new Problem(0, 'error', String(e));
-      s.error.value = p.message || p.code;
+      // The server's own words; without an answer, ours.
+      s.error.value = p.message || (p.status === 0 ? texts(lang).offline : p.code);
       emit('error', { code: p.code, status: p.status });
       if (p.code === 'invalid_token') token.value = null;
       throw p;

@@ -50,3 +50,6 @@ export const money = (lang: Lang, cents: number) =>
     `€${lang}`,
     () => new Intl.NumberFormat(lang === 'de' ? 'de-DE' : 'en-GB', { style: 'currency', currency: 'EUR' }),
   ).format(cents / 100);
+
+/** The visitor's own time zone. */
+export const visitorZone = () => once('zone', () => Intl.DateTimeFormat()).resolvedOptions().timeZone;

@@ -172,4 +172,14 @@ describeBrowser('embedding the widget', () => {
     expect(hour).toBeGreaterThanOrEqual(8);
     await check(page, 'english-other-zone');
   });
+
+  it('says so in its own words when the server cannot be reached', async () => {
+    const page = await newPage(browser);
+    await page.route('**/api/v1/p/demo/times**', (route) => route.abort('connectionrefused'));
+    await page.goto(stack.page(sitePage(stack, 'practice="demo" chain="physio-erstbefund"')));
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toBe('Keine Verbindung zum Server. Bitte versuchen Sie es noch einmal.');
+    await check(page, 'offline');
+  });
 });
