@@ -60,6 +60,7 @@ const INSTANTS = new Set([
   'sent_at',
   'logged_at',
   'hold_expires_at',
+  'last_seen_at',
   'expire',
 ]);
 
