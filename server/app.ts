@@ -9,6 +9,7 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { handleError, problem } from './problem.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { adminApp } from './routes/admin-app.ts';
 import { adminPages } from './routes/admin-pages.ts';
 import { authRoutes } from './routes/auth.ts';
 import { bookingRoutes } from './routes/bookings.ts';
@@ -86,6 +87,7 @@ export function createApp(deps: AppDeps) {
     .route('/api/v1/admin', adminRoutes())
     .route('/', widgetRoutes())
     .route('/', adminPages())
+    .route('/', adminApp())
     .route('/', cancelPage())
     .route('/', homeRoutes());
 }

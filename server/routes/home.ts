@@ -51,7 +51,7 @@ ${
   demo
     ? html`<h2>Demo-Praxis / Demo practice</h2>
 <p><strong>${demo.name}</strong> (<code>${demo.slug}</code>): <a href="/demo">Website mit Buchungs-Widget / website with the booking widget</a> · <a href="/api/v1/p/${encodeURIComponent(demo.slug)}/chains">buchbare Leistungsketten / bookable chains (JSON)</a></p>
-<p>Zugänge für das Backoffice der Demo / back-office logins of the demo (<code>POST /api/v1/admin/login</code>, practice <code>${demo.slug}</code>):</p>
+<p>Zugänge für das <a href="/admin">Backoffice</a> der Demo / logins for the demo's <a href="/admin?lang=en">back office</a> (practice <code>${demo.slug}</code>):</p>
 <ul>${DEMO_LOGINS.map((l) => html`<li>${l.role}: <code>${l.email}</code> / <code>${l.password}</code></li>`)}</ul>`
     : ''
 }

@@ -147,6 +147,8 @@ export async function newPage(browser: Browser, options: BrowserContextOptions =
     ...options,
   });
   const page = await context.newPage();
+  // A step that does not come fails on its own, naming itself, well within the test's time.
+  page.setDefaultTimeout(8000);
   page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
   return page;
 }

@@ -1,0 +1,271 @@
+/**
+ * The back office: staff log in, see their practice, and admins manage the practice's users. It
+ * talks to /api/v1/admin through the typed client `hc<AppType>`; the session is an HttpOnly cookie
+ * (the browser sends it), and every state-changing request carries the session's CSRF token.
+ */
+import { signal } from '@preact/signals';
+import { hc } from 'hono/client';
+import { type InputHTMLAttributes, render } from 'preact';
+import { useEffect, useId, useRef } from 'preact/hooks';
+import type { AppType } from '../server/app.ts';
+import './style.css';
+import { type Lang, texts } from './texts.ts';
+
+const lang: Lang = new URLSearchParams(location.search).get('lang') === 'en' ? 'en' : 'de';
+document.documentElement.lang = lang;
+const t = texts(lang);
+
+const csrf = signal('');
+const api = hc<AppType>(location.origin, {
+  headers: (): Record<string, string> => (csrf.value ? { 'x-csrf-token': csrf.value } : {}),
+}).api.v1.admin;
+
+type Session = {
+  user: { id: number; name: string; role: 'admin' | 'staff' };
+  practice: { slug: string; name: string; plan: string };
+  csrfToken: string;
+};
+type User = { id: number; email: string; name: string; role: 'admin' | 'staff'; active: boolean };
+
+const session = signal<Session | null | undefined>(undefined);
+const error = signal('');
+const status = signal('');
+const page = signal<'home' | 'users'>('home');
+
+/** The answer's JSON, or the server's problem `detail` shown and thrown. */
+async function ok<T>(res: Response): Promise<T> {
+  const body = res.status === 204 ? null : await res.json().catch(() => null);
+  if (!res.ok) {
+    error.value = (body as { detail?: string } | null)?.detail ?? `${res.status}`;
+    throw new Error(error.value);
+  }
+  error.value = '';
+  return body as T;
+}
+
+async function loadSession() {
+  const res = await api.me.$get();
+  if (res.status === 200) {
+    const s = (await res.json()) as Session;
+    csrf.value = s.csrfToken;
+    session.value = s;
+  } else session.value = null;
+}
+
+function Field({ label, ...input }: { label: string } & InputHTMLAttributes<HTMLInputElement>) {
+  const id = useId();
+  return (
+    <p class="field">
+      <label for={id}>{label}</label>
+      <input id={id} required {...input} />
+    </p>
+  );
+}
+
+const form = (e: Event) =>
+  Object.fromEntries(new FormData(e.currentTarget as HTMLFormElement)) as Record<string, string>;
+
+function Login() {
+  return (
+    <main>
+      <h1>Terminkette – {t.title}</h1>
+      <form
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const f = form(e);
+          const s = await ok<Session>(
+            await api.login.$post({
+              json: { practice: f.practice!, email: f.email!, password: f.password! },
+            }),
+          ).catch(() => null);
+          if (s) {
+            csrf.value = s.csrfToken;
+            session.value = s;
+          }
+        }}
+      >
+        <Field label={t.practice} name="practice" autocomplete="organization" value="demo" />
+        <Field label={t.email} name="email" type="email" autocomplete="username" />
+        <Field label={t.password} name="password" type="password" autocomplete="current-password" />
+        <button type="submit">{t.login}</button>
+      </form>
+    </main>
+  );
+}
+
+function Shell({ s }: { s: Session }) {
+  const head = useRef<HTMLHeadingElement>(null);
+  const isAdmin = s.user.role === 'admin';
+  useEffect(() => head.current?.focus(), [page.value]);
+  return (
+    <>
+      <header>
+        <p>
+          <strong>{s.practice.name}</strong> · {t.plan(s.practice.plan)} ·{' '}
+          {t.signedIn(s.user.name, isAdmin ? t.admin : t.staff)}{' '}
+          <button
+            type="button"
+            class="link"
+            onClick={async () => {
+              await api.logout.$post();
+              csrf.value = '';
+              session.value = null;
+            }}
+          >
+            {t.logout}
+          </button>{' '}
+          <a href={lang === 'en' ? '?' : '?lang=en'}>{t.lang}</a>
+        </p>
+        <nav aria-label={t.title}>
+          <button
+            type="button"
+            aria-current={page.value === 'home' ? 'page' : undefined}
+            onClick={() => (page.value = 'home')}
+          >
+            {t.title}
+          </button>{' '}
+          <button
+            type="button"
+            aria-current={page.value === 'users' ? 'page' : undefined}
+            aria-disabled={!isAdmin}
+            aria-describedby={isAdmin ? undefined : 'users-why'}
+            onClick={() => {
+              if (isAdmin) page.value = 'users';
+            }}
+          >
+            {t.users}
+          </button>
+          {!isAdmin && (
+            <span id="users-why" class="why">
+              {' '}
+              ({t.users}: {t.adminsOnly})
+            </span>
+          )}
+        </nav>
+      </header>
+      <main>
+        <p role="alert" class="error">
+          {error.value}
+        </p>
+        <p role="status" class="sr">
+          {status.value}
+        </p>
+        {page.value === 'users' && isAdmin ? (
+          <Users head={head} />
+        ) : (
+          <>
+            <h1 tabIndex={-1} ref={head}>
+              {t.title}
+            </h1>
+            <p>{t.welcome}</p>
+          </>
+        )}
+      </main>
+    </>
+  );
+}
+
+const users = signal<User[] | null>(null);
+const invited = signal<{ name: string; link: string } | null>(null);
+
+async function loadUsers() {
+  users.value = (await ok<{ users: User[] }>(await api.users.$get())).users;
+}
+
+function Users({ head }: { head: preact.Ref<HTMLHeadingElement> }) {
+  useEffect(() => {
+    loadUsers().catch(() => {});
+  }, []);
+  const change = async (u: User, json: { role?: 'admin' | 'staff'; active?: boolean }) => {
+    await ok(await api.users[':id'].$patch({ param: { id: String(u.id) }, json })).catch(() => null);
+    status.value = t.saved;
+    await loadUsers().catch(() => {});
+  };
+  return (
+    <>
+      <h1 tabIndex={-1} ref={head}>
+        {t.users}
+      </h1>
+      {users.value === null ? (
+        <p>{t.loading}</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t.name}</th>
+              <th scope="col">{t.email}</th>
+              <th scope="col">{t.role}</th>
+              <th scope="col">{t.status}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {users.value.map((u) => (
+              <tr key={u.id}>
+                <th scope="row">{u.name}</th>
+                <td>{u.email}</td>
+                <td>
+                  <select
+                    aria-label={`${t.role}: ${u.name}`}
+                    value={u.role}
+                    onChange={(e) => change(u, { role: e.currentTarget.value as 'admin' | 'staff' })}
+                  >
+                    <option value="admin">{t.admin}</option>
+                    <option value="staff">{t.staff}</option>
+                  </select>
+                </td>
+                <td>
+                  {u.active ? t.active : t.inactive}{' '}
+                  <button type="button" class="link" onClick={() => change(u, { active: !u.active })}>
+                    {u.active ? t.deactivate : t.activate}
+                    <span class="sr">: {u.name}</span>
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>{t.inviteTitle}</h2>
+      <form
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const f = form(e);
+          const done = await ok<{ user: User; link: string }>(
+            await api.users.$post({
+              json: { email: f.email!, name: f.name!, role: (f.role as 'admin' | 'staff') ?? 'staff' },
+            }),
+          ).catch(() => null);
+          if (done) {
+            invited.value = { name: done.user.name, link: done.link };
+            (e.target as HTMLFormElement).reset();
+            await loadUsers().catch(() => {});
+          }
+        }}
+      >
+        <Field label={t.name} name="name" autocomplete="off" />
+        <Field label={t.email} name="email" type="email" autocomplete="off" />
+        <p class="field">
+          <label for="invite-role">{t.role}</label>
+          <select id="invite-role" name="role">
+            <option value="staff">{t.staff}</option>
+            <option value="admin">{t.admin}</option>
+          </select>
+        </p>
+        <button type="submit">{t.invite}</button>
+      </form>
+      {invited.value && (
+        <p class="link-out">
+          {t.link(invited.value.name)} <code>{invited.value.link}</code>
+        </p>
+      )}
+    </>
+  );
+}
+
+function App() {
+  if (session.value === undefined) return <p>{t.loading}</p>;
+  return session.value ? <Shell s={session.value} /> : <Login />;
+}
+
+loadSession().catch(() => (session.value = null));
+render(<App />, document.getElementById('app')!);

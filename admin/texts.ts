@@ -1,0 +1,63 @@
+/** The back office's words, German by default, English on request. */
+export type Lang = 'de' | 'en';
+
+const de = {
+  title: 'Backoffice',
+  login: 'Anmelden',
+  practice: 'Praxis (Kürzel)',
+  email: 'E-Mail-Adresse',
+  password: 'Passwort',
+  logout: 'Abmelden',
+  users: 'Benutzer',
+  adminsOnly: 'Nur für Admins',
+  name: 'Name',
+  role: 'Rolle',
+  status: 'Status',
+  admin: 'Admin',
+  staff: 'Mitarbeitende',
+  active: 'aktiv',
+  inactive: 'deaktiviert',
+  deactivate: 'Deaktivieren',
+  activate: 'Aktivieren',
+  invite: 'Einladen',
+  inviteTitle: 'Benutzer einladen',
+  link: (n: string) => `Einmal-Link für ${n} (3 Tage gültig, einmal nutzbar):`,
+  plan: (p: string) => `Tarif ${p}`,
+  signedIn: (n: string, r: string) => `Angemeldet: ${n} (${r})`,
+  welcome: 'Willkommen im Backoffice. Die Konfiguration der Praxis folgt hier.',
+  lang: 'English',
+  loading: 'Wird geladen …',
+  saved: 'Gespeichert.',
+};
+export type Texts = typeof de;
+
+const en: Texts = {
+  title: 'Back office',
+  login: 'Log in',
+  practice: 'Practice (slug)',
+  email: 'E-mail address',
+  password: 'Password',
+  logout: 'Log out',
+  users: 'Users',
+  adminsOnly: 'Admins only',
+  name: 'Name',
+  role: 'Role',
+  status: 'Status',
+  admin: 'Admin',
+  staff: 'Staff',
+  active: 'active',
+  inactive: 'deactivated',
+  deactivate: 'Deactivate',
+  activate: 'Activate',
+  invite: 'Invite',
+  inviteTitle: 'Invite a user',
+  link: (n) => `One-time link for ${n} (valid 3 days, once):`,
+  plan: (p) => `Plan ${p}`,
+  signedIn: (n, r) => `Signed in: ${n} (${r})`,
+  welcome: 'Welcome to the back office. The practice’s configuration comes here.',
+  lang: 'Deutsch',
+  loading: 'Loading …',
+  saved: 'Saved.',
+};
+
+export const texts = (lang: Lang): Texts => (lang === 'en' ? en : de);
