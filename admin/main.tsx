@@ -158,6 +158,13 @@ function Shell({ s }: { s: Session }) {
               {t.title}
             </h1>
             <p>{t.welcome}</p>
+            {isAdmin && (
+              <p>
+                <a href="/api/v1/admin/practice/document" download>
+                  {t.document}
+                </a>
+              </p>
+            )}
           </>
         )}
       </main>

@@ -28,6 +28,7 @@ const de = {
   lang: 'English',
   loading: 'Wird geladen …',
   saved: 'Gespeichert.',
+  document: 'Konfiguration als Praxis-Dokument (JSON) herunterladen',
 };
 export type Texts = typeof de;
 
@@ -58,6 +59,7 @@ const en: Texts = {
   lang: 'Deutsch',
   loading: 'Loading …',
   saved: 'Saved.',
+  document: 'Download the configuration as a practice document (JSON)',
 };
 
 export const texts = (lang: Lang): Texts => (lang === 'en' ? en : de);

@@ -39,6 +39,7 @@ import {
   usersOf,
 } from '../db/queries/staff.ts';
 import { DEFAULT_ONLINE_LIMITS, type PlanName } from '../engine/config.ts';
+import { exportPracticeDocument } from '../practice/export.ts';
 import { ApiError } from '../problem.ts';
 import { Problem } from './contract.ts';
 import type { AppEnv } from './env.ts';
@@ -250,6 +251,21 @@ const linkRoute = createRoute({
   },
 });
 
+const documentRoute = createRoute({
+  method: 'get',
+  path: '/practice/document',
+  summary: 'The practice’s configuration as a practice document (admins only)',
+  description:
+    'The same JSON `npm run practice:import` reads (see docs/PRACTICE-DOCUMENT.md): settings, users, therapists with hours and exceptions, rooms, services, package templates and chains. Client files are not configuration and are not in it.',
+  responses: {
+    200: {
+      description: 'The practice document',
+      content: { 'application/json': { schema: z.looseObject({}).openapi('PracticeDocument') } },
+    },
+    ...problems(401, 403),
+  },
+});
+
 /** Routes that need no session: logging in, and setting a password through a link. */
 const OPEN = new Set(['/api/v1/admin/login', '/api/v1/admin/password']);
 
@@ -398,6 +414,12 @@ export function adminRoutes() {
         return (await userById(tx, s.practice.id, id))!;
       });
       return c.json(userView(user), 200);
+    })
+    .openapi(documentRoute, async (c) => {
+      const s = needRole(c, 'admin');
+      const doc = await exportPracticeDocument(c.get('deps').store, s.practice.id);
+      c.header('content-disposition', `attachment; filename="${s.practice.slug}.json"`);
+      return c.json(doc!, 200);
     })
     .openapi(linkRoute, async (c) => {
       const s = needRole(c, 'admin');

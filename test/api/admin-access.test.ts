@@ -9,8 +9,8 @@ import type { createApp } from '../../server/app.ts';
 import { runHousekeeping } from '../../server/booking/housekeeping.ts';
 import { DEMO_LOGINS, setDemoPasswords } from '../../server/demo/load.ts';
 import { createPractice } from '../../server/practice/create.ts';
-import { importPractice } from '../../server/practice/import.ts';
-import { demoApp, demoDoc, NOW } from '../helpers.ts';
+import { importPractice, parsePracticeDocument } from '../../server/practice/import.ts';
+import { demoApp, demoDoc, freshStore, NOW } from '../helpers.ts';
 
 type App = ReturnType<typeof createApp>;
 const ADMIN = DEMO_LOGINS[0];
@@ -310,12 +310,50 @@ describe('a new practice (practice:create)', () => {
   });
 });
 
+describe('the practice document', () => {
+  it('exports the configuration as the JSON practice:import reads; imported into an empty database, the same practice again', async () => {
+    const { app } = await setup();
+    const admin = await login(app, ADMIN.email, ADMIN.password);
+    const res = await call(app, admin, 'GET', '/practice/document');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="demo.json"');
+    const doc = res.body;
+    // It is a valid document, with what the demo configures.
+    parsePracticeDocument(doc);
+    expect(doc.chains.map((c: any) => c.key)).toEqual(demoDoc().chains.map((c: any) => c.key));
+    const erst = doc.chains.find((c: any) => c.key === 'physio-erstbefund');
+    expect(erst.packageRules).toEqual([
+      expect.objectContaining({
+        template: 'rezept-kg6',
+        createOnBooking: expect.arrayContaining(['absent']),
+      }),
+    ]);
+    expect(doc.practice.booking.allowedOrigins).toEqual(demoDoc().practice.booking.allowedOrigins);
+    expect(doc.clients).toBeUndefined();
+    expect(JSON.stringify(doc)).not.toMatch(/password|scrypt/);
+
+    // Into an empty database, and out again: the same document.
+    const store = await freshStore();
+    const { practiceId } = await importPractice(store, doc, { now: NOW });
+    const { exportPracticeDocument } = await import('../../server/practice/export.ts');
+    expect(await exportPracticeDocument(store, practiceId)).toEqual(doc);
+  });
+
+  it('is for admins only', async () => {
+    const { app } = await setup();
+    const anna = await login(app, ANNA.email, ANNA.password);
+    expect((await call(app, anna, 'GET', '/practice/document')).body.code).toBe('role_required');
+  });
+});
+
 describe('tenant isolation', () => {
   it('no admin route of the route table returns or changes another practice’s data, whatever ids are sent', async () => {
     const { app, store, rows } = await setup();
     // Practice B: the same document under another slug and other addresses.
     const doc = demoDoc();
     doc.practice.slug = 'other';
+    doc.practice.contactEmail = 'praxis@other.example';
+    doc.practice.booking.privacyNoticeUrl = 'https://other.example/datenschutz';
     for (const u of doc.users) u.email = u.email.replace('@lindenhof.example', '@other.example');
     for (const t of doc.therapists)
       if (t.user) t.user = t.user.replace('@lindenhof.example', '@other.example');
