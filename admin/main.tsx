@@ -30,7 +30,8 @@ type User = { id: number; email: string; name: string; role: 'admin' | 'staff'; 
 const session = signal<Session | null | undefined>(undefined);
 const error = signal('');
 const status = signal('');
-const page = signal<'home' | 'users'>('home');
+const page = signal<'home' | 'users' | 'templates'>('home');
+const PLANS = ['S', 'M', 'L', 'XL', 'XXL'];
 
 /** The answer's JSON, or the server's problem `detail` shown and thrown. */
 async function ok<T>(res: Response): Promise<T> {
@@ -124,23 +125,12 @@ function Shell({ s }: { s: Session }) {
           >
             {t.title}
           </button>{' '}
-          <button
-            type="button"
-            aria-current={page.value === 'users' ? 'page' : undefined}
-            aria-disabled={!isAdmin}
-            aria-describedby={isAdmin ? undefined : 'users-why'}
-            onClick={() => {
-              if (isAdmin) page.value = 'users';
-            }}
-          >
-            {t.users}
-          </button>
-          {!isAdmin && (
-            <span id="users-why" class="why">
-              {' '}
-              ({t.users}: {t.adminsOnly})
-            </span>
-          )}
+          <NavItem to="users" label={t.users} why={isAdmin ? null : t.adminsOnly} />{' '}
+          <NavItem
+            to="templates"
+            label={t.templates}
+            why={PLANS.indexOf(s.practice.plan) >= PLANS.indexOf('L') ? null : t.planL}
+          />
         </nav>
       </header>
       <main>
@@ -152,6 +142,8 @@ function Shell({ s }: { s: Session }) {
         </p>
         {page.value === 'users' && isAdmin ? (
           <Users head={head} />
+        ) : page.value === 'templates' ? (
+          <Templates head={head} />
         ) : (
           <>
             <h1 tabIndex={-1} ref={head}>
@@ -168,6 +160,99 @@ function Shell({ s }: { s: Session }) {
           </>
         )}
       </main>
+    </>
+  );
+}
+
+/** A page of the navigation; where the role or the plan does not allow it, marked so, with the reason. */
+function NavItem({ to, label, why }: { to: 'users' | 'templates'; label: string; why: string | null }) {
+  const id = `why-${to}`;
+  return (
+    <>
+      <button
+        type="button"
+        aria-current={page.value === to ? 'page' : undefined}
+        aria-disabled={why !== null}
+        aria-describedby={why === null ? undefined : id}
+        onClick={() => {
+          if (why === null) page.value = to;
+        }}
+      >
+        {label}
+      </button>
+      {why !== null && (
+        <span id={id} class="why">
+          {' '}
+          ({label}: {why})
+        </span>
+      )}
+    </>
+  );
+}
+
+type Template = {
+  key: string;
+  name: string;
+  limits: {
+    maxAppointments?: number;
+    maxAmountCents?: number;
+    codes: { code: string; maxQuantity?: number; maxAmountCents?: number }[];
+  };
+  validity: { kind: string; days?: number };
+};
+const templates = signal<Template[] | null>(null);
+
+function Templates({ head }: { head: preact.Ref<HTMLHeadingElement> }) {
+  useEffect(() => {
+    api['package-templates']
+      .$get()
+      .then((res) => ok<{ packageTemplates: Template[] }>(res))
+      .then((b) => (templates.value = b.packageTemplates))
+      .catch(() => {});
+  }, []);
+  const limits = (l: Template['limits']) =>
+    [
+      l.maxAppointments && t.appointments(l.maxAppointments),
+      l.maxAmountCents && t.euros(l.maxAmountCents),
+      ...l.codes.map(
+        (c) => `${c.code}: ${c.maxQuantity ?? ''}${c.maxAmountCents ? ` ${t.euros(c.maxAmountCents)}` : ''}`,
+      ),
+    ]
+      .filter(Boolean)
+      .join(', ');
+  return (
+    <>
+      <h1 tabIndex={-1} ref={head}>
+        {t.templates}
+      </h1>
+      {templates.value === null ? (
+        <p>{t.loading}</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t.name}</th>
+              <th scope="col">{t.limits}</th>
+              <th scope="col">{t.validity}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {templates.value.map((tp) => (
+              <tr key={tp.key}>
+                <th scope="row">{tp.name}</th>
+                <td>{limits(tp.limits)}</td>
+                <td>
+                  {tp.validity.kind === 'days'
+                    ? t.days(tp.validity.days ?? 0)
+                    : tp.validity.kind === 'calendar_year'
+                      ? t.calendarYear
+                      : t.unlimited}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </>
   );
 }

@@ -29,6 +29,15 @@ const de = {
   loading: 'Wird geladen …',
   saved: 'Gespeichert.',
   document: 'Konfiguration als Praxis-Dokument (JSON) herunterladen',
+  templates: 'Paketvorlagen',
+  planL: 'Pakete gibt es ab Tarif L',
+  limits: 'Grenzen',
+  validity: 'Gültigkeit',
+  appointments: (n: number) => `${n} Termine`,
+  euros: (c: number) => `${(c / 100).toLocaleString('de-DE', { style: 'currency', currency: 'EUR' })}`,
+  days: (n: number) => `${n} Tage`,
+  calendarYear: 'Kalenderjahr',
+  unlimited: 'unbegrenzt',
 };
 export type Texts = typeof de;
 
@@ -60,6 +69,15 @@ const en: Texts = {
   loading: 'Loading …',
   saved: 'Saved.',
   document: 'Download the configuration as a practice document (JSON)',
+  templates: 'Package templates',
+  planL: 'Packages come with plan L',
+  limits: 'Limits',
+  validity: 'Validity',
+  appointments: (n) => `${n} appointments`,
+  euros: (c) => `${(c / 100).toLocaleString('en-GB', { style: 'currency', currency: 'EUR' })}`,
+  days: (n) => `${n} days`,
+  calendarYear: 'calendar year',
+  unlimited: 'unlimited',
 };
 
 export const texts = (lang: Lang): Texts => (lang === 'en' ? en : de);

@@ -266,6 +266,26 @@ const documentRoute = createRoute({
   },
 });
 
+const templatesRoute = createRoute({
+  method: 'get',
+  path: '/package-templates',
+  summary: 'The practice’s package templates (plan L or higher)',
+  description: 'Packages need plan L or higher: below it, 403 `plan_required`.',
+  responses: {
+    200: {
+      description: 'Templates, as in the practice document',
+      content: {
+        'application/json': {
+          schema: z.object({
+            packageTemplates: z.array(z.looseObject({ key: z.string(), name: z.string() })),
+          }),
+        },
+      },
+    },
+    ...problems(401, 403),
+  },
+});
+
 /** Routes that need no session: logging in, and setting a password through a link. */
 const OPEN = new Set(['/api/v1/admin/login', '/api/v1/admin/password']);
 
@@ -420,6 +440,11 @@ export function adminRoutes() {
       const doc = await exportPracticeDocument(c.get('deps').store, s.practice.id);
       c.header('content-disposition', `attachment; filename="${s.practice.slug}.json"`);
       return c.json(doc!, 200);
+    })
+    .openapi(templatesRoute, async (c) => {
+      const s = needPlan(c, 'L');
+      const doc = await exportPracticeDocument(c.get('deps').store, s.practice.id);
+      return c.json({ packageTemplates: doc!.packageTemplates }, 200);
     })
     .openapi(linkRoute, async (c) => {
       const s = needRole(c, 'admin');

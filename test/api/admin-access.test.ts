@@ -310,6 +310,21 @@ describe('a new practice (practice:create)', () => {
   });
 });
 
+describe('plans', () => {
+  it('packages need plan L or higher: on M, 403 plan_required naming the plan; on L, every staff user reads them', async () => {
+    const { app, exec } = await setup();
+    const anna = await login(app, ANNA.email, ANNA.password);
+    const onXl = await call(app, anna, 'GET', '/package-templates');
+    expect(onXl.status).toBe(200);
+    expect(onXl.body.packageTemplates.map((t: any) => t.key)).toContain('rezept-kg6');
+    await exec("UPDATE practices SET plan = 'M'");
+    const onM = await call(app, anna, 'GET', '/package-templates');
+    expect(onM.status).toBe(403);
+    expect(onM.body).toMatchObject({ code: 'plan_required', plan: 'L' });
+    expect(onM.body.detail).toMatch(/plan L or higher/);
+  });
+});
+
 describe('the practice document', () => {
   it('exports the configuration as the JSON practice:import reads; imported into an empty database, the same practice again', async () => {
     const { app } = await setup();

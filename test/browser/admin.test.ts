@@ -81,4 +81,29 @@ describeBrowser('the back office', () => {
     });
     expect(refused).toEqual([403, 'role_required']);
   });
+
+  it('package templates: listed on plan XL; on plan M marked unavailable with the reason, and refused by the server', async () => {
+    const page = await newPage(browser);
+    await logIn(page, DEMO_LOGINS[0]);
+    await page.getByRole('button', { name: 'Paketvorlagen' }).click();
+    await page.getByRole('row', { name: /Rezept KG 6×/ }).waitFor();
+    expect(await page.getByRole('row', { name: /Rezept KG 6×/ }).textContent()).toMatch(/6 Termine.*90 Tage/);
+    await check(page, 'admin-6-templates');
+    await stack.sql("UPDATE practices SET plan = 'M'");
+    try {
+      await page.reload();
+      const templates = page.getByRole('button', { name: 'Paketvorlagen' });
+      await templates.waitFor();
+      expect(await templates.getAttribute('aria-disabled')).toBe('true');
+      expect(await page.getByText('(Paketvorlagen: Pakete gibt es ab Tarif L)').count()).toBe(1);
+      await check(page, 'admin-7-plan-m');
+      const refused = await page.evaluate(async () => {
+        const res = await fetch('/api/v1/admin/package-templates');
+        return [res.status, ((await res.json()) as { code: string }).code];
+      });
+      expect(refused).toEqual([403, 'plan_required']);
+    } finally {
+      await stack.sql("UPDATE practices SET plan = 'XL'");
+    }
+  });
 });
