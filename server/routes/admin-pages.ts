@@ -3,11 +3,10 @@
  * staff user's password. The back office itself (a Preact app at /admin) comes with its own issue.
  */
 import { Hono } from 'hono';
-import { csrf } from 'hono/csrf';
 import { html } from 'hono/html';
 import { MIN_PASSWORD_LENGTH } from '../auth/password.ts';
 import { ApiError } from '../problem.ts';
-import { setPassword } from './admin.ts';
+import { fromThisSite, setPassword } from './admin.ts';
 import type { AppEnv } from './env.ts';
 import { pageHeaders, pageStyle } from './pages.ts';
 
@@ -37,14 +36,7 @@ ${error ? html`<p role="alert" id="error">${error}</p>` : ''}
 export function adminPages() {
   return new Hono<AppEnv>()
     .use('/admin/password', pageHeaders(STYLE))
-    .use('/admin/password', async (c, next) => {
-      try {
-        await csrf({ origin: new URL(c.get('deps').config.publicUrl).origin })(c, async () => {});
-      } catch {
-        throw new ApiError(403, 'csrf_failed', 'This form was not sent from this site.');
-      }
-      await next();
-    })
+    .use('/admin/password', fromThisSite())
     .get('/admin/password', (c) => c.html(form(c.req.query('token') ?? '')))
     .post('/admin/password', async (c) => {
       const body = await c.req.parseBody();

@@ -305,6 +305,21 @@ function sessionGuard(): MiddlewareHandler<AppEnv> {
   };
 }
 
+/**
+ * hono's csrf, answered as problem+json: a form post, or a request without a content type, must say
+ * (Origin or Sec-Fetch-Site) that it comes from this server's own pages.
+ */
+export function fromThisSite(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    try {
+      await csrf({ origin: new URL(c.get('deps').config.publicUrl).origin })(c, async () => {});
+    } catch {
+      throw new ApiError(403, 'csrf_failed', 'This request does not say it comes from this site.');
+    }
+    await next();
+  };
+}
+
 /** A JSON request from another origin than this server's: refused (the API is the back office's own). */
 function sameOrigin(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -339,15 +354,7 @@ const sessionView = (s: StaffSession) => ({
 export function adminRoutes() {
   const limiterFor = limiterRegistry();
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  // hono's csrf: a form post, or a request without a content type, must say it comes from here.
-  app.use('*', async (c, next) => {
-    try {
-      await csrf({ origin: new URL(c.get('deps').config.publicUrl).origin })(c, async () => {});
-    } catch {
-      throw new ApiError(403, 'csrf_failed', 'This request does not say it comes from this site.');
-    }
-    await next();
-  });
+  app.use('*', fromThisSite());
   app.use('*', sameOrigin());
   app.use('*', sessionGuard());
   return app
