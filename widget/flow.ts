@@ -255,14 +255,27 @@ export function createFlow(o: Options) {
       });
       emit('slot-selected', { chain: chain.key, start: hold.start, therapist: hold.therapist.id });
     },
+    /** Lets the hold go at once (also as the page goes away: the request outlives it). */
+    release() {
+      const h = s.hold.value;
+      s.hold.value = null;
+      if (h) {
+        quiet(
+          ok(
+            a.p[':practice'].holds[':hold'].$delete(
+              { param: { practice, hold: h.hold } },
+              { init: { keepalive: true } },
+            ),
+          ),
+        );
+      }
+    },
     /** Back to the times: the hold is let go, everything typed is kept. */
     async back(step: Step, error?: string) {
-      const h = s.hold.value;
       batch(() => {
-        s.hold.value = null;
+        this.release();
         s.step.value = step;
       });
-      if (h) quiet(ok(a.p[':practice'].holds[':hold'].$delete({ param: { practice, hold: h.hold } })));
       await (step === 'times' ? quiet(times()) : quiet(chains()));
       // Said after the times are new: why the client is back here.
       if (error) s.error.value = error;

@@ -40,6 +40,11 @@ class TerminketteBooking extends HTMLElement {
       emit: (name, detail) =>
         this.dispatchEvent(new CustomEvent(`terminkette:${name}`, { bubbles: true, composed: true, detail })),
     });
+    // A start held for a visitor who leaves is free again at once, not only when the hold runs out.
+    // (Should the page come back from the back-forward cache, it shows the times again.)
+    addEventListener('pagehide', () => {
+      if (flow.hold.value) void flow.back('times');
+    });
     // The first request leaves before anything is drawn.
     flow.start();
     render(<Widget f={flow} mode={at('mode')} />, host);

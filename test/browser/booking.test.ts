@@ -265,4 +265,18 @@ describeBrowser('the booking widget on a practice website', () => {
       await stack.sql('UPDATE practices SET config_version = config_version + 1');
     }
   });
+
+  it('a visitor who leaves the page frees the held start at once', async () => {
+    const held = async () =>
+      (await stack.rows<{ id: number }>("SELECT id FROM appointments WHERE status = 'held'")).map(
+        (r) => r.id,
+      );
+    const before = await held();
+    const page = await open('practice="demo" chain="hp-erstgespraech"');
+    await page.locator('.sl button').first().click();
+    await page.getByRole('heading', { name: 'Ihre Angaben' }).waitFor();
+    expect((await held()).length).toBe(before.length + 1);
+    await page.goto('about:blank');
+    await expect.poll(held).toEqual(before);
+  });
 });
