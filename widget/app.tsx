@@ -473,10 +473,17 @@ function Done({ f, t, head }: P & Head) {
           <a href={b.icsUrl} download="termin.ics">
             {t.ics}
           </a>{' '}
-          {Date.now() <= Date.parse(b.cancelDeadline) && (
-            <button type="button" class="ln" onClick={() => (sure ? f.cancel() : setSure(true))}>
-              {sure ? t.sure : t.cancel}
-            </button>
+          {Date.now() <= Date.parse(b.cancelDeadline) ? (
+            <>
+              <button type="button" class="ln" onClick={() => (sure ? f.cancel() : setSure(true))}>
+                {sure ? t.sure : t.cancel}
+              </button>{' '}
+              {t.until(
+                `${dayName(f.o.lang, dateOf(f.zone(), Date.parse(b.cancelDeadline)))}, ${clock(f.o.lang, f.zone(), Date.parse(b.cancelDeadline))}${t.oclock}`,
+              )}
+            </>
+          ) : (
+            t.byPractice
           )}
         </p>
       )}

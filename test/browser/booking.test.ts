@@ -8,6 +8,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { directLinkForClient } from '../../server/auth/tokens.ts';
 import { check, describeBrowser, launch, newPage, type Stack, sitePage, startStack } from './harness.ts';
 
+/*
+ * Times are chosen as the second of a day, never the first: the first may be right at the practice's
+ * notice (2 hours from now) and become too soon while the test types.
+ */
+
 /** Records the widget's events on the page, for the test to read. */
 const EVENTS = `<script>window.events=[];for(const n of ['ready','chain-selected','slot-selected','booked','cancelled','error'])document.addEventListener('terminkette:'+n,(e)=>events.push([n,e.detail]));</script>`;
 
@@ -51,7 +56,7 @@ describeBrowser('the booking widget on a practice website', () => {
 
     await page.getByRole('button', { name: /^Physiotherapie Erstbefund/ }).click();
     await page.getByRole('heading', { name: 'Physiotherapie Erstbefund' }).waitFor();
-    const first = page.locator('.sl button').first();
+    const first = page.locator('.sl button').nth(1);
     await first.waitFor();
     // Names read well aloud: the full date and time and the duration, never a bare "9:30".
     const name = (await first.getAttribute('aria-label'))!;
@@ -123,6 +128,7 @@ describeBrowser('the booking widget on a practice website', () => {
     await page.getByRole('heading', { name: 'Ihr Termin ist gebucht' }).waitFor();
     expect(await page.getByText(/Rezept KG 6×: noch 1 von 6 Terminen/).count()).toBe(1);
     await check(page, 'returning-3-booked');
+    expect(await page.getByText(/Online absagen bis \w+, \d+\. \w+ \d{4}, \d\d:\d\d Uhr\./).count()).toBe(1);
     // Cancelling from the success screen asks once more, then frees the budget again.
     await page.getByRole('button', { name: 'Termin absagen' }).click();
     await page.getByRole('button', { name: 'Ja, Termin wirklich absagen' }).click();
@@ -157,7 +163,7 @@ describeBrowser('the booking widget on a practice website', () => {
   it('a start taken by someone else after the hold ran out: told in plain words, back to the times, nothing typed lost', async () => {
     const page = await open();
     await page.getByRole('button', { name: /^Hypnose Raucherentwöhnung/ }).click();
-    const first = page.locator('.sl button').first();
+    const first = page.locator('.sl button').nth(1);
     await first.click();
     await page.getByRole('heading', { name: 'Ihre Angaben' }).waitFor();
     const email = 'zu.spaet@example.org';
@@ -190,7 +196,7 @@ describeBrowser('the booking widget on a practice website', () => {
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/vergeben|nicht mehr frei/i);
     await check(page, 'taken-1-back-to-times');
     // Choosing again: the typed name is still there.
-    await page.locator('.sl button').first().click();
+    await page.locator('.sl button').nth(1).click();
     await page.getByRole('heading', { name: 'Ihre Angaben' }).waitFor();
     expect(await page.getByLabel('Vorname').inputValue()).toBe('Alex');
     await page.getByRole('button', { name: 'Verbindlich buchen' }).click();
@@ -205,7 +211,7 @@ describeBrowser('the booking widget on a practice website', () => {
     await page.clock.install();
     await page.goto(stack.page(sitePage(stack, 'practice="demo" chain="hp-erstgespraech"', '', EVENTS)));
     // Preselected by the `chain` attribute: the times come at once.
-    await page.locator('.sl button').first().click();
+    await page.locator('.sl button').nth(1).click();
     await page.getByRole('heading', { name: 'Ihre Angaben' }).waitFor();
     await expect.poll(() => page.getByText(/Für Sie reserviert: noch (10:00|9:5\d)/).count()).toBe(1);
     await page.clock.fastForward('08:01');
@@ -273,7 +279,7 @@ describeBrowser('the booking widget on a practice website', () => {
       );
     const before = await held();
     const page = await open('practice="demo" chain="hp-erstgespraech"');
-    await page.locator('.sl button').first().click();
+    await page.locator('.sl button').nth(1).click();
     await page.getByRole('heading', { name: 'Ihre Angaben' }).waitFor();
     expect((await held()).length).toBe(before.length + 1);
     await page.goto('about:blank');
