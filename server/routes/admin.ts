@@ -306,13 +306,22 @@ function sessionGuard(): MiddlewareHandler<AppEnv> {
 }
 
 /**
+ * This server's own origins: its public address, and the one the request was sent to (so that
+ * http://127.0.0.1:3000 works as well as PUBLIC_URL's http://localhost:3000).
+ */
+const ownOrigins = (c: Context<AppEnv>) => [
+  new URL(c.get('deps').config.publicUrl).origin,
+  new URL(c.req.url).origin,
+];
+
+/**
  * hono's csrf, answered as problem+json: a form post, or a request without a content type, must say
  * (Origin or Sec-Fetch-Site) that it comes from this server's own pages.
  */
 export function fromThisSite(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     try {
-      await csrf({ origin: new URL(c.get('deps').config.publicUrl).origin })(c, async () => {});
+      await csrf({ origin: ownOrigins(c) })(c, async () => {});
     } catch {
       throw new ApiError(403, 'csrf_failed', 'This request does not say it comes from this site.');
     }
@@ -324,11 +333,7 @@ export function fromThisSite(): MiddlewareHandler<AppEnv> {
 function sameOrigin(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const origin = c.req.header('origin');
-    if (
-      origin !== undefined &&
-      c.req.method !== 'GET' &&
-      origin !== new URL(c.get('deps').config.publicUrl).origin
-    ) {
+    if (origin !== undefined && c.req.method !== 'GET' && !ownOrigins(c).includes(origin)) {
       throw new ApiError(403, 'csrf_failed', 'This request comes from another site.');
     }
     await next();

@@ -206,6 +206,18 @@ describe('the session', () => {
     expect((await call(app, s, 'POST', '/users', invite, { origin: 'http://localhost:3000' })).status).toBe(
       201,
     );
+    // Its own page under the address the browser used (127.0.0.1 rather than PUBLIC_URL's localhost).
+    const local = await app.request('http://127.0.0.1:3000/api/v1/admin/users', {
+      method: 'POST',
+      headers: {
+        cookie: s.cookie,
+        'x-csrf-token': s.csrf,
+        origin: 'http://127.0.0.1:3000',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ ...invite, email: 'zwei@lindenhof.example' }),
+    });
+    expect(local.status).toBe(201);
   });
 });
 
