@@ -6,7 +6,6 @@
  * `terminkette:start` performance mark) and from the start of the page's navigation.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -17,9 +16,9 @@ import { openSqliteStore } from '../server/db/sqlite/store.ts';
 import { demoDocument } from '../server/demo/load.ts';
 import { importPractice } from '../server/practice/import.ts';
 import { WIDGET_FILE } from '../server/routes/widget.ts';
+import { CHROMIUM, launchChromium } from '../test/browser/chromium.ts';
 
 export const WIDGET_BUDGET = 20 * 1024;
-const CHROMIUM = '/usr/bin/chromium';
 
 export interface WidgetFigures {
   gzip: number;
@@ -105,8 +104,6 @@ async function firstSlotsTime(log: (line?: string) => void): Promise<WidgetFigur
     log();
     return null;
   }
-  const require = createRequire(import.meta.url);
-  const { chromium } = require('playwright-core') as typeof import('playwright-core');
   const dbDir = mkdtempSync(join(tmpdir(), 'terminkette-widget-'));
   const store = openSqliteStore(join(dbDir, 'w.db'));
   const now = Date.now();
@@ -119,18 +116,7 @@ async function firstSlotsTime(log: (line?: string) => void): Promise<WidgetFigur
     );
   });
   config.publicUrl = server.url;
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   const version = browser.version();
   const fromScript: number[] = [];
   const fromNavigation: number[] = [];

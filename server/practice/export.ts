@@ -83,9 +83,7 @@ export function documentOf(c: StoredConfiguration) {
       limits: defined({
         maxAppointments: t.max_appointments,
         maxAmountCents: t.max_amount_cents,
-        codes: (typeof t.code_limits === 'string' ? JSON.parse(t.code_limits) : (t.code_limits ?? [])).map(
-          (l: Record<string, unknown>) => defined(l),
-        ),
+        codes: t.code_limits.map((l: Record<string, unknown>) => defined(l)),
       }),
       validity: validity(t),
     })),

@@ -11,14 +11,14 @@ import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { describe, expect } from 'vitest';
 import { createApp } from '../../server/app.ts';
 import type { Store } from '../../server/db/store.ts';
 import { demoStore, exec, rows } from '../helpers.ts';
 import { LOAD_TEST_LIMITS } from '../support-process.ts';
+import { CHROMIUM, launchChromium } from './chromium.ts';
 
-export const CHROMIUM = '/usr/bin/chromium';
 const present = existsSync(CHROMIUM);
 if (!present) {
   if (process.env.CI) throw new Error(`CI needs Chromium at ${CHROMIUM} for the widget's browser tests.`);
@@ -124,20 +124,7 @@ export function sitePage(stack: Stack, attributes: string, extra = '', head = ''
 <terminkette-booking ${attributes}></terminkette-booking></main></body></html>`;
 }
 
-export async function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
+export const launch = launchChromium;
 
 export async function newPage(browser: Browser, options: BrowserContextOptions = {}): Promise<Page> {
   const context = await browser.newContext({

@@ -51,9 +51,11 @@ export async function storedConfiguration(
     services: await all(
       'SELECT id, code, name, price_cents, duration_minutes FROM services WHERE practice_id = ? ORDER BY id',
     ),
-    templates: await all(
-      'SELECT id, key, name, max_appointments, max_amount_cents, code_limits, validity_kind, validity_days FROM package_templates WHERE practice_id = ? ORDER BY id',
-    ),
+    templates: (
+      await all(
+        'SELECT id, key, name, max_appointments, max_amount_cents, code_limits, validity_kind, validity_days FROM package_templates WHERE practice_id = ? ORDER BY id',
+      )
+    ).map((t) => ({ ...t, code_limits: json<Record<string, unknown>[]>(t.code_limits) ?? [] })),
     chains: await all('SELECT * FROM chains WHERE practice_id = ? ORDER BY sort_order, id'),
     lines: await all(
       'SELECT chain_id, service_id, quantity FROM chain_lines WHERE practice_id = ? ORDER BY chain_id, position',
