@@ -32,6 +32,8 @@ export default defineConfig({
   test: {
     environment: 'node',
     testTimeout: 20_000,
+    // What the browser tests wait for (a screen after a request) may take seconds on a loaded machine.
+    expect: { poll: { timeout: 8_000 } },
     // The widget is built once per run (dist/widget/widget.js), for the server and the browser tests.
     globalSetup: ['test/build-widget.ts'],
     hookTimeout: 60_000,

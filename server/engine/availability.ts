@@ -38,11 +38,15 @@ export interface BusyWindow {
   now: number;
 }
 
-/** The therapists a slot question is about: the chain's, or the one asked for. */
+/**
+ * The therapists a slot question is about: the chain's that clients may book online, or the one
+ * asked for among them. (Slot questions are the online booking's; staff place appointments by
+ * `assessStart`, with every therapist of the chain.)
+ */
 function therapistIdsOf(chain: Chain, q: Pick<SlotQuery, 'therapist'>): number[] {
   return q.therapist === undefined
-    ? [...chain.therapistIds]
-    : chain.therapistIds.filter((id) => id === q.therapist);
+    ? [...chain.onlineTherapistIds]
+    : chain.onlineTherapistIds.filter((id) => id === q.therapist);
 }
 
 /** What `slotSearchInput` needs loaded for a slot question. */

@@ -102,7 +102,10 @@ export interface Chain extends EligibilityChain {
   onlineBookable: boolean;
   minNoticeMinutes: number | null;
   bookingWindowDays: number | null;
+  /** Its therapists (active ones). */
   therapistIds: number[];
+  /** Those of them clients may book online. */
+  onlineTherapistIds: number[];
   priceCents: number;
   /** Service ids per line, in the order of `lines`. */
   serviceIds: number[];

@@ -236,6 +236,14 @@ const documentShape = z.strictObject({
         key,
         name,
         user: z.email().optional(),
+        /** Whether clients may book them online (staff always may). */
+        onlineBookable: z.boolean().default(true),
+        /** Their appointments' colour in the calendar. */
+        color: z
+          .string()
+          .regex(/^#[0-9a-fA-F]{6}$/, 'a colour is #rrggbb')
+          .transform((c) => c.toLowerCase())
+          .default('#2f6f8f'),
         hours: z.array(hours).max(100).default([]),
         exceptions: z.array(exception).max(1000).default([]),
       }),

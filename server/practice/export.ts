@@ -50,6 +50,8 @@ export function documentOf(c: StoredConfiguration) {
         key: t.key,
         name: t.name,
         user: t.user_email,
+        onlineBookable: Boolean(t.online_bookable),
+        color: t.color,
         hours: c.hours
           .filter((h) => h.therapist_id === t.id)
           .map((h) => ({
@@ -101,7 +103,7 @@ export function documentOf(c: StoredConfiguration) {
         onlineBookable: Boolean(ch.online_bookable),
         therapists: c.chainTherapists
           .filter((x) => x.chain_id === ch.id)
-          .map((x) => therapistKey.get(x.therapist_id)!),
+          .flatMap((x) => therapistKey.get(x.therapist_id) ?? []),
         minAge: ch.min_age,
         maxAge: ch.max_age,
         minNoticeMinutes: ch.min_notice_minutes,

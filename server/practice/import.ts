@@ -20,6 +20,7 @@ import { insertPractice, type PracticeRows, practiceIdBySlug } from '../db/queri
 import type { Store } from '../db/store.ts';
 import { StoreConflict } from '../errors.ts';
 import { type PracticeDocument, practiceDocumentSchema, weekdayNumber } from './document.ts';
+import { documentErrorMap, type IssueLang } from './messages.ts';
 
 export interface DocumentIssue {
   path: string;
@@ -38,8 +39,9 @@ export function zodIssues(error: z.ZodError): DocumentIssue[] {
 }
 
 /** Parses and checks a document, or throws `PracticeDocumentError` naming every problem. */
-export function parsePracticeDocument(input: unknown): PracticeDocument {
-  const parsed = practiceDocumentSchema.safeParse(input);
+export function parsePracticeDocument(input: unknown, lang: IssueLang = 'en'): PracticeDocument {
+  const map = documentErrorMap(lang);
+  const parsed = practiceDocumentSchema.safeParse(input, map ? { error: map } : undefined);
   if (!parsed.success) throw new PracticeDocumentError(zodIssues(parsed.error));
   return parsed.data;
 }
@@ -256,7 +258,7 @@ export interface ImportResult {
 }
 
 /** The document and its plan as the rows the store writes. */
-function rowsOf(doc: PracticeDocument, plan: ReturnType<typeof planPractice>): PracticeRows {
+export function rowsOf(doc: PracticeDocument, plan: ReturnType<typeof planPractice>): PracticeRows {
   const p = doc.practice;
   return {
     practice: {
@@ -283,6 +285,8 @@ function rowsOf(doc: PracticeDocument, plan: ReturnType<typeof planPractice>): P
       key: th.key,
       name: th.name,
       userEmail: th.user ?? null,
+      onlineBookable: th.onlineBookable,
+      color: th.color,
       hours: th.hours.map((h) => ({
         weekday: weekdayNumber(h.weekday),
         startMinute: parseMinute(h.from),

@@ -22,7 +22,9 @@ import {
   startSession,
   tokenHash,
 } from '../auth/staff.ts';
+import { configChangesOf, configVersionOf } from '../db/queries/configWrite.ts';
 import { practiceIdBySlug } from '../db/queries/practice.ts';
+import { storedConfiguration } from '../db/queries/practiceExport.ts';
 import {
   activeAdmins,
   deleteSessionsOf,
@@ -39,7 +41,10 @@ import {
   usersOf,
 } from '../db/queries/staff.ts';
 import { DEFAULT_ONLINE_LIMITS, type PlanName } from '../engine/config.ts';
-import { exportPracticeDocument } from '../practice/export.ts';
+import { applyPracticeDocument, ConfigVersionConflict } from '../practice/apply.ts';
+import { documentOf, exportPracticeDocument } from '../practice/export.ts';
+import { PracticeDocumentError } from '../practice/import.ts';
+import { localizeIssue } from '../practice/messages.ts';
 import { ApiError } from '../problem.ts';
 import { Problem } from './contract.ts';
 import type { AppEnv } from './env.ts';
@@ -286,6 +291,83 @@ const templatesRoute = createRoute({
   },
 });
 
+const ConfigChange = z
+  .object({
+    entity: z.enum(['practice', 'user', 'therapist', 'room', 'service', 'template', 'chain']),
+    key: z.string(),
+    action: z.enum(['added', 'changed', 'removed', 'archived']),
+    fields: z.record(z.string(), z.object({ before: z.unknown(), after: z.unknown() })).optional(),
+  })
+  .openapi('ConfigChange');
+
+const putDocumentRoute = createRoute({
+  method: 'put',
+  path: '/practice/document',
+  summary: 'Change the practice’s configuration by its practice document (admins only)',
+  description:
+    'The whole document (as GET gives it) with the changes made: checked by the same rules as `practice:import`, then only the differences are written, in one transaction, and recorded in the change history. Every problem is named with its path (422 `invalid_document`, nothing written). `If-Match` with the ETag of the document the change is based on refuses it (412 `config_changed`) when someone else has changed the configuration since. `?dryRun=true` only reports the changes.',
+  request: {
+    query: z.object({
+      dryRun: z.enum(['true', 'false']).optional(),
+      lang: z.enum(['de', 'en']).optional().openapi({ description: 'Language of the problems (default de)' }),
+    }),
+    headers: z.object({ 'if-match': z.string().max(100).optional() }),
+    body: {
+      required: true,
+      content: { 'application/json': { schema: z.looseObject({}).openapi('PracticeDocumentInput') } },
+    },
+  },
+  responses: {
+    200: {
+      description: 'Applied (or, for a dry run, what would change)',
+      content: {
+        'application/json': {
+          schema: z
+            .object({ changes: z.array(ConfigChange), applied: z.boolean(), version: z.number().int() })
+            .openapi('ConfigApplied'),
+        },
+      },
+    },
+    ...problems(400, 401, 403, 412, 422),
+  },
+});
+
+const ConfigChangeRecord = z
+  .object({
+    id: z.number().int(),
+    at: z.string(),
+    source: z.enum(['admin', 'import']),
+    user: z.object({ name: z.string(), email: z.string() }).nullable(),
+    changes: z.array(ConfigChange),
+  })
+  .openapi('ConfigChangeRecord');
+
+const changesRoute = createRoute({
+  method: 'get',
+  path: '/changes',
+  summary: 'The change history of the configuration, newest first (admins only)',
+  request: {
+    query: z.object({
+      before: z.coerce.number().int().positive().optional(),
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'Changes',
+      content: {
+        'application/json': {
+          schema: z.object({ changes: z.array(ConfigChangeRecord), next: z.number().int().nullable() }),
+        },
+      },
+    },
+    ...problems(400, 401, 403),
+  },
+});
+
+/** The ETag of a configuration version. */
+const configTag = (version: number) => `"config-${version}"`;
+
 /** Routes that need no session: logging in, and setting a password through a link. */
 const OPEN = new Set(['/api/v1/admin/login', '/api/v1/admin/password']);
 
@@ -449,9 +531,85 @@ export function adminRoutes() {
     })
     .openapi(documentRoute, async (c) => {
       const s = needRole(c, 'admin');
-      const doc = await exportPracticeDocument(c.get('deps').store, s.practice.id);
+      const { store } = c.get('deps');
+      const [stored, version] = await store.read(
+        async (tx) =>
+          [await storedConfiguration(tx, s.practice.id), await configVersionOf(tx, s.practice.id)] as const,
+        { snapshot: true },
+      );
+      const doc = documentOf(stored!);
       c.header('content-disposition', `attachment; filename="${s.practice.slug}.json"`);
-      return c.json(doc!, 200);
+      c.header('etag', configTag(version));
+      c.header('cache-control', 'no-store');
+      return c.json(doc, 200);
+    })
+    .openapi(putDocumentRoute, async (c) => {
+      const s = needRole(c, 'admin');
+      const { store, clock } = c.get('deps');
+      const ifMatch = c.req.valid('header')['if-match'];
+      const lang = c.req.valid('query').lang ?? 'de';
+      const expected = ifMatch === undefined ? undefined : /^(?:W\/)?"config-(\d+)"$/.exec(ifMatch);
+      if (expected === null) {
+        throw new ApiError(
+          412,
+          'config_changed',
+          'If-Match names no configuration version of this practice.',
+        );
+      }
+      try {
+        const result = await applyPracticeDocument(store, s.practice.id, c.req.valid('json'), {
+          now: clock(),
+          userId: s.user.id,
+          source: 'admin',
+          expectedVersion: expected ? Number(expected[1]) : undefined,
+          dryRun: c.req.valid('query').dryRun === 'true',
+          lang,
+        });
+        c.header('etag', configTag(result.version));
+        return c.json(result, 200);
+      } catch (err) {
+        if (err instanceof PracticeDocumentError) {
+          const errors = err.issues.map((i) => ({ path: i.path, message: localizeIssue(i.message, lang) }));
+          throw new ApiError(
+            422,
+            'invalid_document',
+            errors.map((i) => `${i.path}: ${i.message}`).join('; '),
+            {
+              errors,
+            },
+          );
+        }
+        if (err instanceof ConfigVersionConflict) {
+          throw new ApiError(
+            412,
+            'config_changed',
+            'Someone has changed the configuration since you loaded it. Load it again and redo your change.',
+            { version: err.current },
+          );
+        }
+        throw err;
+      }
+    })
+    .openapi(changesRoute, async (c) => {
+      const s = needRole(c, 'admin');
+      const { before, limit } = c.req.valid('query');
+      const rows = await c
+        .get('deps')
+        .store.read((tx) => configChangesOf(tx, s.practice.id, limit + 1, before));
+      const page = rows.slice(0, limit);
+      return c.json(
+        {
+          changes: page.map((r) => ({
+            id: r.id,
+            at: new Date(r.at).toISOString(),
+            source: r.source,
+            user: r.userEmail ? { name: r.userName ?? '', email: r.userEmail } : null,
+            changes: r.changes as z.infer<typeof ConfigChange>[],
+          })),
+          next: rows.length > limit ? page[page.length - 1]!.id : null,
+        },
+        200,
+      );
     })
     .openapi(templatesRoute, async (c) => {
       const s = needPlan(c, 'L');

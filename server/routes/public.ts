@@ -209,7 +209,7 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
             durationMinutes: chain.durationMinutes,
             priceCents: chain.priceCents,
             needsBirthDate: chain.minAge !== null || chain.maxAge !== null,
-            therapists: chain.therapistIds.flatMap((id) => {
+            therapists: chain.onlineTherapistIds.flatMap((id) => {
               const t = config.therapistById.get(id);
               return t?.active ? [{ id, name: t.name }] : [];
             }),

@@ -370,6 +370,107 @@ describe('the practice document', () => {
     const { app } = await setup();
     const anna = await login(app, ANNA.email, ANNA.password);
     expect((await call(app, anna, 'GET', '/practice/document')).body.code).toBe('role_required');
+    const doc = (await call(app, await login(app, ADMIN.email, ADMIN.password), 'GET', '/practice/document'))
+      .body;
+    expect((await call(app, anna, 'PUT', '/practice/document', doc)).body.code).toBe('role_required');
+    expect((await call(app, anna, 'GET', '/changes')).body.code).toBe('role_required');
+  });
+
+  it('an admin changes the configuration by it: only the differences, based on the version loaded, in the history', async () => {
+    const { app, count } = await setup();
+    const admin = await login(app, ADMIN.email, ADMIN.password);
+    const loaded = await call(app, admin, 'GET', '/practice/document');
+    const etag = loaded.headers.get('etag')!;
+    expect(etag).toMatch(/^"config-\d+"$/);
+    const doc = loaded.body;
+    doc.services.find((s: any) => s.code === 'KG').priceCents = 2950;
+
+    const dry = await call(app, admin, 'PUT', '/practice/document?dryRun=true', doc, { 'if-match': etag });
+    expect(dry.status).toBe(200);
+    expect(dry.body).toMatchObject({
+      applied: false,
+      changes: [{ entity: 'service', key: 'KG', action: 'changed' }],
+    });
+    expect(await count("SELECT count(*) AS n FROM services WHERE code = 'KG' AND price_cents = 2950")).toBe(
+      0,
+    );
+
+    const saved = await call(app, admin, 'PUT', '/practice/document', doc, { 'if-match': etag });
+    expect(saved.status).toBe(200);
+    expect(saved.body).toEqual({
+      applied: true,
+      version: expect.any(Number),
+      changes: [
+        {
+          entity: 'service',
+          key: 'KG',
+          action: 'changed',
+          fields: { priceCents: { before: 2800, after: 2950 } },
+        },
+      ],
+    });
+    expect(saved.headers.get('etag')).toBe(`"config-${saved.body.version}"`);
+    expect(saved.headers.get('etag')).not.toBe(etag);
+
+    // A second tab still on the old version: refused, nothing written.
+    doc.rooms[0].name = 'Raum A';
+    const stale = await call(app, admin, 'PUT', '/practice/document', doc, { 'if-match': etag });
+    expect(stale.status).toBe(412);
+    expect(stale.body.code).toBe('config_changed');
+    expect(await count("SELECT count(*) AS n FROM rooms WHERE name = 'Raum A'")).toBe(0);
+
+    const history = await call(app, admin, 'GET', '/changes');
+    expect(history.status).toBe(200);
+    expect(history.body).toEqual({
+      next: null,
+      changes: [
+        {
+          id: expect.any(Number),
+          at: new Date(NOW).toISOString(),
+          source: 'admin',
+          user: { name: 'Dana Admin', email: ADMIN.email },
+          changes: saved.body.changes,
+        },
+      ],
+    });
+  });
+
+  it('names every problem of a changed document with its path, as problem+json, and writes nothing', async () => {
+    const { app, count } = await setup();
+    const admin = await login(app, ADMIN.email, ADMIN.password);
+    const doc = (await call(app, admin, 'GET', '/practice/document')).body;
+    doc.chains[0].lines.push({ code: 'NOPE', quantity: 1 });
+    doc.chains[1].therapists.push('nobody');
+    doc.rooms[0].name = 'Raum A';
+    const res = await call(app, admin, 'PUT', '/practice/document?lang=en', doc);
+    expect(res.status).toBe(422);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(res.body.code).toBe('invalid_document');
+    expect(res.body.errors).toEqual(
+      expect.arrayContaining([
+        {
+          path: `chains[0].lines[${doc.chains[0].lines.length - 1}].code`,
+          message: 'unknown service code "NOPE"',
+        },
+        {
+          path: `chains[1].therapists[${doc.chains[1].therapists.length - 1}]`,
+          message: 'unknown therapist "nobody"',
+        },
+      ]),
+    );
+    // In German by default, as the back office shows them: zod's own messages too.
+    doc.services[0].durationMinutes = 0;
+    const german = await call(app, admin, 'PUT', '/practice/document', doc);
+    expect(german.body.errors).toContainEqual({
+      path: 'services[0].durationMinutes',
+      message: 'Zu klein: erwartet, dass number >=1 ist',
+    });
+    doc.services[0].durationMinutes = 20;
+    expect((await call(app, admin, 'PUT', '/practice/document', doc)).body.errors).toEqual(
+      expect.arrayContaining([{ path: expect.any(String), message: 'unbekannte Leistungsziffer „NOPE“' }]),
+    );
+    expect(await count("SELECT count(*) AS n FROM rooms WHERE name = 'Raum A'")).toBe(0);
+    expect(await count('SELECT count(*) AS n FROM config_changes')).toBe(0);
   });
 });
 
@@ -398,12 +499,17 @@ describe('tenant isolation', () => {
       "SELECT id, email, role, active, password_hash FROM users WHERE email LIKE '%@lindenhof.example' ORDER BY id",
     );
     const routes = app.routes.filter((r) => r.path.startsWith('/api/v1/admin/') && r.method !== 'ALL');
-    expect(routes.length).toBeGreaterThanOrEqual(8);
+    expect(routes.length).toBeGreaterThanOrEqual(10);
+    const aAdmin = await login(app, ADMIN.email, ADMIN.password);
+    const aDocument = (await call(app, aAdmin, 'GET', '/practice/document')).body;
+    const aVersion = await rows("SELECT config_version FROM practices WHERE slug = 'demo'");
     /** A body each route accepts, so that what answers is the route, not its validation. */
     const bodyFor = (method: string, path: string) => {
       if (method === 'GET' || method === 'DELETE') return undefined;
       if (method === 'PATCH') return { active: false };
       if (path === '/api/v1/admin/users') return { email: 'x@other.example', name: 'X', role: 'staff' };
+      // A's own document, sent with B's session: refused (it names A's slug), A unchanged.
+      if (path === '/api/v1/admin/practice/document') return aDocument;
       if (path === '/api/v1/admin/password')
         return { token: 'x'.repeat(43), password: 'long-enough-password' };
       return undefined;
@@ -422,5 +528,7 @@ describe('tenant isolation', () => {
         "SELECT id, email, role, active, password_hash FROM users WHERE email LIKE '%@lindenhof.example' ORDER BY id",
       ),
     ).toEqual(aUsers);
+    expect(await rows("SELECT config_version FROM practices WHERE slug = 'demo'")).toEqual(aVersion);
+    expect((await call(app, aAdmin, 'GET', '/changes')).body.changes).toEqual([]);
   });
 });

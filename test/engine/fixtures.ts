@@ -105,6 +105,8 @@ interface ChainDef {
   bufferAfterMinutes?: number;
   needsRoom?: boolean;
   therapistIds?: number[];
+  /** Default: all of `therapistIds`. */
+  onlineTherapistIds?: number[];
   rules?: ChainRule[];
   minAge?: number | null;
   maxAge?: number | null;
@@ -130,6 +132,7 @@ export function chain(def: ChainDef): Chain {
     minNoticeMinutes: null,
     bookingWindowDays: null,
     therapistIds: def.therapistIds ?? [1, 2],
+    onlineTherapistIds: def.onlineTherapistIds ?? def.therapistIds ?? [1, 2],
     lines: lines.map(({ code, quantity, unitPriceCents }) => ({ code, quantity, unitPriceCents })),
     serviceIds: lines.map((l) => l.serviceId),
     priceCents: lines.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0),

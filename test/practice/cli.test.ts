@@ -11,11 +11,11 @@ const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'terminkette-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function importFile(doc: unknown, database: string) {
+async function importFile(doc: unknown, database: string, ...flags: string[]) {
   const file = join(dir, `doc-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(file, JSON.stringify(doc));
   try {
-    const { stdout, stderr } = await run('npx', ['tsx', 'server/cli/import-practice.ts', file], {
+    const { stdout, stderr } = await run('npx', ['tsx', 'server/cli/import-practice.ts', file, ...flags], {
       // The SQLite file, whatever the environment names (no DATABASE_URL).
       env: { ...process.env, DATABASE_PATH: database, DATABASE_URL: '' },
     });
@@ -46,5 +46,44 @@ describe('npm run practice:import', () => {
     const practices = await rows(store, 'SELECT slug FROM practices');
     await store.close();
     expect(practices).toEqual([{ slug: 'demo' }]);
+  });
+
+  it('--update applies only the differences to the practice of the slug, in its change history; --dry-run only tells', async () => {
+    const database = join(dir, 'update.db');
+    expect((await importFile(demoDoc(), database)).code).toBe(0);
+    const store = openSqliteStore(database);
+    const { exportPracticeDocument } = await import('../../server/practice/export.ts');
+    const doc = (await exportPracticeDocument(store, 1)) as Record<string, any>;
+    await store.close();
+    doc.services.find((s: any) => s.code === 'KG').priceCents = 3000;
+    doc.rooms.push({ key: 'raum3', name: 'Behandlungsraum 3' });
+
+    const dry = await importFile(doc, database, '--update', '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/would change practice "demo"/);
+    expect(dry.stdout).toContain('added room raum3');
+    expect(dry.stdout).toContain('changed service KG: priceCents');
+
+    const done = await importFile(doc, database, '--update');
+    expect(done.code).toBe(0);
+    expect(done.stdout).toMatch(/changed practice "demo"/);
+    expect((await importFile(doc, database, '--update')).stdout).toMatch(/no differences in "demo"/);
+
+    const after = openSqliteStore(database);
+    expect(await rows(after, "SELECT price_cents FROM services WHERE code = 'KG'")).toEqual([
+      { price_cents: 3000 },
+    ]);
+    expect(await rows(after, 'SELECT source, user_id FROM config_changes')).toEqual([
+      { source: 'import', user_id: null },
+    ]);
+    await after.close();
+
+    const unknown = await importFile(
+      { ...doc, practice: { ...doc.practice, slug: 'nope' } },
+      database,
+      '--update',
+    );
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/practice\.slug: no practice "nope" to update/);
   });
 });

@@ -161,11 +161,17 @@ export const therapists = pgTable(
     key: text('key').notNull(),
     name: text('name').notNull(),
     userId: integer('user_id'),
+    /** False once removed from the configuration while appointments still name them (archived). */
     active: boolean('active').notNull().default(true),
+    /** Whether clients may book them online; staff may always. */
+    onlineBookable: boolean('online_bookable').notNull().default(true),
+    /** The colour of their appointments in the calendar, `#rrggbb`. */
+    color: text('color').notNull().default('#2f6f8f'),
   },
   (t) => [
     unique('therapists_practice_id').on(t.practiceId, t.id),
     unique('therapists_practice_key').on(t.practiceId, t.key),
+    check('therapists_color', sql`${t.color} ~ '^#[0-9a-f]{6}$'`),
     foreignKey({ columns: [t.practiceId, t.userId], foreignColumns: [users.practiceId, users.id] }),
   ],
 );
@@ -785,3 +791,21 @@ export const appSecrets = pgTable('app_secrets', {
   value: text('value').notNull(),
   createdAt: createdAt(),
 });
+
+/**
+ * The change history of a practice's configuration: who changed it, when, from where (the back
+ * office or a re-imported practice document) and what, as a list of changes by entity and key.
+ */
+export const configChanges = pgTable(
+  'config_changes',
+  {
+    id: id(),
+    practiceId: practiceRef(),
+    /** The staff user; null for a command-line import. */
+    userId: integer('user_id'),
+    at: instant('at').notNull(),
+    source: text('source', { enum: ['admin', 'import'] }).notNull(),
+    changes: jsonb('changes').$type<unknown[]>().notNull(),
+  },
+  (t) => [index('config_changes_practice_at').on(t.practiceId, t.at)],
+);

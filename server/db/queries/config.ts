@@ -87,7 +87,7 @@ export async function loadChains(tx: Tx, practiceId: number): Promise<Chain[]> {
     [practiceId],
   );
   const therapists = await tx.all<AnyRow>(
-    `SELECT ct.chain_id, ct.therapist_id FROM chain_therapists ct JOIN therapists t ON t.id = ct.therapist_id
+    `SELECT ct.chain_id, ct.therapist_id, t.online_bookable FROM chain_therapists ct JOIN therapists t ON t.id = ct.therapist_id
       WHERE ct.chain_id IN (SELECT id FROM chains WHERE practice_id = ?) AND t.active = TRUE
       ORDER BY ct.therapist_id`,
     [practiceId],
@@ -144,6 +144,9 @@ export async function loadChains(tx: Tx, practiceId: number): Promise<Chain[]> {
       minNoticeMinutes: c.min_notice_minutes,
       bookingWindowDays: c.booking_window_days,
       therapistIds: therapists.filter((x) => x.chain_id === c.id).map((x) => x.therapist_id),
+      onlineTherapistIds: therapists
+        .filter((x) => x.chain_id === c.id && bool(x.online_bookable))
+        .map((x) => x.therapist_id),
       lines: serviceLines,
       serviceIds: own.map((l) => l.service_id),
       priceCents: serviceLines.reduce((s, l) => s + l.quantity * l.unitPriceCents, 0),

@@ -37,9 +37,9 @@ export async function storedConfiguration(
     },
     users: await all('SELECT id, email, name, role FROM users WHERE practice_id = ? ORDER BY id'),
     therapists: await all(
-      `SELECT t.id, t.key, t.name, u.email AS user_email FROM therapists t
+      `SELECT t.id, t.key, t.name, t.online_bookable, t.color, u.email AS user_email FROM therapists t
          LEFT JOIN users u ON u.practice_id = t.practice_id AND u.id = t.user_id
-        WHERE t.practice_id = ? ORDER BY t.id`,
+        WHERE t.practice_id = ? AND t.active = TRUE ORDER BY t.id`,
     ),
     hours: await all(
       'SELECT therapist_id, weekday, start_minute, end_minute FROM working_hours WHERE practice_id = ? ORDER BY therapist_id, weekday, start_minute',

@@ -155,11 +155,20 @@ export const therapists = sqliteTable(
     key: text('key').notNull(),
     name: text('name').notNull(),
     userId: integer('user_id'),
+    /** False once removed from the configuration while appointments still name them (archived). */
     active: bool('active').notNull().default(true),
+    /** Whether clients may book them online; staff may always. */
+    onlineBookable: bool('online_bookable').notNull().default(true),
+    /** The colour of their appointments in the calendar, `#rrggbb`. */
+    color: text('color').notNull().default('#2f6f8f'),
   },
   (t) => [
     unique('therapists_practice_id').on(t.practiceId, t.id),
     unique('therapists_practice_key').on(t.practiceId, t.key),
+    check(
+      'therapists_color',
+      sql`length(${t.color}) = 7 AND ${t.color} GLOB '#[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]'`,
+    ),
     foreignKey({ columns: [t.practiceId, t.userId], foreignColumns: [users.practiceId, users.id] }),
   ],
 );
@@ -763,3 +772,21 @@ export const rateLimits = sqliteTable('rate_limits', {
   points: integer('points').notNull().default(0),
   expire: integer('expire'),
 });
+
+/**
+ * The change history of a practice's configuration: who changed it, when, from where (the back
+ * office or a re-imported practice document) and what, as a list of changes by entity and key.
+ */
+export const configChanges = sqliteTable(
+  'config_changes',
+  {
+    id: id(),
+    practiceId: practiceRef(),
+    /** The staff user; null for a command-line import. */
+    userId: integer('user_id'),
+    at: integer('at').notNull(),
+    source: text('source', { enum: ['admin', 'import'] }).notNull(),
+    changes: text('changes', { mode: 'json' }).$type<unknown[]>().notNull(),
+  },
+  (t) => [index('config_changes_practice_at').on(t.practiceId, t.at)],
+);
