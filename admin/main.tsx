@@ -4,21 +4,16 @@
  * (the browser sends it), and every state-changing request carries the session's CSRF token.
  */
 import { signal } from '@preact/signals';
-import { hc } from 'hono/client';
 import { type InputHTMLAttributes, render } from 'preact';
 import { useEffect, useId, useRef } from 'preact/hooks';
-import type { AppType } from '../server/app.ts';
+import { api, csrf, error, ok, status } from './api.ts';
 import './style.css';
+import { type ConfigPage, Configuration, configPages } from './config.tsx';
 import { type Lang, texts } from './texts.ts';
 
 const lang: Lang = new URLSearchParams(location.search).get('lang') === 'en' ? 'en' : 'de';
 document.documentElement.lang = lang;
 const t = texts(lang);
-
-const csrf = signal('');
-const api = hc<AppType>(location.origin, {
-  headers: (): Record<string, string> => (csrf.value ? { 'x-csrf-token': csrf.value } : {}),
-}).api.v1.admin;
 
 type Session = {
   user: { id: number; name: string; role: 'admin' | 'staff' };
@@ -28,21 +23,9 @@ type Session = {
 type User = { id: number; email: string; name: string; role: 'admin' | 'staff'; active: boolean };
 
 const session = signal<Session | null | undefined>(undefined);
-const error = signal('');
-const status = signal('');
-const page = signal<'home' | 'users' | 'templates'>('home');
+const page = signal<'home' | 'users' | 'templates' | 'config'>('home');
+const configPage = signal<ConfigPage>('settings');
 const PLANS = ['S', 'M', 'L', 'XL', 'XXL'];
-
-/** The answer's JSON, or the server's problem `detail` shown and thrown. */
-async function ok<T>(res: Response): Promise<T> {
-  const body = res.status === 204 ? null : await res.json().catch(() => null);
-  if (!res.ok) {
-    error.value = (body as { detail?: string } | null)?.detail ?? `${res.status}`;
-    throw new Error(error.value);
-  }
-  error.value = '';
-  return body as T;
-}
 
 async function loadSession() {
   const res = await api.me.$get();
@@ -97,7 +80,7 @@ function Login() {
 function Shell({ s }: { s: Session }) {
   const head = useRef<HTMLHeadingElement>(null);
   const isAdmin = s.user.role === 'admin';
-  useEffect(() => head.current?.focus(), [page.value]);
+  useEffect(() => head.current?.focus(), [page.value, configPage.value]);
   return (
     <>
       <header>
@@ -125,6 +108,7 @@ function Shell({ s }: { s: Session }) {
           >
             {t.title}
           </button>{' '}
+          <NavItem to="config" label={t.cfg.title} why={isAdmin ? null : t.adminsOnly} />{' '}
           <NavItem to="users" label={t.users} why={isAdmin ? null : t.adminsOnly} />{' '}
           <NavItem
             to="templates"
@@ -140,7 +124,26 @@ function Shell({ s }: { s: Session }) {
         <p role="status" class="sr">
           {status.value}
         </p>
-        {page.value === 'users' && isAdmin ? (
+        {page.value === 'config' && isAdmin ? (
+          <>
+            <h1 tabIndex={-1} ref={head}>
+              {t.cfg.title}: {configPages(t, s.practice.plan).find(([p]) => p === configPage.value)?.[1]}
+            </h1>
+            <nav aria-label={t.cfg.title} class="subnav">
+              {configPages(t, s.practice.plan).map(([p, label]) => (
+                <button
+                  key={p}
+                  type="button"
+                  aria-current={configPage.value === p ? 'page' : undefined}
+                  onClick={() => (configPage.value = p)}
+                >
+                  {label}
+                </button>
+              ))}
+            </nav>
+            <Configuration t={t} which={configPage.value} plan={s.practice.plan} slug={s.practice.slug} />
+          </>
+        ) : page.value === 'users' && isAdmin ? (
           <Users head={head} />
         ) : page.value === 'templates' ? (
           <Templates head={head} />
@@ -165,7 +168,15 @@ function Shell({ s }: { s: Session }) {
 }
 
 /** A page of the navigation; where the role or the plan does not allow it, marked so, with the reason. */
-function NavItem({ to, label, why }: { to: 'users' | 'templates'; label: string; why: string | null }) {
+function NavItem({
+  to,
+  label,
+  why,
+}: {
+  to: 'users' | 'templates' | 'config';
+  label: string;
+  why: string | null;
+}) {
   const id = `why-${to}`;
   return (
     <>

@@ -35,6 +35,7 @@ import { bookingCalendar } from '../server/mail/ics.ts';
 import { consumption } from '../shared/budget.ts';
 import { addDays, localDate, localToInstant, toIsoWithOffset, weekdayOf } from '../shared/time.ts';
 import { type ServerProcess, startServer, TEST_SECRET, verifiedAs } from '../test/support-process.ts';
+import { type AdminFigures, adminBench } from './admin.ts';
 import { addAppointments, addReturningClients, createBenchPractice, prng, TZ } from './fixture.ts';
 import { WIDGET_BUDGET, type WidgetFigures, widgetBench } from './widget.ts';
 
@@ -43,7 +44,10 @@ const NOW = Date.UTC(2027, 0, 1, 8);
 const TODAY = localDate(NOW, TZ);
 const FIRST = '2027-01-04'; // a Monday
 const quick = process.argv.includes('--quick');
-/** `--only=engine|slots|bookings|widget`: one part, printed but not written to docs/PERFORMANCE.md. */
+/**
+ * `--only=engine|slots|bookings|widget|admin`: one part, printed but not written to docs/PERFORMANCE.md —
+ * except `admin`, whose section 5 replaces its own there.
+ */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
 /**
  * `--rows=postgres-1-64-new-hold,…`: with --only=bookings, just these booking rows
@@ -1110,6 +1114,8 @@ const met = (ok: boolean) => (ok ? 'met' : '**not met**');
 
 /** Section 4's figures, for the targets table. */
 let widget: WidgetFigures | null = null;
+/** Section 5's. */
+let admin: AdminFigures | null = null;
 
 function targetRows(): string[] {
   const rows: string[] = [];
@@ -1127,6 +1133,13 @@ function targetRows(): string[] {
         ? `section 4: median ${widget.firstSlots.fromScript} ms, p95 ${widget.firstSlots.p95} ms`
         : 'not measured (no Chromium)',
       widget.firstSlots ? met(widget.firstSlots.p95 <= 300) : '—',
+    );
+  }
+  if (admin) {
+    row(
+      'the back office: bundle size and first render of the configuration pages, written down (no number set)',
+      `section 5: ${admin.js} + ${admin.css} bytes gzip${admin.firstPage ? `, first page median ${admin.firstPage.median} ms` : ''}`,
+      'measured',
     );
   }
   row(
@@ -1262,6 +1275,19 @@ async function main() {
   if (!only || only === 'slots') await slotsBench();
   if (!only || only === 'bookings') await bookingBench();
   if (!only || only === 'widget') widget = await widgetBench(log);
+  if (!only || only === 'admin') admin = await adminBench(log);
+  if (only === 'admin') {
+    // The back office's section alone may be refreshed in docs/PERFORMANCE.md: it shares no load with the rest.
+    const file = new URL('../docs/PERFORMANCE.md', import.meta.url);
+    const doc = readFileSync(file, 'utf8');
+    const section = [
+      ...out,
+      `(Section 5 measured ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, commit ${commit}, \`npm run bench -- --only=admin\`, ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, Node ${process.version}.)`,
+      '',
+    ].join('\n');
+    const at = doc.indexOf('## 5. The back office');
+    writeFileSync(file, at < 0 ? `${doc.trimEnd()}\n\n${section}` : `${doc.slice(0, at)}${section}`);
+  }
   if (only) {
     rmSync(dir, { recursive: true, force: true });
     return;

@@ -97,17 +97,16 @@ export async function widgetBench(log: (line?: string) => void): Promise<WidgetF
   return { gzip: gz(whole), firstSlots };
 }
 
-/** The first free times on screen, in Chromium, on localhost: the median of 20 page loads. */
-async function firstSlotsTime(log: (line?: string) => void): Promise<WidgetFigures['firstSlots']> {
-  if (!existsSync(CHROMIUM)) {
-    log(`First free times on screen: not measured, no ${CHROMIUM} on this machine.`);
-    log();
-    return null;
-  }
-  const dbDir = mkdtempSync(join(tmpdir(), 'terminkette-widget-'));
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+export const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)]!;
+export const p95 = (xs: number[]) => sorted(xs)[Math.ceil(xs.length * 0.95) - 1]!;
+
+/** The app on the demo practice (a SQLite file of its own), served on a free port of 127.0.0.1. */
+export async function benchServer() {
+  const dbDir = mkdtempSync(join(tmpdir(), 'terminkette-bench-ui-'));
   const store = openSqliteStore(join(dbDir, 'w.db'));
   const now = Date.now();
-  await importPractice(store, demoDocument(), { now });
+  const { practiceId } = await importPractice(store, demoDocument(), { now });
   const config = { publicUrl: '', secret: `${'w'.repeat(8)}abcdefghijklmnopqrstuvwxyz` };
   const app = createApp({ store, clock: () => Date.now(), config });
   const server = await new Promise<{ url: string; close: () => void }>((resolve) => {
@@ -116,6 +115,26 @@ async function firstSlotsTime(log: (line?: string) => void): Promise<WidgetFigur
     );
   });
   config.publicUrl = server.url;
+  return {
+    url: server.url,
+    store,
+    practiceId,
+    close: async () => {
+      server.close();
+      await store.close();
+      rmSync(dbDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The first free times on screen, in Chromium, on localhost: the median of 20 page loads. */
+async function firstSlotsTime(log: (line?: string) => void): Promise<WidgetFigures['firstSlots']> {
+  if (!existsSync(CHROMIUM)) {
+    log(`First free times on screen: not measured, no ${CHROMIUM} on this machine.`);
+    log();
+    return null;
+  }
+  const server = await benchServer();
   const browser = await launchChromium();
   const version = browser.version();
   const fromScript: number[] = [];
@@ -145,13 +164,8 @@ async function firstSlotsTime(log: (line?: string) => void): Promise<WidgetFigur
     }
   } finally {
     await browser.close();
-    server.close();
-    await store.close();
-    rmSync(dbDir, { recursive: true, force: true });
+    await server.close();
   }
-  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-  const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)]!;
-  const p95 = (xs: number[]) => sorted(xs)[Math.ceil(xs.length * 0.95) - 1]!;
   const figures = {
     fromScript: Math.round(median(fromScript)),
     fromNavigation: Math.round(median(fromNavigation)),

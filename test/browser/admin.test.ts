@@ -74,12 +74,25 @@ describeBrowser('the back office', () => {
     await users.focus();
     await page.keyboard.press('Enter');
     expect(await page.getByRole('heading', { name: 'Benutzer', level: 1 }).count()).toBe(0);
+    const config = page.getByRole('button', { name: 'Konfiguration' });
+    expect(await config.getAttribute('aria-disabled')).toBe('true');
+    expect(await page.getByText('(Konfiguration: Nur für Admins)').count()).toBe(1);
     await check(page, 'admin-5-staff');
     const refused = await page.evaluate(async () => {
       const res = await fetch('/api/v1/admin/users');
       return [res.status, ((await res.json()) as { code: string }).code];
     });
     expect(refused).toEqual([403, 'role_required']);
+    const put = await page.evaluate(async () => {
+      const me = (await (await fetch('/api/v1/admin/me')).json()) as { csrfToken: string };
+      const res = await fetch('/api/v1/admin/practice/document', {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrfToken },
+        body: '{}',
+      });
+      return [res.status, ((await res.json()) as { code: string }).code];
+    });
+    expect(put).toEqual([403, 'role_required']);
   });
 
   it('package templates: listed on plan XL; on plan M marked unavailable with the reason, and refused by the server', async () => {
@@ -105,5 +118,94 @@ describeBrowser('the back office', () => {
     } finally {
       await stack.sql("UPDATE practices SET plan = 'XL'");
     }
+  });
+
+  it('an admin adds a service, a template and a chain that creates the package on booking; the widget on /demo offers it at once', async () => {
+    const page = await newPage(browser);
+    await logIn(page, DEMO_LOGINS[0]);
+    await page.getByRole('button', { name: 'Konfiguration' }).click();
+    await page.getByRole('heading', { name: 'Konfiguration: Praxis & Online-Buchung', level: 1 }).waitFor();
+    await check(page, 'config-1-settings');
+    const sub = page.getByRole('navigation', { name: 'Konfiguration' });
+    const saved = () => page.getByRole('status').textContent();
+
+    // A service: first with a mistake the server names at its field, then right.
+    await sub.getByRole('button', { name: 'Leistungen' }).click();
+    await page.getByRole('button', { name: 'Leistung hinzufügen' }).click();
+    const service = page.locator('details.item').last();
+    await service.getByLabel('Leistungsziffer').fill('OSTEO');
+    await service.getByLabel('Name').fill('Osteopathie');
+    await service.getByLabel('Preis (€)').fill('95,00');
+    await service.getByLabel('Dauer (Minuten)').fill('0');
+    await page.getByRole('button', { name: 'Speichern' }).click();
+    const duration = service.getByLabel('Dauer (Minuten)');
+    await expect.poll(() => duration.getAttribute('aria-invalid')).toBe('true');
+    const describedBy = (await duration.getAttribute('aria-describedby'))!;
+    expect(await page.locator(`[id="${describedBy}"]`).textContent()).toMatch(/>=1|1/);
+    expect(await page.getByRole('alert').textContent()).toMatch(/Nicht gespeichert: 1 Problem/);
+    await check(page, 'config-2-problem');
+    expect(await stack.rows("SELECT code FROM services WHERE code = 'OSTEO'")).toEqual([]);
+    await duration.fill('50');
+    await page.getByRole('button', { name: 'Speichern' }).click();
+    await expect.poll(saved).toBe('Gespeichert: 1 Änderung.');
+    expect(
+      await stack.rows("SELECT price_cents, duration_minutes FROM services WHERE code = 'OSTEO'"),
+    ).toEqual([{ price_cents: 9500, duration_minutes: 50 }]);
+
+    // A package template of three appointments.
+    await sub.getByRole('button', { name: 'Paketvorlagen' }).click();
+    await page.getByRole('button', { name: 'Paketvorlage hinzufügen' }).click();
+    const template = page.locator('details.item').last();
+    await template.getByLabel('Kürzel').fill('osteo3');
+    await template.getByLabel('Name').fill('Osteopathie 3er');
+    await template.getByLabel('Höchstens Termine').fill('3');
+    await page.getByRole('button', { name: 'Speichern' }).click();
+    await expect.poll(saved).toBe('Gespeichert: 1 Änderung.');
+
+    // A chain of it, offered while the package is absent or present, creating it on the first booking.
+    await sub.getByRole('button', { name: 'Leistungsketten' }).click();
+    await page.getByRole('button', { name: 'Leistungskette hinzufügen' }).click();
+    const chain = page.locator('details.item').last();
+    await chain.getByLabel('Kürzel').fill('osteo');
+    await chain.getByLabel('Name').fill('Osteopathie');
+    await chain.getByLabel('Text im Widget').fill('Drei Termine, das Paket entsteht bei der ersten Buchung.');
+    await chain.getByLabel('Leistungsziffer').selectOption('OSTEO');
+    await chain.getByRole('checkbox', { name: 'Anna Berg' }).check();
+    await chain.getByRole('button', { name: 'Paketregel hinzufügen' }).click();
+    await chain.getByRole('combobox', { name: 'Paketvorlagen' }).selectOption('osteo3');
+    await chain
+      .getByRole('group', { name: 'Bei Buchung anlegen, wenn …' })
+      .getByRole('checkbox', { name: 'fehlt' })
+      .check();
+    await check(page, 'config-3-chain');
+    await page.getByRole('button', { name: 'Speichern' }).click();
+    await expect.poll(saved).toBe('Gespeichert: 1 Änderung.');
+    const [rule] = await stack.rows(
+      `SELECT r.when_absent, r.when_present, r.create_on_booking FROM chain_package_rules r
+         JOIN chains c ON c.id = r.chain_id WHERE c.key = 'osteo'`,
+    );
+    expect(rule).toEqual({ when_absent: 1, when_present: 1, create_on_booking: 1 });
+
+    // The change history names all three, by whom.
+    await sub.getByRole('button', { name: 'Änderungen' }).click();
+    await page.getByText('Leistungskette osteo hinzugefügt').waitFor();
+    expect(await page.locator('.history > li').count()).toBe(3);
+    expect(await page.locator('.history > li').first().textContent()).toContain('Dana Admin');
+    await check(page, 'config-4-history');
+
+    // The embed page: the snippet, and the widget itself with the new chain.
+    await sub.getByRole('button', { name: 'Einbetten' }).click();
+    expect(await page.getByLabel('Code für Ihre Website').inputValue()).toContain(
+      '<terminkette-booking practice="demo">',
+    );
+    await page.getByRole('button', { name: /^Osteopathie/ }).waitFor();
+    await check(page, 'config-5-embed');
+
+    // And the practice website's widget offers it.
+    const site = await newPage(browser);
+    await site.goto(`${stack.api}/demo`);
+    await site.getByRole('button', { name: /^Osteopathie/ }).click();
+    await site.getByRole('heading', { name: 'Osteopathie' }).waitFor();
+    await site.locator('.sl button').first().waitFor();
   });
 });
