@@ -9,6 +9,7 @@
 import { signal } from '@preact/signals';
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { DEFAULT_ONLINE_LIMITS, type OnlineLimits } from '../shared/onlineLimits.ts';
 import { api, error, ok, type Problem, status } from './api.ts';
 import type { Texts } from './texts.ts';
 
@@ -71,8 +72,15 @@ export function set(path: string, value: unknown) {
     o = o[k];
   }
   const last = keys[keys.length - 1]!;
-  if (value === undefined) delete o[last];
-  else o[last] = value;
+  if (value === undefined) {
+    delete o[last];
+    // An object left empty (a limit whose both fields were cleared) goes too: the default holds.
+    if (keys.length > 1 && !Array.isArray(o) && Object.keys(o).length === 0) {
+      draft.value = doc;
+      set(keys.slice(0, -1).join('.'), undefined);
+      return;
+    }
+  } else o[last] = value;
   draft.value = doc;
   dirty.value = true;
 }
@@ -428,6 +436,30 @@ function Settings({ t }: { t: Texts }) {
         <F path={`${b}.privacyNoticeUrl`} label={t.cfg.privacy} optional />
         <F path={`${b}.allowedOrigins`} label={t.cfg.origins} kind="lines" hint={t.cfg.originsHint} />
       </div>
+      <h2>{t.cfg.limits}</h2>
+      <p class="hint">{t.cfg.limitsHint}</p>
+      {(Object.keys(DEFAULT_ONLINE_LIMITS) as (keyof OnlineLimits)[]).map((k) => {
+        const d = DEFAULT_ONLINE_LIMITS[k];
+        const path = `${b}.limits.${k}`;
+        return typeof d === 'number' ? (
+          <div class="row" key={k}>
+            <F
+              path={path}
+              label={t.cfg.limitNames[k]}
+              kind="number"
+              optional
+              hint={t.cfg.byDefault(String(d))}
+            />
+          </div>
+        ) : (
+          <fieldset class="row limit" key={k}>
+            <legend>{t.cfg.limitNames[k]}</legend>
+            <F path={`${path}.count`} label={t.cfg.count} kind="number" optional />
+            <F path={`${path}.minutes`} label={t.cfg.perMinutes} kind="number" optional />
+            <span class="hint">{t.cfg.byDefault(t.cfg.window_(d.count, d.minutes))}</span>
+          </fieldset>
+        );
+      })}
     </>
   );
 }
@@ -729,22 +761,26 @@ function Embed({ t, slug }: { t: Texts; slug: string }) {
     preview.current?.replaceChildren(el);
   }, [slug]);
   return (
-    <>
-      <p>{t.cfg.embedIntro}</p>
-      <p class="field">
-        <label for="snippet">{t.cfg.snippet}</label>
-        <textarea id="snippet" readOnly rows={3} value={snippet} />
-      </p>
-      <button
-        type="button"
-        onClick={() => navigator.clipboard?.writeText(snippet).then(() => (status.value = t.cfg.copied))}
-      >
-        {t.cfg.copy}
-      </button>
-      <h2>{t.cfg.preview}</h2>
-      <p class="hint">{t.cfg.previewHint}</p>
-      <div class="preview" ref={preview} />
-    </>
+    <div class="embed">
+      <div>
+        <p>{t.cfg.embedIntro}</p>
+        <p class="field">
+          <label for="snippet">{t.cfg.snippet}</label>
+          <textarea id="snippet" readOnly rows={5} value={snippet} />
+        </p>
+        <button
+          type="button"
+          onClick={() => navigator.clipboard?.writeText(snippet).then(() => (status.value = t.cfg.copied))}
+        >
+          {t.cfg.copy}
+        </button>
+      </div>
+      <div>
+        <h2>{t.cfg.preview}</h2>
+        <p class="hint">{t.cfg.previewHint}</p>
+        <div class="preview" ref={preview} />
+      </div>
+    </div>
   );
 }
 

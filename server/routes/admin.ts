@@ -22,7 +22,7 @@ import {
   startSession,
   tokenHash,
 } from '../auth/staff.ts';
-import { configChangesOf, configVersionOf } from '../db/queries/configWrite.ts';
+import { configChangesOf, configVersionOf, insertConfigChange } from '../db/queries/configWrite.ts';
 import { practiceIdBySlug } from '../db/queries/practice.ts';
 import { storedConfiguration } from '../db/queries/practiceExport.ts';
 import {
@@ -504,6 +504,20 @@ export function adminRoutes() {
           throw new ApiError(409, 'user_exists', 'This practice has a user with this address already.');
         const id = await insertUser(tx, { practiceId: s.practice.id, ...body, now });
         const link = await newStaffLink(tx, s.practice.id, id, now);
+        await insertConfigChange(tx, {
+          practiceId: s.practice.id,
+          userId: s.user.id,
+          at: now,
+          source: 'admin',
+          changes: [
+            {
+              entity: 'user',
+              key: body.email,
+              action: 'added',
+              fields: { role: { before: null, after: body.role } },
+            },
+          ],
+        });
         return { user: (await userById(tx, s.practice.id, id))!, link };
       });
       return c.json({ user: userView(done.user), link: passwordLink(config.publicUrl, done.link) }, 201);
@@ -512,7 +526,8 @@ export function adminRoutes() {
       const s = needRole(c, 'admin');
       const { id } = c.req.valid('param');
       const change = c.req.valid('json');
-      const user = await c.get('deps').store.write(async (tx) => {
+      const { store, clock } = c.get('deps');
+      const user = await store.write(async (tx) => {
         const before = await userById(tx, s.practice.id, id);
         if (!before) throw new ApiError(404, 'user_not_found', 'No such user in this practice.');
         const losesAdmin =
@@ -521,6 +536,20 @@ export function adminRoutes() {
           throw new ApiError(409, 'last_admin', 'The practice needs at least one active admin.');
         }
         await updateUser(tx, s.practice.id, id, change);
+        const fields = Object.fromEntries(
+          (['role', 'active'] as const)
+            .filter((k) => change[k] !== undefined && change[k] !== before[k])
+            .map((k) => [k, { before: before[k], after: change[k] }]),
+        );
+        if (Object.keys(fields).length > 0) {
+          await insertConfigChange(tx, {
+            practiceId: s.practice.id,
+            userId: s.user.id,
+            at: clock(),
+            source: 'admin',
+            changes: [{ entity: 'user', key: before.email, action: 'changed', fields }],
+          });
+        }
         // A user deactivated or given another role logs in anew.
         if (change.active === false || (change.role && change.role !== before.role)) {
           await deleteSessionsOf(tx, s.practice.id, id);

@@ -435,6 +435,41 @@ describe('the practice document', () => {
     });
   });
 
+  it('an invitation, a role change and a deactivation are in the change history too, by whom', async () => {
+    const { app } = await setup();
+    const admin = await login(app, ADMIN.email, ADMIN.password);
+    const invited = await call(app, admin, 'POST', '/users', {
+      email: 'neu@lindenhof.example',
+      name: 'Neu',
+      role: 'staff',
+    });
+    expect(invited.status).toBe(201);
+    await call(app, admin, 'PATCH', `/users/${invited.body.user.id}`, { role: 'admin' });
+    await call(app, admin, 'PATCH', `/users/${invited.body.user.id}`, { active: false });
+    const history = (await call(app, admin, 'GET', '/changes')).body.changes;
+    expect(history.map((h: any) => h.changes[0])).toEqual([
+      {
+        entity: 'user',
+        key: 'neu@lindenhof.example',
+        action: 'changed',
+        fields: { active: { before: true, after: false } },
+      },
+      {
+        entity: 'user',
+        key: 'neu@lindenhof.example',
+        action: 'changed',
+        fields: { role: { before: 'staff', after: 'admin' } },
+      },
+      {
+        entity: 'user',
+        key: 'neu@lindenhof.example',
+        action: 'added',
+        fields: { role: { before: null, after: 'staff' } },
+      },
+    ]);
+    expect(history.every((h: any) => h.user.email === ADMIN.email)).toBe(true);
+  });
+
   it('names every problem of a changed document with its path, as problem+json, and writes nothing', async () => {
     const { app, count } = await setup();
     const admin = await login(app, ADMIN.email, ADMIN.password);

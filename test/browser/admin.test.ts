@@ -121,12 +121,21 @@ describeBrowser('the back office', () => {
   });
 
   it('an admin adds a service, a template and a chain that creates the package on booking; the widget on /demo offers it at once', async () => {
+    // On plan L, the lowest with packages: its admin creates a template.
+    await stack.sql("UPDATE practices SET plan = 'L'");
     const page = await newPage(browser);
     await logIn(page, DEMO_LOGINS[0]);
     await page.getByRole('button', { name: 'Konfiguration' }).click();
     await page.getByRole('heading', { name: 'Konfiguration: Praxis & Online-Buchung', level: 1 }).waitFor();
     await check(page, 'config-1-settings');
     const sub = page.getByRole('navigation', { name: 'Konfiguration' });
+    // Every page, by keyboard-reachable buttons, checked by axe.
+    for (const name of ['Therapeuty', 'Räume', 'Leistungen', 'Paketvorlagen', 'Leistungsketten']) {
+      await sub.getByRole('button', { name, exact: true }).click();
+      await page.getByRole('heading', { name: `Konfiguration: ${name}`, level: 1 }).waitFor();
+      await page.locator('details.item summary').first().click();
+      await check(page, `config-page-${name}`);
+    }
     const saved = () => page.getByRole('status').textContent();
 
     // A service: first with a mistake the server names at its field, then right.
@@ -189,8 +198,10 @@ describeBrowser('the back office', () => {
     // The change history names all three, by whom.
     await sub.getByRole('button', { name: 'Änderungen' }).click();
     await page.getByText('Leistungskette osteo hinzugefügt').waitFor();
-    expect(await page.locator('.history > li').count()).toBe(3);
-    expect(await page.locator('.history > li').first().textContent()).toContain('Dana Admin');
+    const entries = page.locator('.history > li');
+    expect(await entries.nth(0).textContent()).toMatch(/Dana Admin.*Leistungskette osteo hinzugefügt/);
+    expect(await entries.nth(1).textContent()).toMatch(/Dana Admin.*Paketvorlage osteo3 hinzugefügt/);
+    expect(await entries.nth(2).textContent()).toMatch(/Dana Admin.*Leistung OSTEO hinzugefügt/);
     await check(page, 'config-4-history');
 
     // The embed page: the snippet, and the widget itself with the new chain.
@@ -207,5 +218,6 @@ describeBrowser('the back office', () => {
     await site.getByRole('button', { name: /^Osteopathie/ }).click();
     await site.getByRole('heading', { name: 'Osteopathie' }).waitFor();
     await site.locator('.sl button').first().waitFor();
+    await stack.sql("UPDATE practices SET plan = 'XL'");
   });
 });
