@@ -15,6 +15,7 @@ const STORE_SUITES = [
   'test/mail/outbox.test.ts',
   'test/mail/outbox-processes.test.ts',
   'test/practice/import.test.ts',
+  'test/practice/apply.test.ts',
 ];
 
 if (!pgUrl && process.env.CI) {

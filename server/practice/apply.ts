@@ -170,14 +170,18 @@ export async function applyPracticeDocument(
   const dry = Symbol('dry run');
   let result: ApplyResult | undefined;
   try {
-    result = await store.write(async (tx) => {
-      const r = await applyInTx(tx, practiceId, doc, rows, options);
-      if (options.dryRun) {
-        result = r;
-        throw dry;
-      }
-      return r;
-    });
+    result = await store.write(
+      async (tx) => {
+        const r = await applyInTx(tx, practiceId, doc, rows, options);
+        if (options.dryRun) {
+          result = r;
+          throw dry;
+        }
+        return r;
+      },
+      // A conflict with a concurrent write (PostgreSQL) is decided anew on what is committed then.
+      { retries: 2 },
+    );
   } catch (err) {
     if (err !== dry) throw err;
   }

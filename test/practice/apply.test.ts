@@ -358,4 +358,50 @@ describe('applying a practice document to an existing practice', () => {
     ]);
     expect((await s.apply(await s.doc())).changes).toEqual([]);
   });
+
+  it('a chain removed while a booking of it commits: the removal waits, sees the booking, and is refused', async () => {
+    const s = await setup();
+    const chain = (await row(s.store, "SELECT id FROM chains WHERE key = 'hp-erstgespraech'")).id;
+    const jo = (await row(s.store, "SELECT id FROM therapists WHERE key = 'jo'")).id;
+    const client = (await row(s.store, 'SELECT id FROM clients ORDER BY id LIMIT 1')).id;
+    expect(await count(s.store, 'SELECT count(*) AS n FROM appointments WHERE chain_id = ?', [chain])).toBe(
+      0,
+    );
+    const doc = await s.doc();
+    doc.chains = doc.chains.filter((c: any) => c.key !== 'hp-erstgespraech');
+
+    // A booking of the chain holds its write transaction open while the removal starts.
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let inserted!: () => void;
+    const didInsert = new Promise<void>((r) => {
+      inserted = r;
+    });
+    const start = LATER + 400 * 86_400_000;
+    const booking = s.store.write(async (tx) => {
+      await tx.run(
+        `INSERT INTO appointments (practice_id, client_id, therapist_id, chain_id, starts_at, ends_at, blocked_until, status, source, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'booked', 'staff', ?)`,
+        [s.practiceId, client, jo, chain, start, start + 2_700_000, start + 2_700_000, LATER],
+      );
+      inserted();
+      await held;
+    });
+    await Promise.race([didInsert, booking]);
+    const removal = s.apply(doc).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 200));
+    release();
+    await booking;
+    const error = await removal;
+    expect(error).toBeInstanceOf(PracticeDocumentError);
+    expect((error as PracticeDocumentError).issues).toEqual([
+      {
+        path: 'chains',
+        message: expect.stringMatching(/^"hp-erstgespraech" cannot be removed: 1 appointments still name it/),
+      },
+    ]);
+    expect(await count(s.store, 'SELECT count(*) AS n FROM chains WHERE id = ?', [chain])).toBe(1);
+  });
 });

@@ -73,6 +73,9 @@ function translate(err: unknown): unknown {
   switch (e?.code) {
     case '23505': // unique_violation
     case '23P01': // exclusion_violation
+    // A reference to a row another transaction removed meanwhile (a booking of a chain the back
+    // office removed while the booking waited for the practice's lock): decided anew, it is gone.
+    case '23503': // foreign_key_violation
       return new StoreConflict(e.constraint ?? e.code, { cause: err });
     case '40001': // serialization_failure
     case '40P01': // deadlock_detected
