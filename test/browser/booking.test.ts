@@ -61,12 +61,12 @@ describeBrowser('the booking widget on a practice website', () => {
     // Names read well aloud: the full date and time and the duration, never a bare "9:30".
     const name = (await first.getAttribute('aria-label'))!;
     expect(name).toMatch(/^\w+, \d{1,2}\. \w+ 20\d\d, \d\d:\d\d Uhr, 50 Minuten/);
-    expect(await focused(page)).toBe('h2:Physiotherapie Erstbefund');
+    await expect.poll(() => focused(page)).toBe('h2:Physiotherapie Erstbefund');
     await check(page, 'new-2-times');
 
     await first.click();
     await page.getByRole('heading', { name: 'Ihre Angaben' }).waitFor();
-    expect(await focused(page)).toBe('h2:Ihre Angaben');
+    await expect.poll(() => focused(page)).toBe('h2:Ihre Angaben');
     await expect.poll(() => page.getByText(/Für Sie reserviert: noch \d+:\d\d/).count()).toBe(1);
     await check(page, 'new-3-hold');
 
@@ -79,7 +79,7 @@ describeBrowser('the booking widget on a practice website', () => {
     await page.getByRole('button', { name: 'Verbindlich buchen' }).click();
 
     await page.getByRole('heading', { name: 'Ihr Termin ist gebucht' }).waitFor();
-    expect(await focused(page)).toBe('h2:Ihr Termin ist gebucht');
+    await expect.poll(() => focused(page)).toBe('h2:Ihr Termin ist gebucht');
     await expect.poll(() => page.getByText(/Rezept KG 6×: noch 5 von 6/).count()).toBe(1);
     await check(page, 'new-5-booked');
 
