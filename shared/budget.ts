@@ -322,3 +322,18 @@ function endsSooner(a: BudgetPackage, b: BudgetPackage): number {
   const bEnd = b.validUntil ?? Number.POSITIVE_INFINITY;
   return aEnd === bEnd ? a.id - b.id : aEnd < bEnd ? -1 : 1;
 }
+
+/**
+ * New limits for a package that already has appointments: the criteria its used and planned
+ * appointments would exceed (a limit is never set below what is already used and planned).
+ * @example limitsBelowUse(pkg, { ...pkg.limits, maxAppointments: 3 }, fourAppointments, now)
+ *   // [{ criterion: 'appointments', limit: 3, used: 2, planned: 2 }]
+ */
+export function limitsBelowUse(
+  pkg: BudgetPackage,
+  limits: Limits,
+  appointments: readonly BudgetAppointment[],
+  now: Instant,
+): CriterionUse[] {
+  return consumption({ ...pkg, limits }, appointments, now).filter((u) => u.used + u.planned > u.limit);
+}

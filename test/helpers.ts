@@ -236,3 +236,52 @@ export async function twoStores(
   const other = await openPgStore(process.env.TEST_DATABASE_URL!, { schema: store.schema!, poolSize: 2 });
   return { store, other, path: ':postgres:', close: () => other.close() };
 }
+
+/** The back office's way in: a staff login's session cookie and CSRF token. */
+export interface StaffLogin {
+  cookie: string;
+  csrf: string;
+  body: any;
+}
+
+export async function staffLogin(
+  app: ReturnType<typeof createApp>,
+  email: string,
+  password: string,
+  practice = 'demo',
+): Promise<StaffLogin> {
+  const res = await app.request('/api/v1/admin/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ practice, email, password }),
+  });
+  const body = (await res.json()) as any;
+  if (res.status !== 200) throw new Error(`login ${res.status}: ${JSON.stringify(body)}`);
+  const cookie = /^(tk_staff=[^;]+)/.exec(res.headers.get('set-cookie') ?? '')![1]!;
+  return { cookie, csrf: body.csrfToken, body };
+}
+
+/** An admin request as the back office sends it: the cookie, and the CSRF token when it changes something. */
+export async function adminCall(
+  app: ReturnType<typeof createApp>,
+  s: StaffLogin | null,
+  method: string,
+  path: string,
+  body?: unknown,
+  extra: Record<string, string> = {},
+) {
+  const headers: Record<string, string> = {};
+  if (s) headers.cookie = s.cookie;
+  if (s && method !== 'GET') headers['x-csrf-token'] = s.csrf;
+  // As a browser does on every POST, PATCH and DELETE, also to its own site.
+  if (method !== 'GET') headers.origin = 'http://localhost:3000';
+  Object.assign(headers, extra);
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await app.request(`/api/v1/admin${path}`, {
+    method,
+    headers,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, text, body: text ? JSON.parse(text) : null, headers: res.headers };
+}

@@ -181,7 +181,15 @@ export interface PlannedPackage {
   validUntil: Instant | null;
 }
 
-export type LedgerAction = 'created' | 'assigned' | 'released' | 'updated' | 'withdrawn';
+export type LedgerAction =
+  | 'created'
+  | 'assigned'
+  | 'released'
+  | 'updated'
+  | 'withdrawn'
+  | 'limits_changed'
+  | 'closed'
+  | 'reopened';
 
 /** A ledger entry of a package (its id, or the ref of one created by this plan). */
 export interface PlannedLedgerEntry {

@@ -54,7 +54,11 @@ export function resolveDate(ref: string, today: string): string {
   return addDays(today, n);
 }
 
-function limitsOf(l: { maxAppointments?: number; maxAmountCents?: number; codes: CodeLimit[] }): Limits {
+export function limitsOf(l: {
+  maxAppointments?: number;
+  maxAmountCents?: number;
+  codes: CodeLimit[];
+}): Limits {
   return {
     maxAppointments: l.maxAppointments ?? null,
     maxAmountCents: l.maxAmountCents ?? null,

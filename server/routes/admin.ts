@@ -62,6 +62,16 @@ export function needRole(c: Context<AppEnv>, role: StaffRole): StaffSession {
   return s;
 }
 
+/** What a session may do: the rules `needRole`, `needPlan` and `needPackageRights` enforce. */
+export function rightsOf(s: StaffSession) {
+  const packages = PLANS.indexOf(s.practice.plan) >= PLANS.indexOf('L');
+  return {
+    configure: s.user.role === 'admin',
+    packages,
+    editPackages: packages && (s.practice.plan !== 'L' || s.user.role === 'admin'),
+  };
+}
+
 /** 403 `plan_required` unless the session's practice has at least the plan. */
 export function needPlan(c: Context<AppEnv>, plan: PlanName): StaffSession {
   const s = c.get('staff')!;
@@ -78,7 +88,7 @@ export function needPlan(c: Context<AppEnv>, plan: PlanName): StaffSession {
   return s;
 }
 
-const problems = (...statuses: number[]) =>
+export const problems = (...statuses: number[]) =>
   Object.fromEntries(
     statuses.map((s) => [
       s,
@@ -101,6 +111,16 @@ const AdminSession = z
   .object({
     user: User,
     practice: z.object({ slug: z.string(), name: z.string(), plan: z.enum(['S', 'M', 'L', 'XL', 'XXL']) }),
+    rights: z
+      .object({
+        configure: z.boolean(),
+        packages: z.boolean(),
+        editPackages: z.boolean(),
+      })
+      .openapi({
+        description:
+          'What the user may do, for the back office to show or explain: configure (admins), see packages (plan L and up), create and change them (on L admins, from XL all staff)',
+      }),
     csrfToken: z
       .string()
       .openapi({ description: 'Send as `X-CSRF-Token` with every state-changing request' }),
@@ -434,6 +454,7 @@ const userView = (u: StaffUser) => ({
 const sessionView = (s: StaffSession) => ({
   user: userView(s.user),
   practice: { slug: s.practice.slug, name: s.practice.name, plan: s.practice.plan },
+  rights: rightsOf(s),
   csrfToken: s.csrf,
   expiresAt: new Date(s.expiresAt).toISOString(),
 });

@@ -5,14 +5,12 @@
  * practice's rows — tried on every admin route of the route table.
  */
 import { describe, expect, it } from 'vitest';
-import type { createApp } from '../../server/app.ts';
 import { runHousekeeping } from '../../server/booking/housekeeping.ts';
 import { DEMO_LOGINS, setDemoPasswords } from '../../server/demo/load.ts';
 import { createPractice } from '../../server/practice/create.ts';
 import { importPractice, parsePracticeDocument } from '../../server/practice/import.ts';
-import { demoApp, demoDoc, freshStore, NOW } from '../helpers.ts';
+import { adminCall as call, demoApp, demoDoc, freshStore, staffLogin as login, NOW } from '../helpers.ts';
 
-type App = ReturnType<typeof createApp>;
 const ADMIN = DEMO_LOGINS[0];
 const ANNA = DEMO_LOGINS[1];
 
@@ -20,49 +18,6 @@ async function setup() {
   const demo = await demoApp();
   await setDemoPasswords(demo.store, demo.practiceId);
   return demo;
-}
-
-interface Session {
-  cookie: string;
-  csrf: string;
-  body: any;
-}
-
-async function login(app: App, email: string, password: string, practice = 'demo'): Promise<Session> {
-  const res = await app.request('/api/v1/admin/login', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ practice, email, password }),
-  });
-  const body = (await res.json()) as any;
-  if (res.status !== 200) throw new Error(`login ${res.status}: ${JSON.stringify(body)}`);
-  const cookie = /^(tk_staff=[^;]+)/.exec(res.headers.get('set-cookie') ?? '')![1]!;
-  return { cookie, csrf: body.csrfToken, body };
-}
-
-/** An admin request as the back office sends it: the cookie, and the CSRF token when it changes something. */
-async function call(
-  app: App,
-  s: Session | null,
-  method: string,
-  path: string,
-  body?: unknown,
-  extra: Record<string, string> = {},
-) {
-  const headers: Record<string, string> = {};
-  if (s) headers.cookie = s.cookie;
-  if (s && method !== 'GET') headers['x-csrf-token'] = s.csrf;
-  // As a browser does on every POST, PATCH and DELETE, also to its own site.
-  if (method !== 'GET') headers.origin = 'http://localhost:3000';
-  Object.assign(headers, extra);
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await app.request(`/api/v1/admin${path}`, {
-    method,
-    headers,
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, text, body: text ? JSON.parse(text) : null, headers: res.headers };
 }
 
 describe('staff login', () => {
@@ -541,7 +496,12 @@ describe('tenant isolation', () => {
     /** A body each route accepts, so that what answers is the route, not its validation. */
     const bodyFor = (method: string, path: string) => {
       if (method === 'GET' || method === 'DELETE') return undefined;
-      if (method === 'PATCH') return { active: false };
+      if (path === '/api/v1/admin/users/:id') return { active: false };
+      if (path === '/api/v1/admin/clients/:id') return { firstName: 'X' };
+      if (path === '/api/v1/admin/clients/:id/packages/:packageId') return { status: 'closed', reason: 'x' };
+      if (path === '/api/v1/admin/clients/:id/packages') return { template: 'coaching6' };
+      if (path === '/api/v1/admin/clients/:id/exclusions') return { template: 'hypnose5', reason: 'x' };
+      if (path === '/api/v1/admin/clients') return { firstName: 'X', lastName: 'Y' };
       if (path === '/api/v1/admin/users') return { email: 'x@other.example', name: 'X', role: 'staff' };
       // A's own document, sent with B's session: refused (it names A's slug), A unchanged.
       if (path === '/api/v1/admin/practice/document') return aDocument;
@@ -549,15 +509,57 @@ describe('tenant isolation', () => {
         return { token: 'x'.repeat(43), password: 'long-enough-password' };
       return undefined;
     };
+    // A's rows, by the ids a route may name: users, client files, packages.
+    const aClients = await rows(
+      'SELECT c.* FROM clients c JOIN practices p ON p.id = c.practice_id WHERE p.slug = ? ORDER BY c.id',
+      ['demo'],
+    );
+    const aPackages = await rows(
+      'SELECT k.* FROM packages k JOIN practices p ON p.id = k.practice_id WHERE p.slug = ? ORDER BY k.id',
+      ['demo'],
+    );
+    const aExclusions = await rows(
+      'SELECT e.* FROM exclusions e JOIN practices p ON p.id = e.practice_id WHERE p.slug = ? ORDER BY e.id',
+      ['demo'],
+    );
+    const idsFor = (path: string) =>
+      path.startsWith('/api/v1/admin/clients')
+        ? aClients.map((c: any) => c.id as number)
+        : aUsers.map((u: any) => u.id as number);
     // Logging in and out are the session's own; every other route is tried with each of A's ids.
     for (const r of routes.filter((x) => !/\/(login|logout)$/.test(x.path))) {
-      for (const a of aUsers) {
-        const path = r.path.replace('/api/v1/admin', '').replace(':id', String(a.id));
-        const res = await call(app, b, r.method, path, bodyFor(r.method, r.path));
-        expect(res.text, `${r.method} ${r.path}`).not.toContain('@lindenhof.example');
-        if (r.path.includes(':id')) expect(res.status, `${r.method} ${path}`).toBe(404);
+      for (const id of idsFor(r.path)) {
+        for (const packageId of r.path.includes(':packageId') ? aPackages.map((k: any) => k.id) : [0]) {
+          const path = r.path
+            .replace('/api/v1/admin', '')
+            .replace(':id', String(id))
+            .replace(':packageId', String(packageId))
+            .replace(':template', 'hypnose5');
+          const res = await call(app, b, r.method, path, bodyFor(r.method, r.path));
+          expect(res.text, `${r.method} ${r.path}`).not.toContain('@lindenhof.example');
+          expect(res.text, `${r.method} ${r.path}`).not.toMatch(/@example\.org/);
+          if (r.path.includes(':id')) expect(res.status, `${r.method} ${path}`).toBe(404);
+        }
       }
     }
+    expect(
+      await rows(
+        'SELECT c.* FROM clients c JOIN practices p ON p.id = c.practice_id WHERE p.slug = ? ORDER BY c.id',
+        ['demo'],
+      ),
+    ).toEqual(aClients);
+    expect(
+      await rows(
+        'SELECT k.* FROM packages k JOIN practices p ON p.id = k.practice_id WHERE p.slug = ? ORDER BY k.id',
+        ['demo'],
+      ),
+    ).toEqual(aPackages);
+    expect(
+      await rows(
+        'SELECT e.* FROM exclusions e JOIN practices p ON p.id = e.practice_id WHERE p.slug = ? ORDER BY e.id',
+        ['demo'],
+      ),
+    ).toEqual(aExclusions);
     expect(
       await rows(
         "SELECT id, email, role, active, password_hash FROM users WHERE email LIKE '%@lindenhof.example' ORDER BY id",

@@ -25,7 +25,7 @@ export interface StaffUser {
 /** A session with its user and practice, as each request needs them. */
 export interface StaffSession {
   user: StaffUser;
-  practice: { id: number; slug: string; name: string; plan: PlanName };
+  practice: { id: number; slug: string; name: string; plan: PlanName; timeZone: string };
   csrf: string;
   lastSeenAt: number;
   expiresAt: number;
@@ -149,7 +149,7 @@ export function insertSession(
 export async function sessionByHash(tx: Tx, hash: string): Promise<StaffSession | undefined> {
   const r = await tx.get<AnyRow>(
     `SELECT ${USER_COLUMNS}, s.csrf, s.last_seen_at, s.expires_at,
-            p.slug AS practice_slug, p.name AS practice_name, p.plan AS practice_plan
+            p.slug AS practice_slug, p.name AS practice_name, p.plan AS practice_plan, p.time_zone AS practice_time_zone
        FROM staff_sessions s
        JOIN users u ON u.practice_id = s.practice_id AND u.id = s.user_id
        JOIN practices p ON p.id = s.practice_id
@@ -159,7 +159,13 @@ export async function sessionByHash(tx: Tx, hash: string): Promise<StaffSession 
   return (
     r && {
       user: userOf(r),
-      practice: { id: r.practice_id, slug: r.practice_slug, name: r.practice_name, plan: r.practice_plan },
+      practice: {
+        id: r.practice_id,
+        slug: r.practice_slug,
+        name: r.practice_name,
+        plan: r.practice_plan,
+        timeZone: r.practice_time_zone,
+      },
       csrf: r.csrf,
       lastSeenAt: Number(r.last_seen_at),
       expiresAt: Number(r.expires_at),
