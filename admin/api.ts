@@ -31,3 +31,10 @@ export async function ok<T>(res: Response): Promise<T> {
   error.value = '';
   return body as T;
 }
+
+/** The practice's time zone: times are shown as its wall clock, wherever the browser is. */
+export const practiceZone = signal('Europe/Berlin');
+
+/** An instant as the practice's wall clock. */
+export const wallClock = (iso: string, locale: string, options: Intl.DateTimeFormatOptions = {}) =>
+  new Date(iso).toLocaleString(locale, { ...options, timeZone: practiceZone.value });

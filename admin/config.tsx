@@ -10,7 +10,7 @@ import { signal } from '@preact/signals';
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { DEFAULT_ONLINE_LIMITS, type OnlineLimits } from '../shared/onlineLimits.ts';
-import { api, error, ok, type Problem, status } from './api.ts';
+import { api, error, ok, type Problem, status, wallClock } from './api.ts';
 import type { Texts } from './texts.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the draft is the practice document as JSON; the server checks it.
@@ -809,8 +809,7 @@ function History({ t }: { t: Texts }) {
       {history.value.map((h) => (
         <li key={h.id}>
           <p>
-            <strong>{new Date(h.at).toLocaleString(t.locale)}</strong> ·{' '}
-            {h.user ? h.user.name : t.cfg.byImport}
+            <strong>{wallClock(h.at, t.locale)}</strong> · {h.user ? h.user.name : t.cfg.byImport}
           </p>
           <ul>
             {h.changes.map((c, i) => (

@@ -6,8 +6,9 @@
 import { signal } from '@preact/signals';
 import { type InputHTMLAttributes, render } from 'preact';
 import { useEffect, useId, useRef } from 'preact/hooks';
-import { api, csrf, error, ok, status } from './api.ts';
+import { api, csrf, error, ok, practiceZone, status } from './api.ts';
 import './style.css';
+import { Clients } from './clients.tsx';
 import { type ConfigPage, Configuration, configPages } from './config.tsx';
 import { type Lang, texts } from './texts.ts';
 
@@ -17,13 +18,14 @@ const t = texts(lang);
 
 type Session = {
   user: { id: number; name: string; role: 'admin' | 'staff' };
-  practice: { slug: string; name: string; plan: string };
+  practice: { slug: string; name: string; plan: string; timeZone: string };
+  rights: { configure: boolean; packages: boolean; editPackages: boolean };
   csrfToken: string;
 };
 type User = { id: number; email: string; name: string; role: 'admin' | 'staff'; active: boolean };
 
 const session = signal<Session | null | undefined>(undefined);
-const page = signal<'home' | 'users' | 'templates' | 'config'>('home');
+const page = signal<'home' | 'users' | 'templates' | 'config' | 'clients'>('home');
 const configPage = signal<ConfigPage>('settings');
 const PLANS = ['S', 'M', 'L', 'XL', 'XXL'];
 
@@ -32,6 +34,7 @@ async function loadSession() {
   if (res.status === 200) {
     const s = (await res.json()) as Session;
     csrf.value = s.csrfToken;
+    practiceZone.value = s.practice.timeZone;
     session.value = s;
   } else session.value = null;
 }
@@ -64,6 +67,7 @@ function Login() {
           ).catch(() => null);
           if (s) {
             csrf.value = s.csrfToken;
+            practiceZone.value = s.practice.timeZone;
             session.value = s;
           }
         }}
@@ -108,6 +112,7 @@ function Shell({ s }: { s: Session }) {
           >
             {t.title}
           </button>{' '}
+          <NavItem to="clients" label={t.cl.title} why={null} />{' '}
           <NavItem to="config" label={t.cfg.title} why={isAdmin ? null : t.adminsOnly} />{' '}
           <NavItem to="users" label={t.users} why={isAdmin ? null : t.adminsOnly} />{' '}
           <NavItem
@@ -124,7 +129,9 @@ function Shell({ s }: { s: Session }) {
         <p role="status" class="sr">
           {status.value}
         </p>
-        {page.value === 'config' && isAdmin ? (
+        {page.value === 'clients' ? (
+          <Clients t={t} rights={s.rights} head={head} />
+        ) : page.value === 'config' && isAdmin ? (
           <>
             <h1 tabIndex={-1} ref={head}>
               {t.cfg.title}: {configPages(t, s.practice.plan).find(([p]) => p === configPage.value)?.[1]}
@@ -173,7 +180,7 @@ function NavItem({
   label,
   why,
 }: {
-  to: 'users' | 'templates' | 'config';
+  to: 'users' | 'templates' | 'config' | 'clients';
   label: string;
   why: string | null;
 }) {

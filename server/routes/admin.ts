@@ -110,7 +110,12 @@ const User = z
 const AdminSession = z
   .object({
     user: User,
-    practice: z.object({ slug: z.string(), name: z.string(), plan: z.enum(['S', 'M', 'L', 'XL', 'XXL']) }),
+    practice: z.object({
+      slug: z.string(),
+      name: z.string(),
+      plan: z.enum(['S', 'M', 'L', 'XL', 'XXL']),
+      timeZone: z.string(),
+    }),
     rights: z
       .object({
         configure: z.boolean(),
@@ -453,7 +458,12 @@ const userView = (u: StaffUser) => ({
 
 const sessionView = (s: StaffSession) => ({
   user: userView(s.user),
-  practice: { slug: s.practice.slug, name: s.practice.name, plan: s.practice.plan },
+  practice: {
+    slug: s.practice.slug,
+    name: s.practice.name,
+    plan: s.practice.plan,
+    timeZone: s.practice.timeZone,
+  },
   rights: rightsOf(s),
   csrfToken: s.csrf,
   expiresAt: new Date(s.expiresAt).toISOString(),

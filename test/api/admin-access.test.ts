@@ -33,7 +33,7 @@ describe('staff login', () => {
     expect(cookie).toMatch(/^tk_staff=[\w-]{43}; Max-Age=43200; Path=\/; HttpOnly; SameSite=Lax$/);
     const body = (await res.json()) as any;
     expect(body.user).toMatchObject({ email: ADMIN.email, role: 'admin', active: true });
-    expect(body.practice).toEqual({ slug: 'demo', name: 'Praxis am Lindenhof (Demo)', plan: 'XL' });
+    expect(body.practice).toEqual({ slug: 'demo', name: 'Praxis am Lindenhof (Demo)', plan: 'XL', timeZone: 'Europe/Berlin' });
     const token = /tk_staff=([^;]+)/.exec(cookie)![1]!;
     const stored = await rows('SELECT id FROM staff_sessions');
     expect(stored).toHaveLength(1);

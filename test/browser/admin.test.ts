@@ -220,4 +220,46 @@ describeBrowser('the back office', () => {
     await site.locator('.sl button').first().waitFor();
     await stack.sql("UPDATE practices SET plan = 'XL'");
   });
+
+  it('a therapist finds a client file, reads its budget bars, adds a package by hand and closes it; on plan L the page says only admins may', async () => {
+    const page = await newPage(browser);
+    await logIn(page, DEMO_LOGINS[1]);
+    await page.getByRole('button', { name: 'Klienty' }).click();
+    await page.getByLabel('Suchen').fill('vog');
+    await page.getByRole('button', { name: 'Vogel, Lena' }).click();
+    await page.getByRole('heading', { name: 'Lena Vogel', level: 1 }).waitFor();
+    const rezept = page.locator('.package', { hasText: 'Rezept KG 6×' });
+    expect(await rezept.locator('.bar').allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^KG: 4 von 6/)]),
+    );
+    await check(page, 'clients-1-file');
+
+    await page.getByText('Paket anlegen').click();
+    await page.getByLabel('Paketvorlagen').first().selectOption('coaching6');
+    await page.getByRole('button', { name: 'Anlegen' }).click();
+    const coaching = page.locator('.package', { hasText: 'coaching6' });
+    await coaching.waitFor();
+    expect(await coaching.locator('.bar').first().textContent()).toMatch(/^Termine: 0 von 6/);
+    await coaching.getByText('Paket ändern').click();
+    await coaching.getByLabel('Grund').fill('Auf Wunsch beendet');
+    await coaching.getByRole('button', { name: 'Schließen' }).click();
+    await expect.poll(() => coaching.textContent()).toMatch(/geschlossen: Auf Wunsch beendet/);
+    await check(page, 'clients-2-package');
+    const [pkg] = await stack.rows(
+      "SELECT status, closed_reason FROM packages WHERE name = 'Coaching 6er' ORDER BY id DESC LIMIT 1",
+    );
+    expect(pkg).toEqual({ status: 'closed', closed_reason: 'Auf Wunsch beendet' });
+
+    await stack.sql("UPDATE practices SET plan = 'L'");
+    try {
+      await page.reload();
+      await page.getByRole('button', { name: 'Klienty' }).click();
+      await page.getByRole('button', { name: 'Vogel, Lena' }).click();
+      await page.getByText('Im Tarif L legen nur Admins Pakete an und ändern sie (ab XL alle).').waitFor();
+      expect(await page.getByText('Paket ändern').count()).toBe(0);
+      await check(page, 'clients-3-plan-l');
+    } finally {
+      await stack.sql("UPDATE practices SET plan = 'XL'");
+    }
+  });
 });
