@@ -4,15 +4,20 @@
  * screen in Chromium on localhost for a logged-in admin: the first page after the app loads (the
  * script, the session and the practice document), then each other page when its button is pressed.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
-import { DEMO_LOGINS, setDemoPasswords } from '../server/demo/load.ts';
+import { searchClients } from '../server/db/queries/clients.ts';
+import { openSqliteStore } from '../server/db/sqlite/store.ts';
+import { DEMO_LOGINS, demoDocument, setDemoPasswords } from '../server/demo/load.ts';
+import { importPractice } from '../server/practice/import.ts';
 import { CHROMIUM, launchChromium } from '../test/browser/chromium.ts';
 import { benchServer, median, p95 } from './widget.ts';
 
 export interface AdminFigures {
+  search: { q: string; median: number; p95: number }[];
   js: number;
   css: number;
   firstPage: { median: number; p95: number } | null;
@@ -32,11 +37,18 @@ export async function adminBench(log: (line?: string) => void): Promise<AdminFig
     readdirSync(dir)
       .filter((f) => f.endsWith(ext))
       .reduce((sum, f) => sum + gz(readFileSync(join(dir, f))), 0);
-  const figures: AdminFigures = { js: size('.js'), css: size('.css'), firstPage: null, pages: [] };
+  const figures: AdminFigures = {
+    search: [],
+    js: size('.js'),
+    css: size('.css'),
+    firstPage: null,
+    pages: [],
+  };
   log(
-    `\`dist/admin\` as served: script **${figures.js} bytes gzip**, style sheet ${figures.css} bytes gzip (one script for every page: login, users, configuration).`,
+    `\`dist/admin\` as served: script **${figures.js} bytes gzip**, style sheet ${figures.css} bytes gzip (one script for every page: login, users, configuration, client files).`,
   );
   log();
+  figures.search = await searchBench(log);
   if (!existsSync(CHROMIUM)) {
     log(`Configuration pages on screen: not measured, no ${CHROMIUM} on this machine.`);
     log();
@@ -112,4 +124,93 @@ export async function adminBench(log: (line?: string) => void): Promise<AdminFig
     );
   log();
   return figures;
+}
+
+const FILES = 50_000;
+const FIRST = [
+  'Anna',
+  'Ben',
+  'Clara',
+  'David',
+  'Eva',
+  'Felix',
+  'Greta',
+  'Hans',
+  'Ida',
+  'Jonas',
+  'Karl',
+  'Lena',
+  'Mia',
+  'Noah',
+  'Olga',
+  'Paul',
+];
+const LAST = [
+  'Müller',
+  'Schmidt',
+  'Schneider',
+  'Fischer',
+  'Weber',
+  'Meyer',
+  'Wagner',
+  'Becker',
+  'Schulz',
+  'Hoffmann',
+  'Vogel',
+  'Koch',
+  'Richter',
+  'Klein',
+  'Wolf',
+  'Neumann',
+];
+
+/** The client search (`searchClients`, as GET /api/v1/admin/clients runs it) over 50 000 files in SQLite. */
+async function searchBench(log: (line?: string) => void): Promise<AdminFigures['search']> {
+  const dir = mkdtempSync(join(tmpdir(), 'terminkette-search-'));
+  const store = openSqliteStore(join(dir, 's.db'));
+  try {
+    const { practiceId } = await importPractice(store, demoDocument(), { now: Date.now() });
+    await store.write(async (tx) => {
+      for (let i = 0; i < FILES; i++) {
+        const first = FIRST[i % 16]!;
+        const last = `${LAST[Math.floor(i / 16) % 16]}${i % 997}`;
+        await tx.run(
+          'INSERT INTO clients (practice_id, first_name, last_name, email, phone, birth_date, access_code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          [
+            practiceId,
+            first,
+            last,
+            `${first}.${last}.${i}@example.org`.toLowerCase(),
+            `+49 30 ${1_000_000 + i}`,
+            `19${50 + (i % 50)}-0${1 + (i % 9)}-1${i % 10}`,
+            `C${String(i).padStart(7, '0')}`,
+            Date.now(),
+          ],
+        );
+      }
+    });
+    const queries = ['vog', 'lena vogel', 'anna.müller1', '030 1004567', '11.02.1951', ''];
+    const out: AdminFigures['search'] = [];
+    for (const q of queries) {
+      const times: number[] = [];
+      for (let k = 0; k < 32; k++) {
+        const t0 = performance.now();
+        await store.read((tx) => searchClients(tx, practiceId, q, 25));
+        if (k >= 2) times.push(performance.now() - t0);
+      }
+      out.push({ q, median: Math.round(median(times) * 10) / 10, p95: Math.round(p95(times) * 10) / 10 });
+    }
+    log(
+      `Client search over ${FILES.toLocaleString('en')} files of one practice (SQLite, \`searchClients\` as \`GET /api/v1/admin/clients?q=…\` runs it, 25 hits at most, the median of 30 queries after 2):`,
+    );
+    log();
+    log('| query | median ms | p95 ms |');
+    log('| --- | ---: | ---: |');
+    for (const r of out) log(`| \`${r.q || '(empty: the first 25 by name)'}\` | ${r.median} | ${r.p95} |`);
+    log();
+    return out;
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
