@@ -10,6 +10,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { handleError, problem } from './problem.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { adminApp } from './routes/admin-app.ts';
+import { calendarRoutes } from './routes/admin-calendar.ts';
 import { clientRoutes } from './routes/admin-clients.ts';
 import { adminPages } from './routes/admin-pages.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -87,6 +88,7 @@ export function createApp(deps: AppDeps) {
     .route('/api/v1', bookingRoutes())
     .route('/api/v1/admin', adminRoutes())
     .route('/api/v1/admin/clients', clientRoutes())
+    .route('/api/v1/admin', calendarRoutes())
     .route('/', widgetRoutes())
     .route('/', adminPages())
     .route('/', adminApp())

@@ -33,7 +33,12 @@ describe('staff login', () => {
     expect(cookie).toMatch(/^tk_staff=[\w-]{43}; Max-Age=43200; Path=\/; HttpOnly; SameSite=Lax$/);
     const body = (await res.json()) as any;
     expect(body.user).toMatchObject({ email: ADMIN.email, role: 'admin', active: true });
-    expect(body.practice).toEqual({ slug: 'demo', name: 'Praxis am Lindenhof (Demo)', plan: 'XL', timeZone: 'Europe/Berlin' });
+    expect(body.practice).toEqual({
+      slug: 'demo',
+      name: 'Praxis am Lindenhof (Demo)',
+      plan: 'XL',
+      timeZone: 'Europe/Berlin',
+    });
     const token = /tk_staff=([^;]+)/.exec(cookie)![1]!;
     const stored = await rows('SELECT id FROM staff_sessions');
     expect(stored).toHaveLength(1);
@@ -502,6 +507,14 @@ describe('tenant isolation', () => {
       if (path === '/api/v1/admin/clients/:id/packages') return { template: 'coaching6' };
       if (path === '/api/v1/admin/clients/:id/exclusions') return { template: 'hypnose5', reason: 'x' };
       if (path === '/api/v1/admin/clients') return { firstName: 'X', lastName: 'Y' };
+      if (path === '/api/v1/admin/appointments/:id') return { durationMinutes: 30 };
+      if (path === '/api/v1/admin/appointments')
+        return {
+          client: aClients[0].id,
+          therapist: 1,
+          lines: [{ service: 1, quantity: 1 }],
+          start: '2026-12-01T08:00:00+01:00',
+        };
       if (path === '/api/v1/admin/users') return { email: 'x@other.example', name: 'X', role: 'staff' };
       // A's own document, sent with B's session: refused (it names A's slug), A unchanged.
       if (path === '/api/v1/admin/practice/document') return aDocument;
@@ -522,10 +535,16 @@ describe('tenant isolation', () => {
       'SELECT e.* FROM exclusions e JOIN practices p ON p.id = e.practice_id WHERE p.slug = ? ORDER BY e.id',
       ['demo'],
     );
+    const aAppointments = await rows(
+      'SELECT a.id, a.status, a.starts_at, a.ends_at FROM appointments a JOIN practices p ON p.id = a.practice_id WHERE p.slug = ? ORDER BY a.id',
+      ['demo'],
+    );
     const idsFor = (path: string) =>
       path.startsWith('/api/v1/admin/clients')
         ? aClients.map((c: any) => c.id as number)
-        : aUsers.map((u: any) => u.id as number);
+        : path.startsWith('/api/v1/admin/appointments')
+          ? aAppointments.map((a: any) => a.id as number)
+          : aUsers.map((u: any) => u.id as number);
     // Logging in and out are the session's own; every other route is tried with each of A's ids.
     for (const r of routes.filter((x) => !/\/(login|logout)$/.test(x.path))) {
       for (const id of idsFor(r.path)) {
@@ -560,6 +579,12 @@ describe('tenant isolation', () => {
         ['demo'],
       ),
     ).toEqual(aExclusions);
+    expect(
+      await rows(
+        'SELECT a.id, a.status, a.starts_at, a.ends_at FROM appointments a JOIN practices p ON p.id = a.practice_id WHERE p.slug = ? ORDER BY a.id',
+        ['demo'],
+      ),
+    ).toEqual(aAppointments);
     expect(
       await rows(
         "SELECT id, email, role, active, password_hash FROM users WHERE email LIKE '%@lindenhof.example' ORDER BY id",

@@ -1,0 +1,458 @@
+/**
+ * The calendar and appointments in the back office (behind the admin API's session, CSRF and
+ * origin checks): a range of days per therapist and room with working hours, appointments and
+ * holds; one appointment with what its packages' bars need in the browser (the packages, their
+ * other appointments, the services' prices), so the bars move while services are edited — from
+ * the same shared `bars()` the server checks with; and create, edit and cancel by the one decision
+ * online booking uses (booking/staff.ts → engine/appointment.ts): a refusal is the same typed
+ * answer, a limit names package, criterion, limit and what was asked, and nothing is written.
+ */
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { addDays, daysBetween, isDate, startOfLocalDay } from '../../shared/time.ts';
+import { practiceConfig } from '../booking/config.ts';
+import {
+  cancelAppointment,
+  createAppointment,
+  editAppointment,
+  type StaffContext,
+  type StaffResult,
+} from '../booking/staff.ts';
+import { LONGEST_BLOCK_MS, loadAppointment, loadClientBudget } from '../db/queries/calendar.ts';
+import type { StaffSession } from '../db/queries/staff.ts';
+import { workingMinutes } from '../engine/workingHours.ts';
+import { ApiError } from '../problem.ts';
+import { problems, rightsOf } from './admin.ts';
+import { cancelLinks } from './bookings.ts';
+import type { AppEnv } from './env.ts';
+import { refusalError } from './refusals.ts';
+import { validationHook } from './validation.ts';
+
+const date = z.string().refine(isDate, { message: 'a date is YYYY-MM-DD' });
+const instant = z.iso
+  .datetime({ offset: true })
+  .openapi({ description: 'An instant, e.g. 2026-12-07T09:00:00+01:00' });
+const MAX_DAYS = 14;
+
+const calendarRoute = createRoute({
+  method: 'get',
+  path: '/calendar',
+  summary: 'Days of the calendar: therapists with their working hours, rooms, appointments and holds',
+  request: {
+    query: z.object({
+      from: date,
+      to: date,
+      therapist: z.coerce.number().int().positive().optional(),
+      room: z.coerce.number().int().positive().optional(),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'The days',
+      content: {
+        'application/json': {
+          schema: z
+            .object({
+              timeZone: z.string(),
+              therapists: z.array(
+                z.object({
+                  id: z.number().int(),
+                  name: z.string(),
+                  color: z.string(),
+                  hours: z.record(z.string(), z.array(z.object({ from: z.number(), to: z.number() }))),
+                }),
+              ),
+              rooms: z.array(z.object({ id: z.number().int(), name: z.string() })),
+              appointments: z.array(
+                z.object({
+                  id: z.number().int(),
+                  start: z.string(),
+                  end: z.string(),
+                  status: z.string(),
+                  therapistId: z.number().int(),
+                  roomId: z.number().int().nullable(),
+                  client: z.object({ id: z.number().int(), name: z.string() }).nullable(),
+                  title: z.string(),
+                  hold: z.boolean(),
+                }),
+              ),
+            })
+            .openapi('CalendarDays'),
+        },
+      },
+    },
+    ...problems(400, 401),
+  },
+});
+
+const AppointmentBody = z.strictObject({
+  client: z.number().int().positive(),
+  therapist: z.number().int().positive(),
+  start: instant,
+  chain: z.number().int().positive().optional(),
+  lines: z
+    .array(
+      z.strictObject({ service: z.number().int().positive(), quantity: z.number().int().min(1).max(100) }),
+    )
+    .min(1)
+    .max(50)
+    .optional(),
+  room: z.number().int().positive().nullable().optional(),
+  durationMinutes: z.number().int().min(5).max(1440).optional(),
+  packages: z.union([z.literal('auto'), z.array(z.number().int().positive()).max(10)]).optional(),
+  outsideHours: z.boolean().optional(),
+});
+
+const Change = z.strictObject({
+  therapist: z.number().int().positive().optional(),
+  start: instant.optional(),
+  lines: AppointmentBody.shape.lines,
+  room: z.number().int().positive().nullable().optional(),
+  durationMinutes: z.number().int().min(5).max(1440).optional(),
+  packages: z.array(z.number().int().positive()).max(10).optional(),
+  outsideHours: z.boolean().optional(),
+});
+
+const IdParam = z.object({
+  id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .openapi({ param: { name: 'id', in: 'path' }, type: 'integer' }),
+});
+
+const AppointmentDetail = z
+  .object({
+    appointment: z.object({
+      id: z.number().int(),
+      clientId: z.number().int(),
+      client: z.string(),
+      start: z.string(),
+      end: z.string(),
+      status: z.string(),
+      therapistId: z.number().int(),
+      roomId: z.number().int().nullable(),
+      chainId: z.number().int().nullable(),
+      lines: z.array(
+        z.object({
+          serviceId: z.number().int(),
+          code: z.string(),
+          quantity: z.number().int(),
+          unitPriceCents: z.number(),
+        }),
+      ),
+      packageIds: z.array(z.number().int()),
+    }),
+    packages: z.array(
+      z.object({
+        id: z.number().int(),
+        templateId: z.number().int(),
+        name: z.string(),
+        limits: z.looseObject({}),
+        validFrom: z.number().nullable(),
+        validUntil: z.number().nullable(),
+        status: z.string(),
+        appointments: z.array(z.looseObject({})),
+      }),
+    ),
+    services: z.array(
+      z.object({
+        id: z.number().int(),
+        code: z.string(),
+        name: z.string(),
+        priceCents: z.number(),
+        durationMinutes: z.number(),
+      }),
+    ),
+  })
+  .openapi('AppointmentDetail');
+
+const detailRoute = createRoute({
+  method: 'get',
+  path: '/appointments/{id}',
+  summary: 'One appointment, with its client file’s packages and their appointments (for the live bars)',
+  request: { params: IdParam },
+  responses: {
+    200: { description: 'The appointment', content: { 'application/json': { schema: AppointmentDetail } } },
+    ...problems(401, 404),
+  },
+});
+
+const done = {
+  description: 'Done',
+  content: {
+    'application/json': {
+      schema: z.object({ appointmentIds: z.array(z.number().int()) }).openapi('AppointmentsDone'),
+    },
+  },
+};
+
+const createRouteDef = createRoute({
+  method: 'post',
+  path: '/appointments',
+  summary:
+    'Create an appointment for a client file: from a chain (packages by its rules, as online) or free lines',
+  description:
+    'The same decision as online booking. Refusals: e.g. 409 `slot_taken`, 409 `package_limit` naming the package, each criterion, its limit and what was asked; nothing is written. Choosing packages explicitly needs the right to change packages (plan L, on L admins).',
+  request: {
+    body: {
+      required: true,
+      content: { 'application/json': { schema: AppointmentBody.openapi('StaffAppointment') } },
+    },
+  },
+  responses: { 201: done, ...problems(400, 401, 403, 404, 409, 422) },
+});
+
+const editRouteDef = createRoute({
+  method: 'patch',
+  path: '/appointments/{id}',
+  summary: 'Change an appointment: time, therapist, room, services and quantities, packages',
+  request: {
+    params: IdParam,
+    body: {
+      required: true,
+      content: { 'application/json': { schema: Change.openapi('StaffAppointmentChange') } },
+    },
+  },
+  responses: { 200: done, ...problems(400, 401, 403, 404, 409, 422) },
+});
+
+const cancelRouteDef = createRoute({
+  method: 'post',
+  path: '/appointments/{id}/cancel',
+  summary: 'Cancel an appointment: its budget is released, the ledger says so, an online client gets a mail',
+  request: { params: IdParam },
+  responses: { 200: done, ...problems(401, 404, 409) },
+});
+
+const at = (iso: string) => Date.parse(iso);
+
+function contextOf(c: Context<AppEnv>, s: StaffSession): StaffContext {
+  return {
+    practiceId: s.practice.id,
+    slug: s.practice.slug,
+    actor: `staff:${s.user.email}`,
+    clock: c.get('deps').clock,
+    cancelUrl: cancelLinks(c, s.practice.id).cancelUrl,
+  };
+}
+
+/** The appointments a decision wrote, or its refusal as the answer. */
+function written(result: StaffResult): { appointmentIds: number[] } {
+  if ('refusal' in result) throw refusalError(result.refusal, 'de');
+  return { appointmentIds: result.appointmentIds };
+}
+
+/** Choosing packages by hand is changing them: plan L, on L admins only. */
+function mayChoosePackages(s: StaffSession, packages: unknown) {
+  if (packages === undefined || packages === 'auto') return;
+  const rights = rightsOf(s);
+  if (!rights.packages)
+    throw new ApiError(403, 'plan_required', 'Packages need plan L or higher.', { plan: 'L' });
+  if (!rights.editPackages) {
+    throw new ApiError(
+      403,
+      'role_required',
+      'On plan L only admins assign packages (from XL on, all staff).',
+      {
+        role: 'admin',
+      },
+    );
+  }
+}
+
+export function calendarRoutes() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  return app
+    .openapi(calendarRoute, async (c) => {
+      const s = c.get('staff')!;
+      const q = c.req.valid('query');
+      const days = daysBetween(q.from, q.to) + 1;
+      if (days < 1 || days > MAX_DAYS) {
+        throw new ApiError(
+          400,
+          'invalid_range',
+          `A calendar range is 1 to ${MAX_DAYS} days, from before to.`,
+        );
+      }
+      const { store } = c.get('deps');
+      const config = (await practiceConfig(store, s.practice.slug))!;
+      const tz = config.practice.timeZone;
+      const from = startOfLocalDay(q.from, tz);
+      const to = startOfLocalDay(addDays(q.to, 1), tz);
+      const rows = await store.read(
+        async (tx) => ({
+          colors: await tx.all<{ id: number; color: string }>(
+            'SELECT id, color FROM therapists WHERE practice_id = ?',
+            [s.practice.id],
+          ),
+          appointments: await tx.all<{
+            id: number;
+            starts_at: number | string;
+            ends_at: number | string;
+            status: string;
+            therapist_id: number;
+            room_id: number | null;
+            client_id: number | null;
+            first_name: string | null;
+            last_name: string | null;
+            chain: string | null;
+            services: string | null;
+          }>(
+            `SELECT a.id, a.starts_at, a.ends_at, a.status, a.therapist_id, a.room_id, a.client_id,
+                    c.first_name, c.last_name, ch.name AS chain,
+                    (SELECT min(l.code) FROM appointment_lines l WHERE l.appointment_id = a.id) AS services
+               FROM appointments a
+               LEFT JOIN clients c ON c.id = a.client_id
+               LEFT JOIN chains ch ON ch.id = a.chain_id
+              WHERE a.practice_id = ? AND a.starts_at >= ? AND a.starts_at < ? AND a.ends_at > ?
+                AND (a.status <> 'held' OR a.hold_expires_at > ?)
+              ORDER BY a.starts_at, a.id`,
+            [s.practice.id, from - LONGEST_BLOCK_MS, to, from, c.get('deps').clock()],
+          ),
+        }),
+        { snapshot: true },
+      );
+      const color = new Map(rows.colors.map((r) => [r.id, r.color]));
+      const therapists = [...config.therapistById.values()].filter(
+        (t) => t.active && (q.therapist === undefined || t.id === q.therapist),
+      );
+      const dates = Array.from({ length: days }, (_, i) => addDays(q.from, i));
+      return c.json(
+        {
+          timeZone: tz,
+          therapists: therapists.map((t) => ({
+            id: t.id,
+            name: t.name,
+            color: color.get(t.id) ?? '#2f6f8f',
+            hours: Object.fromEntries(
+              dates.map((d) => [d, workingMinutes(t, d).map((i) => ({ from: i.start, to: i.end }))]),
+            ),
+          })),
+          rooms: config.rooms.map((r) => ({ id: r.id, name: r.name })),
+          appointments: rows.appointments
+            .filter(
+              (a) =>
+                (q.therapist === undefined || a.therapist_id === q.therapist) &&
+                (q.room === undefined || a.room_id === q.room),
+            )
+            .map((a) => ({
+              id: a.id,
+              start: new Date(Number(a.starts_at)).toISOString(),
+              end: new Date(Number(a.ends_at)).toISOString(),
+              status: a.status,
+              therapistId: a.therapist_id,
+              roomId: a.room_id,
+              client:
+                a.client_id === null ? null : { id: a.client_id, name: `${a.first_name} ${a.last_name}` },
+              title: a.chain ?? a.services ?? '',
+              hold: a.status === 'held',
+            })),
+        },
+        200,
+      );
+    })
+    .openapi(detailRoute, async (c) => {
+      const s = c.get('staff')!;
+      const { id } = c.req.valid('param');
+      const { store } = c.get('deps');
+      const config = (await practiceConfig(store, s.practice.slug))!;
+      const found = await store.read(
+        async (tx) => {
+          const a = await loadAppointment(tx, s.practice.id, id);
+          if (!a || a.clientId === null) return undefined;
+          const budget = (await loadClientBudget(tx, s.practice.id, a.clientId))!;
+          const client = await tx.get<{ first_name: string; last_name: string }>(
+            'SELECT first_name, last_name FROM clients WHERE id = ?',
+            [a.clientId],
+          );
+          return { a, budget, client };
+        },
+        { snapshot: true },
+      );
+      if (!found) throw new ApiError(404, 'appointment_not_found', 'No such appointment in this practice.');
+      const { a, budget, client } = found;
+      return c.json(
+        {
+          appointment: {
+            id: a.id,
+            clientId: a.clientId,
+            client: client ? `${client.first_name} ${client.last_name}` : '',
+            start: new Date(a.start).toISOString(),
+            end: new Date(a.end).toISOString(),
+            status: a.status,
+            therapistId: a.therapistId,
+            roomId: a.roomId,
+            chainId: a.chainId,
+            lines: a.lines.map((l) => ({
+              serviceId: l.serviceId,
+              code: l.code,
+              quantity: l.quantity,
+              unitPriceCents: l.unitPriceCents,
+            })),
+            packageIds: a.packageIds,
+          },
+          packages: budget.packages.map((p) => ({
+            id: p.id,
+            templateId: p.templateId,
+            name: p.name,
+            limits: p.limits,
+            validFrom: p.validFrom,
+            validUntil: p.validUntil,
+            status: p.status,
+            appointments: (budget.appointmentsByPackage.get(p.id) ?? []).map((x) => ({ ...x })),
+          })),
+          services: [...config.serviceById.values()].map((sv) => ({
+            id: sv.id,
+            code: sv.code,
+            name: sv.name,
+            priceCents: sv.priceCents,
+            durationMinutes: sv.durationMinutes,
+          })),
+        },
+        200,
+      );
+    })
+    .openapi(createRouteDef, async (c) => {
+      const s = c.get('staff')!;
+      const body = c.req.valid('json');
+      mayChoosePackages(s, body.packages);
+      const result = await createAppointment(c.get('deps').store, contextOf(c, s), body.client, {
+        start: at(body.start),
+        therapistId: body.therapist,
+        ...(body.room !== undefined ? { roomId: body.room } : {}),
+        ...(body.chain !== undefined ? { chainId: body.chain } : {}),
+        ...(body.lines
+          ? { lines: body.lines.map((l) => ({ serviceId: l.service, quantity: l.quantity })) }
+          : {}),
+        ...(body.durationMinutes !== undefined ? { durationMinutes: body.durationMinutes } : {}),
+        ...(body.packages !== undefined ? { packages: body.packages } : {}),
+        ...(body.outsideHours !== undefined ? { outsideHours: body.outsideHours } : {}),
+      });
+      return c.json(written(result), 201);
+    })
+    .openapi(editRouteDef, async (c) => {
+      const s = c.get('staff')!;
+      const { id } = c.req.valid('param');
+      const body = c.req.valid('json');
+      mayChoosePackages(s, body.packages);
+      const result = await editAppointment(c.get('deps').store, contextOf(c, s), {
+        appointmentId: id,
+        ...(body.start !== undefined ? { start: at(body.start) } : {}),
+        ...(body.therapist !== undefined ? { therapistId: body.therapist } : {}),
+        ...(body.room !== undefined ? { roomId: body.room } : {}),
+        ...(body.lines
+          ? { lines: body.lines.map((l) => ({ serviceId: l.service, quantity: l.quantity })) }
+          : {}),
+        ...(body.durationMinutes !== undefined ? { durationMinutes: body.durationMinutes } : {}),
+        ...(body.packages !== undefined ? { packages: body.packages } : {}),
+        ...(body.outsideHours !== undefined ? { outsideHours: body.outsideHours } : {}),
+      });
+      return c.json(written(result), 200);
+    })
+    .openapi(cancelRouteDef, async (c) => {
+      const s = c.get('staff')!;
+      const { id } = c.req.valid('param');
+      return c.json(written(await cancelAppointment(c.get('deps').store, contextOf(c, s), id)), 200);
+    });
+}

@@ -1,0 +1,187 @@
+/**
+ * The calendar and appointments in the back office: days per therapist with hours and bookings;
+ * staff create, edit and cancel by the very decision online booking uses — a package limit is a
+ * hard block for staff too, named with package, criterion, limit and what was asked — and the
+ * browser's bars for a draft come from the same shared `bars()` as the server's check.
+ */
+import { describe, expect, it } from 'vitest';
+import { DEMO_LOGINS, setDemoPasswords } from '../../server/demo/load.ts';
+import { bars } from '../../shared/budget.ts';
+import { adminCall as call, demoApp, staffLogin as login } from '../helpers.ts';
+
+const ADMIN = DEMO_LOGINS[0];
+const ANNA = DEMO_LOGINS[1];
+/** Tuesday after the demo's "now" (Friday 27 Nov 2026), in Anna's hours. */
+const TUESDAY_8 = '2026-12-01T08:00:00+01:00';
+
+async function setup() {
+  const d = await demoApp();
+  await setDemoPasswords(d.store, d.practiceId);
+  const anna = await login(d.app, ANNA.email, ANNA.password);
+  const lena = (await d.client('lena.vogel@example.org')).id;
+  const annaId = await d.therapistId('Anna Berg');
+  const kg = (await d.row("SELECT id FROM services WHERE code = 'KG'")).id;
+  return { ...d, anna, lena, annaId, kg };
+}
+
+async function folgetermin(d: Awaited<ReturnType<typeof setup>>) {
+  const res = await call(d.app, d.anna, 'POST', '/appointments', {
+    client: d.lena,
+    therapist: d.annaId,
+    chain: await d.chainId('physio-folgetermin'),
+    start: TUESDAY_8,
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.appointmentIds[0] as number;
+}
+
+const kgBar = async (d: Awaited<ReturnType<typeof setup>>) =>
+  (await call(d.app, d.anna, 'GET', `/clients/${d.lena}`)).body.packages
+    .find((p: any) => p.template === 'rezept-kg6')
+    .bars.find((b: any) => b.code === 'KG');
+
+describe('the calendar', () => {
+  it('gives each therapist’s working hours per day, colour, and the appointments of the range', async () => {
+    const d = await setup();
+    const id = await folgetermin(d);
+    const res = await call(d.app, d.anna, 'GET', '/calendar?from=2026-11-30&to=2026-12-06');
+    expect(res.status).toBe(200);
+    const anna = res.body.therapists.find((t: any) => t.name === 'Anna Berg');
+    expect(anna.color).toMatch(/^#[0-9a-f]{6}$/);
+    expect(anna.hours['2026-11-30']).toEqual([
+      { from: 480, to: 720 },
+      { from: 780, to: 1080 },
+    ]);
+    // Her exception a week after the demo's "now": closed all day.
+    expect(anna.hours['2026-12-04']).toEqual([]);
+    expect(res.body.appointments).toContainEqual(
+      expect.objectContaining({
+        id,
+        start: '2026-12-01T07:00:00.000Z',
+        therapistId: d.annaId,
+        client: { id: d.lena, name: 'Lena Vogel' },
+        title: 'Physiotherapie Folgetermin',
+        hold: false,
+      }),
+    );
+    const one = await call(
+      d.app,
+      d.anna,
+      'GET',
+      `/calendar?from=2026-11-30&to=2026-12-06&therapist=${d.annaId}`,
+    );
+    expect(one.body.therapists.map((t: any) => t.name)).toEqual(['Anna Berg']);
+    expect(one.body.appointments.every((a: any) => a.therapistId === d.annaId)).toBe(true);
+    expect((await call(d.app, d.anna, 'GET', '/calendar?from=2026-11-30&to=2026-12-20')).body.code).toBe(
+      'invalid_range',
+    );
+  });
+});
+
+describe('appointments by staff', () => {
+  it('from a chain: the package is found by its rules, as online, and counts down', async () => {
+    const d = await setup();
+    const before = await kgBar(d);
+    const id = await folgetermin(d);
+    const after = await kgBar(d);
+    expect(after.planned).toBe(before.planned + 1);
+    const detail = (await call(d.app, d.anna, 'GET', `/appointments/${id}`)).body;
+    expect(detail.appointment.packageIds).toHaveLength(1);
+  });
+
+  it('an edit that would take a package over its limit is refused with package, criterion, limit and what was asked; nothing is written', async () => {
+    const d = await setup();
+    const id = await folgetermin(d);
+    const detail = (await call(d.app, d.anna, 'GET', `/appointments/${id}`)).body;
+    const pkg = detail.packages.find((p: any) => p.id === detail.appointment.packageIds[0]);
+    // What the browser shows while the KG quantity goes to 3: the same bars() as the server.
+    const draft = {
+      id,
+      start: Date.parse(detail.appointment.start),
+      end: Date.parse(detail.appointment.end),
+      lines: [{ code: 'KG', quantity: 3, unitPriceCents: 2800 }],
+    };
+    const live = bars(pkg, pkg.appointments, Date.parse('2026-11-27T09:00:00Z'), draft).find(
+      (b) => b.code === 'KG',
+    )!;
+    expect(live).toMatchObject({ limit: 6, colour: 'red' });
+    expect(live.used + live.planned + live.draft).toBe(7);
+
+    const res = await call(d.app, d.anna, 'PATCH', `/appointments/${id}`, {
+      lines: [{ service: d.kg, quantity: 3 }],
+    });
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('package_limit');
+    expect(res.body.package).toEqual({ id: pkg.id, name: 'Rezept KG 6×' });
+    expect(res.body.violations).toEqual([
+      { kind: 'limit', criterion: 'codeQuantity', code: 'KG', limit: 6, current: 4, requested: 3 },
+    ]);
+    const unchanged = (await call(d.app, d.anna, 'GET', `/appointments/${id}`)).body.appointment;
+    expect(unchanged.lines).toEqual(detail.appointment.lines);
+
+    // Two fit exactly: the bar is full, and the server agrees.
+    const ok = await call(d.app, d.anna, 'PATCH', `/appointments/${id}`, {
+      lines: [{ service: d.kg, quantity: 2 }],
+    });
+    expect(ok.status).toBe(200);
+    expect(await kgBar(d)).toMatchObject({ limit: 6, colour: 'red' });
+  });
+
+  it('a cancellation releases the budget and says so in the ledger', async () => {
+    const d = await setup();
+    const before = await kgBar(d);
+    const id = await folgetermin(d);
+    const res = await call(d.app, d.anna, 'POST', `/appointments/${id}/cancel`);
+    expect(res.status).toBe(200);
+    expect(await kgBar(d)).toMatchObject({ used: before.used, planned: before.planned });
+    const file = (await call(d.app, d.anna, 'GET', `/clients/${d.lena}`)).body;
+    const rezept = file.packages.find((p: any) => p.template === 'rezept-kg6');
+    expect(rezept.ledger.at(-1)).toMatchObject({
+      action: 'released',
+      appointmentId: id,
+      actor: `staff:${ANNA.email}`,
+    });
+    expect(file.appointments.find((a: any) => a.id === id).status).toBe('cancelled');
+  });
+
+  it('a chain that creates its package on booking does so for staff as for online', async () => {
+    const d = await setup();
+    const created = await call(d.app, d.anna, 'POST', '/clients', { firstName: 'Mara', lastName: 'Neu' });
+    const res = await call(d.app, d.anna, 'POST', '/appointments', {
+      client: created.body.client.id,
+      therapist: d.annaId,
+      chain: await d.chainId('physio-erstbefund'),
+      start: TUESDAY_8,
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const file = (await call(d.app, d.anna, 'GET', `/clients/${created.body.client.id}`)).body;
+    expect(file.packages).toEqual([expect.objectContaining({ template: 'rezept-kg6', origin: 'booking' })]);
+  });
+
+  it('a therapist busy at that time: refused as for online, nothing written', async () => {
+    const d = await setup();
+    await folgetermin(d);
+    const tom = (await d.client('tom.becker@example.org')).id;
+    const count = await d.count('SELECT count(*) AS n FROM appointments');
+    const res = await call(d.app, d.anna, 'POST', '/appointments', {
+      client: tom,
+      therapist: d.annaId,
+      lines: [{ service: d.kg, quantity: 1 }],
+      start: TUESDAY_8,
+    });
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('slot_taken');
+    expect(await d.count('SELECT count(*) AS n FROM appointments')).toBe(count);
+  });
+
+  it('choosing packages by hand follows the package rights: on L only admins', async () => {
+    const d = await setup();
+    const id = await folgetermin(d);
+    await d.exec("UPDATE practices SET plan = 'L'");
+    const refused = await call(d.app, d.anna, 'PATCH', `/appointments/${id}`, { packages: [] });
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('role_required');
+    const admin = await login(d.app, ADMIN.email, ADMIN.password);
+    expect((await call(d.app, admin, 'PATCH', `/appointments/${id}`, { packages: [] })).status).toBe(200);
+  });
+});
