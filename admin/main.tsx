@@ -8,6 +8,7 @@ import { type InputHTMLAttributes, render } from 'preact';
 import { useEffect, useId, useRef } from 'preact/hooks';
 import { api, csrf, error, ok, practiceZone, status } from './api.ts';
 import './style.css';
+import { Calendar } from './calendar.tsx';
 import { Clients } from './clients.tsx';
 import { type ConfigPage, Configuration, configPages } from './config.tsx';
 import { type Lang, texts } from './texts.ts';
@@ -25,7 +26,7 @@ type Session = {
 type User = { id: number; email: string; name: string; role: 'admin' | 'staff'; active: boolean };
 
 const session = signal<Session | null | undefined>(undefined);
-const page = signal<'home' | 'users' | 'templates' | 'config' | 'clients'>('home');
+const page = signal<'home' | 'users' | 'templates' | 'config' | 'clients' | 'calendar'>('home');
 const configPage = signal<ConfigPage>('settings');
 const PLANS = ['S', 'M', 'L', 'XL', 'XXL'];
 
@@ -112,6 +113,7 @@ function Shell({ s }: { s: Session }) {
           >
             {t.title}
           </button>{' '}
+          <NavItem to="calendar" label={t.cal.title} why={null} />{' '}
           <NavItem to="clients" label={t.cl.title} why={null} />{' '}
           <NavItem to="config" label={t.cfg.title} why={isAdmin ? null : t.adminsOnly} />{' '}
           <NavItem to="users" label={t.users} why={isAdmin ? null : t.adminsOnly} />{' '}
@@ -129,7 +131,9 @@ function Shell({ s }: { s: Session }) {
         <p role="status" class="sr">
           {status.value}
         </p>
-        {page.value === 'clients' ? (
+        {page.value === 'calendar' ? (
+          <Calendar t={t} head={head} />
+        ) : page.value === 'clients' ? (
           <Clients t={t} rights={s.rights} head={head} />
         ) : page.value === 'config' && isAdmin ? (
           <>
@@ -180,7 +184,7 @@ function NavItem({
   label,
   why,
 }: {
-  to: 'users' | 'templates' | 'config' | 'clients';
+  to: 'users' | 'templates' | 'config' | 'clients' | 'calendar';
   label: string;
   why: string | null;
 }) {

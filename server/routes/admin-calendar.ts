@@ -20,6 +20,7 @@ import {
 } from '../booking/staff.ts';
 import { LONGEST_BLOCK_MS, loadAppointment, loadClientBudget } from '../db/queries/calendar.ts';
 import type { StaffSession } from '../db/queries/staff.ts';
+import type { PracticeConfig } from '../engine/config.ts';
 import { workingMinutes } from '../engine/workingHours.ts';
 import { ApiError } from '../problem.ts';
 import { problems, rightsOf } from './admin.ts';
@@ -63,6 +64,18 @@ const calendarRoute = createRoute({
                 }),
               ),
               rooms: z.array(z.object({ id: z.number().int(), name: z.string() })),
+              chains: z.array(
+                z.object({ id: z.number().int(), name: z.string(), therapistIds: z.array(z.number().int()) }),
+              ),
+              services: z.array(
+                z.object({
+                  id: z.number().int(),
+                  code: z.string(),
+                  name: z.string(),
+                  priceCents: z.number(),
+                  durationMinutes: z.number(),
+                }),
+              ),
               appointments: z.array(
                 z.object({
                   id: z.number().int(),
@@ -227,6 +240,16 @@ const cancelRouteDef = createRoute({
 
 const at = (iso: string) => Date.parse(iso);
 
+/** The practice's services at today's prices, for the browser's drafts. */
+const servicesOf = (config: PracticeConfig) =>
+  [...config.serviceById.values()].map((sv) => ({
+    id: sv.id,
+    code: sv.code,
+    name: sv.name,
+    priceCents: sv.priceCents,
+    durationMinutes: sv.durationMinutes,
+  }));
+
 function contextOf(c: Context<AppEnv>, s: StaffSession): StaffContext {
   return {
     practiceId: s.practice.id,
@@ -330,6 +353,8 @@ export function calendarRoutes() {
             ),
           })),
           rooms: config.rooms.map((r) => ({ id: r.id, name: r.name })),
+          chains: config.chains.map((ch) => ({ id: ch.id, name: ch.name, therapistIds: ch.therapistIds })),
+          services: servicesOf(config),
           appointments: rows.appointments
             .filter(
               (a) =>
@@ -402,13 +427,7 @@ export function calendarRoutes() {
             status: p.status,
             appointments: (budget.appointmentsByPackage.get(p.id) ?? []).map((x) => ({ ...x })),
           })),
-          services: [...config.serviceById.values()].map((sv) => ({
-            id: sv.id,
-            code: sv.code,
-            name: sv.name,
-            priceCents: sv.priceCents,
-            durationMinutes: sv.durationMinutes,
-          })),
+          services: servicesOf(config),
         },
         200,
       );

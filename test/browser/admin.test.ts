@@ -262,4 +262,63 @@ describeBrowser('the back office', () => {
       await stack.sql("UPDATE practices SET plan = 'XL'");
     }
   });
+
+  it('the calendar: a therapist books a Folgetermin; its package bars move while services are added, an overrun is refused with the numbers, a fitting change is saved', async () => {
+    const page = await newPage(browser, { timezoneId: 'Europe/Berlin' });
+    await logIn(page, DEMO_LOGINS[1]);
+    // The next Tuesday at least two days ahead (Anna works 08:00–12:00), not her day off a week from now.
+    const day = (n: number) =>
+      new Date(Date.now() + n * 86_400_000).toLocaleDateString('sv-SE', { timeZone: 'Europe/Berlin' });
+    let n = 2;
+    while (new Date(`${day(n)}T12:00:00Z`).getUTCDay() !== 2 || n === 7) n++;
+    const tuesday = day(n);
+
+    await page.getByRole('button', { name: 'Kalender' }).click();
+    await page.getByRole('heading', { name: 'Kalender', level: 1 }).waitFor();
+    await check(page, 'calendar-1-week');
+    await page.getByText('Neuer Termin').click();
+    await page.getByLabel('Akte suchen').fill('vog');
+    await expect.poll(() => page.getByLabel('Klienty', { exact: true }).locator('option').count()).toBe(1);
+    await page.getByLabel('Leistungskette').selectOption({ label: 'Physiotherapie Folgetermin' });
+    await page.locator('#new-date').fill(tuesday);
+    await page.locator('#new-time').fill('08:00');
+    await page.getByRole('button', { name: 'Anlegen' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Gespeichert.');
+    const appointment = page.locator('.appt', { hasText: 'Lena Vogel' });
+    for (let i = 0; i < 3 && (await appointment.count()) === 0; i++) {
+      await page.getByRole('button', { name: 'Nächste Woche →' }).click();
+      await page.waitForTimeout(200);
+    }
+    await appointment.click();
+    const editor = page.locator('.editor');
+    await editor.waitFor();
+    const kg = editor.locator('.bar', { hasText: 'KG:' });
+    expect(await kg.textContent()).toBe('KG: 5 von 6');
+
+    // Two more KG: the bar turns red and names itself, before anything is saved.
+    await editor.getByRole('button', { name: 'KG einmal mehr' }).click();
+    await editor.getByRole('button', { name: 'KG einmal mehr' }).click();
+    expect(await kg.textContent()).toBe('KG: 7 von 6 – über der Grenze');
+    expect(await kg.getAttribute('class')).toContain('red');
+    await check(page, 'calendar-2-over');
+    await editor.getByRole('button', { name: 'Speichern' }).click();
+    await expect
+      .poll(() => editor.getByRole('alert').textContent())
+      .toBe('Nicht gespeichert: Paket „Rezept KG 6×“ reicht nicht (KG: 7 von 6).');
+    const lines = () =>
+      stack.rows(
+        `SELECT l.quantity FROM appointment_lines l JOIN appointments a ON a.id = l.appointment_id
+           JOIN clients c ON c.id = a.client_id WHERE c.last_name = 'Vogel' AND a.status = 'booked' AND l.code = 'KG'`,
+      );
+    expect(await lines()).toEqual([{ quantity: 1 }]);
+
+    await editor.getByRole('button', { name: 'KG einmal weniger' }).click();
+    expect(await kg.textContent()).toBe('KG: 6 von 6');
+    await editor.getByRole('button', { name: 'Speichern' }).click();
+    await expect.poll(lines).toEqual([{ quantity: 2 }]);
+    await check(page, 'calendar-3-saved');
+
+    await page.locator('.editor').getByRole('button', { name: 'Termin absagen' }).click();
+    await expect.poll(() => appointment.getAttribute('class')).toContain('cancelled');
+  });
 });

@@ -1,0 +1,602 @@
+/**
+ * The calendar: a week of one therapist, or a day of all, with working hours and appointments (and
+ * holds), navigable by keyboard — every appointment is a button, in time order. An appointment
+ * opens its editor: time, therapist, room, services and quantities, and the bars of every package
+ * it is assigned to, which change at once as services are added, removed or their quantity changed
+ * — computed in the browser by the same shared `bars()` the server checks with. A draft that takes
+ * a criterion over its limit turns it red and names it ("KG: 7 von 6"); saving it is refused by the
+ * server with the numbers, and nothing is written. New appointments from a chain or free services.
+ */
+import { signal } from '@preact/signals';
+import { useEffect, useRef } from 'preact/hooks';
+import { type Bar, bars } from '../shared/budget.ts';
+import type { BudgetAppointment, BudgetPackage } from '../shared/domain.ts';
+import { addDays, localDate, localToInstant } from '../shared/time.ts';
+import { api, error, ok, practiceZone, status, wallClock } from './api.ts';
+import type { Texts } from './texts.ts';
+
+type Service = { id: number; code: string; name: string; priceCents: number; durationMinutes: number };
+type Days = {
+  timeZone: string;
+  therapists: {
+    id: number;
+    name: string;
+    color: string;
+    hours: Record<string, { from: number; to: number }[]>;
+  }[];
+  rooms: { id: number; name: string }[];
+  chains: { id: number; name: string; therapistIds: number[] }[];
+  services: Service[];
+  appointments: {
+    id: number;
+    start: string;
+    end: string;
+    status: string;
+    therapistId: number;
+    roomId: number | null;
+    client: { id: number; name: string } | null;
+    title: string;
+    hold: boolean;
+  }[];
+};
+type Detail = {
+  appointment: {
+    id: number;
+    clientId: number;
+    client: string;
+    start: string;
+    end: string;
+    status: string;
+    therapistId: number;
+    roomId: number | null;
+    lines: { serviceId: number; code: string; quantity: number; unitPriceCents: number }[];
+    packageIds: number[];
+  };
+  packages: (BudgetPackage & { appointments: BudgetAppointment[] })[];
+  services: Service[];
+};
+type Line = { serviceId: number; quantity: number };
+
+const FIRST_HOUR = 7;
+const LAST_HOUR = 21;
+const PX_PER_MIN = 1;
+
+const monday = (date: string) => {
+  const d = new Date(`${date}T12:00:00Z`).getUTCDay();
+  return addDays(date, -((d + 6) % 7));
+};
+
+const view = signal<'week' | 'day'>('week');
+const day = signal(localDate(Date.now(), practiceZone.value));
+const therapist = signal<number | null>(null);
+const days = signal<Days | null>(null);
+const open = signal<Detail | null>(null);
+const lines = signal<Line[]>([]);
+const refusal = signal('');
+
+async function load() {
+  const from = view.value === 'week' ? monday(day.value) : day.value;
+  const to = view.value === 'week' ? addDays(from, 6) : from;
+  const res = await api.calendar.$get({
+    query: {
+      from,
+      to,
+      ...(view.value === 'week' && therapist.value ? { therapist: String(therapist.value) } : {}),
+    },
+  });
+  days.value = await ok<Days>(res);
+  if (therapist.value === null && days.value.therapists[0]) therapist.value = days.value.therapists[0].id;
+}
+
+async function openAppointment(id: number) {
+  refusal.value = '';
+  open.value = await ok<Detail>(await api.appointments[':id'].$get({ param: { id: String(id) } }));
+  lines.value = open.value.appointment.lines.map((l) => ({ serviceId: l.serviceId, quantity: l.quantity }));
+}
+
+/** The draft's lines at the prices the appointment has (new services at today's price). */
+function draftLines(d: Detail) {
+  return lines.value.map((l) => {
+    const kept = d.appointment.lines.find((x) => x.serviceId === l.serviceId);
+    const service = d.services.find((s) => s.id === l.serviceId)!;
+    return {
+      code: service.code,
+      quantity: l.quantity,
+      unitPriceCents: kept?.unitPriceCents ?? service.priceCents,
+    };
+  });
+}
+
+/** A refusal in words: a package limit names package, criterion, limit and what was asked. */
+function refusalText(t: Texts, body: Record<string, unknown>) {
+  if (body.code === 'package_limit') {
+    const pkg = body.package as { name: string };
+    const v = (
+      body.violations as {
+        criterion: string;
+        code?: string;
+        limit: number;
+        current: number;
+        requested: number;
+      }[]
+    )
+      .map(
+        (x) =>
+          `${x.code ?? t.cal.criteria[x.criterion as 'appointments']}: ${t.cl.of(String(x.current + x.requested), String(x.limit))}`,
+      )
+      .join(', ');
+    return t.cal.limit(pkg.name, v);
+  }
+  return String(body.detail ?? body.code ?? '');
+}
+
+async function send(t: Texts, run: () => Promise<Response>, after: () => Promise<void>) {
+  const res = await run();
+  const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+  if (!res.ok) {
+    refusal.value = refusalText(t, body);
+    return;
+  }
+  refusal.value = '';
+  error.value = '';
+  status.value = t.saved;
+  await after();
+}
+
+function label(t: Texts, b: Bar) {
+  const name =
+    b.criterion === 'appointments'
+      ? t.cl.appointments
+      : b.criterion === 'amount'
+        ? t.cl.amount
+        : (b.code ?? '');
+  const n = (x: number) =>
+    b.criterion === 'amount' || b.criterion === 'codeAmount' ? t.euros(x) : String(x);
+  return `${name}: ${t.cl.of(n(b.used + b.planned + b.draft), n(b.limit))}`;
+}
+
+function Editor({ t, d, data }: { t: Texts; d: Detail; data: Days }) {
+  const a = d.appointment;
+  const draft = { id: a.id, start: Date.parse(a.start), end: Date.parse(a.end), lines: draftLines(d) };
+  const assigned = d.packages.filter((p) => a.packageIds.includes(p.id));
+  const now = Date.now();
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), [a.id]);
+  const setQuantity = (i: number, q: number) =>
+    (lines.value =
+      q <= 0
+        ? lines.value.filter((_, j) => j !== i)
+        : lines.value.map((l, j) => (j === i ? { ...l, quantity: q } : l)));
+  const editable = a.status === 'booked';
+  return (
+    <section class="editor" aria-labelledby="editor-title">
+      <h2 id="editor-title" tabIndex={-1} ref={heading}>
+        {a.client} · {wallClock(a.start, t.locale, { dateStyle: 'full', timeStyle: 'short' })}
+      </h2>
+      <p class="hint">
+        {data.therapists.find((x) => x.id === a.therapistId)?.name} ·{' '}
+        {t.cl.statuses[a.status as 'booked'] ?? a.status}
+      </p>
+      <h3>{t.cal.services}</h3>
+      <ul class="lines">
+        {lines.value.map((l, i) => {
+          const s = d.services.find((x) => x.id === l.serviceId)!;
+          return (
+            <li key={l.serviceId}>
+              <span>
+                {s.code} – {s.name}
+              </span>
+              <button
+                type="button"
+                class="secondary"
+                disabled={!editable}
+                onClick={() => setQuantity(i, l.quantity - 1)}
+              >
+                −<span class="sr"> {t.cal.less(s.code)}</span>
+              </button>
+              <output aria-label={t.cal.quantityOf(s.code)}>{l.quantity}</output>
+              <button
+                type="button"
+                class="secondary"
+                disabled={!editable}
+                onClick={() => setQuantity(i, l.quantity + 1)}
+              >
+                +<span class="sr"> {t.cal.more(s.code)}</span>
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+      {editable && (
+        <p class="field">
+          <label for="add-service">{t.cal.addService}</label>
+          <select
+            id="add-service"
+            value=""
+            onChange={(e) => {
+              const id = Number(e.currentTarget.value);
+              if (!id) return;
+              const i = lines.value.findIndex((l) => l.serviceId === id);
+              lines.value =
+                i >= 0
+                  ? lines.value.map((l, j) => (j === i ? { ...l, quantity: l.quantity + 1 } : l))
+                  : [...lines.value, { serviceId: id, quantity: 1 }];
+              e.currentTarget.value = '';
+            }}
+          >
+            <option value="">–</option>
+            {d.services.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.code} – {s.name}
+              </option>
+            ))}
+          </select>
+        </p>
+      )}
+      <h3>{t.cal.packages}</h3>
+      {assigned.length === 0 && <p>{t.cal.noPackages}</p>}
+      <div aria-live="polite">
+        {assigned.map((p) => (
+          <div key={p.id} class="package">
+            <h4>{p.name}</h4>
+            {bars(p, p.appointments, now, draft).map((b) => (
+              <div key={`${b.criterion}${b.code ?? ''}`} class={`bar ${b.colour}`}>
+                <span class="track" aria-hidden="true">
+                  <span
+                    class="used"
+                    style={{
+                      width: `${Math.min(100, Math.round(((b.used + b.planned + b.draft) / Math.max(b.limit, 1)) * 100))}%`,
+                    }}
+                  />
+                </span>
+                <span>
+                  {label(t, b)}
+                  {b.colour === 'red' && b.used + b.planned + b.draft > b.limit ? ` – ${t.cal.over}` : ''}
+                </span>
+              </div>
+            ))}
+          </div>
+        ))}
+      </div>
+      <p role="alert" class="error">
+        {refusal.value}
+      </p>
+      {editable && (
+        <p>
+          <button
+            type="button"
+            onClick={() =>
+              send(
+                t,
+                () =>
+                  api.appointments[':id'].$patch({
+                    param: { id: String(a.id) },
+                    json: { lines: lines.value.map((l) => ({ service: l.serviceId, quantity: l.quantity })) },
+                  }),
+                async () => {
+                  await openAppointment(a.id);
+                  await load();
+                },
+              )
+            }
+          >
+            {t.cfg.save}
+          </button>{' '}
+          <button
+            type="button"
+            class="secondary"
+            onClick={() =>
+              send(
+                t,
+                () => api.appointments[':id'].cancel.$post({ param: { id: String(a.id) } }),
+                async () => {
+                  open.value = null;
+                  await load();
+                },
+              )
+            }
+          >
+            {t.cal.cancel}
+          </button>{' '}
+          <button type="button" class="link" onClick={() => (open.value = null)}>
+            {t.cal.close}
+          </button>
+        </p>
+      )}
+    </section>
+  );
+}
+
+function NewAppointment({ t, data }: { t: Texts; data: Days }) {
+  const found = signal<{ id: number; firstName: string; lastName: string }[]>([]);
+  return (
+    <details class="item">
+      <summary>{t.cal.newAppointment}</summary>
+      <form
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const f = Object.fromEntries(new FormData(e.currentTarget)) as Record<string, string>;
+          const [h, m] = (f.time ?? '08:00').split(':').map(Number);
+          const start = localToInstant(f.date ?? day.value, (h ?? 8) * 60 + (m ?? 0), data.timeZone);
+          if (start === null) {
+            refusal.value = t.cal.noSuchTime;
+            return;
+          }
+          await send(
+            t,
+            () =>
+              api.appointments.$post({
+                json: {
+                  client: Number(f.client),
+                  therapist: Number(f.therapist),
+                  start: new Date(start).toISOString(),
+                  ...(f.chain
+                    ? { chain: Number(f.chain) }
+                    : { lines: [{ service: Number(f.service), quantity: 1 }] }),
+                },
+              }),
+            load,
+          );
+        }}
+      >
+        <div class="grid">
+          <p class="field">
+            <label for="new-client-search">{t.cal.findClient}</label>
+            <input
+              id="new-client-search"
+              type="search"
+              onInput={async (e) => {
+                const q = e.currentTarget.value;
+                if (q.length < 2) return;
+                const res = await api.clients.$get({ query: { q, limit: '10' } });
+                found.value = (
+                  await ok<{ clients: { id: number; firstName: string; lastName: string }[] }>(res)
+                ).clients;
+                const select = document.getElementById('new-client') as HTMLSelectElement | null;
+                if (select) {
+                  select.replaceChildren(
+                    ...found.value.map((c) => new Option(`${c.lastName}, ${c.firstName}`, String(c.id))),
+                  );
+                }
+              }}
+            />
+          </p>
+          <p class="field">
+            <label for="new-client">{t.cal.client}</label>
+            <select id="new-client" name="client" required />
+          </p>
+          <p class="field">
+            <label for="new-chain">{t.cal.chain}</label>
+            <select id="new-chain" name="chain">
+              <option value="">{t.cal.freeService}</option>
+              {data.chains.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name}
+                </option>
+              ))}
+            </select>
+          </p>
+          <p class="field">
+            <label for="new-service">{t.cal.service}</label>
+            <select id="new-service" name="service">
+              {data.services.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.code} – {s.name}
+                </option>
+              ))}
+            </select>
+          </p>
+          <p class="field">
+            <label for="new-therapist">{t.cfg.therapists}</label>
+            <select id="new-therapist" name="therapist">
+              {data.therapists.map((x) => (
+                <option key={x.id} value={x.id}>
+                  {x.name}
+                </option>
+              ))}
+            </select>
+          </p>
+          <p class="field">
+            <label for="new-date">{t.cfg.date}</label>
+            <input id="new-date" name="date" type="date" value={day.value} required />
+          </p>
+          <p class="field">
+            <label for="new-time">{t.cal.time}</label>
+            <input id="new-time" name="time" type="time" value="08:00" step={300} required />
+          </p>
+        </div>
+        <button type="submit">{t.cl.create}</button>
+      </form>
+    </details>
+  );
+}
+
+/** One column of the grid: working hours as bands, appointments as buttons placed by time. */
+function Column({
+  t,
+  data,
+  date,
+  therapistId,
+  label: heading,
+}: {
+  t: Texts;
+  data: Days;
+  date: string;
+  therapistId: number;
+  label: string;
+}) {
+  const th = data.therapists.find((x) => x.id === therapistId);
+  const top = (iso: string) => {
+    const local = new Date(iso).toLocaleString('en-GB', {
+      timeZone: data.timeZone,
+      hour: '2-digit',
+      minute: '2-digit',
+      hour12: false,
+    });
+    const [h, m] = local.split(':').map(Number);
+    return ((h ?? 0) * 60 + (m ?? 0) - FIRST_HOUR * 60) * PX_PER_MIN;
+  };
+  const items = data.appointments.filter(
+    (a) => a.therapistId === therapistId && localDate(Date.parse(a.start), data.timeZone) === date,
+  );
+  return (
+    <div class="col">
+      <h2 class="col-head">{heading}</h2>
+      <div class="col-body" style={{ height: `${(LAST_HOUR - FIRST_HOUR) * 60 * PX_PER_MIN}px` }}>
+        {(th?.hours[date] ?? []).map((h) => (
+          <div
+            key={h.from}
+            class="hours"
+            style={{
+              top: `${(h.from - FIRST_HOUR * 60) * PX_PER_MIN}px`,
+              height: `${(h.to - h.from) * PX_PER_MIN}px`,
+            }}
+          />
+        ))}
+        {items.map((a) => (
+          <button
+            key={a.id}
+            type="button"
+            class={`appt ${a.status}${a.hold ? ' hold' : ''}`}
+            style={{
+              top: `${top(a.start)}px`,
+              height: `${Math.max(18, (Date.parse(a.end) - Date.parse(a.start)) / 60_000) * PX_PER_MIN}px`,
+              borderInlineStartColor: th?.color ?? '#2f6f8f',
+            }}
+            disabled={a.hold}
+            onClick={() => openAppointment(a.id).catch(() => {})}
+          >
+            {wallClock(a.start, t.locale, { timeStyle: 'short' })}{' '}
+            {a.hold ? t.cal.hold : (a.client?.name ?? '')}
+            <span class="hint"> {a.title}</span>
+            {a.status === 'cancelled' && <span class="sr"> ({t.cl.statuses.cancelled})</span>}
+          </button>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+export function Calendar({ t, head }: { t: Texts; head: preact.Ref<HTMLHeadingElement> }) {
+  useEffect(() => {
+    load().catch(() => {});
+    loadTherapistChoice().catch(() => {});
+  }, []);
+  const data = days.value;
+  const go = (n: number) => {
+    day.value = addDays(day.value, view.value === 'week' ? 7 * n : n);
+    load().catch(() => {});
+  };
+  const from = view.value === 'week' ? monday(day.value) : day.value;
+  const dates = view.value === 'week' ? Array.from({ length: 7 }, (_, i) => addDays(from, i)) : [day.value];
+  const dayName = (d: string) =>
+    new Date(`${d}T12:00:00Z`).toLocaleDateString(t.locale, {
+      weekday: 'short',
+      day: 'numeric',
+      month: 'numeric',
+      timeZone: 'UTC',
+    });
+  return (
+    <>
+      <h1 tabIndex={-1} ref={head}>
+        {t.cal.title}
+      </h1>
+      <div class="toolbar">
+        <button type="button" class="secondary" onClick={() => go(-1)}>
+          ← {view.value === 'week' ? t.cal.prevWeek : t.cal.prevDay}
+        </button>
+        <button
+          type="button"
+          class="secondary"
+          onClick={() => {
+            day.value = localDate(Date.now(), practiceZone.value);
+            load().catch(() => {});
+          }}
+        >
+          {t.cal.today}
+        </button>
+        <button type="button" class="secondary" onClick={() => go(1)}>
+          {view.value === 'week' ? t.cal.nextWeek : t.cal.nextDay} →
+        </button>
+        <p class="field">
+          <label for="cal-view">{t.cal.view}</label>
+          <select
+            id="cal-view"
+            value={view.value}
+            onChange={(e) => {
+              view.value = e.currentTarget.value as 'week' | 'day';
+              load().catch(() => {});
+            }}
+          >
+            <option value="week">{t.cal.week}</option>
+            <option value="day">{t.cal.day}</option>
+          </select>
+        </p>
+        {view.value === 'week' && data && (
+          <p class="field">
+            <label for="cal-therapist">{t.cfg.therapists}</label>
+            <select
+              id="cal-therapist"
+              value={String(therapist.value ?? '')}
+              onChange={(e) => {
+                therapist.value = Number(e.currentTarget.value);
+                load().catch(() => {});
+              }}
+            >
+              {(allTherapists.value.length ? allTherapists.value : data.therapists).map((x) => (
+                <option key={x.id} value={x.id}>
+                  {x.name}
+                </option>
+              ))}
+            </select>
+          </p>
+        )}
+      </div>
+      <p class="hint">
+        {view.value === 'week' ? t.cal.weekOf(dayName(dates[0]!), dayName(dates[6]!)) : dayName(day.value)}
+      </p>
+      {!data ? (
+        <p>{t.loading}</p>
+      ) : (
+        <div class="cal">
+          <div class="times" aria-hidden="true">
+            {Array.from({ length: LAST_HOUR - FIRST_HOUR }, (_, i) => (
+              <div key={i} style={{ height: `${60 * PX_PER_MIN}px` }}>
+                {String(FIRST_HOUR + i).padStart(2, '0')}:00
+              </div>
+            ))}
+          </div>
+          {view.value === 'week'
+            ? dates.map((d) => (
+                <Column
+                  key={d}
+                  t={t}
+                  data={data}
+                  date={d}
+                  therapistId={therapist.value ?? 0}
+                  label={dayName(d)}
+                />
+              ))
+            : data.therapists.map((x) => (
+                <Column key={x.id} t={t} data={data} date={day.value} therapistId={x.id} label={x.name} />
+              ))}
+        </div>
+      )}
+      {open.value && data && <Editor t={t} d={open.value} data={data} />}
+      {data && <NewAppointment t={t} data={data} />}
+      {!open.value && (
+        <p role="alert" class="error">
+          {refusal.value}
+        </p>
+      )}
+    </>
+  );
+}
+
+/** Every therapist, for the week view's choice (the week's answer holds only the chosen one). */
+const allTherapists = signal<{ id: number; name: string }[]>([]);
+export async function loadTherapistChoice() {
+  const today = localDate(Date.now(), practiceZone.value);
+  const res = await api.calendar.$get({ query: { from: today, to: today } });
+  allTherapists.value = (await ok<Days>(res)).therapists.map((x) => ({ id: x.id, name: x.name }));
+}
