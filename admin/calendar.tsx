@@ -558,7 +558,14 @@ export function Calendar({ t, head }: { t: Texts; head: preact.Ref<HTMLHeadingEl
       {!data ? (
         <p>{t.loading}</p>
       ) : (
-        <div class="cal">
+        // Scrolls sideways on a narrow screen: reachable by keyboard, named for a screen reader.
+        <section
+          class="cal"
+          tabIndex={0}
+          aria-label={
+            view.value === 'week' ? t.cal.weekOf(dayName(dates[0]!), dayName(dates[6]!)) : dayName(day.value)
+          }
+        >
           <div class="times" aria-hidden="true">
             {Array.from({ length: LAST_HOUR - FIRST_HOUR }, (_, i) => (
               <div key={i} style={{ height: `${60 * PX_PER_MIN}px` }}>
@@ -580,7 +587,7 @@ export function Calendar({ t, head }: { t: Texts; head: preact.Ref<HTMLHeadingEl
             : data.therapists.map((x) => (
                 <Column key={x.id} t={t} data={data} date={day.value} therapistId={x.id} label={x.name} />
               ))}
-        </div>
+        </section>
       )}
       {open.value && data && <Editor t={t} d={open.value} data={data} />}
       {data && <NewAppointment t={t} data={data} />}
