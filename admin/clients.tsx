@@ -582,6 +582,34 @@ function ClientFile({
           </tbody>
         </table>
       )}
+      <h2>{t.cl.privacy}</h2>
+      <p>
+        <a href={`/api/v1/admin/clients/${c.id}/export`} download>
+          {t.cl.exportData}
+        </a>
+      </p>
+      {rights.configure ? (
+        <details class="item">
+          <summary>{t.cl.deleteFile}</summary>
+          <p>{t.cl.deleteHint}</p>
+          <button
+            type="button"
+            onClick={async () => {
+              const res = await api.clients[':id'].$delete({ param: id });
+              if (res.status === 204) {
+                error.value = '';
+                status.value = t.cl.deleted;
+                file.value = null;
+                await search('');
+              } else await ok(res).catch(() => null);
+            }}
+          >
+            {t.cl.deleteNow}
+          </button>
+        </details>
+      ) : (
+        <p class="hint">{t.cl.deleteAdmins}</p>
+      )}
       {error.value && <p class="hint">{t.cl.seeAbove}</p>}
     </>
   );

@@ -44,7 +44,15 @@ import {
 } from './import.ts';
 import type { IssueLang } from './messages.ts';
 
-export type ConfigEntity = 'practice' | 'user' | 'therapist' | 'room' | 'service' | 'template' | 'chain';
+export type ConfigEntity =
+  | 'practice'
+  | 'user'
+  | 'therapist'
+  | 'room'
+  | 'service'
+  | 'template'
+  | 'chain'
+  | 'client';
 
 /** One difference: an entity added, changed (with each field before and after), removed or archived. */
 export interface ConfigChange {
@@ -286,7 +294,7 @@ async function applyInTx(
   // Chains: removed ones first (if nothing names them), then every chain whose place or content changed.
   const chainIds = await idsByKey(tx, practiceId, 'chains');
   const removeOrRefuse = async (
-    entity: Exclude<ConfigEntity, 'practice' | 'user' | 'therapist'>,
+    entity: Exclude<ConfigEntity, 'practice' | 'user' | 'therapist' | 'client'>,
     table: 'rooms' | 'services' | 'package_templates' | 'chains',
     list: string,
     keys: string[],

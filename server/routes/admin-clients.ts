@@ -17,6 +17,8 @@ import { newAccessCode } from '../auth/codes.ts';
 import { directLinkForClient, regenerateAccessCode } from '../auth/tokens.ts';
 import { ledgerWrite, loadClientBudget, lockClient } from '../db/queries/calendar.ts';
 import {
+  anonymiseClient,
+  appointmentsOfClient,
   clientDetail,
   deleteExclusion,
   emailTaken,
@@ -25,18 +27,20 @@ import {
   insertExclusion,
   insertPackage,
   ledgerOf,
+  mailsTo,
   packagesOf,
   searchClients,
   templateByKey,
   updateClient,
   updatePackage,
 } from '../db/queries/clients.ts';
+import { insertConfigChange } from '../db/queries/configWrite.ts';
 import type { StaffSession } from '../db/queries/staff.ts';
 import type { Tx } from '../db/store.ts';
 import { limitsSchema } from '../practice/document.ts';
 import { limitsOf } from '../practice/import.ts';
 import { ApiError } from '../problem.ts';
-import { needPlan, problems, rightsOf } from './admin.ts';
+import { needPlan, needRole, problems, rightsOf } from './admin.ts';
 import type { AppEnv } from './env.ts';
 import { validationHook } from './validation.ts';
 
@@ -303,6 +307,32 @@ const readmitRoute = createRoute({
     }),
   },
   responses: { 200: answer('The file', ClientFile), ...problems(401, 403, 404) },
+});
+
+const exportRoute = createRoute({
+  method: 'get',
+  path: '/{id}/export',
+  summary: 'Everything the practice holds about a client, as JSON (the right of access)',
+  description:
+    'The file, its appointments with their lines, packages with their ledger, exclusions and the mails sent to it.',
+  request: { params: IdParam },
+  responses: {
+    200: {
+      description: 'The data',
+      content: { 'application/json': { schema: z.looseObject({}).openapi('ClientExport') } },
+    },
+    ...problems(401, 404),
+  },
+});
+
+const deleteRoute = createRoute({
+  method: 'delete',
+  path: '/{id}',
+  summary: 'Delete a client’s personal data (admins only); appointments and packages stay, anonymous',
+  description:
+    'Names, contact data, birth date, notes and consent are removed, the access code replaced, the mails to the client scrubbed; appointments, packages and ledger stay without a name, so budgets and statistics stay true. Refused (409 `appointments_to_come`) while appointments are still to come. The deletion is recorded in the change history, without personal data.',
+  request: { params: IdParam },
+  responses: { 204: { description: 'Deleted' }, ...problems(401, 403, 404, 409) },
 });
 
 const notFound = () => new ApiError(404, 'client_not_found', 'No such client file in this practice.');
@@ -645,6 +675,73 @@ export function clientRoutes() {
         tx.touch(s.practice.id);
       });
       return c.json(await view(c, id), 201);
+    })
+    .openapi(exportRoute, async (c) => {
+      const s = c.get('staff')!;
+      const { id } = c.req.valid('param');
+      const { store, clock } = c.get('deps');
+      const data = await store.read(
+        async (tx) => {
+          const file = await fileView(tx, s.practice.id, id, s.practice.timeZone, clock());
+          const client = (await clientDetail(tx, s.practice.id, id))!;
+          return {
+            exportedAt: iso(clock()),
+            practice: { slug: s.practice.slug, name: s.practice.name },
+            client: file.client,
+            appointments: (await appointmentsOfClient(tx, s.practice.id, id)).map((a) => ({
+              ...a,
+              start: iso(a.start),
+              end: iso(a.end),
+            })),
+            packages: file.packages,
+            exclusions: file.exclusions,
+            mails: client.email
+              ? (await mailsTo(tx, s.practice.id, client.email)).map((m) => ({
+                  ...m,
+                  createdAt: iso(m.createdAt),
+                  sentAt: m.sentAt === null ? null : iso(m.sentAt),
+                }))
+              : [],
+          };
+        },
+        { snapshot: true },
+      );
+      c.header('content-disposition', `attachment; filename="client-${id}.json"`);
+      c.header('cache-control', 'no-store');
+      return c.json(data, 200);
+    })
+    .openapi(deleteRoute, async (c) => {
+      const s = needRole(c, 'admin');
+      const { id } = c.req.valid('param');
+      const { store, clock } = c.get('deps');
+      const now = clock();
+      await store.write(async (tx) => {
+        await lockClient(tx, s.practice.id, id);
+        const client = await clientDetail(tx, s.practice.id, id);
+        if (!client) throw notFound();
+        const upcoming = await tx.get<{ n: number | string }>(
+          "SELECT count(*) AS n FROM appointments WHERE practice_id = ? AND client_id = ? AND ends_at > ? AND status = 'booked'",
+          [s.practice.id, id, now],
+        );
+        if (Number(upcoming?.n ?? 0) > 0) {
+          throw new ApiError(
+            409,
+            'appointments_to_come',
+            `The client has ${upcoming!.n} appointment(s) to come: cancel them first.`,
+            { count: Number(upcoming!.n) },
+          );
+        }
+        await anonymiseClient(tx, s.practice.id, id, client.email, newAccessCode());
+        await insertConfigChange(tx, {
+          practiceId: s.practice.id,
+          userId: s.user.id,
+          at: now,
+          source: 'admin',
+          changes: [{ entity: 'client', key: `#${id}`, action: 'removed' }],
+        });
+        tx.touch(s.practice.id);
+      });
+      return c.body(null, 204);
     })
     .openapi(readmitRoute, async (c) => {
       const s = needPackageRights(c);

@@ -318,7 +318,7 @@ const templatesRoute = createRoute({
 
 const ConfigChange = z
   .object({
-    entity: z.enum(['practice', 'user', 'therapist', 'room', 'service', 'template', 'chain']),
+    entity: z.enum(['practice', 'user', 'therapist', 'room', 'service', 'template', 'chain', 'client']),
     key: z.string(),
     action: z.enum(['added', 'changed', 'removed', 'archived']),
     fields: z.record(z.string(), z.object({ before: z.unknown(), after: z.unknown() })).optional(),

@@ -5,7 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEMO_LOGINS, setDemoPasswords } from '../../server/demo/load.ts';
-import { adminCall as call, demoApp, staffLogin as login, call as publicCall } from '../helpers.ts';
+import {
+  bookVerified,
+  adminCall as call,
+  demoApp,
+  staffLogin as login,
+  call as publicCall,
+} from '../helpers.ts';
 
 const ADMIN = DEMO_LOGINS[0];
 const ANNA = DEMO_LOGINS[1];
@@ -266,5 +272,87 @@ describe('packages by hand', () => {
     });
     // Files themselves are every plan's.
     expect((await call(d.app, d.anna, 'GET', `/clients/${d.lena}`)).status).toBe(200);
+  });
+});
+
+describe('a client’s data', () => {
+  it('is exported whole: file, appointments with lines, packages with ledger, exclusions and mails', async () => {
+    const d = await setup();
+    const booked = await bookVerified(
+      d,
+      { chain: await d.chainId('physio-folgetermin'), start: '2026-12-01T08:00:00+01:00' },
+      'export-1',
+      await d.tokenFor('lena.vogel@example.org'),
+    );
+    expect(booked.status).toBe(201);
+    const res = await call(d.app, d.anna, 'GET', `/clients/${d.lena}/export`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="client-${d.lena}.json"`);
+    expect(res.body.client).toMatchObject({
+      firstName: 'Lena',
+      lastName: 'Vogel',
+      email: 'lena.vogel@example.org',
+    });
+    expect(res.body.appointments).toHaveLength(
+      await d.count('SELECT count(*) AS n FROM appointments WHERE client_id = ?', [d.lena]),
+    );
+    expect(res.body.appointments[0].lines.length).toBeGreaterThan(0);
+    expect(res.body.packages[0].ledger.length).toBeGreaterThan(0);
+    expect(res.body.mails).toEqual([
+      expect.objectContaining({ kind: expect.any(String), status: 'pending', subject: expect.any(String) }),
+    ]);
+  });
+
+  it('is deleted by an admin: personal data gone, appointments and packages kept anonymous, budgets true, recorded without names', async () => {
+    const d = await setup();
+    const token = await d.tokenFor('lena.vogel@example.org');
+    const booked = await bookVerified(
+      d,
+      { chain: await d.chainId('physio-folgetermin'), start: '2026-12-01T08:00:00+01:00' },
+      'delete-1',
+      token,
+    );
+    expect((await call(d.app, d.anna, 'DELETE', `/clients/${d.lena}`)).body.code).toBe('role_required');
+    const admin = await login(d.app, ADMIN.email, ADMIN.password);
+    const early = await call(d.app, admin, 'DELETE', `/clients/${d.lena}`);
+    expect(early.status).toBe(409);
+    expect(early.body).toMatchObject({ code: 'appointments_to_come', count: 1 });
+    expect(
+      (await call(d.app, admin, 'POST', `/appointments/${booked.body.booking?.id ?? booked.body.id}/cancel`))
+        .status,
+    ).toBe(200);
+
+    const before = (await call(d.app, admin, 'GET', `/clients/${d.lena}`)).body;
+    const appointments = await d.count('SELECT count(*) AS n FROM appointments WHERE client_id = ?', [
+      d.lena,
+    ]);
+    const deleted = await call(d.app, admin, 'DELETE', `/clients/${d.lena}`);
+    expect(deleted.status).toBe(204);
+
+    const after = (await call(d.app, admin, 'GET', `/clients/${d.lena}`)).body;
+    expect(after.client).toMatchObject({
+      firstName: 'Gelöscht',
+      lastName: `#${d.lena}`,
+      email: null,
+      phone: null,
+      birthDate: null,
+    });
+    expect(await d.count('SELECT count(*) AS n FROM appointments WHERE client_id = ?', [d.lena])).toBe(
+      appointments,
+    );
+    expect(after.packages.map((p: any) => p.bars)).toEqual(before.packages.map((p: any) => p.bars));
+    expect(
+      await d.count("SELECT count(*) AS n FROM outbox WHERE lower(to_address) = 'lena.vogel@example.org'"),
+    ).toBe(0);
+    expect(
+      await d.count('SELECT count(*) AS n FROM clients WHERE first_name = ? OR last_name = ?', [
+        'Lena',
+        'Vogel',
+      ]),
+    ).toBe(0);
+    expect((await publicCall(d.app, 'GET', '/api/v1/p/demo/chains', { token })).status).toBe(401);
+    const history = (await call(d.app, admin, 'GET', '/changes')).body.changes[0];
+    expect(history.changes).toEqual([{ entity: 'client', key: `#${d.lena}`, action: 'removed' }]);
+    expect(JSON.stringify(history)).not.toMatch(/Vogel|lena/i);
   });
 });

@@ -318,3 +318,92 @@ export async function templateByKey(tx: Tx, practiceId: number, key: string) {
     }
   );
 }
+
+/** The mails to an address of the practice, for a client's data export: kind, subject, status, times. */
+export async function mailsTo(tx: Tx, practiceId: number, email: string) {
+  const rows = await tx.all<AnyRow>(
+    `SELECT kind, subject, status, created_at, sent_at FROM outbox
+      WHERE practice_id = ? AND lower(to_address) = lower(?) ORDER BY id`,
+    [practiceId, email],
+  );
+  return rows.map((r) => ({
+    kind: r.kind as string,
+    subject: r.subject as string,
+    status: r.status as string,
+    createdAt: Number(r.created_at),
+    sentAt: r.sent_at === null ? null : Number(r.sent_at),
+  }));
+}
+
+/** Every appointment of a file with its lines and packages, for the export. */
+export async function appointmentsOfClient(tx: Tx, practiceId: number, clientId: number) {
+  const rows = await tx.all<AnyRow>(
+    `SELECT a.id, a.starts_at, a.ends_at, a.status, a.source, a.note, t.name AS therapist, c.name AS chain
+       FROM appointments a JOIN therapists t ON t.id = a.therapist_id LEFT JOIN chains c ON c.id = a.chain_id
+      WHERE a.practice_id = ? AND a.client_id = ? ORDER BY a.starts_at`,
+    [practiceId, clientId],
+  );
+  const lines = await tx.all<AnyRow>(
+    `SELECT l.appointment_id, l.code, l.quantity, l.unit_price_cents FROM appointment_lines l
+       JOIN appointments a ON a.id = l.appointment_id WHERE a.practice_id = ? AND a.client_id = ? ORDER BY l.id`,
+    [practiceId, clientId],
+  );
+  return rows.map((a) => ({
+    id: a.id as number,
+    start: Number(a.starts_at),
+    end: Number(a.ends_at),
+    status: a.status as string,
+    source: a.source as string,
+    note: a.note as string | null,
+    therapist: a.therapist as string,
+    chain: a.chain as string | null,
+    lines: lines
+      .filter((l) => l.appointment_id === a.id)
+      .map((l) => ({
+        code: l.code as string,
+        quantity: l.quantity as number,
+        unitPriceCents: l.unit_price_cents as number,
+      })),
+  }));
+}
+
+/**
+ * Removes a file's personal data: names become a placeholder, contact data, birth date, notes and
+ * consent go, the access code is replaced (its tokens and links end), the mails to it are scrubbed
+ * or, not yet sent, dropped. Appointments, packages and the ledger stay, anonymous, so budgets and
+ * statistics stay true.
+ */
+export async function anonymiseClient(
+  tx: Tx,
+  practiceId: number,
+  clientId: number,
+  email: string | null,
+  code: string,
+) {
+  await tx.run(
+    `UPDATE clients SET first_name = 'Gelöscht', last_name = ?, email = NULL, phone = NULL, birth_date = NULL,
+       consent_at = NULL, access_code = ?, access_code_version = access_code_version + 1
+     WHERE practice_id = ? AND id = ?`,
+    [`#${clientId}`, code, practiceId, clientId],
+  );
+  await tx.run('UPDATE appointments SET note = NULL WHERE practice_id = ? AND client_id = ?', [
+    practiceId,
+    clientId,
+  ]);
+  // Stored answers to repeated online bookings name the client.
+  await tx.run(
+    'DELETE FROM booking_requests WHERE practice_id = ? AND appointment_id IN (SELECT id FROM appointments WHERE practice_id = ? AND client_id = ?)',
+    [practiceId, practiceId, clientId],
+  );
+  if (email) {
+    await tx.run(
+      "DELETE FROM outbox WHERE practice_id = ? AND lower(to_address) = lower(?) AND status <> 'sent'",
+      [practiceId, email],
+    );
+    await tx.run(
+      `UPDATE outbox SET to_address = '', subject = '', text_body = '', content = NULL, attachments = '[]', last_error = NULL
+        WHERE practice_id = ? AND lower(to_address) = lower(?)`,
+      [practiceId, email],
+    );
+  }
+}
