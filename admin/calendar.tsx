@@ -56,6 +56,7 @@ type Detail = {
   services: Service[];
 };
 type Line = { serviceId: number; quantity: number };
+type Rights = { configure: boolean; packages: boolean; editPackages: boolean };
 
 const FIRST_HOUR = 7;
 const LAST_HOUR = 21;
@@ -72,7 +73,24 @@ const therapist = signal<number | null>(null);
 const days = signal<Days | null>(null);
 const open = signal<Detail | null>(null);
 const lines = signal<Line[]>([]);
+/** The rest of the draft: local date and time, therapist, room, the packages it is assigned to. */
+const moved = signal({
+  date: '',
+  time: '',
+  therapistId: 0,
+  roomId: null as number | null,
+  packageIds: [] as number[],
+});
 const refusal = signal('');
+
+/** `HH:MM` of an instant in the practice's zone. */
+const hhmm = (iso: string) =>
+  new Date(iso).toLocaleTimeString('en-GB', {
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+    timeZone: practiceZone.value,
+  });
 
 async function load() {
   const from = view.value === 'week' ? monday(day.value) : day.value;
@@ -91,7 +109,23 @@ async function load() {
 async function openAppointment(id: number) {
   refusal.value = '';
   open.value = await ok<Detail>(await api.appointments[':id'].$get({ param: { id: String(id) } }));
-  lines.value = open.value.appointment.lines.map((l) => ({ serviceId: l.serviceId, quantity: l.quantity }));
+  const a = open.value.appointment;
+  lines.value = a.lines.map((l) => ({ serviceId: l.serviceId, quantity: l.quantity }));
+  moved.value = {
+    date: localDate(Date.parse(a.start), practiceZone.value),
+    time: hhmm(a.start),
+    therapistId: a.therapistId,
+    roomId: a.roomId,
+    packageIds: [...a.packageIds],
+  };
+}
+
+/** The draft's start and end: the chosen local time, the appointment's length. */
+function draftTimes(d: Detail): { start: number; end: number } | null {
+  const [h, m] = moved.value.time.split(':').map(Number);
+  const start = localToInstant(moved.value.date, (h ?? 0) * 60 + (m ?? 0), practiceZone.value);
+  if (start === null || Number.isNaN(start)) return null;
+  return { start, end: start + (Date.parse(d.appointment.end) - Date.parse(d.appointment.start)) };
 }
 
 /** The draft's lines at the prices the appointment has (new services at today's price). */
@@ -105,6 +139,22 @@ function draftLines(d: Detail) {
       unitPriceCents: kept?.unitPriceCents ?? service.priceCents,
     };
   });
+}
+
+/** What the draft changes, as the PATCH body: the lines always, the rest where it differs. */
+function changeOf(d: Detail) {
+  const a = d.appointment;
+  const m = moved.value;
+  const times = draftTimes(d);
+  const samePackages =
+    m.packageIds.length === a.packageIds.length && m.packageIds.every((id) => a.packageIds.includes(id));
+  return {
+    lines: lines.value.map((l) => ({ service: l.serviceId, quantity: l.quantity })),
+    ...(times && times.start !== Date.parse(a.start) ? { start: new Date(times.start).toISOString() } : {}),
+    ...(m.therapistId !== a.therapistId ? { therapist: m.therapistId } : {}),
+    ...(m.roomId !== a.roomId ? { room: m.roomId } : {}),
+    ...(samePackages ? {} : { packages: m.packageIds }),
+  };
 }
 
 /** A refusal in words: a package limit names package, criterion, limit and what was asked. */
@@ -155,10 +205,12 @@ function label(t: Texts, b: Bar) {
   return `${name}: ${t.cl.of(n(b.used + b.planned + b.draft), n(b.limit))}`;
 }
 
-function Editor({ t, d, data }: { t: Texts; d: Detail; data: Days }) {
+function Editor({ t, d, data, rights }: { t: Texts; d: Detail; data: Days; rights: Rights }) {
   const a = d.appointment;
-  const draft = { id: a.id, start: Date.parse(a.start), end: Date.parse(a.end), lines: draftLines(d) };
-  const assigned = d.packages.filter((p) => a.packageIds.includes(p.id));
+  const times = draftTimes(d) ?? { start: Date.parse(a.start), end: Date.parse(a.end) };
+  const draft = { id: a.id, ...times, lines: draftLines(d) };
+  const assigned = d.packages.filter((p) => moved.value.packageIds.includes(p.id));
+  const set = (change: Partial<typeof moved.value>) => (moved.value = { ...moved.value, ...change });
   const now = Date.now();
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), [a.id]);
@@ -177,6 +229,60 @@ function Editor({ t, d, data }: { t: Texts; d: Detail; data: Days }) {
         {data.therapists.find((x) => x.id === a.therapistId)?.name} ·{' '}
         {t.cl.statuses[a.status as 'booked'] ?? a.status}
       </p>
+      <div class="grid">
+        <p class="field">
+          <label for="edit-date">{t.cfg.date}</label>
+          <input
+            id="edit-date"
+            type="date"
+            disabled={!editable}
+            value={moved.value.date}
+            onChange={(e) => set({ date: e.currentTarget.value })}
+          />
+        </p>
+        <p class="field">
+          <label for="edit-time">{t.cal.time}</label>
+          <input
+            id="edit-time"
+            type="time"
+            step={300}
+            disabled={!editable}
+            value={moved.value.time}
+            onChange={(e) => set({ time: e.currentTarget.value })}
+          />
+        </p>
+        <p class="field">
+          <label for="edit-therapist">{t.cfg.therapists}</label>
+          <select
+            id="edit-therapist"
+            disabled={!editable}
+            value={String(moved.value.therapistId)}
+            onChange={(e) => set({ therapistId: Number(e.currentTarget.value) })}
+          >
+            {(allTherapists.value.length ? allTherapists.value : data.therapists).map((x) => (
+              <option key={x.id} value={x.id}>
+                {x.name}
+              </option>
+            ))}
+          </select>
+        </p>
+        <p class="field">
+          <label for="edit-room">{t.cal.room}</label>
+          <select
+            id="edit-room"
+            disabled={!editable}
+            value={String(moved.value.roomId ?? '')}
+            onChange={(e) => set({ roomId: e.currentTarget.value ? Number(e.currentTarget.value) : null })}
+          >
+            <option value="">{t.cal.noRoom}</option>
+            {data.rooms.map((r) => (
+              <option key={r.id} value={r.id}>
+                {r.name}
+              </option>
+            ))}
+          </select>
+        </p>
+      </div>
       <h3>{t.cal.services}</h3>
       <ul class="lines">
         {lines.value.map((l, i) => {
@@ -234,6 +340,29 @@ function Editor({ t, d, data }: { t: Texts; d: Detail; data: Days }) {
         </p>
       )}
       <h3>{t.cal.packages}</h3>
+      {rights.editPackages && editable && d.packages.length > 0 && (
+        <fieldset class="checks">
+          <legend>{t.cal.assign}</legend>
+          {d.packages
+            .filter((p) => p.status === 'active' || a.packageIds.includes(p.id))
+            .map((p) => (
+              <label key={p.id}>
+                <input
+                  type="checkbox"
+                  checked={moved.value.packageIds.includes(p.id)}
+                  onChange={(e) =>
+                    set({
+                      packageIds: e.currentTarget.checked
+                        ? [...moved.value.packageIds, p.id]
+                        : moved.value.packageIds.filter((x) => x !== p.id),
+                    })
+                  }
+                />{' '}
+                {p.name}
+              </label>
+            ))}
+        </fieldset>
+      )}
       {assigned.length === 0 && <p>{t.cal.noPackages}</p>}
       <div aria-live="polite">
         {assigned.map((p) => (
@@ -271,7 +400,7 @@ function Editor({ t, d, data }: { t: Texts; d: Detail; data: Days }) {
                 () =>
                   api.appointments[':id'].$patch({
                     param: { id: String(a.id) },
-                    json: { lines: lines.value.map((l) => ({ service: l.serviceId, quantity: l.quantity })) },
+                    json: changeOf(d),
                   }),
                 async () => {
                   await openAppointment(a.id);
@@ -477,7 +606,15 @@ function Column({
   );
 }
 
-export function Calendar({ t, head }: { t: Texts; head: preact.Ref<HTMLHeadingElement> }) {
+export function Calendar({
+  t,
+  head,
+  rights,
+}: {
+  t: Texts;
+  head: preact.Ref<HTMLHeadingElement>;
+  rights: Rights;
+}) {
   useEffect(() => {
     load().catch(() => {});
     loadTherapistChoice().catch(() => {});
@@ -589,7 +726,7 @@ export function Calendar({ t, head }: { t: Texts; head: preact.Ref<HTMLHeadingEl
               ))}
         </section>
       )}
-      {open.value && data && <Editor t={t} d={open.value} data={data} />}
+      {open.value && data && <Editor t={t} d={open.value} data={data} rights={rights} />}
       {data && <NewAppointment t={t} data={data} />}
       {!open.value && (
         <p role="alert" class="error">

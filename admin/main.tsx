@@ -132,7 +132,7 @@ function Shell({ s }: { s: Session }) {
           {status.value}
         </p>
         {page.value === 'calendar' ? (
-          <Calendar t={t} head={head} />
+          <Calendar t={t} head={head} rights={s.rights} />
         ) : page.value === 'clients' ? (
           <Clients t={t} rights={s.rights} head={head} />
         ) : page.value === 'config' && isAdmin ? (

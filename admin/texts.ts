@@ -70,6 +70,9 @@ const de = {
     freeService: 'keine (freie Leistung)',
     service: 'Freie Leistung',
     time: 'Uhrzeit',
+    room: 'Raum',
+    noRoom: 'kein Raum',
+    assign: 'Zugeordnet zu',
     noSuchTime: 'Diese Uhrzeit gibt es an dem Tag nicht (Zeitumstellung).',
   },
   cl: {
@@ -352,6 +355,9 @@ const en: Texts = {
     freeService: 'none (a free service)',
     service: 'Free service',
     time: 'Time',
+    room: 'Room',
+    noRoom: 'no room',
+    assign: 'Assigned to',
     noSuchTime: 'That time does not exist on that day (clock change).',
   },
   cl: {

@@ -18,7 +18,8 @@ import {
   type StaffContext,
   type StaffResult,
 } from '../booking/staff.ts';
-import { LONGEST_BLOCK_MS, loadAppointment, loadClientBudget } from '../db/queries/calendar.ts';
+import { loadAppointment, loadClientBudget } from '../db/queries/calendar.ts';
+import { calendarAppointments, clientDetail, therapistColors } from '../db/queries/clients.ts';
 import type { StaffSession } from '../db/queries/staff.ts';
 import type { PracticeConfig } from '../engine/config.ts';
 import { workingMinutes } from '../engine/workingHours.ts';
@@ -303,40 +304,15 @@ export function calendarRoutes() {
       const tz = config.practice.timeZone;
       const from = startOfLocalDay(q.from, tz);
       const to = startOfLocalDay(addDays(q.to, 1), tz);
+      const now = c.get('deps').clock();
       const rows = await store.read(
         async (tx) => ({
-          colors: await tx.all<{ id: number; color: string }>(
-            'SELECT id, color FROM therapists WHERE practice_id = ?',
-            [s.practice.id],
-          ),
-          appointments: await tx.all<{
-            id: number;
-            starts_at: number | string;
-            ends_at: number | string;
-            status: string;
-            therapist_id: number;
-            room_id: number | null;
-            client_id: number | null;
-            first_name: string | null;
-            last_name: string | null;
-            chain: string | null;
-            services: string | null;
-          }>(
-            `SELECT a.id, a.starts_at, a.ends_at, a.status, a.therapist_id, a.room_id, a.client_id,
-                    c.first_name, c.last_name, ch.name AS chain,
-                    (SELECT min(l.code) FROM appointment_lines l WHERE l.appointment_id = a.id) AS services
-               FROM appointments a
-               LEFT JOIN clients c ON c.id = a.client_id
-               LEFT JOIN chains ch ON ch.id = a.chain_id
-              WHERE a.practice_id = ? AND a.starts_at >= ? AND a.starts_at < ? AND a.ends_at > ?
-                AND (a.status <> 'held' OR a.hold_expires_at > ?)
-              ORDER BY a.starts_at, a.id`,
-            [s.practice.id, from - LONGEST_BLOCK_MS, to, from, c.get('deps').clock()],
-          ),
+          color: await therapistColors(tx, s.practice.id),
+          appointments: await calendarAppointments(tx, s.practice.id, from, to, now),
         }),
         { snapshot: true },
       );
-      const color = new Map(rows.colors.map((r) => [r.id, r.color]));
+      const color = rows.color;
       const therapists = [...config.therapistById.values()].filter(
         (t) => t.active && (q.therapist === undefined || t.id === q.therapist),
       );
@@ -358,19 +334,13 @@ export function calendarRoutes() {
           appointments: rows.appointments
             .filter(
               (a) =>
-                (q.therapist === undefined || a.therapist_id === q.therapist) &&
-                (q.room === undefined || a.room_id === q.room),
+                (q.therapist === undefined || a.therapistId === q.therapist) &&
+                (q.room === undefined || a.roomId === q.room),
             )
             .map((a) => ({
-              id: a.id,
-              start: new Date(Number(a.starts_at)).toISOString(),
-              end: new Date(Number(a.ends_at)).toISOString(),
-              status: a.status,
-              therapistId: a.therapist_id,
-              roomId: a.room_id,
-              client:
-                a.client_id === null ? null : { id: a.client_id, name: `${a.first_name} ${a.last_name}` },
-              title: a.chain ?? a.services ?? '',
+              ...a,
+              start: new Date(a.start).toISOString(),
+              end: new Date(a.end).toISOString(),
               hold: a.status === 'held',
             })),
         },
@@ -387,10 +357,7 @@ export function calendarRoutes() {
           const a = await loadAppointment(tx, s.practice.id, id);
           if (!a || a.clientId === null) return undefined;
           const budget = (await loadClientBudget(tx, s.practice.id, a.clientId))!;
-          const client = await tx.get<{ first_name: string; last_name: string }>(
-            'SELECT first_name, last_name FROM clients WHERE id = ?',
-            [a.clientId],
-          );
+          const client = await clientDetail(tx, s.practice.id, a.clientId);
           return { a, budget, client };
         },
         { snapshot: true },
@@ -402,7 +369,7 @@ export function calendarRoutes() {
           appointment: {
             id: a.id,
             clientId: a.clientId,
-            client: client ? `${client.first_name} ${client.last_name}` : '',
+            client: client ? `${client.firstName} ${client.lastName}` : '',
             start: new Date(a.start).toISOString(),
             end: new Date(a.end).toISOString(),
             status: a.status,

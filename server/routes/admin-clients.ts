@@ -23,6 +23,7 @@ import {
   deleteExclusion,
   emailTaken,
   exclusionsOf,
+  fileAppointments,
   insertClient,
   insertExclusion,
   insertPackage,
@@ -31,6 +32,7 @@ import {
   packagesOf,
   searchClients,
   templateByKey,
+  upcomingOf,
   updateClient,
   updatePackage,
 } from '../db/queries/clients.ts';
@@ -348,24 +350,7 @@ async function fileView(tx: Tx, practiceId: number, clientId: number, timeZone: 
     tx,
     packages.map((p) => p.id),
   );
-  const appointments = await tx.all<{
-    id: number;
-    starts_at: number | string;
-    ends_at: number | string;
-    status: string;
-    therapist: string;
-    chain: string | null;
-  }>(
-    `SELECT a.id, a.starts_at, a.ends_at, a.status, t.name AS therapist, c.name AS chain FROM appointments a
-       JOIN therapists t ON t.id = a.therapist_id LEFT JOIN chains c ON c.id = a.chain_id
-      WHERE a.practice_id = ? AND a.client_id = ? AND a.status <> 'held' ORDER BY a.starts_at DESC LIMIT 200`,
-    [practiceId, clientId],
-  );
-  const assigned = await tx.all<{ appointment_id: number; package_id: number }>(
-    `SELECT ap.appointment_id, ap.package_id FROM appointment_packages ap
-       JOIN appointments a ON a.id = ap.appointment_id WHERE a.practice_id = ? AND a.client_id = ?`,
-    [practiceId, clientId],
-  );
+  const appointments = await fileAppointments(tx, practiceId, clientId);
   const day = (t: number | null) => (t === null ? null : localDate(t, timeZone));
   return {
     client: {
@@ -414,15 +399,7 @@ async function fileView(tx: Tx, practiceId: number, clientId: number, timeZone: 
       };
     }),
     exclusions: (await exclusionsOf(tx, practiceId, clientId)).map((e) => ({ ...e, at: iso(e.at) })),
-    appointments: appointments.map((a) => ({
-      id: a.id,
-      start: iso(Number(a.starts_at)),
-      end: iso(Number(a.ends_at)),
-      status: a.status,
-      therapist: a.therapist,
-      chain: a.chain,
-      packages: assigned.filter((x) => x.appointment_id === a.id).map((x) => x.package_id),
-    })),
+    appointments: appointments.map((a) => ({ ...a, start: iso(a.start), end: iso(a.end) })),
   };
 }
 
@@ -719,16 +696,13 @@ export function clientRoutes() {
         await lockClient(tx, s.practice.id, id);
         const client = await clientDetail(tx, s.practice.id, id);
         if (!client) throw notFound();
-        const upcoming = await tx.get<{ n: number | string }>(
-          "SELECT count(*) AS n FROM appointments WHERE practice_id = ? AND client_id = ? AND ends_at > ? AND status = 'booked'",
-          [s.practice.id, id, now],
-        );
-        if (Number(upcoming?.n ?? 0) > 0) {
+        const upcoming = await upcomingOf(tx, s.practice.id, id, now);
+        if (upcoming > 0) {
           throw new ApiError(
             409,
             'appointments_to_come',
-            `The client has ${upcoming!.n} appointment(s) to come: cancel them first.`,
-            { count: Number(upcoming!.n) },
+            `The client has ${upcoming} appointment(s) to come: cancel them first.`,
+            { count: upcoming },
           );
         }
         await anonymiseClient(tx, s.practice.id, id, client.email, newAccessCode());

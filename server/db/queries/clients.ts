@@ -5,6 +5,7 @@
 import type { CodeLimit, Limits } from '../../../shared/domain.ts';
 import { forUpdate, inList, json, list } from '../sql.ts';
 import type { Tx } from '../store.ts';
+import { LONGEST_BLOCK_MS } from './calendar.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: raw rows are mapped field by field right below.
 type AnyRow = Record<string, any>;
@@ -406,4 +407,76 @@ export async function anonymiseClient(
       [practiceId, email],
     );
   }
+}
+
+/** The file's latest appointments (not holds) with therapist and chain, and their package assignments. */
+export async function fileAppointments(tx: Tx, practiceId: number, clientId: number) {
+  const rows = await tx.all<AnyRow>(
+    `SELECT a.id, a.starts_at, a.ends_at, a.status, t.name AS therapist, c.name AS chain FROM appointments a
+       JOIN therapists t ON t.id = a.therapist_id LEFT JOIN chains c ON c.id = a.chain_id
+      WHERE a.practice_id = ? AND a.client_id = ? AND a.status <> 'held' ORDER BY a.starts_at DESC LIMIT 200`,
+    [practiceId, clientId],
+  );
+  const assigned = await tx.all<AnyRow>(
+    `SELECT ap.appointment_id, ap.package_id FROM appointment_packages ap
+       JOIN appointments a ON a.id = ap.appointment_id WHERE a.practice_id = ? AND a.client_id = ?`,
+    [practiceId, clientId],
+  );
+  return rows.map((a) => ({
+    id: a.id as number,
+    start: Number(a.starts_at),
+    end: Number(a.ends_at),
+    status: a.status as string,
+    therapist: a.therapist as string,
+    chain: a.chain as string | null,
+    packages: assigned.filter((x) => x.appointment_id === a.id).map((x) => x.package_id as number),
+  }));
+}
+
+/** The file's booked appointments that have not ended by `now`. */
+export async function upcomingOf(tx: Tx, practiceId: number, clientId: number, now: number): Promise<number> {
+  const r = await tx.get<{ n: number | string }>(
+    "SELECT count(*) AS n FROM appointments WHERE practice_id = ? AND client_id = ? AND ends_at > ? AND status = 'booked'",
+    [practiceId, clientId, now],
+  );
+  return Number(r?.n ?? 0);
+}
+
+/** The appointments of a range of the calendar (starting in it, or running into it), holds still running. */
+export async function calendarAppointments(
+  tx: Tx,
+  practiceId: number,
+  from: number,
+  to: number,
+  now: number,
+) {
+  const rows = await tx.all<AnyRow>(
+    `SELECT a.id, a.starts_at, a.ends_at, a.status, a.therapist_id, a.room_id, a.client_id,
+            c.first_name, c.last_name, ch.name AS chain,
+            (SELECT min(l.code) FROM appointment_lines l WHERE l.appointment_id = a.id) AS services
+       FROM appointments a
+       LEFT JOIN clients c ON c.id = a.client_id
+       LEFT JOIN chains ch ON ch.id = a.chain_id
+      WHERE a.practice_id = ? AND a.starts_at >= ? AND a.starts_at < ? AND a.ends_at > ?
+        AND (a.status <> 'held' OR a.hold_expires_at > ?)
+      ORDER BY a.starts_at, a.id`,
+    [practiceId, from - LONGEST_BLOCK_MS, to, from, now],
+  );
+  return rows.map((a) => ({
+    id: a.id as number,
+    start: Number(a.starts_at),
+    end: Number(a.ends_at),
+    status: a.status as string,
+    therapistId: a.therapist_id as number,
+    roomId: a.room_id as number | null,
+    client:
+      a.client_id === null ? null : { id: a.client_id as number, name: `${a.first_name} ${a.last_name}` },
+    title: (a.chain ?? a.services ?? '') as string,
+  }));
+}
+
+/** Each therapist's calendar colour. */
+export async function therapistColors(tx: Tx, practiceId: number): Promise<Map<number, string>> {
+  const rows = await tx.all<AnyRow>('SELECT id, color FROM therapists WHERE practice_id = ?', [practiceId]);
+  return new Map(rows.map((r) => [r.id as number, r.color as string]));
 }
