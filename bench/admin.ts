@@ -9,14 +9,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
+import { createApp } from '../server/app.ts';
+import { SESSION_COOKIE, startSession } from '../server/auth/staff.ts';
 import { searchClients } from '../server/db/queries/clients.ts';
+import { insertUser } from '../server/db/queries/staff.ts';
 import { openSqliteStore } from '../server/db/sqlite/store.ts';
 import { DEMO_LOGINS, demoDocument, setDemoPasswords } from '../server/demo/load.ts';
 import { importPractice } from '../server/practice/import.ts';
+import { addDays, localDate } from '../shared/time.ts';
 import { CHROMIUM, launchChromium } from '../test/browser/chromium.ts';
+import { addAppointments, createBenchPractice, TZ } from './fixture.ts';
 import { benchServer, median, p95 } from './widget.ts';
 
 export interface AdminFigures {
+  calendar: { median: number; p95: number; appointments: number } | null;
   search: { q: string; median: number; p95: number }[];
   js: number;
   css: number;
@@ -38,6 +44,7 @@ export async function adminBench(log: (line?: string) => void): Promise<AdminFig
       .filter((f) => f.endsWith(ext))
       .reduce((sum, f) => sum + gz(readFileSync(join(dir, f))), 0);
   const figures: AdminFigures = {
+    calendar: null,
     search: [],
     js: size('.js'),
     css: size('.css'),
@@ -45,10 +52,11 @@ export async function adminBench(log: (line?: string) => void): Promise<AdminFig
     pages: [],
   };
   log(
-    `\`dist/admin\` as served: script **${figures.js} bytes gzip**, style sheet ${figures.css} bytes gzip (one script for every page: login, users, configuration, client files).`,
+    `\`dist/admin\` as served: script **${figures.js} bytes gzip**, style sheet ${figures.css} bytes gzip (one script for every page: login, users, configuration, client files, calendar).`,
   );
   log();
   figures.search = await searchBench(log);
+  figures.calendar = await calendarBench(log);
   if (!existsSync(CHROMIUM)) {
     log(`Configuration pages on screen: not measured, no ${CHROMIUM} on this machine.`);
     log();
@@ -209,6 +217,72 @@ async function searchBench(log: (line?: string) => void): Promise<AdminFigures['
     for (const r of out) log(`| \`${r.q || '(empty: the first 25 by name)'}\` | ${r.median} | ${r.p95} |`);
     log();
     return out;
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const APPOINTMENTS = 100_000;
+
+/**
+ * A week of all 20 therapists of the bench practice from GET /api/v1/admin/calendar (in process,
+ * with a staff session), at 100 000 appointments in the table: what the calendar's first paint waits for.
+ */
+async function calendarBench(log: (line?: string) => void): Promise<AdminFigures['calendar']> {
+  const dir = mkdtempSync(join(tmpdir(), 'terminkette-calendar-'));
+  const store = openSqliteStore(join(dir, 'c.db'));
+  try {
+    const now = Date.now();
+    const practice = await createBenchPractice(store, now);
+    const first = addDays(localDate(now, TZ), -300);
+    await addAppointments(store, practice, {
+      count: APPOINTMENTS,
+      firstDate: first,
+      perDay: 8,
+      seed: 7,
+      now,
+    });
+    const userId = await store.write((tx) =>
+      insertUser(tx, {
+        practiceId: practice.practiceId,
+        email: 'bench@bench.example',
+        name: 'Bench',
+        role: 'staff',
+        now,
+      }),
+    );
+    const session = await startSession(store, practice.practiceId, userId, now);
+    const app = createApp({
+      store,
+      clock: () => Date.now(),
+      config: { publicUrl: 'http://127.0.0.1', secret: 'b'.repeat(32) },
+    });
+    // A week in the middle of the data: Monday to Sunday.
+    const mid = addDays(first, 140);
+    const monday = addDays(mid, -((new Date(`${mid}T12:00:00Z`).getUTCDay() + 6) % 7));
+    const url = `/api/v1/admin/calendar?from=${monday}&to=${addDays(monday, 6)}`;
+    const times: number[] = [];
+    let count = 0;
+    for (let k = 0; k < 32; k++) {
+      const t0 = performance.now();
+      const res = await app.request(url, { headers: { cookie: `${SESSION_COOKIE}=${session.token}` } });
+      const body = (await res.json()) as { appointments: unknown[]; therapists: unknown[] };
+      if (k >= 2) times.push(performance.now() - t0);
+      count = body.appointments.length;
+      if (res.status !== 200 || body.therapists.length !== 20)
+        throw new Error(`calendar answered ${res.status}`);
+    }
+    const figures = {
+      median: Math.round(median(times) * 10) / 10,
+      p95: Math.round(p95(times) * 10) / 10,
+      appointments: count,
+    };
+    log(
+      `A week of all 20 therapists from \`GET /api/v1/admin/calendar\` (SQLite, in process, a staff session, ${APPOINTMENTS.toLocaleString('en')} appointments in the table, ${count} of them in the week): **median ${figures.median} ms**, p95 ${figures.p95} ms over 30 requests (target ≤ 100 ms).`,
+    );
+    log();
+    return figures;
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
