@@ -67,7 +67,7 @@ const monday = (date: string) => {
   return addDays(date, -((d + 6) % 7));
 };
 
-const view = signal<'week' | 'day'>('week');
+const view = signal<'week' | 'day' | 'rooms'>('week');
 const day = signal(localDate(Date.now(), practiceZone.value));
 const therapist = signal<number | null>(null);
 const days = signal<Days | null>(null);
@@ -427,7 +427,14 @@ function Editor({ t, d, data, rights }: { t: Texts; d: Detail; data: Days; right
           >
             {t.cal.cancel}
           </button>{' '}
-          <button type="button" class="link" onClick={() => (open.value = null)}>
+          <button
+            type="button"
+            class="link"
+            onClick={() => {
+              open.value = null;
+              refusal.value = '';
+            }}
+          >
             {t.cal.close}
           </button>
         </p>
@@ -546,12 +553,14 @@ function Column({
   data,
   date,
   therapistId,
+  roomId,
   label: heading,
 }: {
   t: Texts;
   data: Days;
   date: string;
-  therapistId: number;
+  therapistId?: number;
+  roomId?: number;
   label: string;
 }) {
   const th = data.therapists.find((x) => x.id === therapistId);
@@ -566,13 +575,18 @@ function Column({
     return ((h ?? 0) * 60 + (m ?? 0) - FIRST_HOUR * 60) * PX_PER_MIN;
   };
   const items = data.appointments.filter(
-    (a) => a.therapistId === therapistId && localDate(Date.parse(a.start), data.timeZone) === date,
+    (a) =>
+      (roomId === undefined ? a.therapistId === therapistId : a.roomId === roomId) &&
+      localDate(Date.parse(a.start), data.timeZone) === date,
   );
   return (
     <div class="col">
       <h2 class="col-head">{heading}</h2>
       <div class="col-body" style={{ height: `${(LAST_HOUR - FIRST_HOUR) * 60 * PX_PER_MIN}px` }}>
-        {(th?.hours[date] ?? []).map((h) => (
+        {(roomId !== undefined
+          ? [{ from: FIRST_HOUR * 60, to: LAST_HOUR * 60 }]
+          : (th?.hours[date] ?? [])
+        ).map((h) => (
           <div
             key={h.from}
             class="hours"
@@ -590,7 +604,7 @@ function Column({
             style={{
               top: `${top(a.start)}px`,
               height: `${Math.max(18, (Date.parse(a.end) - Date.parse(a.start)) / 60_000) * PX_PER_MIN}px`,
-              borderInlineStartColor: th?.color ?? '#2f6f8f',
+              borderInlineStartColor: data.therapists.find((x) => x.id === a.therapistId)?.color ?? '#2f6f8f',
             }}
             disabled={a.hold}
             onClick={() => openAppointment(a.id).catch(() => {})}
@@ -661,12 +675,13 @@ export function Calendar({
             id="cal-view"
             value={view.value}
             onChange={(e) => {
-              view.value = e.currentTarget.value as 'week' | 'day';
+              view.value = e.currentTarget.value as 'week' | 'day' | 'rooms';
               load().catch(() => {});
             }}
           >
             <option value="week">{t.cal.week}</option>
             <option value="day">{t.cal.day}</option>
+            <option value="rooms">{t.cal.rooms}</option>
           </select>
         </p>
         {view.value === 'week' && data && (
@@ -721,9 +736,13 @@ export function Calendar({
                   label={dayName(d)}
                 />
               ))
-            : data.therapists.map((x) => (
-                <Column key={x.id} t={t} data={data} date={day.value} therapistId={x.id} label={x.name} />
-              ))}
+            : view.value === 'rooms'
+              ? data.rooms.map((r) => (
+                  <Column key={r.id} t={t} data={data} date={day.value} roomId={r.id} label={r.name} />
+                ))
+              : data.therapists.map((x) => (
+                  <Column key={x.id} t={t} data={data} date={day.value} therapistId={x.id} label={x.name} />
+                ))}
         </section>
       )}
       {open.value && data && <Editor t={t} d={open.value} data={data} rights={rights} />}
