@@ -5,7 +5,8 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { DEMO_LOGINS, setDemoPasswords } from '../../server/demo/load.ts';
+import { DEMO_LOGINS, demoDocument, setDemoPasswords } from '../../server/demo/load.ts';
+import { importPractice } from '../../server/practice/import.ts';
 import { check, describeBrowser, launch, newPage, type Stack, startStack } from './harness.ts';
 
 describeBrowser('the back office', () => {
@@ -320,5 +321,46 @@ describeBrowser('the back office', () => {
 
     await page.locator('.editor').getByRole('button', { name: 'Termin absagen' }).click();
     await expect.poll(() => appointment.getAttribute('class')).toContain('cancelled');
+  });
+
+  it('a session of one practice gets nothing of another practice, whatever ids the browser asks for', async () => {
+    // Practice B on the same server: the demo's document under another slug and addresses.
+    const doc = demoDocument() as any;
+    doc.practice.slug = 'andere';
+    doc.users = doc.users.map((u: any) => ({
+      ...u,
+      email: u.email.replace('@lindenhof.example', '@andere.example'),
+    }));
+    for (const t of doc.therapists)
+      if (t.user) t.user = t.user.replace('@lindenhof.example', '@andere.example');
+    for (const c of doc.clients ?? [])
+      if (c.email) c.email = c.email.replace('@example.org', '@andere.example.org');
+    const other = await importPractice(stack.store, doc, { now: Date.now() });
+    const [b] = await stack.rows(
+      'SELECT min(id) AS client, (SELECT min(id) FROM appointments WHERE practice_id = ?) AS appointment FROM clients WHERE practice_id = ?',
+      [other.practiceId, other.practiceId],
+    );
+    const page = await newPage(browser);
+    await logIn(page, DEMO_LOGINS[0]);
+    const answers = await page.evaluate(`(async () => {
+      const get = async (path) => { const r = await fetch(path); return [r.status, await r.text()]; };
+      return [
+        await get('/api/v1/admin/clients/${b.client}'),
+        await get('/api/v1/admin/clients/${b.client}/export'),
+        await get('/api/v1/admin/appointments/${b.appointment}'),
+        await get('/api/v1/admin/clients?limit=100'),
+      ];
+    })()`);
+    const [file, exported, appointment, search] = answers as [number, string][];
+    expect(file![0]).toBe(404);
+    expect(exported![0]).toBe(404);
+    expect(appointment![0]).toBe(404);
+    expect(search![0]).toBe(200);
+    const listed = JSON.parse(search![1]).clients as { id: number }[];
+    const [{ n }] = await stack.rows('SELECT count(*) AS n FROM clients WHERE practice_id = ?', [
+      stack.practiceId,
+    ]);
+    expect(listed.length).toBe(Math.min(100, n));
+    for (const [, text] of answers as [number, string][]) expect(text).not.toContain('andere.example');
   });
 });
