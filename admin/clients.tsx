@@ -146,6 +146,26 @@ function ClientFields({ t, c }: { t: Texts; c?: Row }) {
   );
 }
 
+/**
+ * Limits of the new package's own (ad hoc), when any is given: appointments, amount, and one
+ * service code's quantity; otherwise the template's.
+ */
+function adHocLimits(v: Record<string, string>) {
+  const num = (x?: string) => (x?.trim() ? Number(x.replace(',', '.')) : undefined);
+  const max = num(v.maxAppointments);
+  const euros = num(v.maxAmount);
+  const code = v.limitCode?.trim();
+  const quantity = num(v.limitQuantity);
+  if (max === undefined && euros === undefined && !code) return {};
+  return {
+    limits: {
+      ...(max !== undefined ? { maxAppointments: max } : {}),
+      ...(euros !== undefined ? { maxAmountCents: Math.round(euros * 100) } : {}),
+      codes: code ? [{ code, ...(quantity !== undefined ? { maxQuantity: quantity } : {}) }] : [],
+    },
+  };
+}
+
 const fieldsOf = (f: Record<string, string>) => ({
   firstName: f.firstName ?? '',
   lastName: f.lastName ?? '',
@@ -472,6 +492,7 @@ function ClientFile({
                         ...(orNull(v.name) ? { name: orNull(v.name)! } : {}),
                         ...(orNull(v.validFrom) ? { validFrom: orNull(v.validFrom)! } : {}),
                         ...(orNull(v.validUntil) ? { validUntil: orNull(v.validUntil)! } : {}),
+                        ...adHocLimits(v),
                       },
                     }),
                   );
@@ -492,6 +513,13 @@ function ClientFile({
                   <Field label={t.cl.validFrom} name="validFrom" type="date" />
                   <Field label={t.cl.validUntil} name="validUntil" type="date" />
                 </div>
+                <fieldset class="row limit">
+                  <legend>{t.cl.ownLimits}</legend>
+                  <Field label={t.cfg.maxAppointments} name="maxAppointments" type="number" />
+                  <Field label={t.cfg.maxAmount} name="maxAmount" />
+                  <Field label={t.cfg.code} name="limitCode" />
+                  <Field label={t.cfg.maxQuantity} name="limitQuantity" type="number" />
+                </fieldset>
                 <p class="hint">{t.cl.newPackageHint}</p>
                 <button type="submit">{t.cl.create}</button>
               </form>

@@ -127,7 +127,9 @@ const de = {
       withdrawn: 'zurückgenommen',
     },
     newPackage: 'Paket anlegen',
-    newPackageHint: 'Grenzen und Gültigkeit kommen aus der Vorlage; ändern Sie sie danach am Paket.',
+    newPackageHint:
+      'Ohne eigene Grenzen gelten die der Vorlage; die Gültigkeit kommt aus der Vorlage, wenn sie leer bleibt.',
+    ownLimits: 'Eigene Grenzen (statt der Vorlage)',
     adminsOnL: 'Im Tarif L legen nur Admins Pakete an und ändern sie (ab XL alle).',
     exclusions: 'Ausschlüsse',
     exclude: 'Ausschließen',
@@ -413,7 +415,9 @@ const en: Texts = {
       withdrawn: 'withdrawn',
     },
     newPackage: 'New package',
-    newPackageHint: 'Limits and validity come from the template; change them on the package afterwards.',
+    newPackageHint:
+      'Without limits of its own the template’s hold; validity comes from the template when left empty.',
+    ownLimits: 'Limits of its own (instead of the template’s)',
     adminsOnL: 'On plan L only admins create and change packages (from XL on, everyone).',
     exclusions: 'Exclusions',
     exclude: 'Exclude',
