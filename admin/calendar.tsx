@@ -131,7 +131,8 @@ function draftTimes(d: Detail): { start: number; end: number } | null {
 /** The draft's lines at the prices the appointment has (new services at today's price). */
 function draftLines(d: Detail) {
   return lines.value.map((l) => {
-    const kept = d.appointment.lines.find((x) => x.serviceId === l.serviceId);
+    // As the server decides: a line keeps its booked price while its service and quantity stay.
+    const kept = d.appointment.lines.find((x) => x.serviceId === l.serviceId && x.quantity === l.quantity);
     const service = d.services.find((s) => s.id === l.serviceId)!;
     return {
       code: service.code,

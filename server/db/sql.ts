@@ -34,6 +34,11 @@ export function forUpdate(tx: Tx): string {
   return tx.dialect === 'postgres' ? ' FOR UPDATE' : '';
 }
 
+/** `column` lower-cased for a search, Unicode and all (SQLite's own lower() folds ASCII only). */
+export function fold(tx: Tx, column: string): string {
+  return tx.dialect === 'sqlite' ? `tk_fold(${column})` : `lower(${column})`;
+}
+
 /** A column that the planner should not use an index for (SQLite's unary `+`). */
 export function noIndex(tx: Tx, column: string): string {
   return tx.dialect === 'sqlite' ? `+${column}` : column;

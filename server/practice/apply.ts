@@ -13,8 +13,10 @@
  * come, or a room, service, template or chain that rows still name, is refused with the count.
  */
 import { localDate } from '../../shared/time.ts';
+import { purgeExpiredHolds } from '../db/queries/calendar.ts';
 import {
   archiveTherapist,
+  bumpConfigVersion,
   deleteEntity,
   idsByKey,
   insertConfigChange,
@@ -217,6 +219,8 @@ async function applyInTx(
   if (options.source === 'admin' && doc.practice.plan !== head.plan) {
     issue('practice.plan', `the plan is ${head.plan}; the operator of this server changes plans`);
   }
+  // Holds that ran out name chains, rooms and therapists no longer: they go before anything is counted.
+  await purgeExpiredHolds(tx, now, practiceId);
   const stored = (await storedConfiguration(tx, practiceId))!;
   const before = practiceDocumentSchema.parse(documentOf(stored));
   const changes: ConfigChange[] = [];
@@ -236,7 +240,8 @@ async function applyInTx(
   }
 
   // Users: added and changed ones; a user left out stays (deactivating is the Users page's).
-  const users = compare(before.users, doc.users, (u) => u.email.toLowerCase());
+  // By address, whatever its case; a user's address is theirs to change, not the document's.
+  const users = compare(before.users, doc.users, (u) => u.email.toLowerCase(), ['email']);
   record('user', { ...users, removed: [] });
   const userIds = await userIdsOf(tx, practiceId);
   for (const u of doc.users) {
@@ -252,6 +257,7 @@ async function applyInTx(
   if (users.changed.size > 0 && (await activeAdmins(tx, practiceId)) < 1) {
     issue('users', 'the practice needs at least one active admin');
   }
+  if (users.added.length > 0 || users.changed.size > 0) await bumpConfigVersion(tx, practiceId);
 
   // Therapists: added (or restored from the archive), changed, and removed or archived.
   const therapists = compare(before.therapists, doc.therapists, (t) => t.key);

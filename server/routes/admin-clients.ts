@@ -10,7 +10,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bars, limitsBelowUse } from '../../shared/budget.ts';
-import type { BudgetAppointment } from '../../shared/domain.ts';
+import type { BudgetAppointment, Limits } from '../../shared/domain.ts';
 import { addDays, isDate, localDate, startOfLocalDay } from '../../shared/time.ts';
 import { validityFor } from '../../shared/validity.ts';
 import { newAccessCode } from '../auth/codes.ts';
@@ -31,6 +31,7 @@ import {
   mailsTo,
   packagesOf,
   searchClients,
+  serviceCodesOf,
   templateByKey,
   upcomingOf,
   updateClient,
@@ -405,6 +406,21 @@ async function fileView(tx: Tx, practiceId: number, clientId: number, timeZone: 
 
 const actorOf = (s: StaffSession) => `staff:${s.user.email}`;
 
+/** 400 naming each limit whose service code the practice does not have (it would never apply). */
+async function knownCodes(tx: Tx, practiceId: number, limits: Limits) {
+  const codes = new Set(await serviceCodesOf(tx, practiceId));
+  const errors = limits.codeLimits.flatMap((l, i) =>
+    codes.has(l.code)
+      ? []
+      : [{ path: `json.limits.codes[${i}].code`, message: `unknown service code "${l.code}"` }],
+  );
+  if (errors.length > 0) {
+    throw new ApiError(400, 'invalid_request', errors.map((e) => `${e.path}: ${e.message}`).join('; '), {
+      errors,
+    });
+  }
+}
+
 export function clientRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   /** The file after a change, read anew. */
@@ -495,14 +511,16 @@ export function clientRoutes() {
         const template = await templateByKey(tx, s.practice.id, body.template);
         if (!template)
           throw new ApiError(404, 'template_not_found', `No package template "${body.template}".`);
+        const from = body.validFrom ? startOfLocalDay(body.validFrom, tz) : null;
+        // The template's rule from the first valid day given, else from today.
         const rule = validityFor(
           template.validityKind === 'days'
             ? { kind: 'days', days: template.validityDays ?? 1 }
             : { kind: template.validityKind === 'calendar_year' ? 'calendar_year' : 'none' },
-          now,
+          from ?? now,
           tz,
         );
-        const validFrom = body.validFrom ? startOfLocalDay(body.validFrom, tz) : rule.validFrom;
+        const validFrom = from ?? rule.validFrom;
         const validUntil = body.validUntil
           ? startOfLocalDay(addDays(body.validUntil, 1), tz)
           : rule.validUntil;
@@ -510,6 +528,7 @@ export function clientRoutes() {
           throw new ApiError(400, 'invalid_validity', 'The last valid day is before the first.');
         }
         const limits = body.limits ? limitsOf(body.limits) : template.limits;
+        await knownCodes(tx, s.practice.id, limits);
         const packageId = await insertPackage(tx, {
           practiceId: s.practice.id,
           clientId: id,
@@ -551,6 +570,7 @@ export function clientRoutes() {
         const budget = (await loadClientBudget(tx, s.practice.id, id))!;
         const appointments = budget.appointmentsByPackage.get(packageId) ?? [];
         const limits = change.limits ? limitsOf(change.limits) : pkg.limits;
+        if (change.limits) await knownCodes(tx, s.practice.id, limits);
         const validFrom =
           change.validFrom === undefined
             ? pkg.validFrom

@@ -22,7 +22,12 @@ import {
   startSession,
   tokenHash,
 } from '../auth/staff.ts';
-import { configChangesOf, configVersionOf, insertConfigChange } from '../db/queries/configWrite.ts';
+import {
+  bumpConfigVersion,
+  configChangesOf,
+  configVersionOf,
+  insertConfigChange,
+} from '../db/queries/configWrite.ts';
 import { practiceIdBySlug } from '../db/queries/practice.ts';
 import { storedConfiguration } from '../db/queries/practiceExport.ts';
 import {
@@ -549,6 +554,7 @@ export function adminRoutes() {
             },
           ],
         });
+        await bumpConfigVersion(tx, s.practice.id);
         return { user: (await userById(tx, s.practice.id, id))!, link };
       });
       return c.json({ user: userView(done.user), link: passwordLink(config.publicUrl, done.link) }, 201);
@@ -580,6 +586,7 @@ export function adminRoutes() {
             source: 'admin',
             changes: [{ entity: 'user', key: before.email, action: 'changed', fields }],
           });
+          await bumpConfigVersion(tx, s.practice.id);
         }
         // A user deactivated or given another role logs in anew.
         if (change.active === false || (change.role && change.role !== before.role)) {

@@ -393,6 +393,17 @@ describe('the practice document', () => {
         },
       ],
     });
+    // A role changed on the Users page moves the version too: a document loaded before cannot undo it.
+    const fresh = await call(app, admin, 'GET', '/practice/document');
+    const anna = (await call(app, admin, 'GET', '/users')).body.users.find(
+      (u: any) => u.email === ANNA.email,
+    );
+    await call(app, admin, 'PATCH', `/users/${anna.id}`, { role: 'admin' });
+    const overwrite = await call(app, admin, 'PUT', '/practice/document', fresh.body, {
+      'if-match': fresh.headers.get('etag')!,
+    });
+    expect(overwrite.status).toBe(412);
+    await call(app, admin, 'PATCH', `/users/${anna.id}`, { role: 'staff' });
   });
 
   it('an invitation, a role change and a deactivation are in the change history too, by whom', async () => {

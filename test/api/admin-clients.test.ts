@@ -42,6 +42,15 @@ describe('client files', () => {
       expect(await search(`${day}.${m}.${y}`)).toContain('Lena Vogel');
     }
     expect(await search('nobody-like-this')).toEqual([]);
+    // Beyond ASCII, and a phone number written with parentheses.
+    await call(d.app, d.anna, 'POST', '/clients', {
+      firstName: 'Ömer',
+      lastName: 'Özdemir',
+      phone: '(0170) 555 1234',
+    });
+    expect(await search('özd')).toEqual(['Ömer Özdemir']);
+    expect(await search('ÖMER')).toEqual(['Ömer Özdemir']);
+    expect(await search('0170 5551234')).toEqual(['Ömer Özdemir']);
     // Without a query: every file, by last name.
     const all = await search('');
     expect(all.length).toBe(await d.count('SELECT count(*) AS n FROM clients'));
@@ -157,6 +166,24 @@ describe('packages by hand', () => {
         codeLimits: [{ code: 'MASSAGE', maxQuantity: 2, maxAmountCents: null }],
       },
     });
+  });
+
+  it('from a first valid day ahead run their template’s days from that day; limits name only the practice’s services', async () => {
+    const d = await setup();
+    const ahead = await call(d.app, d.anna, 'POST', `/clients/${d.lena}/packages`, {
+      template: 'rezept-kg6',
+      validFrom: '2027-03-01',
+    });
+    expect(ahead.status).toBe(201);
+    expect(ahead.body.packages.at(-1)).toMatchObject({ validFrom: '2027-03-01', validUntil: '2027-05-29' });
+    const unknown = await call(d.app, d.anna, 'POST', `/clients/${d.lena}/packages`, {
+      template: 'rezept-kg6',
+      limits: { codes: [{ code: 'KGX', maxQuantity: 6 }] },
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors).toEqual([
+      { path: 'json.limits.codes[0].code', message: 'unknown service code "KGX"' },
+    ]);
   });
 
   it('never get limits below what is used and planned: refused with the numbers, nothing written', async () => {
@@ -322,6 +349,16 @@ describe('a client’s data', () => {
         .status,
     ).toBe(200);
 
+    await call(d.app, admin, 'POST', `/clients/${d.lena}/exclusions`, {
+      template: 'hypnose5',
+      reason: 'Epilepsie',
+    });
+    const rezeptId = (await call(d.app, admin, 'GET', `/clients/${d.lena}`)).body.packages[0].id;
+    await call(d.app, admin, 'PATCH', `/clients/${d.lena}/packages/${rezeptId}`, {
+      status: 'closed',
+      reason: 'Klinikaufenthalt',
+    });
+    await call(d.app, admin, 'PATCH', `/clients/${d.lena}/packages/${rezeptId}`, { status: 'active' });
     const before = (await call(d.app, admin, 'GET', `/clients/${d.lena}`)).body;
     const appointments = await d.count('SELECT count(*) AS n FROM appointments WHERE client_id = ?', [
       d.lena,
@@ -354,5 +391,9 @@ describe('a client’s data', () => {
     const history = (await call(d.app, admin, 'GET', '/changes')).body.changes[0];
     expect(history.changes).toEqual([{ entity: 'client', key: `#${d.lena}`, action: 'removed' }]);
     expect(JSON.stringify(history)).not.toMatch(/Vogel|lena/i);
+    // Nor any staff text about her.
+    expect(JSON.stringify((await call(d.app, admin, 'GET', `/clients/${d.lena}/export`)).body)).not.toMatch(
+      /Epilepsie|Klinikaufenthalt|Vogel/,
+    );
   });
 });

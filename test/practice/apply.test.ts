@@ -404,4 +404,22 @@ describe('applying a practice document to an existing practice', () => {
     ]);
     expect(await count(s.store, 'SELECT count(*) AS n FROM chains WHERE id = ?', [chain])).toBe(1);
   });
+
+  it('a hold that ran out does not keep a chain from being removed; an address in another case is no change', async () => {
+    const s = await setup();
+    const chain = (await row(s.store, "SELECT id FROM chains WHERE key = 'hp-erstgespraech'")).id;
+    const jo = (await row(s.store, "SELECT id FROM therapists WHERE key = 'jo'")).id;
+    const start = LATER + 400 * 86_400_000;
+    await exec(
+      s.store,
+      `INSERT INTO appointments (practice_id, therapist_id, chain_id, starts_at, ends_at, blocked_until, status, source, hold_expires_at, hold_owner, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'held', 'online', ?, 'x', ?)`,
+      [s.practiceId, jo, chain, start, start + 2_700_000, start + 2_700_000, LATER - 60_000, NOW],
+    );
+    const doc = await s.doc();
+    doc.chains = doc.chains.filter((c: any) => c.key !== 'hp-erstgespraech');
+    doc.users[0].email = doc.users[0].email.toUpperCase();
+    const result = await s.apply(doc);
+    expect(result.changes).toEqual([{ entity: 'chain', key: 'hp-erstgespraech', action: 'removed' }]);
+  });
 });

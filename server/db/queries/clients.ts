@@ -3,7 +3,7 @@
  * packages with their ledger, packages by hand, and exclusions from templates.
  */
 import type { CodeLimit, Limits } from '../../../shared/domain.ts';
-import { forUpdate, inList, json, list } from '../sql.ts';
+import { fold, forUpdate, inList, json, list } from '../sql.ts';
 import type { Tx } from '../store.ts';
 import { LONGEST_BLOCK_MS } from './calendar.ts';
 
@@ -66,13 +66,15 @@ export async function searchClients(
     where.push('birth_date = ?');
     params.push(date);
   } else if (digits.length >= 4 && /^[\d\s+/()-]+$/.test(q.trim())) {
-    where.push("replace(replace(replace(replace(phone, ' ', ''), '-', ''), '/', ''), '+', '') LIKE ?");
+    where.push(
+      "replace(replace(replace(replace(replace(replace(phone, ' ', ''), '-', ''), '/', ''), '+', ''), '(', ''), ')', '') LIKE ?",
+    );
     params.push(`%${digits.replace(/^0+/, '')}%`);
   } else {
     for (const w of words) {
       const like = `${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       where.push(
-        "(lower(first_name) LIKE ? ESCAPE '\\' OR lower(last_name) LIKE ? ESCAPE '\\' OR lower(email) LIKE ? ESCAPE '\\')",
+        `(${fold(tx, 'first_name')} LIKE ? ESCAPE '\\' OR ${fold(tx, 'last_name')} LIKE ? ESCAPE '\\' OR ${fold(tx, 'email')} LIKE ? ESCAPE '\\')`,
       );
       params.push(like, like, like);
     }
@@ -81,7 +83,7 @@ export async function searchClients(
   const rows = await tx.all<AnyRow>(
     `SELECT id, first_name, last_name, email, phone, birth_date FROM clients
       WHERE practice_id = ?${where.length ? ` AND ${where.join(' AND ')}` : ''}
-      ORDER BY lower(last_name), lower(first_name), id LIMIT ?`,
+      ORDER BY ${fold(tx, 'last_name')}, ${fold(tx, 'first_name')}, id LIMIT ?`,
     params,
   );
   return rows.map((r) => ({
@@ -391,6 +393,20 @@ export async function anonymiseClient(
     practiceId,
     clientId,
   ]);
+  // Staff's free text about the person: reasons of exclusions and of closing a package.
+  await tx.run("UPDATE exclusions SET reason = '–' WHERE practice_id = ? AND client_id = ?", [
+    practiceId,
+    clientId,
+  ]);
+  await tx.run('UPDATE packages SET closed_reason = NULL WHERE practice_id = ? AND client_id = ?', [
+    practiceId,
+    clientId,
+  ]);
+  await tx.run(
+    `UPDATE package_ledger SET details = '{}' WHERE practice_id = ? AND action IN ('closed', 'reopened')
+        AND package_id IN (SELECT id FROM packages WHERE practice_id = ? AND client_id = ?)`,
+    [practiceId, practiceId, clientId],
+  );
   // Stored answers to repeated online bookings name the client.
   await tx.run(
     'DELETE FROM booking_requests WHERE practice_id = ? AND appointment_id IN (SELECT id FROM appointments WHERE practice_id = ? AND client_id = ?)',
@@ -479,4 +495,11 @@ export async function calendarAppointments(
 export async function therapistColors(tx: Tx, practiceId: number): Promise<Map<number, string>> {
   const rows = await tx.all<AnyRow>('SELECT id, color FROM therapists WHERE practice_id = ?', [practiceId]);
   return new Map(rows.map((r) => [r.id as number, r.color as string]));
+}
+
+/** The practice's service codes. */
+export async function serviceCodesOf(tx: Tx, practiceId: number): Promise<string[]> {
+  return (
+    await tx.all<{ code: string }>('SELECT code FROM services WHERE practice_id = ?', [practiceId])
+  ).map((r) => r.code);
 }

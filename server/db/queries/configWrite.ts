@@ -23,6 +23,15 @@ export async function lockPractice(tx: Tx, practiceId: number) {
   return r && { slug: r.slug, plan: r.plan, version: Number(r.config_version) };
 }
 
+/**
+ * Moves the configuration version for a change the triggers do not see (users: the practice
+ * document names them), so a document loaded before it no longer saves over it.
+ */
+export async function bumpConfigVersion(tx: Tx, practiceId: number): Promise<void> {
+  await tx.run('UPDATE practices SET config_version = config_version + 1 WHERE id = ?', [practiceId]);
+  tx.touch(practiceId);
+}
+
 export async function configVersionOf(tx: Tx, practiceId: number): Promise<number> {
   const r = await tx.get<{ v: number | string }>('SELECT config_version AS v FROM practices WHERE id = ?', [
     practiceId,

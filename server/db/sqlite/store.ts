@@ -193,6 +193,10 @@ export class SqliteStore implements Store {
     options: SqliteStoreOptions = {},
   ) {
     this.waitMs = options.waitMs ?? 5_000;
+    // SQLite's own lower() folds ASCII only ("Özdemir" stays "Özdemir"): searches fold with this.
+    sqlite.function('tk_fold', { deterministic: true }, (s: unknown) =>
+      typeof s === 'string' ? s.toLowerCase() : s,
+    );
   }
 
   /** The statement for `sql`, prepared on first use: preparing costs more than running a small query. */
