@@ -444,15 +444,30 @@ function Editor({ t, d, data, rights }: { t: Texts; d: Detail; data: Days; right
   );
 }
 
-function NewAppointment({ t, data }: { t: Texts; data: Days }) {
-  const found = signal<{ id: number; firstName: string; lastName: string }[]>([]);
+/** The files found for a new appointment, and the active packages of the one chosen. */
+const found = signal<{ id: number; firstName: string; lastName: string }[]>([]);
+const chosenPackages = signal<{ id: number; name: string }[]>([]);
+
+async function choose(clientId: number) {
+  chosenPackages.value = [];
+  if (!clientId) return;
+  const file = await ok<{ packages: { id: number; name: string; status: string }[] }>(
+    await api.clients[':id'].$get({ param: { id: String(clientId) } }),
+  );
+  chosenPackages.value = file.packages.filter((p) => p.status === 'active');
+}
+
+function NewAppointment({ t, data, rights }: { t: Texts; data: Days; rights: Rights }) {
   return (
     <details class="item">
       <summary>{t.cal.newAppointment}</summary>
       <form
         onSubmit={async (e) => {
           e.preventDefault();
-          const f = Object.fromEntries(new FormData(e.currentTarget)) as Record<string, string>;
+          const form = new FormData(e.currentTarget);
+          const f = Object.fromEntries(form) as Record<string, string>;
+          // Packages chosen by hand, or (none ticked) found by the chain's rules as online.
+          const packages = form.getAll('package').map(Number);
           const [h, m] = (f.time ?? '08:00').split(':').map(Number);
           const start = localToInstant(f.date ?? day.value, (h ?? 8) * 60 + (m ?? 0), data.timeZone);
           if (start === null) {
@@ -470,6 +485,8 @@ function NewAppointment({ t, data }: { t: Texts; data: Days }) {
                   ...(f.chain
                     ? { chain: Number(f.chain) }
                     : { lines: [{ service: Number(f.service), quantity: 1 }] }),
+                  ...(f.room ? { room: Number(f.room) } : {}),
+                  ...(packages.length > 0 ? { packages } : {}),
                 },
               }),
             load,
@@ -489,18 +506,24 @@ function NewAppointment({ t, data }: { t: Texts; data: Days }) {
                 found.value = (
                   await ok<{ clients: { id: number; firstName: string; lastName: string }[] }>(res)
                 ).clients;
-                const select = document.getElementById('new-client') as HTMLSelectElement | null;
-                if (select) {
-                  select.replaceChildren(
-                    ...found.value.map((c) => new Option(`${c.lastName}, ${c.firstName}`, String(c.id))),
-                  );
-                }
+                await choose(found.value[0]?.id ?? 0).catch(() => {});
               }}
             />
           </p>
           <p class="field">
             <label for="new-client">{t.cal.client}</label>
-            <select id="new-client" name="client" required />
+            <select
+              id="new-client"
+              name="client"
+              required
+              onChange={(e) => choose(Number(e.currentTarget.value)).catch(() => {})}
+            >
+              {found.value.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.lastName}, {c.firstName}
+                </option>
+              ))}
+            </select>
           </p>
           <p class="field">
             <label for="new-chain">{t.cal.chain}</label>
@@ -534,6 +557,17 @@ function NewAppointment({ t, data }: { t: Texts; data: Days }) {
             </select>
           </p>
           <p class="field">
+            <label for="new-room">{t.cal.room}</label>
+            <select id="new-room" name="room">
+              <option value="">{t.cal.roomAuto}</option>
+              {data.rooms.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.name}
+                </option>
+              ))}
+            </select>
+          </p>
+          <p class="field">
             <label for="new-date">{t.cfg.date}</label>
             <input id="new-date" name="date" type="date" value={day.value} required />
           </p>
@@ -542,6 +576,16 @@ function NewAppointment({ t, data }: { t: Texts; data: Days }) {
             <input id="new-time" name="time" type="time" value="08:00" step={300} required />
           </p>
         </div>
+        {rights.editPackages && chosenPackages.value.length > 0 && (
+          <fieldset class="checks">
+            <legend>{t.cal.choosePackages}</legend>
+            {chosenPackages.value.map((p) => (
+              <label key={p.id}>
+                <input type="checkbox" name="package" value={p.id} /> {p.name}
+              </label>
+            ))}
+          </fieldset>
+        )}
         <button type="submit">{t.cl.create}</button>
       </form>
     </details>
@@ -747,7 +791,7 @@ export function Calendar({
         </section>
       )}
       {open.value && data && <Editor t={t} d={open.value} data={data} rights={rights} />}
-      {data && <NewAppointment t={t} data={data} />}
+      {data && <NewAppointment t={t} data={data} rights={rights} />}
       {!open.value && (
         <p role="alert" class="error">
           {refusal.value}
