@@ -262,8 +262,8 @@ const amount = (t: Texts, b: Bar, n: number) =>
 
 /** One criterion's bar: its colour, and in words "KG: 4 von 6 (davon 1 geplant)". */
 function BudgetBar({ t, b }: { t: Texts; b: Bar }) {
-  const total = b.used + b.planned;
-  const text = `${criterionLabel(t, b)}: ${t.cl.of(amount(t, b, total), amount(t, b, b.limit))}${b.planned ? ` ${t.cl.planned(amount(t, b, b.planned))}` : ''}`;
+  // Read aloud as written: "KG: 4 von 6 verbraucht, 1 geplant".
+  const text = `${criterionLabel(t, b)}: ${t.cl.used(amount(t, b, b.used), amount(t, b, b.limit))}${b.planned ? t.cl.planned(amount(t, b, b.planned)) : ''}`;
   return (
     <div class={`bar ${b.colour}`}>
       <span class="track" aria-hidden="true">

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_LOGINS, setDemoPasswords } from '../../server/demo/load.ts';
 import { bars } from '../../shared/budget.ts';
-import { adminCall as call, demoApp, staffLogin as login } from '../helpers.ts';
+import { bookVerified, adminCall as call, demoApp, staffLogin as login } from '../helpers.ts';
 
 const ADMIN = DEMO_LOGINS[0];
 const ANNA = DEMO_LOGINS[1];
@@ -183,5 +183,27 @@ describe('appointments by staff', () => {
     expect(refused.body.code).toBe('role_required');
     const admin = await login(d.app, ADMIN.email, ADMIN.password);
     expect((await call(d.app, admin, 'PATCH', `/appointments/${id}`, { packages: [] })).status).toBe(200);
+  });
+
+  it('staff and an online client at once on the last unit of a package: exactly one gets it, on either database', async () => {
+    for (let round = 0; round < 3; round++) {
+      const d = await setup();
+      const a = await folgetermin(d); // KG: 4 used + 1 planned of 6
+      // Staff take the last unit by adding a KG line; a client books a Folgetermin online, which needs it too.
+      const [edit, online] = await Promise.all([
+        call(d.app, d.anna, 'PATCH', `/appointments/${a}`, { lines: [{ service: d.kg, quantity: 2 }] }),
+        bookVerified(
+          d,
+          { chain: await d.chainId('physio-folgetermin'), start: '2026-11-30T09:00:00+01:00' },
+          `race-${round}`,
+          await d.tokenFor('lena.vogel@example.org'),
+        ),
+      ]);
+      const won = [edit.status, online.status].filter((x) => x === 200 || x === 201);
+      expect(won, JSON.stringify([edit.body, online.body])).toHaveLength(1);
+      expect(await kgBar(d)).toMatchObject({ limit: 6, colour: 'red' });
+      const kg = await kgBar(d);
+      expect(kg.used + kg.planned).toBe(6);
+    }
   });
 });

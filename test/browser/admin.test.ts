@@ -231,7 +231,7 @@ describeBrowser('the back office', () => {
     await page.getByRole('heading', { name: 'Lena Vogel', level: 1 }).waitFor();
     const rezept = page.locator('.package', { hasText: 'Rezept KG 6×' });
     expect(await rezept.locator('.bar').allTextContents()).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^KG: 4 von 6/)]),
+      expect.arrayContaining([expect.stringMatching(/^KG: 4 von 6 verbraucht/)]),
     );
     await check(page, 'clients-1-file');
 
@@ -240,7 +240,7 @@ describeBrowser('the back office', () => {
     await page.getByRole('button', { name: 'Anlegen' }).click();
     const coaching = page.locator('.package', { hasText: 'coaching6' });
     await coaching.waitFor();
-    expect(await coaching.locator('.bar').first().textContent()).toMatch(/^Termine: 0 von 6/);
+    expect(await coaching.locator('.bar').first().textContent()).toMatch(/^Termine: 0 von 6 verbraucht/);
     await coaching.getByText('Paket ändern').click();
     await coaching.getByLabel('Grund').fill('Auf Wunsch beendet');
     await coaching.getByRole('button', { name: 'Schließen' }).click();
