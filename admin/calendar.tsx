@@ -444,6 +444,46 @@ function Editor({ t, d, data, rights }: { t: Texts; d: Detail; data: Days; right
   );
 }
 
+type SeriesDraft = {
+  client: number;
+  therapist: number;
+  chain?: number;
+  lines?: { service: number; quantity: number }[];
+  room?: number;
+  packages?: number[];
+  first: string;
+  everyDays: number;
+  count: number;
+};
+const seriesDraft = signal<SeriesDraft | null>(null);
+const seriesCheck = signal<{
+  fitting: string[];
+  refused: { start: string; code: string; detail: string; extra: Record<string, unknown> }[];
+} | null>(null);
+
+/** Checks the series (nothing written), or writes all of it or the dates that fit. */
+async function runSeries(t: Texts, how: 'check' | 'all' | 'fitting') {
+  const body = seriesDraft.value!;
+  const res = await api.appointments.series.$post({
+    json: { ...body, mode: how === 'fitting' ? 'fitting' : 'all', dryRun: how === 'check' },
+  });
+  const answer = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+  if (!res.ok) {
+    refusal.value = String(answer.detail ?? answer.code ?? res.status);
+    if (answer.refused) seriesCheck.value = answer as never;
+    return;
+  }
+  refusal.value = '';
+  if (how === 'check') {
+    seriesCheck.value = answer as never;
+    return;
+  }
+  seriesCheck.value = null;
+  seriesDraft.value = null;
+  status.value = t.cal.seriesDone((answer.appointmentIds as number[]).length);
+  await load();
+}
+
 /** The files found for a new appointment, and the active packages of the one chosen. */
 const found = signal<{ id: number; firstName: string; lastName: string }[]>([]);
 const chosenPackages = signal<{ id: number; name: string }[]>([]);
@@ -474,21 +514,29 @@ function NewAppointment({ t, data, rights }: { t: Texts; data: Days; rights: Rig
             refusal.value = t.cal.noSuchTime;
             return;
           }
+          const what = {
+            client: Number(f.client),
+            therapist: Number(f.therapist),
+            ...(f.chain
+              ? { chain: Number(f.chain) }
+              : { lines: [{ service: Number(f.service), quantity: 1 }] }),
+            ...(f.room ? { room: Number(f.room) } : {}),
+            ...(packages.length > 0 ? { packages } : {}),
+          };
+          if (f.series) {
+            // A series is checked first: which dates fit, and why each other does not.
+            seriesDraft.value = {
+              ...what,
+              first: new Date(start).toISOString(),
+              everyDays: Number(f.everyDays || 7),
+              count: Number(f.count || 1),
+            };
+            await runSeries(t, 'check');
+            return;
+          }
           await send(
             t,
-            () =>
-              api.appointments.$post({
-                json: {
-                  client: Number(f.client),
-                  therapist: Number(f.therapist),
-                  start: new Date(start).toISOString(),
-                  ...(f.chain
-                    ? { chain: Number(f.chain) }
-                    : { lines: [{ service: Number(f.service), quantity: 1 }] }),
-                  ...(f.room ? { room: Number(f.room) } : {}),
-                  ...(packages.length > 0 ? { packages } : {}),
-                },
-              }),
+            () => api.appointments.$post({ json: { ...what, start: new Date(start).toISOString() } }),
             load,
           );
         }}
@@ -586,8 +634,67 @@ function NewAppointment({ t, data, rights }: { t: Texts; data: Days; rights: Rig
             ))}
           </fieldset>
         )}
+        <fieldset class="row limit">
+          <legend>{t.cal.series}</legend>
+          <p class="field check">
+            <label for="new-series">{t.cal.asSeries}</label>
+            <input id="new-series" name="series" type="checkbox" />
+          </p>
+          <p class="field">
+            <label for="new-every">{t.cal.everyDays}</label>
+            <input id="new-every" name="everyDays" type="number" min={1} max={365} value="7" />
+          </p>
+          <p class="field">
+            <label for="new-count">{t.cal.count}</label>
+            <input id="new-count" name="count" type="number" min={1} max={100} value="6" />
+          </p>
+        </fieldset>
         <button type="submit">{t.cl.create}</button>
       </form>
+      {seriesCheck.value && (
+        <section class="series" aria-labelledby="series-title">
+          <h3 id="series-title">
+            {t.cal.seriesCheck(
+              seriesCheck.value.fitting.length,
+              seriesCheck.value.fitting.length + seriesCheck.value.refused.length,
+            )}
+          </h3>
+          <ul>
+            {seriesCheck.value.fitting.map((s) => (
+              <li key={s}>
+                {wallClock(s, t.locale, { dateStyle: 'full', timeStyle: 'short' })}: {t.cal.fits}
+              </li>
+            ))}
+            {seriesCheck.value.refused.map((r) => (
+              <li key={r.start} class="error">
+                {wallClock(r.start, t.locale, { dateStyle: 'full', timeStyle: 'short' })}:{' '}
+                {r.code === 'package_limit'
+                  ? refusalText(t, { code: r.code, ...r.extra })
+                  : r.code === 'budget_exhausted' && typeof r.extra.package === 'string'
+                    ? t.cal.usedUp(r.extra.package)
+                    : r.detail}
+              </li>
+            ))}
+          </ul>
+          <p>
+            <button
+              type="button"
+              disabled={seriesCheck.value.refused.length > 0}
+              onClick={() => runSeries(t, 'all')}
+            >
+              {t.cal.allDates}
+            </button>{' '}
+            <button
+              type="button"
+              class="secondary"
+              disabled={seriesCheck.value.fitting.length === 0}
+              onClick={() => runSeries(t, 'fitting')}
+            >
+              {t.cal.fittingDates(seriesCheck.value.fitting.length)}
+            </button>
+          </p>
+        </section>
+      )}
     </details>
   );
 }

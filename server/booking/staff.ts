@@ -221,6 +221,7 @@ export function bookSeries(
   request: Omit<StaffCreate, 'kind' | 'start'>,
   starts: readonly number[],
   mode: 'all' | 'fitting',
+  options: { dryRun?: boolean } = {},
 ): Promise<StaffResult & { refused?: { index: number; start: number; refusal: Refusal }[] }> {
   return store.write(
     async (tx) => {
@@ -234,6 +235,8 @@ export function bookSeries(
         const first = series.refused[0]!;
         return { refusal: first.refusal, index: first.index, refused: series.refused };
       }
+      // A dry run: what would be written, nothing is (the transaction only read).
+      if (options.dryRun) return { appointmentIds: [], plans: series.plans, refused: series.refused };
       const appointmentIds = await apply(tx, config, series.plans, ctx, now);
       return { appointmentIds, plans: series.plans, refused: series.refused };
     },

@@ -9,9 +9,17 @@
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { addDays, daysBetween, isDate, startOfLocalDay } from '../../shared/time.ts';
+import {
+  addDays,
+  daysBetween,
+  isDate,
+  localDate,
+  localToInstant,
+  startOfLocalDay,
+} from '../../shared/time.ts';
 import { practiceConfig } from '../booking/config.ts';
 import {
+  bookSeries,
   cancelAppointment,
   createAppointment,
   editAppointment,
@@ -231,6 +239,54 @@ const editRouteDef = createRoute({
   responses: { 200: done, ...problems(400, 401, 403, 404, 409, 422) },
 });
 
+const SeriesBody = AppointmentBody.omit({ start: true })
+  .extend({
+    first: instant.openapi({ description: 'The first start; the others follow at the same wall-clock time' }),
+    everyDays: z.number().int().min(1).max(365).default(7),
+    count: z.number().int().min(1).max(100).optional(),
+    until: date.optional().openapi({ description: 'Last local date (inclusive)' }),
+    mode: z.enum(['all', 'fitting']).default('all'),
+    dryRun: z.boolean().default(false),
+  })
+  .refine((b) => (b.count === undefined) !== (b.until === undefined), {
+    message: 'give count or until, one of them',
+    path: ['count'],
+  })
+  .openapi('StaffSeries');
+
+const seriesRouteDef = createRoute({
+  method: 'post',
+  path: '/appointments/series',
+  summary: 'A series (Terminserie): every N days by count or until a date, checked whole in one decision',
+  description:
+    'Every date is checked against hours, conflicts and every package’s budget before anything is written (one decision, one transaction). `mode: all` writes all or nothing (409 `series_refused` naming each date that does not fit and why); `fitting` writes the ones that fit and names the others. `dryRun: true` only says which dates fit.',
+  request: { body: { required: true, content: { 'application/json': { schema: SeriesBody } } } },
+  responses: {
+    200: {
+      description: 'Written, or (dry run) what would be',
+      content: {
+        'application/json': {
+          schema: z
+            .object({
+              appointmentIds: z.array(z.number().int()),
+              fitting: z.array(z.string()),
+              refused: z.array(
+                z.object({
+                  start: z.string(),
+                  code: z.string(),
+                  detail: z.string(),
+                  extra: z.record(z.string(), z.unknown()),
+                }),
+              ),
+            })
+            .openapi('SeriesResult'),
+        },
+      },
+    },
+    ...problems(400, 401, 403, 404, 409, 422),
+  },
+});
+
 const cancelRouteDef = createRoute({
   method: 'post',
   path: '/appointments/{id}/cancel',
@@ -265,6 +321,30 @@ function contextOf(c: Context<AppEnv>, s: StaffSession): StaffContext {
 function written(result: StaffResult): { appointmentIds: number[] } {
   if ('refusal' in result) throw refusalError(result.refusal, 'de');
   return { appointmentIds: result.appointmentIds };
+}
+
+/**
+ * The starts of a series: the first, then every `everyDays` days at the same local wall-clock
+ * time (across a clock change too), `count` of them or until the local date `until`. A time that
+ * does not exist on a day (the spring clock change) is left out.
+ */
+export function seriesStarts(
+  first: number,
+  everyDays: number,
+  count: number | undefined,
+  until: string | undefined,
+  tz: string,
+) {
+  const day = localDate(first, tz);
+  const minute = Math.round((first - startOfLocalDay(day, tz)) / 60_000);
+  const starts: number[] = [];
+  for (let i = 0; starts.length < (count ?? 100) && i < 400; i++) {
+    const date = addDays(day, i * everyDays);
+    if (until !== undefined && date > until) break;
+    const t = localToInstant(date, minute, tz);
+    if (t !== null) starts.push(t);
+  }
+  return starts;
 }
 
 /** Choosing packages by hand is changing them: plan L, on L admins only. */
@@ -435,6 +515,59 @@ export function calendarRoutes() {
         ...(body.outsideHours !== undefined ? { outsideHours: body.outsideHours } : {}),
       });
       return c.json(written(result), 200);
+    })
+    .openapi(seriesRouteDef, async (c) => {
+      const s = c.get('staff')!;
+      const body = c.req.valid('json');
+      mayChoosePackages(s, body.packages);
+      const config = (await practiceConfig(c.get('deps').store, s.practice.slug))!;
+      const starts = seriesStarts(
+        at(body.first),
+        body.everyDays,
+        body.count,
+        body.until,
+        config.practice.timeZone,
+      );
+      const result = await bookSeries(
+        c.get('deps').store,
+        contextOf(c, s),
+        body.client,
+        {
+          therapistId: body.therapist,
+          ...(body.room !== undefined ? { roomId: body.room } : {}),
+          ...(body.chain !== undefined ? { chainId: body.chain } : {}),
+          ...(body.lines
+            ? { lines: body.lines.map((l) => ({ serviceId: l.service, quantity: l.quantity })) }
+            : {}),
+          ...(body.durationMinutes !== undefined ? { durationMinutes: body.durationMinutes } : {}),
+          ...(body.packages !== undefined ? { packages: body.packages } : {}),
+          ...(body.outsideHours !== undefined ? { outsideHours: body.outsideHours } : {}),
+        },
+        starts,
+        body.dryRun ? 'fitting' : body.mode,
+        { dryRun: body.dryRun },
+      );
+      const refused = (result.refused ?? []).map((r) => {
+        const e = refusalError(r.refusal, 'de');
+        return { start: new Date(r.start).toISOString(), code: e.code, detail: e.message, extra: e.extra };
+      });
+      const refusedStarts = new Set((result.refused ?? []).map((r) => r.start));
+      const fitting = starts.filter((t) => !refusedStarts.has(t)).map((t) => new Date(t).toISOString());
+      if (!body.dryRun && body.mode === 'all' && refused.length > 0) {
+        throw new ApiError(
+          409,
+          'series_refused',
+          `${refused.length} of ${starts.length} dates do not fit; nothing was written.`,
+          {
+            fitting,
+            refused,
+          },
+        );
+      }
+      return c.json(
+        { appointmentIds: 'refusal' in result ? [] : result.appointmentIds, fitting, refused },
+        200,
+      );
     })
     .openapi(cancelRouteDef, async (c) => {
       const s = c.get('staff')!;

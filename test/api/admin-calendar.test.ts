@@ -206,4 +206,62 @@ describe('appointments by staff', () => {
       expect(kg.used + kg.planned).toBe(6);
     }
   });
+
+  it('a series of 8 weekly dates on a package with 2 left: refused whole with each date and why, then the fitting ones on request', async () => {
+    const d = await setup();
+    const series = (extra: Record<string, unknown>) =>
+      call(d.app, d.anna, 'POST', '/appointments/series', {
+        client: d.lena,
+        therapist: d.annaId,
+        chain: 0,
+        first: TUESDAY_8,
+        everyDays: 7,
+        count: 8,
+        ...extra,
+      });
+    const chain = await d.chainId('physio-folgetermin');
+    const before = await d.count('SELECT count(*) AS n FROM appointments');
+
+    const preview = await series({ chain, dryRun: true });
+    expect(preview.status).toBe(200);
+    expect(preview.body.fitting).toEqual(['2026-12-01T07:00:00.000Z', '2026-12-08T07:00:00.000Z']);
+    expect(preview.body.refused).toHaveLength(6);
+    expect(preview.body.refused[0]).toMatchObject({
+      start: '2026-12-15T07:00:00.000Z',
+      code: expect.any(String),
+    });
+    expect(await d.count('SELECT count(*) AS n FROM appointments')).toBe(before);
+
+    const whole = await series({ chain });
+    expect(whole.status).toBe(409);
+    expect(whole.body.code).toBe('series_refused');
+    expect(whole.body.refused).toHaveLength(6);
+    expect(await d.count('SELECT count(*) AS n FROM appointments')).toBe(before);
+
+    const fitting = await series({ chain, mode: 'fitting' });
+    expect(fitting.status).toBe(200);
+    expect(fitting.body.appointmentIds).toHaveLength(2);
+    expect(await d.count('SELECT count(*) AS n FROM appointments')).toBe(before + 2);
+    expect(await kgBar(d)).toMatchObject({ limit: 6, colour: 'red' });
+  });
+
+  it('a weekly series keeps its wall-clock time across the clock change', async () => {
+    const { seriesStarts } = await import('../../server/routes/admin-calendar.ts');
+    const starts = seriesStarts(Date.parse('2027-03-22T09:00:00+01:00'), 7, 2, undefined, 'Europe/Berlin');
+    expect(starts.map((t) => new Date(t).toISOString())).toEqual([
+      '2027-03-22T08:00:00.000Z',
+      '2027-03-29T07:00:00.000Z',
+    ]);
+    const autumn = seriesStarts(
+      Date.parse('2026-10-20T09:00:00+02:00'),
+      7,
+      undefined,
+      '2026-10-27',
+      'Europe/Berlin',
+    );
+    expect(autumn.map((t) => new Date(t).toISOString())).toEqual([
+      '2026-10-20T07:00:00.000Z',
+      '2026-10-27T08:00:00.000Z',
+    ]);
+  });
 });
