@@ -484,6 +484,107 @@ async function runSeries(t: Texts, how: 'check' | 'all' | 'fitting') {
   await load();
 }
 
+type Candidate = {
+  start: string;
+  therapistId: number;
+  offered: boolean;
+  reason: string | null;
+  text: string | null;
+};
+const whyFound = signal<{ id: number; firstName: string; lastName: string }[]>([]);
+const whyAnswer = signal<Candidate[] | null>(null);
+
+/**
+ * Why not? A client file, a chain and a day: every candidate start with the reason it is offered
+ * or not — busy, outside the hours, too soon, the file's package — as the engine explains it.
+ */
+function WhyNot({ t, data }: { t: Texts; data: Days }) {
+  const name = (id: number) =>
+    data.therapists.find((x) => x.id === id)?.name ??
+    allTherapists.value.find((x) => x.id === id)?.name ??
+    '';
+  return (
+    <details class="item">
+      <summary>{t.cal.why}</summary>
+      <form
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const f = Object.fromEntries(new FormData(e.currentTarget)) as Record<string, string>;
+          const res = await api.why.$get({
+            query: { client: f.client ?? '', chain: f.chain ?? '', date: f.date ?? day.value },
+          });
+          whyAnswer.value = (await ok<{ candidates: Candidate[] }>(res)).candidates;
+        }}
+      >
+        <div class="grid">
+          <p class="field">
+            <label for="why-search">{t.cal.findClient}</label>
+            <input
+              id="why-search"
+              type="search"
+              onInput={async (e) => {
+                const q = e.currentTarget.value;
+                if (q.length < 2) return;
+                const res = await api.clients.$get({ query: { q, limit: '10' } });
+                whyFound.value = (
+                  await ok<{ clients: { id: number; firstName: string; lastName: string }[] }>(res)
+                ).clients;
+              }}
+            />
+          </p>
+          <p class="field">
+            <label for="why-client">{t.cal.client}</label>
+            <select id="why-client" name="client" required>
+              {whyFound.value.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.lastName}, {c.firstName}
+                </option>
+              ))}
+            </select>
+          </p>
+          <p class="field">
+            <label for="why-chain">{t.cal.chain}</label>
+            <select id="why-chain" name="chain">
+              {data.chains.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name}
+                </option>
+              ))}
+            </select>
+          </p>
+          <p class="field">
+            <label for="why-date">{t.cfg.date}</label>
+            <input id="why-date" name="date" type="date" defaultValue={day.value} required />
+          </p>
+        </div>
+        <button type="submit">{t.cal.show}</button>
+      </form>
+      {whyAnswer.value && (
+        <table class="why">
+          <thead>
+            <tr>
+              <th scope="col">{t.cal.time}</th>
+              <th scope="col">{t.cfg.therapists}</th>
+              <th scope="col">{t.cal.answer}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {whyAnswer.value.map((c) => (
+              <tr key={`${c.start}-${c.therapistId}`} class={c.offered ? 'offered' : ''}>
+                <th scope="row">{wallClock(c.start, t.locale, { timeStyle: 'short' })}</th>
+                <td>{name(c.therapistId)}</td>
+                <td>
+                  {c.offered ? t.cal.offered : (t.cal.reasons[c.reason as 'too_soon'] ?? c.text ?? c.reason)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </details>
+  );
+}
+
 /** The files found for a new appointment, and the active packages of the one chosen. */
 const found = signal<{ id: number; firstName: string; lastName: string }[]>([]);
 const chosenPackages = signal<{ id: number; name: string }[]>([]);
@@ -617,7 +718,7 @@ function NewAppointment({ t, data, rights }: { t: Texts; data: Days; rights: Rig
           </p>
           <p class="field">
             <label for="new-date">{t.cfg.date}</label>
-            <input id="new-date" name="date" type="date" value={day.value} required />
+            <input id="new-date" name="date" type="date" defaultValue={day.value} required />
           </p>
           <p class="field">
             <label for="new-time">{t.cal.time}</label>
@@ -899,6 +1000,7 @@ export function Calendar({
       )}
       {open.value && data && <Editor t={t} d={open.value} data={data} rights={rights} />}
       {data && <NewAppointment t={t} data={data} rights={rights} />}
+      {data && <WhyNot t={t} data={data} />}
       {!open.value && (
         <p role="alert" class="error">
           {refusal.value}

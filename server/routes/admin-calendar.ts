@@ -9,6 +9,7 @@
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { refusedText } from '../../shared/i18n.ts';
 import {
   addDays,
   daysBetween,
@@ -26,10 +27,12 @@ import {
   type StaffContext,
   type StaffResult,
 } from '../booking/staff.ts';
-import { loadAppointment, loadClientBudget } from '../db/queries/calendar.ts';
+import { loadAppointment, loadBusy, loadClientBudget } from '../db/queries/calendar.ts';
 import { calendarAppointments, clientDetail, therapistColors } from '../db/queries/clients.ts';
 import type { StaffSession } from '../db/queries/staff.ts';
+import { busyWindow, slotSearchInput } from '../engine/availability.ts';
 import type { PracticeConfig } from '../engine/config.ts';
+import { explainDay } from '../engine/slots.ts';
 import { workingMinutes } from '../engine/workingHours.ts';
 import { ApiError } from '../problem.ts';
 import { problems, rightsOf } from './admin.ts';
@@ -284,6 +287,45 @@ const seriesRouteDef = createRoute({
       },
     },
     ...problems(400, 401, 403, 404, 409, 422),
+  },
+});
+
+const whyRoute = createRoute({
+  method: 'get',
+  path: '/why',
+  summary: 'Why not? Every candidate start of a chain on a day for a client file, offered or with its reason',
+  description:
+    'The slot engine’s explain mode with the file’s package rules and age, as online booking sees it: what a therapist tells a client on the phone.',
+  request: {
+    query: z.object({
+      client: z.coerce.number().int().positive(),
+      chain: z.coerce.number().int().positive(),
+      date,
+    }),
+  },
+  responses: {
+    200: {
+      description: 'The candidates',
+      content: {
+        'application/json': {
+          schema: z
+            .object({
+              date: z.string(),
+              candidates: z.array(
+                z.object({
+                  start: z.string(),
+                  therapistId: z.number().int(),
+                  offered: z.boolean(),
+                  reason: z.string().nullable(),
+                  text: z.string().nullable(),
+                }),
+              ),
+            })
+            .openapi('WhyNot'),
+        },
+      },
+    },
+    ...problems(400, 401, 404),
   },
 });
 
@@ -566,6 +608,43 @@ export function calendarRoutes() {
       }
       return c.json(
         { appointmentIds: 'refusal' in result ? [] : result.appointmentIds, fitting, refused },
+        200,
+      );
+    })
+    .openapi(whyRoute, async (c) => {
+      const s = c.get('staff')!;
+      const q = c.req.valid('query');
+      const { store, clock } = c.get('deps');
+      const config = (await practiceConfig(store, s.practice.slug))!;
+      const chain = config.chainById.get(q.chain);
+      if (!chain) throw new ApiError(404, 'chain_not_found', `No chain ${q.chain} in this practice.`);
+      const now = clock();
+      const query = { from: q.date, to: q.date, client: null, now };
+      const found = await store.read(
+        async (tx) => {
+          const client = await loadClientBudget(tx, s.practice.id, q.client);
+          if (!client) return undefined;
+          return { client, busy: await loadBusy(tx, busyWindow(config, chain, { ...query, client })) };
+        },
+        { snapshot: true },
+      );
+      if (!found) throw new ApiError(404, 'client_not_found', 'No such client file in this practice.');
+      const explained = explainDay(
+        slotSearchInput(config, chain, { ...query, client: found.client }, found.busy),
+      );
+      return c.json(
+        {
+          date: explained.date,
+          candidates: explained.candidates
+            .sort((a, b) => a.start - b.start || a.therapistId - b.therapistId)
+            .map((x) => ({
+              start: new Date(x.start).toISOString(),
+              therapistId: x.therapistId,
+              offered: x.offered,
+              reason: x.reason,
+              text: x.reason === null ? null : refusedText(x.reason, 'de'),
+            })),
+        },
         200,
       );
     })

@@ -264,4 +264,34 @@ describe('appointments by staff', () => {
       '2026-10-27T08:00:00.000Z',
     ]);
   });
+
+  it('why not? every candidate start of a day with its reason: busy, outside hours, a used-up package', async () => {
+    const d = await setup();
+    await folgetermin(d); // Anna, Tuesday 08:00
+    const chain = await d.chainId('physio-folgetermin');
+    const why = async (client: number) =>
+      (await call(d.app, d.anna, 'GET', `/why?client=${client}&chain=${chain}&date=2026-12-01`)).body
+        .candidates as any[];
+    const lena = (await why(d.lena)).filter((c) => c.therapistId === d.annaId);
+    expect(lena.find((c) => c.start === '2026-12-01T07:00:00.000Z')).toMatchObject({
+      offered: false,
+      reason: 'therapist_busy',
+    });
+    expect(lena.some((c) => c.offered)).toBe(true);
+    expect(lena.find((c) => c.start === '2026-12-01T11:00:00.000Z')).toMatchObject({
+      offered: false,
+      reason: 'outside_hours',
+    });
+    // Tom has used his six: in hours and free, still not offered — for his package.
+    const tom = (await why((await d.client('tom.becker@example.org')).id)).filter(
+      (c) => c.therapistId === d.annaId,
+    );
+    const free = tom.find((c) => c.start === '2026-12-01T08:00:00.000Z');
+    expect(free).toMatchObject({
+      offered: false,
+      reason: 'package_used_up',
+      text: 'Ihr Paket ist aufgebraucht.',
+    });
+    expect(tom.some((c) => c.offered)).toBe(false);
+  });
 });

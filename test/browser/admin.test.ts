@@ -278,9 +278,9 @@ describeBrowser('the back office', () => {
     await page.getByRole('heading', { name: 'Kalender', level: 1 }).waitFor();
     await check(page, 'calendar-1-week');
     await page.getByText('Neuer Termin').click();
-    await page.getByLabel('Akte suchen').fill('vog');
-    await expect.poll(() => page.getByLabel('Klienty', { exact: true }).locator('option').count()).toBe(1);
-    await page.getByLabel('Leistungskette').selectOption({ label: 'Physiotherapie Folgetermin' });
+    await page.locator('#new-client-search').fill('vog');
+    await expect.poll(() => page.locator('#new-client').locator('option').count()).toBe(1);
+    await page.locator('#new-chain').selectOption({ label: 'Physiotherapie Folgetermin' });
     await page.locator('#new-date').fill(tuesday);
     await page.locator('#new-time').fill('08:00');
     await page.getByRole('button', { name: 'Anlegen' }).click();
