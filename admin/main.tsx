@@ -11,6 +11,7 @@ import './style.css';
 import { Calendar } from './calendar.tsx';
 import { Clients } from './clients.tsx';
 import { type ConfigPage, Configuration, configPages } from './config.tsx';
+import { Mails } from './mails.tsx';
 import { type Lang, texts } from './texts.ts';
 
 const lang: Lang = new URLSearchParams(location.search).get('lang') === 'en' ? 'en' : 'de';
@@ -26,7 +27,7 @@ type Session = {
 type User = { id: number; email: string; name: string; role: 'admin' | 'staff'; active: boolean };
 
 const session = signal<Session | null | undefined>(undefined);
-const page = signal<'home' | 'users' | 'templates' | 'config' | 'clients' | 'calendar'>('home');
+const page = signal<'home' | 'users' | 'templates' | 'config' | 'clients' | 'calendar' | 'mails'>('home');
 const configPage = signal<ConfigPage>('settings');
 const PLANS = ['S', 'M', 'L', 'XL', 'XXL'];
 
@@ -115,6 +116,7 @@ function Shell({ s }: { s: Session }) {
           </button>{' '}
           <NavItem to="calendar" label={t.cal.title} why={null} />{' '}
           <NavItem to="clients" label={t.cl.title} why={null} />{' '}
+          <NavItem to="mails" label={t.mail.title} why={null} />{' '}
           <NavItem to="config" label={t.cfg.title} why={isAdmin ? null : t.adminsOnly} />{' '}
           <NavItem to="users" label={t.users} why={isAdmin ? null : t.adminsOnly} />{' '}
           <NavItem
@@ -131,7 +133,9 @@ function Shell({ s }: { s: Session }) {
         <p role="status" class="sr">
           {status.value}
         </p>
-        {page.value === 'calendar' ? (
+        {page.value === 'mails' ? (
+          <Mails t={t} head={head} />
+        ) : page.value === 'calendar' ? (
           <Calendar t={t} head={head} rights={s.rights} />
         ) : page.value === 'clients' ? (
           <Clients t={t} rights={s.rights} head={head} />
@@ -184,7 +188,7 @@ function NavItem({
   label,
   why,
 }: {
-  to: 'users' | 'templates' | 'config' | 'clients' | 'calendar';
+  to: 'users' | 'templates' | 'config' | 'clients' | 'calendar' | 'mails';
   label: string;
   why: string | null;
 }) {

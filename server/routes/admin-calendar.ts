@@ -29,6 +29,7 @@ import {
 } from '../booking/staff.ts';
 import { loadAppointment, loadBusy, loadClientBudget } from '../db/queries/calendar.ts';
 import { calendarAppointments, clientDetail, therapistColors } from '../db/queries/clients.ts';
+import { outboxOf, resendMail } from '../db/queries/outbox.ts';
 import type { StaffSession } from '../db/queries/staff.ts';
 import { busyWindow, slotSearchInput } from '../engine/availability.ts';
 import type { PracticeConfig } from '../engine/config.ts';
@@ -326,6 +327,49 @@ const whyRoute = createRoute({
       },
     },
     ...problems(400, 401, 404),
+  },
+});
+
+const Mail = z
+  .object({
+    id: z.number().int(),
+    kind: z.string(),
+    to: z.string(),
+    subject: z.string(),
+    status: z.enum(['pending', 'sent', 'failed']),
+    attempts: z.number().int(),
+    lastError: z.string().nullable(),
+    createdAt: z.string(),
+    sentAt: z.string().nullable(),
+  })
+  .openapi('OutboxMail');
+
+const mailsRoute = createRoute({
+  method: 'get',
+  path: '/mails',
+  summary: 'The mails the practice has written and their delivery state, newest first',
+  request: { query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }) },
+  responses: {
+    200: {
+      description: 'Mails',
+      content: { 'application/json': { schema: z.object({ mails: z.array(Mail) }) } },
+    },
+    ...problems(400, 401),
+  },
+});
+
+const resendRoute = createRoute({
+  method: 'post',
+  path: '/mails/{id}/resend',
+  summary:
+    'Send a mail again (a new copy in the outbox); not one still waiting, nor one scrubbed after the retention time',
+  request: { params: IdParam },
+  responses: {
+    201: {
+      description: 'Queued',
+      content: { 'application/json': { schema: z.object({ id: z.number().int() }) } },
+    },
+    ...problems(401, 404, 409),
   },
 });
 
@@ -647,6 +691,36 @@ export function calendarRoutes() {
         },
         200,
       );
+    })
+    .openapi(mailsRoute, async (c) => {
+      const s = c.get('staff')!;
+      const { limit } = c.req.valid('query');
+      const mails = await c.get('deps').store.read((tx) => outboxOf(tx, s.practice.id, limit));
+      return c.json(
+        {
+          mails: mails.map((m) => ({
+            ...m,
+            createdAt: new Date(m.createdAt).toISOString(),
+            sentAt: m.sentAt === null ? null : new Date(m.sentAt).toISOString(),
+          })),
+        },
+        200,
+      );
+    })
+    .openapi(resendRoute, async (c) => {
+      const s = c.get('staff')!;
+      const { id } = c.req.valid('param');
+      const { store, clock } = c.get('deps');
+      const copy = await store.write((tx) => resendMail(tx, s.practice.id, id, clock()));
+      if (copy === undefined) throw new ApiError(404, 'mail_not_found', 'No such mail of this practice.');
+      if (copy === null) {
+        throw new ApiError(
+          409,
+          'not_resendable',
+          'This mail is still waiting to be sent, or its content was removed after the retention time.',
+        );
+      }
+      return c.json({ id: copy }, 201);
     })
     .openapi(cancelRouteDef, async (c) => {
       const s = c.get('staff')!;

@@ -294,4 +294,35 @@ describe('appointments by staff', () => {
     });
     expect(tom.some((c) => c.offered)).toBe(false);
   });
+
+  it('the outbox: the mails written and their state; a sent one can be sent again, one still waiting not', async () => {
+    const d = await setup();
+    const booked = await bookVerified(
+      d,
+      { chain: await d.chainId('physio-folgetermin'), start: '2026-11-30T09:00:00+01:00' },
+      'outbox-1',
+      await d.tokenFor('lena.vogel@example.org'),
+    );
+    expect(booked.status).toBe(201);
+    const mails = (await call(d.app, d.anna, 'GET', '/mails')).body.mails;
+    expect(mails[0]).toMatchObject({ to: 'lena.vogel@example.org', status: 'pending', attempts: 0 });
+    const waiting = await call(d.app, d.anna, 'POST', `/mails/${mails[0].id}/resend`);
+    expect(waiting.status).toBe(409);
+    expect(waiting.body.code).toBe('not_resendable');
+    await d.exec("UPDATE outbox SET status = 'sent', sent_at = ? WHERE id = ?", [
+      Date.parse('2026-11-27T09:01:00Z'),
+      mails[0].id,
+    ]);
+    const again = await call(d.app, d.anna, 'POST', `/mails/${mails[0].id}/resend`);
+    expect(again.status).toBe(201);
+    const after = (await call(d.app, d.anna, 'GET', '/mails')).body.mails;
+    expect(after[0]).toMatchObject({
+      id: again.body.id,
+      to: 'lena.vogel@example.org',
+      status: 'pending',
+      subject: mails[0].subject,
+    });
+    expect(after[1]).toMatchObject({ id: mails[0].id, status: 'sent' });
+    expect((await call(d.app, d.anna, 'POST', '/mails/999999/resend')).status).toBe(404);
+  });
 });

@@ -150,3 +150,48 @@ export async function mailsOf(tx: Tx, practiceId: number): Promise<OutboxRow[]> 
   ]);
   return rows.map(rowOf);
 }
+
+/** The practice's mails for the back office, newest first, `limit` of them. */
+export async function outboxOf(tx: Tx, practiceId: number, limit: number) {
+  const rows = await tx.all<Record<string, unknown>>(
+    `SELECT id, kind, to_address, subject, status, attempts, last_error, created_at, sent_at FROM outbox
+      WHERE practice_id = ? ORDER BY id DESC LIMIT ?`,
+    [practiceId, limit],
+  );
+  return rows.map((r) => ({
+    id: r.id as number,
+    kind: r.kind as string,
+    to: r.to_address as string,
+    subject: r.subject as string,
+    status: r.status as 'pending' | 'sent' | 'failed',
+    attempts: Number(r.attempts),
+    lastError: (r.last_error as string | null) ?? null,
+    createdAt: Number(r.created_at),
+    sentAt: r.sent_at === null ? null : Number(r.sent_at),
+  }));
+}
+
+/**
+ * Sends a mail of the practice again: a new pending copy of it (the original keeps its record).
+ * `undefined` when the practice has no such mail; `null` when it is still pending or was scrubbed
+ * after the retention time; else the copy's id.
+ */
+export async function resendMail(
+  tx: Tx,
+  practiceId: number,
+  id: number,
+  now: number,
+): Promise<number | null | undefined> {
+  const source = await tx.get<{ status: string; to_address: string }>(
+    'SELECT status, to_address FROM outbox WHERE practice_id = ? AND id = ?',
+    [practiceId, id],
+  );
+  if (!source) return undefined;
+  if (source.status === 'pending' || source.to_address === '') return null;
+  return tx.insert(
+    `INSERT INTO outbox (practice_id, kind, to_address, subject, text_body, attachments, content, status, attempts, next_attempt_at, created_at)
+     SELECT practice_id, kind, to_address, subject, text_body, attachments, content, 'pending', 0, ?, ?
+       FROM outbox WHERE practice_id = ? AND id = ?`,
+    [now, now, practiceId, id],
+  );
+}
