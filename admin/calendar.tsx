@@ -722,7 +722,7 @@ function NewAppointment({ t, data, rights }: { t: Texts; data: Days; rights: Rig
           </p>
           <p class="field">
             <label for="new-time">{t.cal.time}</label>
-            <input id="new-time" name="time" type="time" value="08:00" step={300} required />
+            <input id="new-time" name="time" type="time" defaultValue="08:00" step={300} required />
           </p>
         </div>
         {rights.editPackages && chosenPackages.value.length > 0 && (
@@ -743,11 +743,11 @@ function NewAppointment({ t, data, rights }: { t: Texts; data: Days; rights: Rig
           </p>
           <p class="field">
             <label for="new-every">{t.cal.everyDays}</label>
-            <input id="new-every" name="everyDays" type="number" min={1} max={365} value="7" />
+            <input id="new-every" name="everyDays" type="number" min={1} max={365} defaultValue="7" />
           </p>
           <p class="field">
             <label for="new-count">{t.cal.count}</label>
-            <input id="new-count" name="count" type="number" min={1} max={100} value="6" />
+            <input id="new-count" name="count" type="number" min={1} max={100} defaultValue="6" />
           </p>
         </fieldset>
         <button type="submit">{t.cl.create}</button>

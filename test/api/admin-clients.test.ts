@@ -381,12 +381,25 @@ describe('a client’s data', () => {
     expect(
       await d.count("SELECT count(*) AS n FROM outbox WHERE lower(to_address) = 'lena.vogel@example.org'"),
     ).toBe(0);
-    expect(
-      await d.count('SELECT count(*) AS n FROM clients WHERE first_name = ? OR last_name = ?', [
-        'Lena',
-        'Vogel',
-      ]),
-    ).toBe(0);
+    // Her name and address are nowhere in the database: every text column of every table, searched.
+    const columns =
+      d.store.dialect === 'sqlite'
+        ? await d.rows(
+            `SELECT m.name AS "table", p.name AS "column" FROM sqlite_master m, pragma_table_info(m.name) p
+              WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND (p.type LIKE '%TEXT%' OR p.type = '')`,
+          )
+        : await d.rows(
+            `SELECT table_name AS "table", column_name AS "column" FROM information_schema.columns
+              WHERE table_schema = current_schema() AND data_type IN ('text', 'jsonb', 'character varying')`,
+          );
+    expect(columns.length).toBeGreaterThan(20);
+    for (const { table, column } of columns) {
+      const cast = d.store.dialect === 'postgres' ? '::text' : '';
+      const hits = await d.count(
+        `SELECT count(*) AS n FROM "${table}" WHERE lower("${column}"${cast}) LIKE '%vogel%'`,
+      );
+      expect(hits, `${table}.${column}`).toBe(0);
+    }
     expect((await publicCall(d.app, 'GET', '/api/v1/p/demo/chains', { token })).status).toBe(401);
     const history = (await call(d.app, admin, 'GET', '/changes')).body.changes[0];
     expect(history.changes).toEqual([{ entity: 'client', key: `#${d.lena}`, action: 'removed' }]);

@@ -296,6 +296,11 @@ describeBrowser('the back office', () => {
     const kg = editor.locator('.bar', { hasText: 'KG:' });
     expect(await kg.textContent()).toBe('KG: 5 von 6');
 
+    // A Fango line: another service, the KG bar stays.
+    await editor.getByLabel('Leistung hinzufügen').selectOption({ label: 'FANGO – Fango' });
+    expect(await editor.locator('.lines li').count()).toBe(2);
+    expect(await kg.textContent()).toBe('KG: 5 von 6');
+
     // Two more KG: the bar turns red and names itself, before anything is saved.
     await editor.getByRole('button', { name: 'KG einmal mehr' }).click();
     await editor.getByRole('button', { name: 'KG einmal mehr' }).click();
@@ -321,6 +326,31 @@ describeBrowser('the back office', () => {
 
     await page.locator('.editor').getByRole('button', { name: 'Termin absagen' }).click();
     await expect.poll(() => appointment.getAttribute('class')).toContain('cancelled');
+
+    // A series of 8 weekly Folgetermine on the package with 2 left: each date that does not fit and
+    // why; all of it refused; then the 2 that fit, on request.
+    await page.locator('#new-client-search').fill('vog');
+    await expect.poll(() => page.locator('#new-client option').count()).toBe(1);
+    await page.locator('#new-chain').selectOption({ label: 'Physiotherapie Folgetermin' });
+    await page.locator('#new-date').fill(tuesday);
+    await page.locator('#new-time').fill('09:00');
+    await page.getByLabel('Als Serie anlegen').check();
+    await page.getByLabel('Anzahl Termine').fill('8');
+    await page.getByRole('button', { name: 'Anlegen', exact: true }).click();
+    const check8 = page.locator('.series');
+    await expect.poll(() => check8.locator('h3').textContent()).toBe('2 von 8 Terminen passen');
+    expect(await check8.locator('li.error').first().textContent()).toMatch(
+      /Paket „Rezept KG 6×“ ist bis dahin aufgebraucht/,
+    );
+    expect(await check8.getByRole('button', { name: 'Alle anlegen' }).isDisabled()).toBe(true);
+    await check(page, 'calendar-4-series');
+    await check8.getByRole('button', { name: 'Nur die 2 passenden anlegen' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('2 Termine angelegt.');
+    expect(
+      await stack.rows(
+        "SELECT count(*) AS n FROM appointments a JOIN clients c ON c.id = a.client_id WHERE c.last_name = 'Vogel' AND a.status = 'booked'",
+      ),
+    ).toEqual([{ n: 2 }]);
   });
 
   it('a session of one practice gets nothing of another practice, whatever ids the browser asks for', async () => {
