@@ -48,6 +48,14 @@ type Pkg = {
 };
 type File = {
   client: Row & { accessCode: string; consentAt: string | null; createdAt: string };
+  exclusionHistory: {
+    template: string;
+    templateName: string;
+    action: string;
+    reason: string | null;
+    by: string;
+    at: string;
+  }[];
   packages: Pkg[];
   exclusions: { template: string; templateName: string; reason: string; by: string; at: string }[];
   appointments: {
@@ -533,24 +541,44 @@ function ClientFile({
               <li key={x.template}>
                 {x.templateName}: {x.reason}{' '}
                 {rights.editPackages && (
-                  <button
-                    type="button"
-                    class="secondary"
-                    onClick={() =>
-                      change(t, () =>
+                  <form
+                    class="row"
+                    onSubmit={async (e) => {
+                      e.preventDefault();
+                      const reason = orNull(form(e).reason);
+                      await change(t, () =>
                         api.clients[':id'].exclusions[':template'].$delete({
                           param: { ...id, template: x.template },
+                          query: reason ? { reason } : {},
                         }),
-                      )
-                    }
+                      );
+                    }}
                   >
-                    {t.cl.readmit}
-                    <span class="sr">: {x.templateName}</span>
-                  </button>
+                    <Field label={`${t.cl.reason}: ${x.templateName}`} name="reason" />
+                    <button type="submit" class="secondary">
+                      {t.cl.readmit}
+                      <span class="sr">: {x.templateName}</span>
+                    </button>
+                  </form>
                 )}
               </li>
             ))}
           </ul>
+          {f.exclusionHistory.length > 0 && (
+            <details>
+              <summary>{t.cl.exclusionHistory(f.exclusionHistory.length)}</summary>
+              <ol class="ledger">
+                {f.exclusionHistory.map((h, i) => (
+                  <li key={i}>
+                    {wallClock(h.at, t.locale)} · {h.templateName} ·{' '}
+                    {h.action === 'excluded' ? t.cl.excludedBy : t.cl.readmittedBy}{' '}
+                    {h.by.replace(/^staff:/, '')}
+                    {h.reason ? `: ${h.reason}` : ''}
+                  </li>
+                ))}
+              </ol>
+            </details>
+          )}
           {rights.editPackages && (
             <form
               class="row"

@@ -22,6 +22,7 @@ import {
   clientDetail,
   deleteExclusion,
   emailTaken,
+  exclusionHistoryOf,
   exclusionsOf,
   fileAppointments,
   insertClient,
@@ -135,6 +136,16 @@ const ClientFile = z
       createdAt: z.string(),
     }),
     packages: z.array(PackageView),
+    exclusionHistory: z.array(
+      z.object({
+        template: z.string(),
+        templateName: z.string(),
+        action: z.enum(['excluded', 'readmitted']),
+        reason: z.string().nullable(),
+        by: z.string(),
+        at: z.string(),
+      }),
+    ),
     exclusions: z.array(
       z.object({
         template: z.string(),
@@ -308,8 +319,9 @@ const readmitRoute = createRoute({
         .max(64)
         .openapi({ param: { name: 'template', in: 'path' } }),
     }),
+    query: z.object({ reason: z.string().trim().min(1).max(500).optional() }),
   },
-  responses: { 200: answer('The file', ClientFile), ...problems(401, 403, 404) },
+  responses: { 200: answer('The file', ClientFile), ...problems(400, 401, 403, 404) },
 });
 
 const exportRoute = createRoute({
@@ -400,6 +412,10 @@ async function fileView(tx: Tx, practiceId: number, clientId: number, timeZone: 
       };
     }),
     exclusions: (await exclusionsOf(tx, practiceId, clientId)).map((e) => ({ ...e, at: iso(e.at) })),
+    exclusionHistory: (await exclusionHistoryOf(tx, practiceId, clientId)).map((e) => ({
+      ...e,
+      at: iso(e.at),
+    })),
     appointments: appointments.map((a) => ({ ...a, start: iso(a.start), end: iso(a.end) })),
   };
 }
@@ -692,6 +708,7 @@ export function clientRoutes() {
             })),
             packages: file.packages,
             exclusions: file.exclusions,
+            exclusionHistory: file.exclusionHistory,
             mails: client.email
               ? (await mailsTo(tx, s.practice.id, client.email)).map((m) => ({
                   ...m,
@@ -740,11 +757,22 @@ export function clientRoutes() {
     .openapi(readmitRoute, async (c) => {
       const s = needPackageRights(c);
       const { id, template } = c.req.valid('param');
-      const { store } = c.get('deps');
+      const { reason } = c.req.valid('query');
+      const { store, clock } = c.get('deps');
       await store.write(async (tx) => {
         await lockClient(tx, s.practice.id, id);
         const t = await templateByKey(tx, s.practice.id, template);
-        if (!t || (await deleteExclusion(tx, s.practice.id, id, t.id)) === 0) {
+        const readmitted =
+          t &&
+          (await deleteExclusion(tx, {
+            practiceId: s.practice.id,
+            clientId: id,
+            templateId: t.id,
+            reason: reason ?? null,
+            by: actorOf(s),
+            now: clock(),
+          }));
+        if (!readmitted) {
           throw new ApiError(404, 'exclusion_not_found', 'The file is not excluded from this template.');
         }
         tx.touch(s.practice.id);

@@ -261,9 +261,30 @@ describe('packages by hand', () => {
         })
       ).status,
     ).toBe(409);
-    const readmitted = await call(d.app, d.anna, 'DELETE', `/clients/${d.lena}/exclusions/hypnose5`);
+    const readmitted = await call(
+      d.app,
+      d.anna,
+      'DELETE',
+      `/clients/${d.lena}/exclusions/hypnose5?reason=${encodeURIComponent('Freigabe liegt vor')}`,
+    );
     expect(readmitted.status).toBe(200);
     expect(readmitted.body.exclusions).toEqual([]);
+    // Both in the file's exclusion history, with reason, by whom and when.
+    expect(readmitted.body.exclusionHistory).toEqual([
+      expect.objectContaining({
+        template: 'hypnose5',
+        action: 'excluded',
+        reason: 'ärztlich abgeraten',
+        by: `staff:${ANNA.email}`,
+      }),
+      expect.objectContaining({
+        template: 'hypnose5',
+        action: 'readmitted',
+        reason: 'Freigabe liegt vor',
+        by: `staff:${ANNA.email}`,
+      }),
+    ]);
+    expect((await call(d.app, d.anna, 'DELETE', `/clients/${d.lena}/exclusions/hypnose5`)).status).toBe(404);
   });
 
   it('need plan L; on L only admins create or change them, from XL every staff user — and /me says so', async () => {

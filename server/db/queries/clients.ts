@@ -278,6 +278,7 @@ export async function exclusionsOf(tx: Tx, practiceId: number, clientId: number)
   }));
 }
 
+/** Excludes a file from a template, and records it in the file's exclusion history. */
 export async function insertExclusion(
   tx: Tx,
   e: { practiceId: number; clientId: number; templateId: number; reason: string; by: string; now: number },
@@ -286,19 +287,64 @@ export async function insertExclusion(
     'INSERT INTO exclusions (practice_id, client_id, template_id, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)',
     [e.practiceId, e.clientId, e.templateId, e.reason, e.by, e.now],
   );
+  await exclusionEvent(tx, { ...e, action: 'excluded' });
 }
 
-export function deleteExclusion(
+/** Readmits a file to a template (its exclusion ends), and records it; false when it was not excluded. */
+export async function deleteExclusion(
   tx: Tx,
-  practiceId: number,
-  clientId: number,
-  templateId: number,
-): Promise<number> {
-  return tx.run('DELETE FROM exclusions WHERE practice_id = ? AND client_id = ? AND template_id = ?', [
-    practiceId,
-    clientId,
-    templateId,
-  ]);
+  e: {
+    practiceId: number;
+    clientId: number;
+    templateId: number;
+    reason: string | null;
+    by: string;
+    now: number;
+  },
+): Promise<boolean> {
+  const n = await tx.run(
+    'DELETE FROM exclusions WHERE practice_id = ? AND client_id = ? AND template_id = ?',
+    [e.practiceId, e.clientId, e.templateId],
+  );
+  if (n === 0) return false;
+  await exclusionEvent(tx, { ...e, action: 'readmitted' });
+  return true;
+}
+
+function exclusionEvent(
+  tx: Tx,
+  e: {
+    practiceId: number;
+    clientId: number;
+    templateId: number;
+    action: 'excluded' | 'readmitted';
+    reason: string | null;
+    by: string;
+    now: number;
+  },
+) {
+  return tx.run(
+    'INSERT INTO exclusion_events (practice_id, client_id, template_id, action, reason, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    [e.practiceId, e.clientId, e.templateId, e.action, e.reason, e.by, e.now],
+  );
+}
+
+/** The file's exclusions and readmissions, oldest first. */
+export async function exclusionHistoryOf(tx: Tx, practiceId: number, clientId: number) {
+  const rows = await tx.all<AnyRow>(
+    `SELECT t.key, t.name, e.action, e.reason, e.actor, e.at FROM exclusion_events e
+       JOIN package_templates t ON t.id = e.template_id
+      WHERE e.practice_id = ? AND e.client_id = ? ORDER BY e.at, e.id`,
+    [practiceId, clientId],
+  );
+  return rows.map((r) => ({
+    template: r.key as string,
+    templateName: r.name as string,
+    action: r.action as 'excluded' | 'readmitted',
+    reason: r.reason as string | null,
+    by: r.actor as string,
+    at: Number(r.at),
+  }));
 }
 
 /** A template of the practice by key: id, name, limits and validity rule. */
@@ -395,6 +441,10 @@ export async function anonymiseClient(
   ]);
   // Staff's free text about the person: reasons of exclusions and of closing a package.
   await tx.run("UPDATE exclusions SET reason = '–' WHERE practice_id = ? AND client_id = ?", [
+    practiceId,
+    clientId,
+  ]);
+  await tx.run('UPDATE exclusion_events SET reason = NULL WHERE practice_id = ? AND client_id = ?', [
     practiceId,
     clientId,
   ]);

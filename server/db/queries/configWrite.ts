@@ -352,6 +352,10 @@ export async function usageOf(
         (await count('SELECT count(*) AS n FROM exclusions WHERE practice_id = ? AND template_id = ?', [
           practiceId,
           id,
+        ])) +
+        (await count('SELECT count(*) AS n FROM exclusion_events WHERE practice_id = ? AND template_id = ?', [
+          practiceId,
+          id,
         ]));
       return { total, upcoming: 0 };
     }

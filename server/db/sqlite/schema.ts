@@ -790,3 +790,33 @@ export const configChanges = sqliteTable(
   },
   (t) => [index('config_changes_practice_at').on(t.practiceId, t.at)],
 );
+
+/**
+ * The history of a file's exclusions from package templates: each exclusion and readmission, with
+ * its reason, by whom and when (the exclusions table holds only the ones in force).
+ */
+export const exclusionEvents = sqliteTable(
+  'exclusion_events',
+  {
+    id: id(),
+    practiceId: practiceRef(),
+    clientId: integer('client_id').notNull(),
+    templateId: integer('template_id').notNull(),
+    action: text('action', { enum: ['excluded', 'readmitted'] }).notNull(),
+    reason: text('reason'),
+    actor: text('actor').notNull(),
+    at: integer('at').notNull(),
+  },
+  (t) => [
+    foreignKey({
+      columns: [t.practiceId, t.clientId],
+      foreignColumns: [clients.practiceId, clients.id],
+    }).onDelete('cascade'),
+    foreignKey({
+      columns: [t.practiceId, t.templateId],
+      foreignColumns: [packageTemplates.practiceId, packageTemplates.id],
+    }),
+    index('exclusion_events_client').on(t.clientId, t.at),
+    check('exclusion_events_action', sql`${t.action} IN ('excluded','readmitted')`),
+  ],
+);
