@@ -958,7 +958,8 @@ export function Calendar({
         )}
       </div>
       <p class="hint">
-        {view.value === 'week' ? t.cal.weekOf(dayName(dates[0]!), dayName(dates[6]!)) : dayName(day.value)}
+        {view.value === 'week' ? t.cal.weekOf(dayName(dates[0]!), dayName(dates[6]!)) : dayName(day.value)} ·{' '}
+        {t.cal.arrows}
       </p>
       {!data ? (
         <p>{t.loading}</p>
@@ -970,6 +971,7 @@ export function Calendar({
           aria-label={
             view.value === 'week' ? t.cal.weekOf(dayName(dates[0]!), dayName(dates[6]!)) : dayName(day.value)
           }
+          onKeyDown={arrowKeys}
         >
           <div class="times" aria-hidden="true">
             {Array.from({ length: LAST_HOUR - FIRST_HOUR }, (_, i) => (
@@ -1008,6 +1010,46 @@ export function Calendar({
       )}
     </>
   );
+}
+
+/**
+ * Arrow keys in the grid: up and down to the appointment before or after in the same column, left
+ * and right to the nearest one in time in the next column that has any; from the grid itself, down
+ * to the first appointment.
+ */
+function arrowKeys(e: KeyboardEvent) {
+  if (!['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight'].includes(e.key)) return;
+  const grid = e.currentTarget as HTMLElement;
+  const columns = [...grid.querySelectorAll<HTMLElement>('.col')].map((c) => [
+    ...c.querySelectorAll<HTMLButtonElement>('button.appt:not(:disabled)'),
+  ]);
+  const here = e.target as HTMLElement;
+  const ci = columns.findIndex((c) => c.includes(here as HTMLButtonElement));
+  let next: HTMLButtonElement | undefined;
+  if (ci < 0) next = e.key === 'ArrowDown' || e.key === 'ArrowRight' ? columns.flat()[0] : undefined;
+  else {
+    const column = columns[ci]!;
+    const i = column.indexOf(here as HTMLButtonElement);
+    if (e.key === 'ArrowDown') next = column[i + 1];
+    else if (e.key === 'ArrowUp') next = column[i - 1];
+    else {
+      const step = e.key === 'ArrowRight' ? 1 : -1;
+      for (let j = ci + step; j >= 0 && j < columns.length && !next; j += step) {
+        const c = columns[j]!;
+        next = c.reduce<HTMLButtonElement | undefined>(
+          (best, b) =>
+            !best || Math.abs(b.offsetTop - here.offsetTop) < Math.abs(best.offsetTop - here.offsetTop)
+              ? b
+              : best,
+          undefined,
+        );
+      }
+    }
+  }
+  if (next) {
+    e.preventDefault();
+    next.focus();
+  }
 }
 
 /** Every therapist, for the week view's choice (the week's answer holds only the chosen one). */

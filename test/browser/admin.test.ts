@@ -351,6 +351,15 @@ describeBrowser('the back office', () => {
         "SELECT count(*) AS n FROM appointments a JOIN clients c ON c.id = a.client_id WHERE c.last_name = 'Vogel' AND a.status = 'booked'",
       ),
     ).toEqual([{ n: 2 }]);
+
+    // By keyboard: into the grid, then from appointment to appointment with the arrow keys.
+    await page.locator('section.cal').focus();
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => page.evaluate('document.activeElement.textContent')).toMatch(/^08:00 Lena Vogel/);
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => page.evaluate('document.activeElement.textContent')).toMatch(/^09:00 Lena Vogel/);
+    await page.keyboard.press('ArrowUp');
+    await expect.poll(() => page.evaluate('document.activeElement.textContent')).toMatch(/^08:00 Lena Vogel/);
   });
 
   it('a session of one practice gets nothing of another practice, whatever ids the browser asks for', async () => {
