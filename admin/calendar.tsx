@@ -9,8 +9,9 @@
  */
 import { signal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
-import { type Bar, bars } from '../shared/budget.ts';
+import type { Bar } from '../shared/budget.ts';
 import type { BudgetAppointment, BudgetPackage } from '../shared/domain.ts';
+import { draftBars, draftLines, overLimit } from '../shared/draft.ts';
 import { addDays, localDate, localToInstant } from '../shared/time.ts';
 import { api, error, ok, practiceZone, status, wallClock } from './api.ts';
 import type { Texts } from './texts.ts';
@@ -128,19 +129,8 @@ function draftTimes(d: Detail): { start: number; end: number } | null {
   return { start, end: start + (Date.parse(d.appointment.end) - Date.parse(d.appointment.start)) };
 }
 
-/** The draft's lines at the prices the appointment has (new services at today's price). */
-function draftLines(d: Detail) {
-  return lines.value.map((l) => {
-    // As the server decides: a line keeps its booked price while its service and quantity stay.
-    const kept = d.appointment.lines.find((x) => x.serviceId === l.serviceId && x.quantity === l.quantity);
-    const service = d.services.find((s) => s.id === l.serviceId)!;
-    return {
-      code: service.code,
-      quantity: l.quantity,
-      unitPriceCents: kept?.unitPriceCents ?? service.priceCents,
-    };
-  });
-}
+/** The draft's lines, priced as the server will price them (shared/draft.ts). */
+const linesOf = (d: Detail) => draftLines(d.appointment.lines, lines.value, d.services);
 
 /** What the draft changes, as the PATCH body: the lines always, the rest where it differs. */
 function changeOf(d: Detail) {
@@ -209,7 +199,7 @@ function label(t: Texts, b: Bar) {
 function Editor({ t, d, data, rights }: { t: Texts; d: Detail; data: Days; rights: Rights }) {
   const a = d.appointment;
   const times = draftTimes(d) ?? { start: Date.parse(a.start), end: Date.parse(a.end) };
-  const draft = { id: a.id, ...times, lines: draftLines(d) };
+  const draft = { id: a.id, ...times, lines: linesOf(d) };
   const assigned = d.packages.filter((p) => moved.value.packageIds.includes(p.id));
   const set = (change: Partial<typeof moved.value>) => (moved.value = { ...moved.value, ...change });
   const now = Date.now();
@@ -366,10 +356,10 @@ function Editor({ t, d, data, rights }: { t: Texts; d: Detail; data: Days; right
       )}
       {assigned.length === 0 && <p>{t.cal.noPackages}</p>}
       <div aria-live="polite">
-        {assigned.map((p) => (
-          <div key={p.id} class="package">
-            <h4>{p.name}</h4>
-            {bars(p, p.appointments, now, draft).map((b) => (
+        {draftBars(assigned, draft, now).map(({ packageId, bars: pb }) => (
+          <div key={packageId} class="package">
+            <h4>{assigned.find((p) => p.id === packageId)!.name}</h4>
+            {pb.map((b) => (
               <div key={`${b.criterion}${b.code ?? ''}`} class={`bar ${b.colour}`}>
                 <span class="track" aria-hidden="true">
                   <span
@@ -381,7 +371,7 @@ function Editor({ t, d, data, rights }: { t: Texts; d: Detail; data: Days; right
                 </span>
                 <span>
                   {label(t, b)}
-                  {b.colour === 'red' && b.used + b.planned + b.draft > b.limit ? ` – ${t.cal.over}` : ''}
+                  {overLimit(b) ? ` – ${t.cal.over}` : ''}
                 </span>
               </div>
             ))}
