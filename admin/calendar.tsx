@@ -68,7 +68,10 @@ const monday = (date: string) => {
   return addDays(date, -((d + 6) % 7));
 };
 
-const view = signal<'week' | 'day' | 'rooms'>('week');
+const view = signal<'week' | 'day' | 'rooms' | 'roomWeek'>('week');
+/** Whether the view shows a week (of a therapist or of a room) rather than a day. */
+const weekly = () => view.value === 'week' || view.value === 'roomWeek';
+const room = signal<number | null>(null);
 const day = signal(localDate(Date.now(), practiceZone.value));
 const therapist = signal<number | null>(null);
 const days = signal<Days | null>(null);
@@ -94,17 +97,19 @@ const hhmm = (iso: string) =>
   });
 
 async function load() {
-  const from = view.value === 'week' ? monday(day.value) : day.value;
-  const to = view.value === 'week' ? addDays(from, 6) : from;
+  const from = weekly() ? monday(day.value) : day.value;
+  const to = weekly() ? addDays(from, 6) : from;
   const res = await api.calendar.$get({
     query: {
       from,
       to,
       ...(view.value === 'week' && therapist.value ? { therapist: String(therapist.value) } : {}),
+      ...(view.value === 'roomWeek' && room.value ? { room: String(room.value) } : {}),
     },
   });
   days.value = await ok<Days>(res);
   if (therapist.value === null && days.value.therapists[0]) therapist.value = days.value.therapists[0].id;
+  if (room.value === null && days.value.rooms[0]) room.value = days.value.rooms[0].id;
 }
 
 async function openAppointment(id: number) {
@@ -443,7 +448,8 @@ type SeriesDraft = {
   packages?: number[];
   first: string;
   everyDays: number;
-  count: number;
+  count?: number;
+  until?: string;
 };
 const seriesDraft = signal<SeriesDraft | null>(null);
 const seriesCheck = signal<{
@@ -620,7 +626,8 @@ function NewAppointment({ t, data, rights }: { t: Texts; data: Days; rights: Rig
               ...what,
               first: new Date(start).toISOString(),
               everyDays: Number(f.everyDays || 7),
-              count: Number(f.count || 1),
+              // Until a date, if one is given; else so many appointments.
+              ...(f.until ? { until: f.until } : { count: Number(f.count || 1) }),
             };
             await runSeries(t, 'check');
             return;
@@ -738,6 +745,10 @@ function NewAppointment({ t, data, rights }: { t: Texts; data: Days; rights: Rig
           <p class="field">
             <label for="new-count">{t.cal.count}</label>
             <input id="new-count" name="count" type="number" min={1} max={100} defaultValue="6" />
+          </p>
+          <p class="field">
+            <label for="new-until">{t.cal.until}</label>
+            <input id="new-until" name="until" type="date" />
           </p>
         </fieldset>
         <button type="submit">{t.cl.create}</button>
@@ -878,11 +889,11 @@ export function Calendar({
   }, []);
   const data = days.value;
   const go = (n: number) => {
-    day.value = addDays(day.value, view.value === 'week' ? 7 * n : n);
+    day.value = addDays(day.value, weekly() ? 7 * n : n);
     load().catch(() => {});
   };
-  const from = view.value === 'week' ? monday(day.value) : day.value;
-  const dates = view.value === 'week' ? Array.from({ length: 7 }, (_, i) => addDays(from, i)) : [day.value];
+  const from = weekly() ? monday(day.value) : day.value;
+  const dates = weekly() ? Array.from({ length: 7 }, (_, i) => addDays(from, i)) : [day.value];
   const dayName = (d: string) =>
     new Date(`${d}T12:00:00Z`).toLocaleDateString(t.locale, {
       weekday: 'short',
@@ -897,7 +908,7 @@ export function Calendar({
       </h1>
       <div class="toolbar">
         <button type="button" class="secondary" onClick={() => go(-1)}>
-          ← {view.value === 'week' ? t.cal.prevWeek : t.cal.prevDay}
+          ← {weekly() ? t.cal.prevWeek : t.cal.prevDay}
         </button>
         <button
           type="button"
@@ -910,7 +921,7 @@ export function Calendar({
           {t.cal.today}
         </button>
         <button type="button" class="secondary" onClick={() => go(1)}>
-          {view.value === 'week' ? t.cal.nextWeek : t.cal.nextDay} →
+          {weekly() ? t.cal.nextWeek : t.cal.nextDay} →
         </button>
         <p class="field">
           <label for="cal-view">{t.cal.view}</label>
@@ -918,13 +929,14 @@ export function Calendar({
             id="cal-view"
             value={view.value}
             onChange={(e) => {
-              view.value = e.currentTarget.value as 'week' | 'day' | 'rooms';
+              view.value = e.currentTarget.value as 'week' | 'day' | 'rooms' | 'roomWeek';
               load().catch(() => {});
             }}
           >
             <option value="week">{t.cal.week}</option>
             <option value="day">{t.cal.day}</option>
             <option value="rooms">{t.cal.rooms}</option>
+            <option value="roomWeek">{t.cal.roomWeek}</option>
           </select>
         </p>
         {view.value === 'week' && data && (
@@ -946,9 +958,28 @@ export function Calendar({
             </select>
           </p>
         )}
+        {view.value === 'roomWeek' && data && (
+          <p class="field">
+            <label for="cal-room">{t.cal.room}</label>
+            <select
+              id="cal-room"
+              value={String(room.value ?? '')}
+              onChange={(e) => {
+                room.value = Number(e.currentTarget.value);
+                load().catch(() => {});
+              }}
+            >
+              {data.rooms.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.name}
+                </option>
+              ))}
+            </select>
+          </p>
+        )}
       </div>
       <p class="hint">
-        {view.value === 'week' ? t.cal.weekOf(dayName(dates[0]!), dayName(dates[6]!)) : dayName(day.value)} ·{' '}
+        {weekly() ? t.cal.weekOf(dayName(dates[0]!), dayName(dates[6]!)) : dayName(day.value)} ·{' '}
         {t.cal.arrows}
       </p>
       {!data ? (
@@ -958,9 +989,7 @@ export function Calendar({
           class="cal"
           // biome-ignore lint/a11y/noNoninteractiveTabindex: it scrolls sideways on a narrow screen, so it must be reachable by keyboard (axe: scrollable-region-focusable)
           tabIndex={0}
-          aria-label={
-            view.value === 'week' ? t.cal.weekOf(dayName(dates[0]!), dayName(dates[6]!)) : dayName(day.value)
-          }
+          aria-label={weekly() ? t.cal.weekOf(dayName(dates[0]!), dayName(dates[6]!)) : dayName(day.value)}
           onKeyDown={arrowKeys}
         >
           <div class="times" aria-hidden="true">
@@ -970,24 +999,28 @@ export function Calendar({
               </div>
             ))}
           </div>
-          {view.value === 'week'
+          {view.value === 'roomWeek'
             ? dates.map((d) => (
-                <Column
-                  key={d}
-                  t={t}
-                  data={data}
-                  date={d}
-                  therapistId={therapist.value ?? 0}
-                  label={dayName(d)}
-                />
+                <Column key={d} t={t} data={data} date={d} roomId={room.value ?? 0} label={dayName(d)} />
               ))
-            : view.value === 'rooms'
-              ? data.rooms.map((r) => (
-                  <Column key={r.id} t={t} data={data} date={day.value} roomId={r.id} label={r.name} />
+            : view.value === 'week'
+              ? dates.map((d) => (
+                  <Column
+                    key={d}
+                    t={t}
+                    data={data}
+                    date={d}
+                    therapistId={therapist.value ?? 0}
+                    label={dayName(d)}
+                  />
                 ))
-              : data.therapists.map((x) => (
-                  <Column key={x.id} t={t} data={data} date={day.value} therapistId={x.id} label={x.name} />
-                ))}
+              : view.value === 'rooms'
+                ? data.rooms.map((r) => (
+                    <Column key={r.id} t={t} data={data} date={day.value} roomId={r.id} label={r.name} />
+                  ))
+                : data.therapists.map((x) => (
+                    <Column key={x.id} t={t} data={data} date={day.value} therapistId={x.id} label={x.name} />
+                  ))}
         </section>
       )}
       {open.value && data && <Editor t={t} d={open.value} data={data} rights={rights} />}

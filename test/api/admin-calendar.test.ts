@@ -324,5 +324,16 @@ describe('appointments by staff', () => {
     });
     expect(after[1]).toMatchObject({ id: mails[0].id, status: 'sent' });
     expect((await call(d.app, d.anna, 'POST', '/mails/999999/resend')).status).toBe(404);
+
+    // Staff cancel what she booked online: the budget is released, and she is told.
+    const bookingId = (
+      await d.row("SELECT id FROM appointments WHERE source = 'online' AND status = 'booked'")
+    ).id;
+    expect((await call(d.app, d.anna, 'POST', `/appointments/${bookingId}/cancel`)).status).toBe(200);
+    expect((await call(d.app, d.anna, 'GET', '/mails')).body.mails[0]).toMatchObject({
+      kind: 'booking-cancellation',
+      to: 'lena.vogel@example.org',
+      status: 'pending',
+    });
   });
 });
