@@ -14,6 +14,7 @@ import type { BudgetAppointment, BudgetPackage } from '../shared/domain.ts';
 import { draftBars, draftLines, overLimit } from '../shared/draft.ts';
 import { addDays, localDate, localToInstant } from '../shared/time.ts';
 import { api, error, ok, practiceZone, status, wallClock } from './api.ts';
+import { Choice } from './choice.tsx';
 import type { Texts } from './texts.ts';
 
 type Service = { id: number; code: string; name: string; priceCents: number; durationMinutes: number };
@@ -480,6 +481,13 @@ async function runSeries(t: Texts, how: 'check' | 'all' | 'fitting') {
   await load();
 }
 
+type FileRow = { id: number; firstName: string; lastName: string };
+
+/** The files a search finds, ten at most (for choosing one in a form). */
+async function findFiles(q: string): Promise<FileRow[]> {
+  return (await ok<{ clients: FileRow[] }>(await api.clients.$get({ query: { q, limit: '10' } }))).clients;
+}
+
 type Candidate = {
   start: string;
   therapistId: number;
@@ -487,7 +495,7 @@ type Candidate = {
   reason: string | null;
   text: string | null;
 };
-const whyFound = signal<{ id: number; firstName: string; lastName: string }[]>([]);
+const whyFound = signal<FileRow[]>([]);
 const whyAnswer = signal<Candidate[] | null>(null);
 
 /**
@@ -514,40 +522,29 @@ function WhyNot({ t, data }: { t: Texts; data: Days }) {
       >
         <div class="grid">
           <p class="field">
-            <label for="why-search">{t.cal.findClient}</label>
+            <label for="why-search">{t.cal.findClientWhy}</label>
             <input
               id="why-search"
               type="search"
               onInput={async (e) => {
                 const q = e.currentTarget.value;
-                if (q.length < 2) return;
-                const res = await api.clients.$get({ query: { q, limit: '10' } });
-                whyFound.value = (
-                  await ok<{ clients: { id: number; firstName: string; lastName: string }[] }>(res)
-                ).clients;
+                if (q.length >= 2) whyFound.value = await findFiles(q);
               }}
             />
           </p>
-          <p class="field">
-            <label for="why-client">{t.cal.client}</label>
-            <select id="why-client" name="client" required>
-              {whyFound.value.map((c) => (
-                <option key={c.id} value={c.id}>
-                  {c.lastName}, {c.firstName}
-                </option>
-              ))}
-            </select>
-          </p>
-          <p class="field">
-            <label for="why-chain">{t.cal.chain}</label>
-            <select id="why-chain" name="chain">
-              {data.chains.map((c) => (
-                <option key={c.id} value={c.id}>
-                  {c.name}
-                </option>
-              ))}
-            </select>
-          </p>
+          <Choice
+            id="why-client"
+            label={t.cal.client}
+            name="client"
+            required
+            options={whyFound.value.map((c) => [c.id, `${c.lastName}, ${c.firstName}`] as const)}
+          />
+          <Choice
+            id="why-chain"
+            label={t.cal.chain}
+            name="chain"
+            options={data.chains.map((c) => [c.id, c.name] as const)}
+          />
           <p class="field">
             <label for="why-date">{t.cfg.date}</label>
             <input id="why-date" name="date" type="date" defaultValue={day.value} required />
@@ -582,7 +579,7 @@ function WhyNot({ t, data }: { t: Texts; data: Days }) {
 }
 
 /** The files found for a new appointment, and the active packages of the one chosen. */
-const found = signal<{ id: number; firstName: string; lastName: string }[]>([]);
+const found = signal<FileRow[]>([]);
 const chosenPackages = signal<{ id: number; name: string }[]>([]);
 
 async function choose(clientId: number) {
@@ -648,71 +645,45 @@ function NewAppointment({ t, data, rights }: { t: Texts; data: Days; rights: Rig
               onInput={async (e) => {
                 const q = e.currentTarget.value;
                 if (q.length < 2) return;
-                const res = await api.clients.$get({ query: { q, limit: '10' } });
-                found.value = (
-                  await ok<{ clients: { id: number; firstName: string; lastName: string }[] }>(res)
-                ).clients;
+                found.value = await findFiles(q);
                 await choose(found.value[0]?.id ?? 0).catch(() => {});
               }}
             />
           </p>
-          <p class="field">
-            <label for="new-client">{t.cal.client}</label>
-            <select
-              id="new-client"
-              name="client"
-              required
-              onChange={(e) => choose(Number(e.currentTarget.value)).catch(() => {})}
-            >
-              {found.value.map((c) => (
-                <option key={c.id} value={c.id}>
-                  {c.lastName}, {c.firstName}
-                </option>
-              ))}
-            </select>
-          </p>
-          <p class="field">
-            <label for="new-chain">{t.cal.chain}</label>
-            <select id="new-chain" name="chain">
-              <option value="">{t.cal.freeService}</option>
-              {data.chains.map((c) => (
-                <option key={c.id} value={c.id}>
-                  {c.name}
-                </option>
-              ))}
-            </select>
-          </p>
-          <p class="field">
-            <label for="new-service">{t.cal.service}</label>
-            <select id="new-service" name="service">
-              {data.services.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.code} – {s.name}
-                </option>
-              ))}
-            </select>
-          </p>
-          <p class="field">
-            <label for="new-therapist">{t.cfg.therapists}</label>
-            <select id="new-therapist" name="therapist">
-              {data.therapists.map((x) => (
-                <option key={x.id} value={x.id}>
-                  {x.name}
-                </option>
-              ))}
-            </select>
-          </p>
-          <p class="field">
-            <label for="new-room">{t.cal.room}</label>
-            <select id="new-room" name="room">
-              <option value="">{t.cal.roomAuto}</option>
-              {data.rooms.map((r) => (
-                <option key={r.id} value={r.id}>
-                  {r.name}
-                </option>
-              ))}
-            </select>
-          </p>
+          <Choice
+            id="new-client"
+            label={t.cal.client}
+            name="client"
+            required
+            onChange={(v) => choose(Number(v)).catch(() => {})}
+            options={found.value.map((c) => [c.id, `${c.lastName}, ${c.firstName}`] as const)}
+          />
+          <Choice
+            id="new-chain"
+            label={t.cal.chain}
+            name="chain"
+            empty={t.cal.freeService}
+            options={data.chains.map((c) => [c.id, c.name] as const)}
+          />
+          <Choice
+            id="new-service"
+            label={t.cal.service}
+            name="service"
+            options={data.services.map((x) => [x.id, `${x.code} – ${x.name}`] as const)}
+          />
+          <Choice
+            id="new-therapist"
+            label={t.cfg.therapists}
+            name="therapist"
+            options={data.therapists.map((x) => [x.id, x.name] as const)}
+          />
+          <Choice
+            id="new-room"
+            label={t.cal.room}
+            name="room"
+            empty={t.cal.roomAuto}
+            options={data.rooms.map((r) => [r.id, r.name] as const)}
+          />
           <p class="field">
             <label for="new-date">{t.cfg.date}</label>
             <input id="new-date" name="date" type="date" defaultValue={day.value} required />

@@ -8,6 +8,7 @@
 import { signal } from '@preact/signals';
 import { useEffect, useId, useRef } from 'preact/hooks';
 import { api, error, ok, type Problem, status, wallClock } from './api.ts';
+import { Choice } from './choice.tsx';
 import type { Texts } from './texts.ts';
 
 type Rights = { configure: boolean; packages: boolean; editPackages: boolean };
@@ -507,16 +508,12 @@ function ClientFile({
                 }}
               >
                 <div class="grid">
-                  <p class="field">
-                    <label for="new-package-template">{t.templates}</label>
-                    <select id="new-package-template" name="template">
-                      {templates.value.map((tp) => (
-                        <option key={tp.key} value={tp.key}>
-                          {tp.name}
-                        </option>
-                      ))}
-                    </select>
-                  </p>
+                  <Choice
+                    id="new-package-template"
+                    label={t.templates}
+                    name="template"
+                    options={templates.value.map((tp) => [tp.key, tp.name] as const)}
+                  />
                   <Field label={t.name} name="name" />
                   <Field label={t.cl.validFrom} name="validFrom" type="date" />
                   <Field label={t.cl.validUntil} name="validUntil" type="date" />
@@ -593,16 +590,12 @@ function ClientFile({
                 );
               }}
             >
-              <p class="field">
-                <label for="exclude-template">{t.templates}</label>
-                <select id="exclude-template" name="template">
-                  {templates.value.map((tp) => (
-                    <option key={tp.key} value={tp.key}>
-                      {tp.name}
-                    </option>
-                  ))}
-                </select>
-              </p>
+              <Choice
+                id="exclude-template"
+                label={t.templates}
+                name="template"
+                options={templates.value.map((tp) => [tp.key, tp.name] as const)}
+              />
               <Field label={t.cl.reason} name="reason" required />
               <button type="submit" class="secondary">
                 {t.cl.exclude}

@@ -36,7 +36,8 @@ import type { PracticeConfig } from '../engine/config.ts';
 import { explainDay } from '../engine/slots.ts';
 import { workingMinutes } from '../engine/workingHours.ts';
 import { ApiError } from '../problem.ts';
-import { problems, rightsOf } from './admin.ts';
+import { problems } from './admin.ts';
+import { needPackageRights } from './admin-clients.ts';
 import { cancelLinks } from './bookings.ts';
 import type { AppEnv } from './env.ts';
 import { refusalError } from './refusals.ts';
@@ -433,22 +434,26 @@ export function seriesStarts(
   return starts;
 }
 
-/** Choosing packages by hand is changing them: plan L, on L admins only. */
-function mayChoosePackages(s: StaffSession, packages: unknown) {
-  if (packages === undefined || packages === 'auto') return;
-  const rights = rightsOf(s);
-  if (!rights.packages)
-    throw new ApiError(403, 'plan_required', 'Packages need plan L or higher.', { plan: 'L' });
-  if (!rights.editPackages) {
-    throw new ApiError(
-      403,
-      'role_required',
-      'On plan L only admins assign packages (from XL on, all staff).',
-      {
-        role: 'admin',
-      },
-    );
-  }
+/** Choosing packages by hand is changing them: plan L, on L admins only (`needPackageRights`). */
+function mayChoosePackages(c: Context<AppEnv>, packages: unknown) {
+  if (packages !== undefined && packages !== 'auto') needPackageRights(c);
+}
+
+/** The fields an appointment request shares with an edit and a series, as the staff functions take them. */
+function fieldsOf(body: {
+  therapist?: number | undefined;
+  room?: number | null | undefined;
+  lines?: { service: number; quantity: number }[] | undefined;
+  durationMinutes?: number | undefined;
+  outsideHours?: boolean | undefined;
+}) {
+  return {
+    ...(body.therapist !== undefined ? { therapistId: body.therapist } : {}),
+    ...(body.room !== undefined ? { roomId: body.room } : {}),
+    ...(body.lines ? { lines: body.lines.map((l) => ({ serviceId: l.service, quantity: l.quantity })) } : {}),
+    ...(body.durationMinutes !== undefined ? { durationMinutes: body.durationMinutes } : {}),
+    ...(body.outsideHours !== undefined ? { outsideHours: body.outsideHours } : {}),
+  };
 }
 
 export function calendarRoutes() {
@@ -568,18 +573,13 @@ export function calendarRoutes() {
     .openapi(createRouteDef, async (c) => {
       const s = c.get('staff')!;
       const body = c.req.valid('json');
-      mayChoosePackages(s, body.packages);
+      mayChoosePackages(c, body.packages);
       const result = await createAppointment(c.get('deps').store, contextOf(c, s), body.client, {
+        ...fieldsOf(body),
         start: at(body.start),
         therapistId: body.therapist,
-        ...(body.room !== undefined ? { roomId: body.room } : {}),
         ...(body.chain !== undefined ? { chainId: body.chain } : {}),
-        ...(body.lines
-          ? { lines: body.lines.map((l) => ({ serviceId: l.service, quantity: l.quantity })) }
-          : {}),
-        ...(body.durationMinutes !== undefined ? { durationMinutes: body.durationMinutes } : {}),
         ...(body.packages !== undefined ? { packages: body.packages } : {}),
-        ...(body.outsideHours !== undefined ? { outsideHours: body.outsideHours } : {}),
       });
       return c.json(written(result), 201);
     })
@@ -587,25 +587,19 @@ export function calendarRoutes() {
       const s = c.get('staff')!;
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
-      mayChoosePackages(s, body.packages);
+      mayChoosePackages(c, body.packages);
       const result = await editAppointment(c.get('deps').store, contextOf(c, s), {
+        ...fieldsOf(body),
         appointmentId: id,
         ...(body.start !== undefined ? { start: at(body.start) } : {}),
-        ...(body.therapist !== undefined ? { therapistId: body.therapist } : {}),
-        ...(body.room !== undefined ? { roomId: body.room } : {}),
-        ...(body.lines
-          ? { lines: body.lines.map((l) => ({ serviceId: l.service, quantity: l.quantity })) }
-          : {}),
-        ...(body.durationMinutes !== undefined ? { durationMinutes: body.durationMinutes } : {}),
         ...(body.packages !== undefined ? { packages: body.packages } : {}),
-        ...(body.outsideHours !== undefined ? { outsideHours: body.outsideHours } : {}),
       });
       return c.json(written(result), 200);
     })
     .openapi(seriesRouteDef, async (c) => {
       const s = c.get('staff')!;
       const body = c.req.valid('json');
-      mayChoosePackages(s, body.packages);
+      mayChoosePackages(c, body.packages);
       const config = (await practiceConfig(c.get('deps').store, s.practice.slug))!;
       const starts = seriesStarts(
         at(body.first),
@@ -619,15 +613,10 @@ export function calendarRoutes() {
         contextOf(c, s),
         body.client,
         {
+          ...fieldsOf(body),
           therapistId: body.therapist,
-          ...(body.room !== undefined ? { roomId: body.room } : {}),
           ...(body.chain !== undefined ? { chainId: body.chain } : {}),
-          ...(body.lines
-            ? { lines: body.lines.map((l) => ({ serviceId: l.service, quantity: l.quantity })) }
-            : {}),
-          ...(body.durationMinutes !== undefined ? { durationMinutes: body.durationMinutes } : {}),
           ...(body.packages !== undefined ? { packages: body.packages } : {}),
-          ...(body.outsideHours !== undefined ? { outsideHours: body.outsideHours } : {}),
         },
         starts,
         body.dryRun ? 'fitting' : body.mode,

@@ -24,7 +24,6 @@ import {
   emailTaken,
   exclusionHistoryOf,
   exclusionsOf,
-  fileAppointments,
   insertClient,
   insertExclusion,
   insertPackage,
@@ -363,7 +362,8 @@ async function fileView(tx: Tx, practiceId: number, clientId: number, timeZone: 
     tx,
     packages.map((p) => p.id),
   );
-  const appointments = await fileAppointments(tx, practiceId, clientId);
+  // Holds have no client, so a file's appointments are never holds.
+  const appointments = await appointmentsOfClient(tx, practiceId, clientId, { limit: 200 });
   const day = (t: number | null) => (t === null ? null : localDate(t, timeZone));
   return {
     client: {
@@ -416,7 +416,15 @@ async function fileView(tx: Tx, practiceId: number, clientId: number, timeZone: 
       ...e,
       at: iso(e.at),
     })),
-    appointments: appointments.map((a) => ({ ...a, start: iso(a.start), end: iso(a.end) })),
+    appointments: appointments.map((a) => ({
+      id: a.id,
+      start: iso(a.start),
+      end: iso(a.end),
+      status: a.status,
+      therapist: a.therapist,
+      chain: a.chain,
+      packages: a.packages,
+    })),
   };
 }
 
@@ -701,11 +709,10 @@ export function clientRoutes() {
             exportedAt: iso(clock()),
             practice: { slug: s.practice.slug, name: s.practice.name },
             client: file.client,
-            appointments: (await appointmentsOfClient(tx, s.practice.id, id)).map((a) => ({
-              ...a,
-              start: iso(a.start),
-              end: iso(a.end),
-            })),
+            // Oldest first, as a record reads.
+            appointments: (await appointmentsOfClient(tx, s.practice.id, id))
+              .reverse()
+              .map(({ packages: _, ...a }) => ({ ...a, start: iso(a.start), end: iso(a.end) })),
             packages: file.packages,
             exclusions: file.exclusions,
             exclusionHistory: file.exclusionHistory,

@@ -384,17 +384,30 @@ export async function mailsTo(tx: Tx, practiceId: number, email: string) {
   }));
 }
 
-/** Every appointment of a file with its lines and packages, for the export. */
-export async function appointmentsOfClient(tx: Tx, practiceId: number, clientId: number) {
+/**
+ * A file's appointments, newest first (`limit` of them, if given): therapist, chain, lines and the
+ * packages each is assigned to — for the file view and for the data export.
+ */
+export async function appointmentsOfClient(
+  tx: Tx,
+  practiceId: number,
+  clientId: number,
+  options: { limit?: number } = {},
+) {
   const rows = await tx.all<AnyRow>(
     `SELECT a.id, a.starts_at, a.ends_at, a.status, a.source, a.note, t.name AS therapist, c.name AS chain
        FROM appointments a JOIN therapists t ON t.id = a.therapist_id LEFT JOIN chains c ON c.id = a.chain_id
-      WHERE a.practice_id = ? AND a.client_id = ? ORDER BY a.starts_at`,
-    [practiceId, clientId],
+      WHERE a.practice_id = ? AND a.client_id = ? ORDER BY a.starts_at DESC, a.id DESC LIMIT ?`,
+    [practiceId, clientId, options.limit ?? 1_000_000],
   );
   const lines = await tx.all<AnyRow>(
     `SELECT l.appointment_id, l.code, l.quantity, l.unit_price_cents FROM appointment_lines l
        JOIN appointments a ON a.id = l.appointment_id WHERE a.practice_id = ? AND a.client_id = ? ORDER BY l.id`,
+    [practiceId, clientId],
+  );
+  const assigned = await tx.all<AnyRow>(
+    `SELECT ap.appointment_id, ap.package_id FROM appointment_packages ap
+       JOIN appointments a ON a.id = ap.appointment_id WHERE a.practice_id = ? AND a.client_id = ?`,
     [practiceId, clientId],
   );
   return rows.map((a) => ({
@@ -413,6 +426,7 @@ export async function appointmentsOfClient(tx: Tx, practiceId: number, clientId:
         quantity: l.quantity as number,
         unitPriceCents: l.unit_price_cents as number,
       })),
+    packages: assigned.filter((x) => x.appointment_id === a.id).map((x) => x.package_id as number),
   }));
 }
 
@@ -473,30 +487,6 @@ export async function anonymiseClient(
       [practiceId, email],
     );
   }
-}
-
-/** The file's latest appointments (not holds) with therapist and chain, and their package assignments. */
-export async function fileAppointments(tx: Tx, practiceId: number, clientId: number) {
-  const rows = await tx.all<AnyRow>(
-    `SELECT a.id, a.starts_at, a.ends_at, a.status, t.name AS therapist, c.name AS chain FROM appointments a
-       JOIN therapists t ON t.id = a.therapist_id LEFT JOIN chains c ON c.id = a.chain_id
-      WHERE a.practice_id = ? AND a.client_id = ? AND a.status <> 'held' ORDER BY a.starts_at DESC LIMIT 200`,
-    [practiceId, clientId],
-  );
-  const assigned = await tx.all<AnyRow>(
-    `SELECT ap.appointment_id, ap.package_id FROM appointment_packages ap
-       JOIN appointments a ON a.id = ap.appointment_id WHERE a.practice_id = ? AND a.client_id = ?`,
-    [practiceId, clientId],
-  );
-  return rows.map((a) => ({
-    id: a.id as number,
-    start: Number(a.starts_at),
-    end: Number(a.ends_at),
-    status: a.status as string,
-    therapist: a.therapist as string,
-    chain: a.chain as string | null,
-    packages: assigned.filter((x) => x.appointment_id === a.id).map((x) => x.package_id as number),
-  }));
 }
 
 /** The file's booked appointments that have not ended by `now`. */
