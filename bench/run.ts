@@ -180,6 +180,14 @@ async function postgresSettings(): Promise<string> {
   return `PostgreSQL ${await setting('server_version')} on 127.0.0.1, the same machine (shared_buffers ${await setting('shared_buffers')}, synchronous_commit ${await setting('synchronous_commit')}, fsync ${await setting('fsync')}, autovacuum ${await setting('autovacuum')}, max_connections ${await setting('max_connections')}), connected over TCP`;
 }
 
+/**
+ * `BENCH_PROFILE=DIR`: each app server writes a V8 CPU profile into DIR when it stops (open it in
+ * Chrome's DevTools), to see where a row's time goes.
+ */
+const nodeArgs = process.env.BENCH_PROFILE
+  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+  : [];
+
 /** Starts `count` app processes on the database, each on a port of its own, the server clock at NOW. */
 async function startInstances(
   db: BenchDatabase,
@@ -188,12 +196,16 @@ async function startInstances(
 ): Promise<ServerProcess[]> {
   const servers = await Promise.all(
     Array.from({ length: count }, () =>
-      startServer(db.path, {
-        ...db.env,
-        LOAD_DEMO: '0',
-        CLOCK_START: new Date(NOW).toISOString(),
-        ...env,
-      }),
+      startServer(
+        db.path,
+        {
+          ...db.env,
+          LOAD_DEMO: '0',
+          CLOCK_START: new Date(NOW).toISOString(),
+          ...env,
+        },
+        nodeArgs,
+      ),
     ),
   );
   for (const s of servers) running.add(s);

@@ -193,6 +193,38 @@ function Times({ f, t, head }: P & Head) {
   };
   const day = days.find((d) => d.date === f.day.value);
   const empty = !days.some((d) => d.slots.length);
+  // The week is one tab stop (the chosen day); the arrow keys, Home and End move between the days
+  // with times and choose them, Page Up and Page Down change the week (the W3C date-picker grid).
+  const open = days.filter((d) => d.slots.length).map((d) => d.date);
+  const chosen = open.includes(f.day.value) ? f.day.value : open[0];
+  const refocus = useRef(false);
+  const grid = useRef<HTMLFieldSetElement>(null);
+  useEffect(() => {
+    const b = grid.current?.querySelector<HTMLElement>('[tabindex="0"]');
+    if (refocus.current && b && days[0]?.date === week) {
+      refocus.current = false;
+      b.focus();
+    }
+  });
+  const dayKey = (e: KeyboardEvent) => {
+    const k = e.key;
+    const i = open.indexOf(chosen!);
+    const to = /Right|Down/.test(k)
+      ? open[i + 1]
+      : /Left|Up/.test(k)
+        ? open[i - 1]
+        : k === 'Home'
+          ? open[0]
+          : k === 'End'
+            ? open[open.length - 1]
+            : null;
+    const page = k === 'PageDown' ? 7 : k === 'PageUp' && week > monday(dateOf(tz)) ? -7 : 0;
+    if (to === null && !page) return;
+    e.preventDefault();
+    refocus.current = true;
+    if (page) f.show(addDays(week, page));
+    else if (to) f.day.value = to;
+  };
   const select = (label: string, v: Signal<string>, options: [string, string][]) => (
     <label>
       {label}{' '}
@@ -269,13 +301,14 @@ function Times({ f, t, head }: P & Head) {
               {t.next} →
             </button>
           </div>
-          <fieldset class="dy">
+          <fieldset class="dy" ref={grid} onKeyDown={dayKey}>
             <legend class="sr">{`${dayName(lang, week, { dateStyle: 'long' })} – ${dayName(lang, addDays(week, 6), { dateStyle: 'long' })}`}</legend>
             {days.map((d) => (
               <button
                 key={d.date}
                 type="button"
                 disabled={!d.slots.length}
+                tabIndex={d.date === chosen ? 0 : -1}
                 aria-pressed={d.date === f.day.value}
                 onClick={() => (f.day.value = d.date)}
               >

@@ -43,10 +43,11 @@ describeBrowser('embedding the widget', () => {
     await check(page, 'keyboard-1-chain-focused');
     await page.keyboard.press('Enter');
     await page.locator('.sl button').first().waitFor();
-    // Late in the day, today may have one time left: then a day with two or more, by keyboard too.
+    // Late in the day, today may have one time left: then a day with two or more, by keyboard too
+    // (the week is one tab stop, the chosen day; the arrow keys go on to the next day with times).
     if ((await page.locator('.sl button').count()) < 2) {
-      await tabTo(page, /^button button .*, (?:[2-9]|\d\d+) freie Termine$/);
-      await page.keyboard.press('Enter');
+      await tabTo(page, /^button button .*, \d+ freie Termine$/);
+      await page.keyboard.press('ArrowRight');
       await expect.poll(() => page.locator('.sl button').count()).toBeGreaterThan(1);
     }
     await tabTo(page, /^button button \w+, \d+\. \w+ \d{4}, \d\d:\d\d Uhr/);
@@ -81,6 +82,56 @@ describeBrowser('embedding the widget', () => {
     expect(await stack.rows('SELECT first_name FROM clients WHERE email = ?', [email])).toEqual([
       { first_name: 'Tara' },
     ]);
+  });
+
+  it('the week is one tab stop: the arrow keys, Home and End choose a day, Page Down and Up change the week', async () => {
+    const page = await newPage(browser);
+    await page.goto(stack.page(sitePage(stack, 'practice="demo"')));
+    await page.getByRole('button', { name: /^Physiotherapie Erstbefund/ }).click();
+    await page.locator('.sl button').first().waitFor();
+    const open = page.locator('.dy button:not([disabled])');
+    const pressed = () => page.locator('.dy button[aria-pressed="true"] .sr').textContent();
+    const days = await open.locator('.sr').allTextContents();
+    expect(days.length).toBeGreaterThan(1);
+    // Only the chosen day is in the tab order.
+    expect(await page.locator('.dy button[tabindex="0"]').count()).toBe(1);
+    await tabTo(page, /^button button .*, \d+ freie Termine$/);
+    expect(await focused(page)).toContain(days[0]);
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(pressed).toBe(days[1]);
+    expect(await focused(page)).toContain(days[1]);
+    // The times shown are the chosen day's.
+    const dateOf = (day: string | undefined) => day?.replace(/, \d+ freie Termine$/, '');
+    await expect.poll(() => page.locator('section h3').textContent()).toBe(dateOf(days[1]));
+    await page.keyboard.press('End');
+    await expect.poll(pressed).toBe(days.at(-1));
+    await page.keyboard.press('Home');
+    await expect.poll(pressed).toBe(days[0]);
+    expect(await focused(page)).toContain(days[0]);
+    // Page Down: the next week, the keyboard on its chosen day; Page Up: back.
+    const legend = () => page.locator('.dy legend').textContent();
+    const thisWeek = await legend();
+    await page.keyboard.press('PageDown');
+    await expect.poll(legend).not.toBe(thisWeek);
+    await expect.poll(() => focused(page)).toMatch(/^button button .*, \d+ freie Termine$/);
+    expect(await focused(page)).toContain((await pressed())!);
+    await page.keyboard.press('PageUp');
+    await expect.poll(legend).toBe(thisWeek);
+    await check(page, 'keyboard-week');
+  });
+
+  it('a page that changes an attribute later (language, chain) gets the widget started anew', async () => {
+    const page = await newPage(browser);
+    await page.goto(stack.page(sitePage(stack, 'practice="demo" id="w"')));
+    const widget = page.locator('#w');
+    await widget.getByRole('heading', { name: 'Leistung wählen' }).waitFor();
+    await page.evaluate('document.getElementById("w").setAttribute("lang", "en")');
+    await widget.getByRole('heading', { name: 'Choose a service' }).waitFor();
+    await page.evaluate('document.getElementById("w").setAttribute("chain", "hypnose-rauchfrei")');
+    await widget.getByRole('heading', { name: 'Hypnose Raucherentwöhnung' }).waitFor();
+    await widget.locator('.sl button').first().waitFor();
+    expect(await widget.getByRole('button', { name: 'Next week →' }).count()).toBe(1);
+    await check(page, 'attributes-changed');
   });
 
   it('two widgets on one page keep their own state', async () => {
