@@ -207,6 +207,66 @@ describe('appointments by staff', () => {
     }
   });
 
+  it('two staff users at once on the last unit of a package, and on one start: exactly one each time, on either database', async () => {
+    for (let round = 0; round < 3; round++) {
+      const d = await setup();
+      const admin = await login(d.app, ADMIN.email, ADMIN.password);
+      await folgetermin(d); // KG: 4 used + 1 planned of 6
+      const folge = await d.chainId('physio-folgetermin');
+      // Both book Lena a Folgetermin (one KG each) at different times: only one unit is left.
+      const budget = await Promise.all([
+        call(d.app, d.anna, 'POST', '/appointments', {
+          client: d.lena,
+          therapist: d.annaId,
+          chain: folge,
+          start: '2026-12-01T10:00:00+01:00',
+        }),
+        call(d.app, admin, 'POST', '/appointments', {
+          client: d.lena,
+          therapist: d.annaId,
+          chain: folge,
+          start: '2026-12-01T14:00:00+01:00',
+        }),
+      ]);
+      expect(budget.map((r) => r.status).sort(), JSON.stringify(budget.map((r) => r.body))).toEqual([
+        201, 409,
+      ]);
+      expect(budget.find((r) => r.status === 409)!.body.code).toBe('budget_exhausted');
+      const kg = await kgBar(d);
+      expect(kg.used + kg.planned).toBe(6);
+
+      // Two other clients on Anna's same start: one gets it, the other is told it is taken.
+      const tom = (await d.client('tom.becker@example.org')).id;
+      const created = await call(d.app, admin, 'POST', '/clients', {
+        firstName: 'Rita',
+        lastName: `Rennen ${round}`,
+        email: `rita.rennen.${round}@example.org`,
+      });
+      expect(created.status).toBe(201);
+      const start = '2026-12-02T09:00:00+01:00';
+      const slot = await Promise.all(
+        [
+          [d.anna, tom],
+          [admin, created.body.client.id],
+        ].map(([who, client]) =>
+          call(d.app, who, 'POST', '/appointments', {
+            client,
+            therapist: d.annaId,
+            lines: [{ service: d.kg, quantity: 1 }],
+            start,
+          }),
+        ),
+      );
+      expect(slot.map((r) => r.status).sort(), JSON.stringify(slot.map((r) => r.body))).toEqual([201, 409]);
+      expect(slot.find((r) => r.status === 409)!.body.code).toBe('slot_taken');
+      expect(
+        await d.count(
+          `SELECT count(*) AS n FROM appointments WHERE therapist_id = ${d.annaId} AND starts_at = ${Date.parse(start)} AND status <> 'cancelled'`,
+        ),
+      ).toBe(1);
+    }
+  });
+
   it('a series of 8 weekly dates on a package with 2 left: refused whole with each date and why, then the fitting ones on request', async () => {
     const d = await setup();
     const series = (extra: Record<string, unknown>) =>
