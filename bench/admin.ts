@@ -11,18 +11,21 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
 import { createApp } from '../server/app.ts';
 import { SESSION_COOKIE, startSession } from '../server/auth/staff.ts';
+import { openPgStore } from '../server/db/pg/store.ts';
 import { searchClients } from '../server/db/queries/clients.ts';
 import { insertUser } from '../server/db/queries/staff.ts';
 import { openSqliteStore } from '../server/db/sqlite/store.ts';
+import type { Store } from '../server/db/store.ts';
 import { DEMO_LOGINS, demoDocument, setDemoPasswords } from '../server/demo/load.ts';
 import { importPractice } from '../server/practice/import.ts';
 import { addDays, localDate } from '../shared/time.ts';
 import { CHROMIUM, launchChromium } from '../test/browser/chromium.ts';
 import { addAppointments, createBenchPractice, TZ } from './fixture.ts';
+import { createPgDatabase, dropPgDatabase, PG_URL } from './pg.ts';
 import { benchServer, median, p95 } from './widget.ts';
 
 export interface AdminFigures {
-  calendar: { median: number; p95: number; appointments: number } | null;
+  calendar: { database: string; median: number; p95: number; appointments: number }[];
   search: { q: string; median: number; p95: number }[];
   js: number;
   css: number;
@@ -44,7 +47,7 @@ export async function adminBench(log: (line?: string) => void): Promise<AdminFig
       .filter((f) => f.endsWith(ext))
       .reduce((sum, f) => sum + gz(readFileSync(join(dir, f))), 0);
   const figures: AdminFigures = {
-    calendar: null,
+    calendar: [],
     search: [],
     js: size('.js'),
     css: size('.css'),
@@ -56,7 +59,13 @@ export async function adminBench(log: (line?: string) => void): Promise<AdminFig
   );
   log();
   figures.search = await searchBench(log);
-  figures.calendar = await calendarBench(log);
+  figures.calendar.push(await calendarBench(log, 'SQLite'));
+  try {
+    figures.calendar.push(await calendarBench(log, 'PostgreSQL'));
+  } catch (err) {
+    log(`The calendar on PostgreSQL: not measured, no server at ${PG_URL} (${(err as Error).message}).`);
+    log();
+  }
   if (!existsSync(CHROMIUM)) {
     log(`Configuration pages on screen: not measured, no ${CHROMIUM} on this machine.`);
     log();
@@ -228,10 +237,17 @@ const APPOINTMENTS = 100_000;
 /**
  * A week of all 20 therapists of the bench practice from GET /api/v1/admin/calendar (in process,
  * with a staff session), at 100 000 appointments in the table: what the calendar's first paint waits for.
+ * On SQLite (a file) and on PostgreSQL (a database of its own on `PG_URL`).
  */
-async function calendarBench(log: (line?: string) => void): Promise<AdminFigures['calendar']> {
+async function calendarBench(
+  log: (line?: string) => void,
+  database: 'SQLite' | 'PostgreSQL',
+): Promise<AdminFigures['calendar'][number]> {
   const dir = mkdtempSync(join(tmpdir(), 'terminkette-calendar-'));
-  const store = openSqliteStore(join(dir, 'c.db'));
+  const pgDatabase = database === 'PostgreSQL' ? await createPgDatabase() : null;
+  const store: Store = pgDatabase
+    ? await openPgStore(pgDatabase.url, { poolSize: 4, listen: false })
+    : openSqliteStore(join(dir, 'c.db'));
   try {
     const now = Date.now();
     const practice = await createBenchPractice(store, now);
@@ -274,17 +290,19 @@ async function calendarBench(log: (line?: string) => void): Promise<AdminFigures
         throw new Error(`calendar answered ${res.status}`);
     }
     const figures = {
+      database,
       median: Math.round(median(times) * 10) / 10,
       p95: Math.round(p95(times) * 10) / 10,
       appointments: count,
     };
     log(
-      `A week of all 20 therapists from \`GET /api/v1/admin/calendar\` (SQLite, in process, a staff session, ${APPOINTMENTS.toLocaleString('en')} appointments in the table, ${count} of them in the week): **median ${figures.median} ms**, p95 ${figures.p95} ms over 30 requests (target ≤ 100 ms).`,
+      `A week of all 20 therapists from \`GET /api/v1/admin/calendar\` (${database}, in process, a staff session, ${APPOINTMENTS.toLocaleString('en')} appointments in the table, ${count} of them in the week): **median ${figures.median} ms**, p95 ${figures.p95} ms over 30 requests (target ≤ 100 ms).`,
     );
     log();
     return figures;
   } finally {
     await store.close();
+    if (pgDatabase) await dropPgDatabase(pgDatabase.name);
     rmSync(dir, { recursive: true, force: true });
   }
 }

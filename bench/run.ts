@@ -15,13 +15,11 @@
  * each PostgreSQL row gets one of its own (`bench_…`), dropped afterwards.
  */
 import { execSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { signClientToken } from '../server/auth/tokens.ts';
 import { findSlots } from '../server/booking/availability.ts';
 import { practiceConfig } from '../server/booking/config.ts';
@@ -37,6 +35,7 @@ import { addDays, localDate, localToInstant, toIsoWithOffset, weekdayOf } from '
 import { type ServerProcess, startServer, TEST_SECRET, verifiedAs } from '../test/support-process.ts';
 import { type AdminFigures, adminBench } from './admin.ts';
 import { addAppointments, addReturningClients, createBenchPractice, prng, TZ } from './fixture.ts';
+import { createPgDatabase, dropPgDatabase, PG_URL, pgAdmin, pgDatabases } from './pg.ts';
 import { WIDGET_BUDGET, type WidgetFigures, widgetBench } from './widget.ts';
 
 /** The benchmark's "now": the data is laid out from here, and every server's clock starts here (CLOCK_START). */
@@ -58,7 +57,6 @@ const rows = process.argv
   .find((a) => a.startsWith('--rows='))
   ?.slice(7)
   .split(',');
-const PG_URL = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const dir = mkdtempSync(join(tmpdir(), 'terminkette-bench-'));
 const out: string[] = [];
 const log = (line = '') => {
@@ -101,33 +99,8 @@ interface BenchDatabase {
   drop(): Promise<void>;
 }
 
-/** PostgreSQL databases made by this run and not dropped yet (dropped on the way out, too). */
-const pgDatabases = new Set<string>();
 /** Servers running now (stopped on the way out, too). */
 const running = new Set<ServerProcess>();
-
-/** Runs one statement on the PostgreSQL server's maintenance database (`PG_URL`). */
-async function pgAdmin(sql: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    return await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-async function dropPgDatabase(name: string): Promise<void> {
-  // A pool's end() resolves before its connections have gone (pg-pool): wait for them a moment,
-  // so that FORCE has nobody to throw out.
-  for (let i = 0; i < 40; i++) {
-    const left = await pgAdmin(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = '${name}'`);
-    if (left.rows[0].n === 0) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  await pgAdmin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  pgDatabases.delete(name);
-}
 
 let sqliteFiles = 0;
 
@@ -147,10 +120,7 @@ async function freshDatabase(kind: Kind): Promise<BenchDatabase> {
       },
     };
   }
-  const name = `bench_${randomBytes(5).toString('hex')}`;
-  await pgAdmin(`CREATE DATABASE ${name}`);
-  pgDatabases.add(name);
-  const url = Object.assign(new URL(PG_URL), { pathname: `/${name}` }).toString();
+  const { name, url } = await createPgDatabase();
   return {
     kind,
     name,
@@ -1153,11 +1123,11 @@ function targetRows(): string[] {
       `section 5: ${admin.js} + ${admin.css} bytes gzip${admin.firstPage ? `, first page median ${admin.firstPage.median} ms` : ''}`,
       'measured',
     );
-    if (admin.calendar) {
+    for (const c of admin.calendar) {
       row(
         'a week of 20 therapists from the server ≤ 100 ms at 100 000 appointments',
-        `section 5: median ${admin.calendar.median} ms, p95 ${admin.calendar.p95} ms`,
-        met(admin.calendar.p95 <= 100),
+        `section 5: ${c.database}, median ${c.median} ms, p95 ${c.p95} ms`,
+        met(c.p95 <= 100),
       );
     }
   }
