@@ -25,7 +25,7 @@ import {
   lockClient,
   purgeExpiredHolds,
 } from '../db/queries/calendar.ts';
-import { givePointBack, takePoint } from '../db/queries/rateLimits.ts';
+import { givePointBack, OverLimit, takePoint, takePointsLast } from '../db/queries/rateLimits.ts';
 import type { Store } from '../db/store.ts';
 import {
   type AppointmentPlan,
@@ -161,195 +161,205 @@ function bookOnce(
     newClient,
     birthDate: req.birthDate,
   };
-  return store.write(
-    async (tx): Promise<BookingResult> => {
-      // The time is read inside the transaction, after any wait for a lock.
-      const now = clock();
-      // Holds that ran out are deleted before a booking takes their time: on SQLite every time (in
-      // the one transaction), on PostgreSQL after its exclusion constraints refused a first try.
-      if (tx.dialect === 'sqlite' || attempt++ > 0) await purgeExpiredHolds(tx, now, practiceId);
-      const inputFor = (config: PracticeConfig) => ({
-        practiceId,
-        slug: req.slug,
-        idempotencyKey: req.idempotency.key,
-        // A verified address: whether a file has it now (then the booking is decided on that file).
-        email: returning === null && req.identity.kind === 'email' ? req.identity.email : null,
-        clientId: returning?.id ?? null,
-        window: snapshotWindow(config, request, now),
-        counterKey: null,
-        holdId: req.holdId ?? null,
-        now,
-        reserve: {
-          clients: newClient ? 1 : 0,
-          packages: config.chainById.get(req.chainId)?.rules.filter((r) => r.createWhen.size > 0).length ?? 0,
-          appointments: 1,
-        },
-      });
-
-      // Load. A returning client's file is locked first (PostgreSQL): its budget is read after.
-      if (returning) await lockClient(tx, practiceId, returning.id);
-      let config = req.config;
-      let snap = await loadBookingSnapshot(tx, inputFor(config));
-      // The address may have moved to another practice since the route looked: nothing is read or
-      // written for a practice that no longer has it.
-      if (snap.version === undefined)
-        throw new ApiError(404, 'practice_not_found', `No practice "${req.slug}".`);
-      // The configuration changed since the route's copy: decided on it as it is now.
-      if (snap.version !== config.version) {
-        const current = await practiceConfigIn(store, tx, req.slug);
-        if (current?.practice.id !== practiceId) {
-          throw new ApiError(404, 'practice_not_found', `No practice "${req.slug}".`);
-        }
-        config = current;
-        snap = await loadBookingSnapshot(tx, inputFor(config));
-      }
-      // A client token is good only while the file's access code and e-mail are those it was
-      // issued for — also for a retry of a booking made with it.
-      if (returning?.token) {
-        const contact = snap.contact;
-        if (
-          !contact ||
-          !clientTokenMatches(
-            { ...returning.token, typ: 'client', practiceId, clientId: returning.id, exp: 0 },
-            contact,
-          )
-        )
-          throw invalidToken();
-      }
-      if (snap.previous) {
-        if (snap.previous.requestHash !== req.idempotency.hash) {
-          throw new ApiError(
-            422,
-            'idempotency_key_reused',
-            'This Idempotency-Key was used for a different request.',
-          );
-        }
-        // The same booking, as it stands now (it may have been cancelled since).
-        return {
-          replayed: true,
-          body: { ...(snap.previous.response as BookingBody), status: snap.previous.status },
-        };
-      }
-      bookable(config, req.slug);
-      if (returning === null && snap.emailTaken) return { refusal: { code: 'client_exists' } };
-      let to: { email: string; name: string };
-      if (returning) {
-        const contact = snap.contact!;
-        if (!contact.email)
-          throw new ApiError(422, 'email_required', 'The client file has no e-mail address.');
-        to = { email: contact.email, name: `${contact.firstName} ${contact.lastName}` };
-      } else if (newClient) {
-        to = { email: newClient.email, name: `${newClient.firstName} ${newClient.lastName}` };
-      } else {
-        return { refusal: { code: 'client_required' } };
-      }
-
-      // The hold the booking names, while it is one: only its maker books with it, and only what
-      // it holds. (Converted, let go or deleted after running out: the booking is decided without.)
-      let hold: OnlineBooking['hold'];
-      if (snap.hold) {
-        const h = snap.hold;
-        const booker: HoldOwner = returning
-          ? { kind: 'file', clientId: returning.id, email: snap.contact?.email ?? null }
-          : { kind: 'email', email: newClient!.email };
-        if (h.owner !== null && !ownerKeys(booker).includes(h.owner))
-          return { refusal: { code: 'hold_not_yours' } };
-        if (
-          h.chainId !== req.chainId ||
-          h.start !== req.start ||
-          (req.therapistId !== undefined && req.therapistId !== h.therapistId)
-        )
-          return { refusal: { code: 'hold_mismatch' } };
-        hold = { id: h.id, therapistId: h.therapistId, roomId: h.roomId };
-      }
-
-      // Decide.
-      const decision = decideAppointment(
-        {
-          config,
-          client: snap.client ?? null,
-          emailTaken: snap.emailTaken,
-          busy: snap.busy,
-          openOnlineBookings: snap.openOnline,
-        },
-        { ...request, hold },
-        now,
-      );
-      if (!decision.ok) return { refusal: decision.refusal };
-      const { plan } = decision;
-
-      // The booking counts against its address's limit now that it is decided. Without a
-      // transaction (PostgreSQL, a new client) the point is given back should the batch fail (a
-      // concurrent booking took the start: the next try decides, and counts, anew).
-      const limit = req.limit;
-      const guardPoint = async <T>(write: Promise<T>): Promise<T> => {
-        if (!limit || !unguarded) return write;
-        try {
-          return await write;
-        } catch (err) {
-          await givePointBack(tx, limit.key).catch(() => {});
-          throw err;
-        }
-      };
-      if (limit) {
-        const taken = await takePoint(tx, limit.key, limit, now);
-        if (!taken.ok) return { limited: taken.waitMs };
-      }
-      // Apply: the hold gives way (on PostgreSQL before the batch, which its row would otherwise
-      // collide with), then the plan, the confirmation e-mail and the idempotency record in one batch.
-      if (hold) await deleteHold(tx, practiceId, hold.id);
-      let body: BookingBody | undefined;
-      await guardPoint(
-        applyPlan(
-          tx,
-          plan,
-          { practiceId, actor: `online:${returning?.id ?? 'new'}`, now, accessCode: newAccessCode },
-          (applied) => {
-            const answer = bookingBody(config, plan, applied, links, req.lang);
-            body = answer;
-            return [
-              confirmationMailWrite({
-                practice: config.practice,
-                appointmentId: applied.appointmentId,
-                sequence: 0,
-                method: 'REQUEST',
-                start: plan.appointment.start,
-                end: plan.appointment.end,
-                chainName: answer.chain.name,
-                therapistName: answer.therapist.name,
-                roomName: answer.room?.name ?? null,
-                to,
-                cancelUrl: answer.cancelUrl,
-                packages: answer.packages,
-                lang: req.lang,
-                now,
-              }),
-              bookingRequestWrite({
-                practiceId,
-                key: req.idempotency.key,
-                requestHash: req.idempotency.hash,
-                appointmentId: applied.appointmentId,
-                response: answer,
-                now,
-              }),
-            ];
+  return store
+    .write(
+      async (tx): Promise<BookingResult> => {
+        // The time is read inside the transaction, after any wait for a lock.
+        const now = clock();
+        // Holds that ran out are deleted before a booking takes their time: on SQLite every time (in
+        // the one transaction), on PostgreSQL after its exclusion constraints refused a first try.
+        if (tx.dialect === 'sqlite' || attempt++ > 0) await purgeExpiredHolds(tx, now, practiceId);
+        const inputFor = (config: PracticeConfig) => ({
+          practiceId,
+          slug: req.slug,
+          idempotencyKey: req.idempotency.key,
+          // A verified address: whether a file has it now (then the booking is decided on that file).
+          email: returning === null && req.identity.kind === 'email' ? req.identity.email : null,
+          clientId: returning?.id ?? null,
+          window: snapshotWindow(config, request, now),
+          counterKey: null,
+          holdId: req.holdId ?? null,
+          now,
+          reserve: {
+            clients: newClient ? 1 : 0,
+            packages:
+              config.chainById.get(req.chainId)?.rules.filter((r) => r.createWhen.size > 0).length ?? 0,
+            appointments: 1,
           },
-          snap.reserved,
-        ),
-      );
-      return { replayed: false, body: body! };
-    },
-    {
-      // PostgreSQL: a therapist, room or e-mail taken, or the same key used, by a concurrent
-      // booking in another instance; the next run sees it and decides anew.
-      retries: 3,
-      // A new client has no packages to overrun: the exclusion and unique constraints guard all
-      // the rest, so the reads and the one batch need no transaction around them. A returning
-      // client's budget needs the lock, and a hold's giving way must be undone with a failed
-      // batch: both need the transaction.
-      guardedByConstraints: unguarded,
-    },
-  );
+        });
+
+        // Load. A returning client's file is locked first (PostgreSQL): its budget is read after.
+        if (returning) await lockClient(tx, practiceId, returning.id);
+        let config = req.config;
+        let snap = await loadBookingSnapshot(tx, inputFor(config));
+        // The address may have moved to another practice since the route looked: nothing is read or
+        // written for a practice that no longer has it.
+        if (snap.version === undefined)
+          throw new ApiError(404, 'practice_not_found', `No practice "${req.slug}".`);
+        // The configuration changed since the route's copy: decided on it as it is now.
+        if (snap.version !== config.version) {
+          const current = await practiceConfigIn(store, tx, req.slug);
+          if (current?.practice.id !== practiceId) {
+            throw new ApiError(404, 'practice_not_found', `No practice "${req.slug}".`);
+          }
+          config = current;
+          snap = await loadBookingSnapshot(tx, inputFor(config));
+        }
+        // A client token is good only while the file's access code and e-mail are those it was
+        // issued for — also for a retry of a booking made with it.
+        if (returning?.token) {
+          const contact = snap.contact;
+          if (
+            !contact ||
+            !clientTokenMatches(
+              { ...returning.token, typ: 'client', practiceId, clientId: returning.id, exp: 0 },
+              contact,
+            )
+          )
+            throw invalidToken();
+        }
+        if (snap.previous) {
+          if (snap.previous.requestHash !== req.idempotency.hash) {
+            throw new ApiError(
+              422,
+              'idempotency_key_reused',
+              'This Idempotency-Key was used for a different request.',
+            );
+          }
+          // The same booking, as it stands now (it may have been cancelled since).
+          return {
+            replayed: true,
+            body: { ...(snap.previous.response as BookingBody), status: snap.previous.status },
+          };
+        }
+        bookable(config, req.slug);
+        if (returning === null && snap.emailTaken) return { refusal: { code: 'client_exists' } };
+        let to: { email: string; name: string };
+        if (returning) {
+          const contact = snap.contact!;
+          if (!contact.email)
+            throw new ApiError(422, 'email_required', 'The client file has no e-mail address.');
+          to = { email: contact.email, name: `${contact.firstName} ${contact.lastName}` };
+        } else if (newClient) {
+          to = { email: newClient.email, name: `${newClient.firstName} ${newClient.lastName}` };
+        } else {
+          return { refusal: { code: 'client_required' } };
+        }
+
+        // The hold the booking names, while it is one: only its maker books with it, and only what
+        // it holds. (Converted, let go or deleted after running out: the booking is decided without.)
+        let hold: OnlineBooking['hold'];
+        if (snap.hold) {
+          const h = snap.hold;
+          const booker: HoldOwner = returning
+            ? { kind: 'file', clientId: returning.id, email: snap.contact?.email ?? null }
+            : { kind: 'email', email: newClient!.email };
+          if (h.owner !== null && !ownerKeys(booker).includes(h.owner))
+            return { refusal: { code: 'hold_not_yours' } };
+          if (
+            h.chainId !== req.chainId ||
+            h.start !== req.start ||
+            (req.therapistId !== undefined && req.therapistId !== h.therapistId)
+          )
+            return { refusal: { code: 'hold_mismatch' } };
+          hold = { id: h.id, therapistId: h.therapistId, roomId: h.roomId };
+        }
+
+        // Decide.
+        const decision = decideAppointment(
+          {
+            config,
+            client: snap.client ?? null,
+            emailTaken: snap.emailTaken,
+            busy: snap.busy,
+            openOnlineBookings: snap.openOnline,
+          },
+          { ...request, hold },
+          now,
+        );
+        if (!decision.ok) return { refusal: decision.refusal };
+        const { plan } = decision;
+
+        // The booking counts against its address's limit now that it is decided. Without a
+        // transaction (PostgreSQL, a new client) the point is given back should the batch fail (a
+        // concurrent booking took the start: the next try decides, and counts, anew).
+        const limit = req.limit;
+        const guardPoint = async <T>(write: Promise<T>): Promise<T> => {
+          if (!limit || !unguarded) return write;
+          try {
+            return await write;
+          } catch (err) {
+            await givePointBack(tx, limit.key).catch(() => {});
+            throw err;
+          }
+        };
+        // Without a transaction the point comes first and is given back should the batch fail; in
+        // one, it is the last write (takePointsLast), so the counter shared by the address's
+        // bookings is locked only for the commit.
+        if (limit && unguarded) {
+          const taken = await takePoint(tx, limit.key, limit, now);
+          if (!taken.ok) return { limited: taken.waitMs };
+        }
+        // Apply: the hold gives way (on PostgreSQL before the batch, which its row would otherwise
+        // collide with), then the plan, the confirmation e-mail and the idempotency record in one batch.
+        if (hold) await deleteHold(tx, practiceId, hold.id);
+        let body: BookingBody | undefined;
+        await guardPoint(
+          applyPlan(
+            tx,
+            plan,
+            { practiceId, actor: `online:${returning?.id ?? 'new'}`, now, accessCode: newAccessCode },
+            (applied) => {
+              const answer = bookingBody(config, plan, applied, links, req.lang);
+              body = answer;
+              return [
+                confirmationMailWrite({
+                  practice: config.practice,
+                  appointmentId: applied.appointmentId,
+                  sequence: 0,
+                  method: 'REQUEST',
+                  start: plan.appointment.start,
+                  end: plan.appointment.end,
+                  chainName: answer.chain.name,
+                  therapistName: answer.therapist.name,
+                  roomName: answer.room?.name ?? null,
+                  to,
+                  cancelUrl: answer.cancelUrl,
+                  packages: answer.packages,
+                  lang: req.lang,
+                  now,
+                }),
+                bookingRequestWrite({
+                  practiceId,
+                  key: req.idempotency.key,
+                  requestHash: req.idempotency.hash,
+                  appointmentId: applied.appointmentId,
+                  response: answer,
+                  now,
+                }),
+              ];
+            },
+            snap.reserved,
+          ),
+        );
+        if (limit && !unguarded) await takePointsLast(tx, [limit], now);
+        return { replayed: false, body: body! };
+      },
+      {
+        // PostgreSQL: a therapist, room or e-mail taken, or the same key used, by a concurrent
+        // booking in another instance; the next run sees it and decides anew.
+        retries: 3,
+        // A new client has no packages to overrun: the exclusion and unique constraints guard all
+        // the rest, so the reads and the one batch need no transaction around them. A returning
+        // client's budget needs the lock, and a hold's giving way must be undone with a failed
+        // batch: both need the transaction.
+        guardedByConstraints: unguarded,
+      },
+    )
+    .catch((err) => {
+      if (err instanceof OverLimit) return { limited: err.waitMs };
+      throw err;
+    });
 }
 
 export type BookingBody = ReturnType<typeof bookingBody>;

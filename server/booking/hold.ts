@@ -11,7 +11,7 @@ import { localDate } from '../../shared/time.ts';
 import { emailHash } from '../auth/email.ts';
 import { deleteHold, type HoldRow, insertHold, loadBusy, purgeExpiredHolds } from '../db/queries/calendar.ts';
 import { practiceHead } from '../db/queries/config.ts';
-import { givePointBack, takePoint } from '../db/queries/rateLimits.ts';
+import { OverLimit, takePointsLast } from '../db/queries/rateLimits.ts';
 import type { Store } from '../db/store.ts';
 import { decideHold, type HoldRequest, type Refusal } from '../engine/appointment.ts';
 import { busyWindow } from '../engine/availability.ts';
@@ -61,68 +61,67 @@ export function createHold(
   clock: () => number,
 ): Promise<HoldResult> {
   let attempt = 0;
-  return store.write(
-    async (tx): Promise<HoldResult> => {
-      const now = clock();
-      // Holds that ran out are deleted before a new one is written in their place: on SQLite every
-      // time (cheap, in the one transaction), on PostgreSQL when its exclusion constraints
-      // refused the first try (an expired hold stands in their way until it is deleted).
-      if (tx.dialect === 'sqlite' || attempt++ > 0) await purgeExpiredHolds(tx, now, req.practiceId);
-      let config = req.config;
-      const head = await practiceHead(tx, req.slug);
-      if (head?.id !== req.practiceId)
-        throw new ApiError(404, 'practice_not_found', `No practice "${req.slug}".`);
-      if (head.version !== config.version) {
-        const current = await practiceConfigIn(store, tx, req.slug);
-        if (!current) throw new ApiError(404, 'practice_not_found', `No practice "${req.slug}".`);
-        config = current;
-      }
-      const chain = config.chainById.get(req.chainId);
-      const busy = chain
-        ? await loadBusy(
-            tx,
-            busyWindow(config, chain, {
-              from: localDate(req.start, config.practice.timeZone),
-              to: localDate(req.start, config.practice.timeZone),
-              therapist: req.therapistId,
-              onlyStart: req.start,
-              client: null,
-              now,
-            }),
-          )
-        : [];
-      const decision = decideHold({ config, busy }, req, now);
-      if (!decision.ok) return { refusal: decision.refusal };
-      for (const limit of req.limits) {
-        const taken = await takePoint(tx, limit.key, limit, now);
-        // Nothing was written: the transaction holds only the points taken before, given back here.
-        if (!taken.ok) {
-          for (const earlier of req.limits.slice(0, req.limits.indexOf(limit)))
-            await givePointBack(tx, earlier.key);
-          return { limited: taken.waitMs };
+  return store
+    .write(
+      async (tx): Promise<HoldResult> => {
+        const now = clock();
+        // Holds that ran out are deleted before a new one is written in their place: on SQLite every
+        // time (cheap, in the one transaction), on PostgreSQL when its exclusion constraints
+        // refused the first try (an expired hold stands in their way until it is deleted).
+        if (tx.dialect === 'sqlite' || attempt++ > 0) await purgeExpiredHolds(tx, now, req.practiceId);
+        let config = req.config;
+        const head = await practiceHead(tx, req.slug);
+        if (head?.id !== req.practiceId)
+          throw new ApiError(404, 'practice_not_found', `No practice "${req.slug}".`);
+        if (head.version !== config.version) {
+          const current = await practiceConfigIn(store, tx, req.slug);
+          if (!current) throw new ApiError(404, 'practice_not_found', `No practice "${req.slug}".`);
+          config = current;
         }
-      }
-      const h = decision.hold;
-      const expiresAt = now + config.practice.holdMinutes * 60_000;
-      const owner = req.owner ? ownerKeys(req.owner)[0]! : null;
-      const id = await insertHold(tx, {
-        practiceId: req.practiceId,
-        chainId: h.chainId,
-        therapistId: h.therapistId,
-        roomId: h.roomId,
-        start: h.start,
-        end: h.end,
-        bufferAfterMinutes: h.bufferAfterMinutes,
-        blockedUntil: h.blockedUntil,
-        expiresAt,
-        owner,
-        now,
-      });
-      return { hold: { id, ...h, expiresAt, owner } };
-    },
-    // PostgreSQL: a start held or booked meanwhile by another instance; the next try decides anew.
-    { retries: 3 },
-  );
+        const chain = config.chainById.get(req.chainId);
+        const busy = chain
+          ? await loadBusy(
+              tx,
+              busyWindow(config, chain, {
+                from: localDate(req.start, config.practice.timeZone),
+                to: localDate(req.start, config.practice.timeZone),
+                therapist: req.therapistId,
+                onlyStart: req.start,
+                client: null,
+                now,
+              }),
+            )
+          : [];
+        const decision = decideHold({ config, busy }, req, now);
+        if (!decision.ok) return { refusal: decision.refusal };
+        const h = decision.hold;
+        const expiresAt = now + config.practice.holdMinutes * 60_000;
+        const owner = req.owner ? ownerKeys(req.owner)[0]! : null;
+        const id = await insertHold(tx, {
+          practiceId: req.practiceId,
+          chainId: h.chainId,
+          therapistId: h.therapistId,
+          roomId: h.roomId,
+          start: h.start,
+          end: h.end,
+          bufferAfterMinutes: h.bufferAfterMinutes,
+          blockedUntil: h.blockedUntil,
+          expiresAt,
+          owner,
+          now,
+        });
+        // Counted once decided and written: refused holds count nothing, and over a limit the hold
+        // is rolled back with the points.
+        await takePointsLast(tx, req.limits, now);
+        return { hold: { id, ...h, expiresAt, owner } };
+      },
+      // PostgreSQL: a start held or booked meanwhile by another instance; the next try decides anew.
+      { retries: 3 },
+    )
+    .catch((err) => {
+      if (err instanceof OverLimit) return { limited: err.waitMs };
+      throw err;
+    });
 }
 
 /** Lets a hold go before it runs out; 1 when it was there. */

@@ -108,6 +108,9 @@ async function oneStatement(tx: Tx, i: BookingSnapshotInput): Promise<BookingSna
   const range = [i.window.from - LONGEST_BLOCK_MS, i.window.to, i.window.from, i.window.now];
   const client = i.clientId !== null;
   const packagesOfFile = `SELECT id FROM packages WHERE practice_id = ? AND client_id = ? AND status <> 'withdrawn'`;
+  // The file's appointments and lines are reached through their indexes (LATERAL … OFFSET 0): a
+  // generic plan made on small tables or old statistics would otherwise hash whole tables on every
+  // booking (see loadClientBudget).
   const sql = `SELECT
     (SELECT config_version FROM practices WHERE id = ? AND slug = ?) AS version,
     (SELECT json_build_object('requestHash', r.request_hash, 'response', r.response, 'status', a.status)
@@ -131,10 +134,13 @@ async function oneStatement(tx: Tx, i: BookingSnapshotInput): Promise<BookingSna
            (SELECT coalesce(json_agg(p ORDER BY p.id), '[]'::json)
               FROM (SELECT * FROM packages WHERE id IN (${packagesOfFile})) p) AS packages,
            (SELECT coalesce(json_agg(x ORDER BY x.package_id, x.id, x.line_id), '[]'::json)
-              FROM (SELECT ap.package_id, a.id, a.starts_at, a.ends_at, a.status, l.id AS line_id, l.code, l.quantity,
+              FROM (SELECT ap.package_id, a.id, a.starts_at, a.ends_at, a.status, l.line_id, l.code, l.quantity,
                            l.unit_price_cents
-                      FROM appointment_packages ap JOIN appointments a ON a.id = ap.appointment_id
-                      LEFT JOIN appointment_lines l ON l.appointment_id = a.id
+                      FROM appointment_packages ap
+                      CROSS JOIN LATERAL (SELECT id, starts_at, ends_at, status FROM appointments
+                                           WHERE id = ap.appointment_id OFFSET 0) a
+                      LEFT JOIN LATERAL (SELECT id AS line_id, code, quantity, unit_price_cents FROM appointment_lines
+                                          WHERE appointment_id = a.id OFFSET 0) l ON TRUE
                      WHERE ap.package_id IN (${packagesOfFile})) x) AS lines,
            (SELECT coalesce(json_agg(template_id), '[]'::json) FROM exclusions
              WHERE practice_id = ? AND client_id = ?) AS exclusions,

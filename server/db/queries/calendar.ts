@@ -98,12 +98,26 @@ export async function loadClientBudget(
     packages.length === 0
       ? []
       : await tx.all<AnyRow>(
-          `SELECT ap.package_id, a.id, a.starts_at, a.ends_at, a.status, l.code, l.quantity, l.unit_price_cents
-             FROM appointment_packages ap
-             JOIN appointments a ON a.id = ap.appointment_id
-             LEFT JOIN appointment_lines l ON l.appointment_id = a.id
-            WHERE ${inList(tx, 'ap.package_id')}
-            ORDER BY ap.package_id, a.id, l.id`,
+          tx.dialect === 'sqlite'
+            ? `SELECT ap.package_id, a.id, a.starts_at, a.ends_at, a.status, l.code, l.quantity, l.unit_price_cents
+                 FROM appointment_packages ap
+                 JOIN appointments a ON a.id = ap.appointment_id
+                 LEFT JOIN appointment_lines l ON l.appointment_id = a.id
+                WHERE ${inList(tx, 'ap.package_id')}
+                ORDER BY ap.package_id, a.id, l.id`
+            : // PostgreSQL plans a prepared statement once (generic plans, see pg/store.ts); made
+              // while the tables were small or their statistics old (no ANALYZE since), the plain
+              // join hashes whole tables — a scan of every appointment and line per booking, growing
+              // with the practice. Each package's appointments and their lines by their indexes
+              // instead, whatever the statistics say (OFFSET 0 keeps the subqueries nested).
+              `SELECT ap.package_id, a.id, a.starts_at, a.ends_at, a.status, l.code, l.quantity, l.unit_price_cents
+                 FROM appointment_packages ap
+                 CROSS JOIN LATERAL (SELECT id, starts_at, ends_at, status FROM appointments
+                                      WHERE id = ap.appointment_id OFFSET 0) a
+                 LEFT JOIN LATERAL (SELECT id AS line_id, code, quantity, unit_price_cents FROM appointment_lines
+                                     WHERE appointment_id = a.id OFFSET 0) l ON TRUE
+                WHERE ${inList(tx, 'ap.package_id')}
+                ORDER BY ap.package_id, a.id, l.line_id`,
           [
             list(
               tx,

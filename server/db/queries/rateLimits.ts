@@ -55,6 +55,31 @@ export async function takePoint(
   return { ok: false, waitMs: c.expire === null ? 60_000 : Math.max(1_000, c.expire - now) };
 }
 
+/** Thrown by `takePointsLast` to roll the transaction back: a limit was reached. */
+export class OverLimit extends Error {
+  constructor(readonly waitMs: number) {
+    super('a rate limit was reached');
+  }
+}
+
+/**
+ * One point on each limit as the last writes of a transaction, in a fixed order (no deadlock); over
+ * any of them, `OverLimit` is thrown and the whole transaction rolls back with them. Last, because a
+ * counter's row is shared by every request of its address or practice: on PostgreSQL the row lock is
+ * then held for the commit only, not for the whole decision and its writes — taken first, it made
+ * every booking from one address (and every hold of a practice) wait for the one before to commit.
+ */
+export async function takePointsLast(
+  tx: Tx,
+  limits: readonly ({ key: string } & { points: number; durationMs: number })[],
+  now: number,
+): Promise<void> {
+  for (const limit of [...limits].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
+    const taken = await takePoint(tx, limit.key, limit, now);
+    if (!taken.ok) throw new OverLimit(taken.waitMs);
+  }
+}
+
 /** Gives back a point taken in this transaction. */
 export function givePointBack(tx: Tx, key: string): Promise<number> {
   return tx.run('UPDATE rate_limits SET points = points - 1 WHERE key = ?', [key]);
