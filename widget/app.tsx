@@ -1,7 +1,7 @@
 /** The booking flow's screens. They read the instance's flow (flow.ts) and call its actions. */
 import type { Signal } from '@preact/signals';
 import type { InputHTMLAttributes } from 'preact';
-import { useEffect, useId, useReducer, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useLayoutEffect, useReducer, useRef, useState } from 'preact/hooks';
 import type { ChainInfo, Flow } from './flow.ts';
 import { addDays, clock, dateOf, dayName, monday, money, visitorZone } from './format.ts';
 import { type Texts, texts } from './texts.ts';
@@ -199,7 +199,8 @@ function Times({ f, t, head }: P & Head) {
   const chosen = open.includes(f.day.value) ? f.day.value : open[0];
   const refocus = useRef(false);
   const grid = useRef<HTMLFieldSetElement>(null);
-  useEffect(() => {
+  // Before paint, so that the keyboard is never left on the page while the new week replaces the old.
+  useLayoutEffect(() => {
     const b = grid.current?.querySelector<HTMLElement>('[tabindex="0"]');
     if (refocus.current && b && days[0]?.date === week) {
       refocus.current = false;
