@@ -894,59 +894,47 @@ export function Calendar({
         <button type="button" class="secondary" onClick={() => go(1)}>
           {weekly() ? t.cal.nextWeek : t.cal.nextDay} →
         </button>
-        <p class="field">
-          <label for="cal-view">{t.cal.view}</label>
-          <select
-            id="cal-view"
-            value={view.value}
-            onChange={(e) => {
-              view.value = e.currentTarget.value as 'week' | 'day' | 'rooms' | 'roomWeek';
+        <Choice
+          id="cal-view"
+          label={t.cal.view}
+          value={view.value}
+          options={[
+            ['week', t.cal.week],
+            ['day', t.cal.day],
+            ['rooms', t.cal.rooms],
+            ['roomWeek', t.cal.roomWeek],
+          ]}
+          onChange={(v) => {
+            view.value = v as 'week' | 'day' | 'rooms' | 'roomWeek';
+            load().catch(() => {});
+          }}
+        />
+        {view.value === 'week' && data && (
+          <Choice
+            id="cal-therapist"
+            label={t.cfg.therapists}
+            value={String(therapist.value ?? '')}
+            options={(allTherapists.value.length ? allTherapists.value : data.therapists).map((x) => [
+              x.id,
+              x.name,
+            ])}
+            onChange={(v) => {
+              therapist.value = Number(v);
               load().catch(() => {});
             }}
-          >
-            <option value="week">{t.cal.week}</option>
-            <option value="day">{t.cal.day}</option>
-            <option value="rooms">{t.cal.rooms}</option>
-            <option value="roomWeek">{t.cal.roomWeek}</option>
-          </select>
-        </p>
-        {view.value === 'week' && data && (
-          <p class="field">
-            <label for="cal-therapist">{t.cfg.therapists}</label>
-            <select
-              id="cal-therapist"
-              value={String(therapist.value ?? '')}
-              onChange={(e) => {
-                therapist.value = Number(e.currentTarget.value);
-                load().catch(() => {});
-              }}
-            >
-              {(allTherapists.value.length ? allTherapists.value : data.therapists).map((x) => (
-                <option key={x.id} value={x.id}>
-                  {x.name}
-                </option>
-              ))}
-            </select>
-          </p>
+          />
         )}
         {view.value === 'roomWeek' && data && (
-          <p class="field">
-            <label for="cal-room">{t.cal.room}</label>
-            <select
-              id="cal-room"
-              value={String(room.value ?? '')}
-              onChange={(e) => {
-                room.value = Number(e.currentTarget.value);
-                load().catch(() => {});
-              }}
-            >
-              {data.rooms.map((r) => (
-                <option key={r.id} value={r.id}>
-                  {r.name}
-                </option>
-              ))}
-            </select>
-          </p>
+          <Choice
+            id="cal-room"
+            label={t.cal.room}
+            value={String(room.value ?? '')}
+            options={data.rooms.map((r) => [r.id, r.name])}
+            onChange={(v) => {
+              room.value = Number(v);
+              load().catch(() => {});
+            }}
+          />
         )}
       </div>
       <p class="hint">

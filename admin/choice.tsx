@@ -1,4 +1,7 @@
-/** A labelled select of `[value, label]` options, with an empty first option when `empty` names it. */
+/**
+ * A labelled select of `[value, label]` options, with an empty first option when `empty` names it;
+ * controlled when `value` is given.
+ */
 export function Choice({
   id,
   label,
@@ -6,11 +9,13 @@ export function Choice({
   options,
   empty,
   required,
+  value,
   onChange,
 }: {
   id: string;
   label: string;
-  name: string;
+  name?: string;
+  value?: string;
   options: readonly (readonly [value: string | number, label: string])[];
   empty?: string;
   required?: boolean;
@@ -22,6 +27,7 @@ export function Choice({
       <select
         id={id}
         name={name}
+        value={value}
         required={required}
         onChange={onChange && ((e) => onChange(e.currentTarget.value))}
       >
