@@ -376,6 +376,13 @@ function assessor(p: Plan, busy: BusyIndex) {
   const needsRoom = input.chain.needsRoom;
   const check = input.check;
   const checked = new Map<number, SlotCheckFailure | null>();
+  // The room does not depend on the therapist: a grid search asks for every therapist at one start
+  // in a row, so the last answer is kept (20 therapists, 5 rooms: a fifth of the search otherwise).
+  let roomAt = Number.NaN;
+  let roomThen: number | null = null;
+  // The same for the caller's check (the map serves a compact search, which goes therapist by therapist).
+  let checkedAt = Number.NaN;
+  let checkedThen: SlotCheckFailure | null = null;
   return {
     /** Whether the therapist (index into `p.therapists`) works for the whole appointment and buffer. */
     inHours: (therapist: number, start: number): boolean =>
@@ -393,15 +400,21 @@ function assessor(p: Plan, busy: BusyIndex) {
       if (edges && !edges.has(start)) return LEAVES_GAP;
       let roomId: number | null = null;
       if (needsRoom) {
-        roomId = busy.freeRoom(start, start + spanMs);
+        if (start !== roomAt) {
+          roomAt = start;
+          roomThen = busy.freeRoom(start, start + spanMs);
+        }
+        roomId = roomThen;
         if (roomId === null) return NO_ROOM;
       }
       if (check) {
-        let failure = checked.get(start);
+        let failure = start === checkedAt ? checkedThen : checked.get(start);
         if (failure === undefined) {
           failure = check(start, start + slotMs);
           checked.set(start, failure);
         }
+        checkedAt = start;
+        checkedThen = failure;
         if (failure) {
           return failure.detail === undefined
             ? { reason: failure.code, roomId: null }
