@@ -279,12 +279,28 @@ export function toIsoWithOffset(instant: Instant, timeZone: string): string {
   const off = Math.round(offsetAt(instant, timeZone) / MINUTE);
   const local = instant + off * MINUTE;
   const days = Math.floor(local / DAY);
-  const { year, month, day } = civilFromDays(days);
+  // A slots answer writes hundreds of times of a few days at one offset: the date and the offset
+  // are written once and kept for the next call.
+  if (days !== iso.days) {
+    const { year, month, day } = civilFromDays(days);
+    iso.date = formatDate(year, month, day);
+    iso.days = days;
+  }
+  if (off !== iso.offset) {
+    const abs = Math.abs(off);
+    iso.offsetText = `${off < 0 ? '-' : '+'}${TWO_DIGITS[Math.floor(abs / 60)]}:${TWO_DIGITS[abs % 60]}`;
+    iso.offset = off;
+  }
   const ms = local - days * DAY;
-  const sign = off < 0 ? '-' : '+';
-  const abs = Math.abs(off);
-  return `${formatDate(year, month, day)}T${formatMinute(Math.floor(ms / MINUTE))}:${pad(Math.floor((ms % MINUTE) / 1000))}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+  const minute = Math.floor(ms / MINUTE);
+  return `${iso.date}T${TWO_DIGITS[Math.floor(minute / 60)]}:${TWO_DIGITS[minute % 60]}:${TWO_DIGITS[Math.floor((ms % MINUTE) / 1000)]}${iso.offsetText}`;
 }
+
+/** `00` … `99`. */
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+
+/** `toIsoWithOffset`'s last date and offset, as written. */
+const iso = { days: Number.NaN, date: '', offset: Number.NaN, offsetText: '' };
 
 /** Age in whole years on a local date, from a birth date. @example ageOn('2008-03-01', '2026-02-28') === 17 */
 export function ageOn(birthDate: string, onDate: string): number {

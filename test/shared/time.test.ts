@@ -701,6 +701,21 @@ describe('toIsoWithOffset', () => {
     expect(toIsoWithOffset(Date.UTC(2026, 6, 1, 7, 0, 5, 999), BERLIN)).toBe('2026-07-01T09:00:05+02:00');
   });
 
+  it('writes the same text for an instant whatever it wrote before (any order of instants and zones)', () => {
+    const call = fc.tuple(
+      fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2060, 0, 1) }),
+      fc.constantFrom(BERLIN, NEW_YORK, KOLKATA, 'UTC', 'America/St_Johns'),
+    );
+    fc.assert(
+      fc.property(fc.array(call, { minLength: 2, maxLength: 20 }), (calls) => {
+        const forwards = calls.map(([t, zone]) => toIsoWithOffset(t, zone));
+        const backwards = [...calls].reverse().map(([t, zone]) => toIsoWithOffset(t, zone));
+        expect(backwards.reverse()).toEqual(forwards);
+        calls.forEach(([t], i) => expect(Date.parse(forwards[i]!)).toBe(Math.floor(t / 1000) * 1000));
+      }),
+    );
+  });
+
   it('denotes the instant it was given, every quarter hour around both clock changes', () => {
     for (const [zone, around] of [
       [BERLIN, Date.UTC(2026, 2, 29, 1)],
