@@ -397,7 +397,11 @@ export interface SteadyResult {
   /** Non-2xx answers and request errors in the window, by status and problem code ("409 slot_taken", "error"). */
   failures: Map<string, number>;
   bytesPerResponse: number;
-  /** CPU per response inside the window, ms: the app servers (all processes and threads), PostgreSQL, this process. */
+  /**
+   * CPU inside the window per response — per counted response where the requests say which count
+   * (a hold-then-book cycle: per booking) — in ms: the app servers (all processes and threads),
+   * PostgreSQL, this process.
+   */
   cpuMs: { app: number; postgres: number; generator: number };
 }
 
@@ -510,13 +514,13 @@ async function steadyLoad(
   latencies.sort((a, b) => a - b);
   const at = (q: number) =>
     Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
-  const per = (seconds: number) =>
-    seconds >= 0 && latencies.length ? (seconds * 1000) / latencies.length : Number.NaN;
+  // Per what the row counts: in a hold-then-book cycle, per booking (both of its requests).
+  const counts = requests.some((r) => (r as CountedRequest).counts);
+  const units = counts ? counted : latencies.length;
+  const per = (seconds: number) => (seconds >= 0 && units ? (seconds * 1000) / units : Number.NaN);
   return {
     rps: Math.round(latencies.length / duration),
-    okRps: Math.round(
-      (requests.some((r) => (r as CountedRequest).counts) ? counted : latencies.length - non2xx) / duration,
-    ),
+    okRps: Math.round((counts ? counted : latencies.length - non2xx) / duration),
     p50: at(0.5),
     p99: at(0.99),
     max: Math.round(latencies.at(-1) ?? 0),
@@ -1244,11 +1248,16 @@ function coresParagraph(cores: number): string[] {
       `${busy.toFixed(2)} of the ${cores} cores busy on average, the load generator's share ${Math.round((100 * generator) / (app + postgres + generator))} %.`,
     );
     const sqlite = cpuShares.find(
-      (s) => s.kind === 'sqlite' && s.checkpointThread && s.connections === 64 && s.clients === best.clients,
+      (s) =>
+        s.kind === 'sqlite' &&
+        s.checkpointThread &&
+        s.connections === 64 &&
+        s.clients === best.clients &&
+        s.flow === best.flow,
     );
     if (sqlite && !Number.isNaN(sqlite.cpuMs.app)) {
       lines.push(
-        `For comparison, SQLite with one process (${sqlite.clients} clients, ${sqlite.okRps}/s) took ${sqlite.cpuMs.app.toFixed(2)} ms of app CPU and`,
+        `For comparison, SQLite with one process (${sqlite.clients} clients, ${sqlite.flow}, ${sqlite.okRps}/s) took ${sqlite.cpuMs.app.toFixed(2)} ms of app CPU and`,
         `${sqlite.cpuMs.generator.toFixed(2)} ms of the load generator's per booking, with no database process besides.`,
       );
     }
