@@ -152,11 +152,13 @@ async function postgresSettings(): Promise<string> {
 
 /**
  * `BENCH_PROFILE=DIR`: each app server writes a V8 CPU profile into DIR when it stops (open it in
- * Chrome's DevTools), to see where a row's time goes.
+ * Chrome's DevTools), to see where a row's time goes. `BENCH_NODE_ARGS="--flag …"`: more Node flags
+ * for the app servers (e.g. `--max-semi-space-size=64`, `--log-deopt`), to try one out.
  */
-const nodeArgs = process.env.BENCH_PROFILE
-  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
-  : [];
+const nodeArgs = [
+  ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+  ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+];
 
 /** Starts `count` app processes on the database, each on a port of its own, the server clock at NOW. */
 async function startInstances(
