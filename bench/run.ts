@@ -203,8 +203,12 @@ async function engineBench() {
   log("does: check the practice's configuration version (the configuration itself is kept in memory),");
   log('load the appointments of the window through the store from SQLite (file, WAL; `loadBusy`), then');
   log('run the engine, each step awaited. "Naive" tests every candidate start against every appointment');
-  log('of the window, as older booking engines do, on the same input and with the same result. It runs after');
-  log("all the engine's timings: run in between, it made V8 deoptimize the engine's calls, a cost the server never has.");
+  log(
+    'of the window, as older booking engines do, on the same input and with the same result. It runs after',
+  );
+  log(
+    "all the engine's timings: run in between, it made V8 deoptimize the engine's calls, a cost the server never has.",
+  );
   log();
   log(
     '| appointments in the table | per therapist and working day | in a 14-day window (median) | whole search, median | engine only, median | naive, median | naive ÷ engine |',

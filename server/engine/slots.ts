@@ -454,22 +454,11 @@ function search(p: Plan, busy: BusyIndex): SlotSearchResult {
     // Grid: minute by minute, then therapist by therapist, so each day comes out already sorted.
     const cursor = new Int32Array(p.therapists.length);
     for (let d = 1; d <= last; d++) {
-      const day = p.days[d]!;
-      if (day.end <= p.earliest || day.start >= p.windowEnd) continue;
-      if (only !== undefined && (only < day.start || only >= day.end)) continue;
-      const ranges = p.minutes.map((perDay) => perDay[d]!);
-      const { lo, hi } = span(ranges);
+      const grid = gridOf(p, d);
+      if (!grid) continue;
+      const { day, ranges, end } = grid;
       cursor.fill(0);
-      let m = Math.ceil(lo / p.step) * p.step;
-      let end = hi;
-      if (only !== undefined) {
-        // The grid minute of that instant alone, when it is one.
-        const minute = day.minuteOf(only);
-        if (minute % p.step !== 0 || minute < m) continue;
-        m = minute;
-        end = Math.min(hi, minute + 1);
-      }
-      for (; m < end; m += p.step) {
+      for (let m = grid.from; m < end; m += p.step) {
         const start = day.at(m);
         if (only !== undefined && start !== only) continue;
         if (start === null || assess.timing(start, m)) continue;
@@ -512,22 +501,12 @@ function gridSearch(
   const last = p.days.length - 2;
   const cursor = new Int32Array(therapists.length);
   for (let d = 1; d <= last; d++) {
-    const day = p.days[d]!;
-    if (day.end <= p.earliest || day.start >= p.windowEnd) continue;
-    if (only !== undefined && (only < day.start || only >= day.end)) continue;
-    const ranges = p.minutes.map((perTherapist) => perTherapist[d]!);
-    const { lo, hi } = span(ranges);
+    const grid = gridOf(p, d);
+    if (!grid) continue;
+    const { day, ranges, end } = grid;
     cursor.fill(0);
-    let m = Math.ceil(lo / step) * step;
-    let end = hi;
-    if (only !== undefined) {
-      const minute = day.minuteOf(only);
-      if (minute % step !== 0 || minute < m) continue;
-      m = minute;
-      end = Math.min(hi, minute + 1);
-    }
     const out = perDay[d]!;
-    for (; m < end; m += step) {
+    for (let m = grid.from; m < end; m += step) {
       const start = day.at(m);
       if (start === null || (only !== undefined && start !== only) || timing(start, m)) continue;
       const until = start + spanMs;
@@ -564,6 +543,29 @@ function gridSearch(
       }
     }
   }
+}
+
+/**
+ * The grid minutes of day `d` a search walks, [from, end) in steps: from the earliest to the latest
+ * working minute of any of the plan's therapists — only the minute of `onlyStart` when there is
+ * one — with each therapist's working minutes that day; null for a day with nothing to search.
+ */
+function gridOf(
+  p: Plan,
+  d: number,
+): { day: LocalDay; ranges: Interval[][]; from: number; end: number } | null {
+  const day = p.days[d]!;
+  const only = p.input.onlyStart;
+  if (day.end <= p.earliest || day.start >= p.windowEnd) return null;
+  if (only !== undefined && (only < day.start || only >= day.end)) return null;
+  const ranges = p.minutes.map((perDay) => perDay[d]!);
+  const { lo, hi } = span(ranges);
+  const from = Math.ceil(lo / p.step) * p.step;
+  if (only === undefined) return { day, ranges, from, end: hi };
+  // The grid minute of that instant alone, when it is one.
+  const minute = day.minuteOf(only);
+  if (minute % p.step !== 0 || minute < from) return null;
+  return { day, ranges, from: minute, end: Math.min(hi, minute + 1) };
 }
 
 /** The earliest start and latest end of several therapists' working minutes on a day. */
