@@ -7,7 +7,7 @@
  * a criterion over its limit turns it red and names it ("KG: 7 von 6"); saving it is refused by the
  * server with the numbers, and nothing is written. New appointments from a chain or free services.
  */
-import { signal } from '@preact/signals';
+import { type Signal, signal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
 import type { Bar } from '../shared/budget.ts';
 import type { BudgetAppointment, BudgetPackage } from '../shared/domain.ts';
@@ -96,6 +96,12 @@ const hhmm = (iso: string) =>
     hour12: false,
     timeZone: practiceZone.value,
   });
+
+/** A choice of the toolbar into its signal, and the calendar loaded for it. */
+function show<T>(into: Signal<T>, value: T) {
+  into.value = value;
+  load().catch(() => {});
+}
 
 async function load() {
   const from = weekly() ? monday(day.value) : day.value;
@@ -859,10 +865,7 @@ export function Calendar({
     loadTherapistChoice().catch(() => {});
   }, []);
   const data = days.value;
-  const go = (n: number) => {
-    day.value = addDays(day.value, weekly() ? 7 * n : n);
-    load().catch(() => {});
-  };
+  const go = (n: number) => show(day, addDays(day.value, weekly() ? 7 * n : n));
   const from = weekly() ? monday(day.value) : day.value;
   const dates = weekly() ? Array.from({ length: 7 }, (_, i) => addDays(from, i)) : [day.value];
   const dayName = (d: string) =>
@@ -884,10 +887,7 @@ export function Calendar({
         <button
           type="button"
           class="secondary"
-          onClick={() => {
-            day.value = localDate(Date.now(), practiceZone.value);
-            load().catch(() => {});
-          }}
+          onClick={() => show(day, localDate(Date.now(), practiceZone.value))}
         >
           {t.cal.today}
         </button>
@@ -904,10 +904,7 @@ export function Calendar({
             ['rooms', t.cal.rooms],
             ['roomWeek', t.cal.roomWeek],
           ]}
-          onChange={(v) => {
-            view.value = v as 'week' | 'day' | 'rooms' | 'roomWeek';
-            load().catch(() => {});
-          }}
+          onChange={(v) => show(view, v as typeof view.value)}
         />
         {view.value === 'week' && data && (
           <Choice
@@ -918,10 +915,7 @@ export function Calendar({
               x.id,
               x.name,
             ])}
-            onChange={(v) => {
-              therapist.value = Number(v);
-              load().catch(() => {});
-            }}
+            onChange={(v) => show(therapist, Number(v))}
           />
         )}
         {view.value === 'roomWeek' && data && (
@@ -930,10 +924,7 @@ export function Calendar({
             label={t.cal.room}
             value={String(room.value ?? '')}
             options={data.rooms.map((r) => [r.id, r.name])}
-            onChange={(v) => {
-              room.value = Number(v);
-              load().catch(() => {});
-            }}
+            onChange={(v) => show(room, Number(v))}
           />
         )}
       </div>
