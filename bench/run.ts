@@ -223,14 +223,16 @@ async function engineBench() {
   // The naive baseline runs after every engine timing: run in between, it makes the engine's
   // calls polymorphic (two kinds of busy index) and V8 deoptimizes them — a cost the server,
   // which never runs the baseline, does not have.
-  const measured: {
+  type Row = {
     count: number;
     perDay: number;
     inWindow: number[];
     whole: number[];
     engine: number[];
+    /** The first runs' inputs and the engine's answers, for the naive baseline afterwards. */
     compare: { input: ReturnType<typeof slotSearchInput>; fast: string }[];
-  }[] = [];
+  };
+  const measured: Row[] = [];
   for (const [count, perDay] of cases) {
     const db = await freshDatabase('sqlite');
     const store = await db.open();
@@ -255,14 +257,7 @@ async function engineBench() {
       ),
     );
     const runs = quick ? 20 : 100;
-    const row = {
-      count,
-      perDay,
-      inWindow: [] as number[],
-      whole: [] as number[],
-      engine: [] as number[],
-      compare: [] as { input: ReturnType<typeof slotSearchInput>; fast: string }[],
-    };
+    const row: Row = { count, perDay, inWindow: [], whole: [], engine: [], compare: [] };
     for (let i = 0; i < runs; i++) {
       const from = addDays(FIRST, Math.floor(random() * span));
       const to = addDays(from, 13);
