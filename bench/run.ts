@@ -422,6 +422,14 @@ function split(servers: ServerProcess[], total: number): Target[] {
 }
 
 /**
+ * Seconds of load before a row's measuring starts. V8 compiles a server's hot code on threads of
+ * its own while it serves; after 3 s (at 300–1 000 bookings/s) its compiler threads still took a
+ * third of the app's CPU (per-thread /proc figures, perf: TurboFan), and the app's CPU per
+ * PostgreSQL booking was 2.4 ms, against 1.3–1.5 ms after 20 s. A server in production runs warm.
+ */
+const WARMUP_SECONDS = 10;
+
+/**
  * One autocannon run per server, all at once, of `warmup + duration` seconds on the same
  * connections; only the responses of the last `duration` seconds count, merged over the runs.
  * Separate warm-up and measuring runs would measure the second run's new connections being
@@ -593,7 +601,7 @@ async function slotsBench() {
   const sqliteData = await slotsData(sqlite);
   const random = prng(11);
   log(
-    `10 000 appointments in the table, 64 connections, measured for ${duration} s after a 3 s warm-up on the same connections. Each request`,
+    `10 000 appointments in the table, 64 connections, measured for ${duration} s after a ${WARMUP_SECONDS} s warm-up on the same connections. Each request`,
   );
   log('asks for a random start date: "any" = among all the dates holding appointments, so nearly every');
   log(
@@ -660,7 +668,7 @@ async function slotsBench() {
             }),
           },
         ];
-        const r = await steadyLoad(split(servers, 64), requests, servers, db.name, 3, duration);
+        const r = await steadyLoad(split(servers, 64), requests, servers, db.name, WARMUP_SECONDS, duration);
         slotTargets.push({ ...setup, label, rps: r.rps, p99: r.p99 });
         log(
           `| ${LABEL[setup.kind]} | ${setup.instances} | ${label} | ${setup.cache === '0' ? 'off' : 'on'} | ${setup.dates} | ${r.rps} | ${r.p50} ms | ${r.p99} ms | ${failuresText(r)} | ${Math.round(r.bytesPerResponse / 1024)} KiB | ${treeMemory(servers.map((s) => s.child.pid!))} | ${cpuText(r.cpuMs.app)} / ${cpuText(r.cpuMs.postgres)} / ${cpuText(r.cpuMs.generator)} |`,
@@ -756,7 +764,7 @@ async function bookingBench() {
     "clients, each holding a package of 10 sessions; the booking reads the client's budget and assigns the appointment",
   );
   log(
-    `to that package (the clients take turns, so each books up to 10 times). Measured for ${duration} s after a 3 s warm-up`,
+    `to that package (the clients take turns, so each books up to 10 times). Measured for ${duration} s after a ${WARMUP_SECONDS} s warm-up`,
   );
   log(
     'on the same connections, a fresh database per run (SQLite: a new file; PostgreSQL: CREATE DATABASE, the data written',
@@ -1003,7 +1011,14 @@ async function bookingRun(setup: BookingSetup, duration: number) {
           ? [bookingRequest]
           : [holdRequest];
     // The warm-up's bookings count in the checks below, not in the rate.
-    result = await steadyLoad(split(servers, setup.connections), requests, servers, db.name, 3, duration);
+    result = await steadyLoad(
+      split(servers, setup.connections),
+      requests,
+      servers,
+      db.name,
+      WARMUP_SECONDS,
+      duration,
+    );
   } finally {
     await stopAll(servers);
   }
