@@ -70,6 +70,29 @@ function median(xs: number[]): number {
 }
 const ms = (x: number) => x.toFixed(2);
 
+/**
+ * How fast the host is right now: a fixed loop of arithmetic, the median of five timings in ms. The
+ * machine is shared, and its speed changed by up to 2× within minutes (68 → 111 ms for this loop in
+ * one session), so two runs' rows compare only where their probes are close.
+ */
+function hostProbe(): number {
+  const runs: number[] = [];
+  let sink = 0;
+  for (let k = 0; k < 5; k++) {
+    const t0 = performance.now();
+    for (let i = 0; i < 30_000_000; i++) sink += Math.sqrt(i) * (i & 7);
+    runs.push(performance.now() - t0);
+  }
+  if (sink < 0) console.log(sink); // keeps the loop from being optimized away
+  return Math.round(median(runs));
+}
+const probes: { at: string; ms: number }[] = [];
+function probe(at: string): void {
+  const value = hostProbe();
+  probes.push({ at, ms: value });
+  console.log(`host probe (${at}): ${value} ms`);
+}
+
 function time<T>(fn: () => T): [T, number] {
   const t0 = process.hrtime.bigint();
   const result = fn();
@@ -1307,9 +1330,12 @@ async function main() {
       );
     }
   }
+  probe('start');
   if (!only || only === 'engine') await engineBench();
   if (!only || only === 'slots') await slotsBench();
+  if (!only || only === 'slots') probe('after section 2');
   if (!only || only === 'bookings') await bookingBench();
+  probe('end');
   if (!only || only === 'widget') widget = await widgetBench(log);
   if (!only || only === 'admin') admin = await adminBench(log);
   if (only === 'admin') {
@@ -1339,6 +1365,7 @@ async function main() {
     `- command: \`npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}\``,
     `- machine: ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}, Node ${process.version}`,
     `- databases: SQLite file in WAL mode (better-sqlite3); ${postgres}`,
+    `- host speed (a fixed arithmetic loop, median of 5, lower is faster; compare runs only where these are close): ${probes.map((p) => `${p.ms} ms ${p.at}`).join(', ')}`,
     '- load generator: autocannon in the benchmark process, one per app instance; the servers are separate processes (`node --import tsx server/main.ts`) on 127.0.0.1, their clock started at the data\'s "now" (`CLOCK_START`)',
     '',
     '## Targets (from the issues) and where they stand',
