@@ -1332,8 +1332,10 @@ async function main() {
   }
   probe('start');
   if (!only || only === 'engine') await engineBench();
-  if (!only || only === 'slots') await slotsBench();
-  if (!only || only === 'slots') probe('after section 2');
+  if (!only || only === 'slots') {
+    await slotsBench();
+    probe('after section 2');
+  }
   if (!only || only === 'bookings') await bookingBench();
   probe('end');
   if (!only || only === 'widget') widget = await widgetBench(log);
