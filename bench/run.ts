@@ -927,6 +927,8 @@ async function bookingBench() {
   log();
 }
 
+const addressOf = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+
 async function bookingRun(setup: BookingSetup, duration: number) {
   const db = await freshDatabase(setup.kind);
   const fixture = await db.open();
@@ -954,6 +956,7 @@ async function bookingRun(setup: BookingSetup, duration: number) {
   }
   const servers = await startInstances(db, setup.instances, {
     WAL_CHECKPOINT_THREAD: setup.checkpointThread ? '1' : '0',
+    TRUST_PROXY: '1',
   });
   let n = 0;
   let result: SteadyResult;
@@ -978,7 +981,7 @@ async function bookingRun(setup: BookingSetup, duration: number) {
         Object.assign(context, { i, start: s.start, therapist: s.therapist, hold: undefined });
         return {
           ...req,
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': addressOf(i) },
           body: JSON.stringify({ chain: p.bookingChainId, start: s.start, therapist: s.therapist }),
         };
       },
@@ -1003,6 +1006,7 @@ async function bookingRun(setup: BookingSetup, duration: number) {
           ...req,
           headers: {
             'content-type': 'application/json',
+            'x-forwarded-for': addressOf(i),
             'idempotency-key': `bench-${i}`,
             authorization: `Bearer ${tokenOf(i)}`,
           },

@@ -25,7 +25,7 @@ import {
   lockClient,
   purgeExpiredHolds,
 } from '../db/queries/calendar.ts';
-import { givePointBack, OverLimit, takePoint, takePointsLast } from '../db/queries/rateLimits.ts';
+import { type Limit, limitWait, OverLimit, pointWrites } from '../db/queries/rateLimits.ts';
 import type { Store } from '../db/store.ts';
 import {
   type AppointmentPlan,
@@ -70,10 +70,10 @@ export interface BookingRequest {
   holdId?: number | undefined;
   /**
    * The practice's limit on bookings from the client's address: a booking takes one point of
-   * `key` (at most `points` in `durationMs`), in its own transaction, once it is decided — refused
-   * bookings count nothing; over the limit nothing is written and the answer is `limited`.
+   * `key` (at most `points` in `durationMs`) in the batch that writes it — refused bookings count
+   * nothing; over the limit nothing is written and the answer is `limited`.
    */
-  limit?: { key: string; points: number; durationMs: number } | undefined;
+  limit?: Limit | undefined;
   /** The request's Idempotency-Key and a hash of what was asked: a retry gets the same booking. */
   idempotency: { key: string; hash: string };
   lang: Locale;
@@ -149,6 +149,7 @@ function bookOnce(
   let attempt = 0;
   // See guardedByConstraints below.
   const unguarded = !returning && req.holdId === undefined;
+  const limits = req.limit ? [req.limit] : [];
   const newClient: NewClientData | undefined =
     returning === null && req.newClient && req.identity.kind === 'email'
       ? { ...req.newClient, email: req.identity.email }
@@ -177,7 +178,6 @@ function bookOnce(
           email: returning === null && req.identity.kind === 'email' ? req.identity.email : null,
           clientId: returning?.id ?? null,
           window: snapshotWindow(config, request, now),
-          counterKey: null,
           holdId: req.holdId ?? null,
           now,
           reserve: {
@@ -280,84 +280,67 @@ function bookOnce(
         if (!decision.ok) return { refusal: decision.refusal };
         const { plan } = decision;
 
-        // The booking counts against its address's limit now that it is decided. Without a
-        // transaction (PostgreSQL, a new client) the point is given back should the batch fail (a
-        // concurrent booking took the start: the next try decides, and counts, anew).
-        const limit = req.limit;
-        const guardPoint = async <T>(write: Promise<T>): Promise<T> => {
-          if (!limit || !unguarded) return write;
-          try {
-            return await write;
-          } catch (err) {
-            await givePointBack(tx, limit.key).catch(() => {});
-            throw err;
-          }
-        };
-        // Without a transaction the point comes first and is given back should the batch fail; in
-        // one, it is the last write (takePointsLast), so the counter shared by the address's
-        // bookings is locked only for the commit.
-        if (limit && unguarded) {
-          const taken = await takePoint(tx, limit.key, limit, now);
-          if (!taken.ok) return { limited: taken.waitMs };
-        }
         // Apply: the hold gives way (on PostgreSQL before the batch, which its row would otherwise
         // collide with), then the plan, the confirmation e-mail and the idempotency record in one batch.
         if (hold) await deleteHold(tx, practiceId, hold.id);
         let body: BookingBody | undefined;
-        await guardPoint(
-          applyPlan(
-            tx,
-            plan,
-            { practiceId, actor: `online:${returning?.id ?? 'new'}`, now, accessCode: newAccessCode },
-            (applied) => {
-              const answer = bookingBody(config, plan, applied, links, req.lang);
-              body = answer;
-              return [
-                confirmationMailWrite({
-                  practice: config.practice,
-                  appointmentId: applied.appointmentId,
-                  sequence: 0,
-                  method: 'REQUEST',
-                  start: plan.appointment.start,
-                  end: plan.appointment.end,
-                  chainName: answer.chain.name,
-                  therapistName: answer.therapist.name,
-                  roomName: answer.room?.name ?? null,
-                  to,
-                  cancelUrl: answer.cancelUrl,
-                  packages: answer.packages,
-                  lang: req.lang,
-                  now,
-                }),
-                bookingRequestWrite({
-                  practiceId,
-                  key: req.idempotency.key,
-                  requestHash: req.idempotency.hash,
-                  appointmentId: applied.appointmentId,
-                  response: answer,
-                  now,
-                }),
-              ];
-            },
-            snap.reserved,
-          ),
+        await applyPlan(
+          tx,
+          plan,
+          { practiceId, actor: `online:${returning?.id ?? 'new'}`, now, accessCode: newAccessCode },
+          (applied) => {
+            const answer = bookingBody(config, plan, applied, links, req.lang);
+            body = answer;
+            return [
+              confirmationMailWrite({
+                practice: config.practice,
+                appointmentId: applied.appointmentId,
+                sequence: 0,
+                method: 'REQUEST',
+                start: plan.appointment.start,
+                end: plan.appointment.end,
+                chainName: answer.chain.name,
+                therapistName: answer.therapist.name,
+                roomName: answer.room?.name ?? null,
+                to,
+                cancelUrl: answer.cancelUrl,
+                packages: answer.packages,
+                lang: req.lang,
+                now,
+              }),
+              bookingRequestWrite({
+                practiceId,
+                key: req.idempotency.key,
+                requestHash: req.idempotency.hash,
+                appointmentId: applied.appointmentId,
+                response: answer,
+                now,
+              }),
+              // The booking counts against its address's limit now that it is decided, in the
+              // same batch: over the limit, the database refuses it and nothing is written.
+              ...(limits.length > 0 ? pointWrites(limits, now) : []),
+            ];
+          },
+          snap.reserved,
         );
-        if (limit && !unguarded) await takePointsLast(tx, [limit], now);
         return { replayed: false, body: body! };
       },
       {
         // PostgreSQL: a therapist, room or e-mail taken, or the same key used, by a concurrent
         // booking in another instance; the next run sees it and decides anew.
         retries: 3,
-        // A new client has no packages to overrun: the exclusion and unique constraints guard all
-        // the rest, so the reads and the one batch need no transaction around them. A returning
+        // A new client has no packages to overrun: the exclusion, unique and check constraints
+        // (the address's limit) guard all the rest, so the reads and the one batch need no
+        // transaction around them. A returning
         // client's budget needs the lock, and a hold's giving way must be undone with a failed
         // batch: both need the transaction.
         guardedByConstraints: unguarded,
       },
     )
-    .catch((err) => {
-      if (err instanceof OverLimit) return { limited: err.waitMs };
+    .catch(async (err) => {
+      if (err instanceof OverLimit) {
+        return { limited: await store.read((tx) => limitWait(tx, limits, clock())) };
+      }
       throw err;
     });
 }

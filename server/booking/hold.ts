@@ -11,7 +11,7 @@ import { localDate } from '../../shared/time.ts';
 import { emailHash } from '../auth/email.ts';
 import { deleteHold, type HoldRow, insertHold, loadBusy, purgeExpiredHolds } from '../db/queries/calendar.ts';
 import { practiceHead } from '../db/queries/config.ts';
-import { OverLimit, takePointsLast } from '../db/queries/rateLimits.ts';
+import { type Limit, limitWait, OverLimit, pointWrites } from '../db/queries/rateLimits.ts';
 import type { Store } from '../db/store.ts';
 import { decideHold, type HoldRequest, type Refusal } from '../engine/appointment.ts';
 import { busyWindow } from '../engine/availability.ts';
@@ -37,13 +37,6 @@ export type HoldResult =
   /** Over one of the limits: milliseconds until it frees up. */
   | { limited: number };
 
-/** A limit a hold counts against: one point on `key`, at most `points` in `durationMs`. */
-export interface HoldLimit {
-  key: string;
-  points: number;
-  durationMs: number;
-}
-
 /**
  * Holds a start for `holdMinutes`. The configuration the route holds is checked against the
  * practice's version inside the transaction, as a booking does.
@@ -56,7 +49,8 @@ export function createHold(
     config: PracticeConfig;
     owner: HoldOwner | null;
     /** Counted in the hold's own transaction, once it is decided: refused holds count nothing. */
-    limits: HoldLimit[];
+    /** The limits a hold counts against: one point on each. */
+    limits: Limit[];
   },
   clock: () => number,
 ): Promise<HoldResult> {
@@ -110,16 +104,18 @@ export function createHold(
           owner,
           now,
         });
-        // Counted once decided and written: refused holds count nothing, and over a limit the hold
-        // is rolled back with the points.
-        await takePointsLast(tx, req.limits, now);
+        // Counted once decided and written: refused holds count nothing, and over a limit the
+        // database refuses the points and the hold is rolled back with them.
+        await tx.batch(pointWrites(req.limits, now));
         return { hold: { id, ...h, expiresAt, owner } };
       },
       // PostgreSQL: a start held or booked meanwhile by another instance; the next try decides anew.
       { retries: 3 },
     )
-    .catch((err) => {
-      if (err instanceof OverLimit) return { limited: err.waitMs };
+    .catch(async (err) => {
+      if (err instanceof OverLimit) {
+        return { limited: await store.read((tx) => limitWait(tx, req.limits, clock())) };
+      }
       throw err;
     });
 }

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { limitWait, OverLimit, pointWrites } from '../../server/db/queries/rateLimits.ts';
 import { StoreConflict } from '../../server/errors.ts';
 import { type DemoApp, demoApp, NOW, STORE_KIND } from '../helpers.ts';
 
@@ -99,6 +100,37 @@ describe(`database constraints (${STORE_KIND})`, () => {
       );
     await expect(insert(NOW - 1, 'active')).rejects.toThrow(/packages_validity/);
     await expect(insert(NOW + 1, 'paused')).rejects.toThrow(/packages_status/);
+  });
+
+  it('refuses a rate-limit point over the limit its counter carries, and with it the whole batch', async () => {
+    const limit = { key: 'book-address:t:192.0.2.7', points: 2, durationMs: 3_600_000 };
+    const book = (n: number) =>
+      d.store.write((tx) =>
+        tx.batch([
+          {
+            sql: "INSERT INTO package_templates (practice_id, key, name, max_appointments, validity_kind) VALUES (?, ?, 'T', 1, 'none')",
+            params: [d.practiceId, `limited-${n}`],
+          },
+          ...pointWrites([limit], NOW + n),
+        ]),
+      );
+    await book(1);
+    await book(2);
+    await expect(book(3)).rejects.toBeInstanceOf(OverLimit);
+    const written = "SELECT count(*) AS n FROM package_templates WHERE key LIKE 'limited-%'";
+    expect(await d.count(written)).toBe(2);
+    expect(await d.row('SELECT points, max_points FROM rate_limits WHERE key = ?', [limit.key])).toEqual({
+      points: 2,
+      max_points: 2,
+    });
+    expect(await d.store.read((tx) => limitWait(tx, [limit], NOW + 60_000))).toBe(3_600_000 + 1 - 60_000);
+    // A new window starts the count again.
+    await book(3_600_001);
+    expect(await d.count(written)).toBe(3);
+    // Even code that forgets the limit cannot write a counter over it.
+    await expect(
+      d.exec('UPDATE rate_limits SET points = 5 WHERE key = ?', [limit.key]),
+    ).rejects.toBeInstanceOf(OverLimit);
   });
 
   it('deletes a client file with everything that hangs on it', async () => {

@@ -34,12 +34,19 @@ import {
   StoreUnavailable,
   storageTrouble,
 } from '../../errors.ts';
-import { touchHealth } from '../queries/rateLimits.ts';
+import { OverLimit, touchHealth, WITHIN_LIMIT } from '../queries/rateLimits.ts';
 import type { Store, Tx, WriteOptions } from '../store.ts';
 
 export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
 const CHANNEL = 'terminkette_changes';
+
+/**
+ * How long commits are gathered into one NOTIFY: the longest another instance's answer cache may
+ * serve what was true before a write, beyond the NOTIFY's own delivery. The booking itself always
+ * decides on the database.
+ */
+const NOTIFY_EVERY_MS = 20;
 
 /** One key for every migration run on the database, whichever schema it is for. */
 const MIGRATION_LOCK = 727_301_955;
@@ -77,6 +84,8 @@ function translate(err: unknown): unknown {
     // office removed while the booking waited for the practice's lock): decided anew, it is gone.
     case '23503': // foreign_key_violation
       return new StoreConflict(e.constraint ?? e.code, { cause: err });
+    case '23514': // check_violation: a rate-limit point over its limit is the one that is expected
+      return e.constraint === WITHIN_LIMIT ? new OverLimit({ cause: err }) : err;
     case '40001': // serialization_failure
     case '40P01': // deadlock_detected
       return new StoreConflict(e.code, { cause: err });
@@ -328,8 +337,8 @@ export class PgStore implements Store {
 
   /**
    * The practice's change count as this instance knows it: its own commits count at once, other
-   * instances' as their NOTIFY arrives (a few milliseconds later; until then an answer cache may
-   * serve what was true just before — the booking itself always decides on the database). Null
+   * instances' as their NOTIFY arrives (within about `NOTIFY_EVERY_MS`; until then an answer cache
+   * may serve what was true just before — the booking itself always decides on the database). Null
    * while the listening connection is down: then nothing may be cached.
    */
   changeMark(practiceId: number): string | null {
@@ -341,7 +350,12 @@ export class PgStore implements Store {
     this.versions.set(practiceId, (this.versions.get(practiceId) ?? 0) + 1);
   }
 
-  /** After a commit: count it here, and tell the other instances (one NOTIFY per turn of the event loop). */
+  /**
+   * After a commit: count it here at once, and tell the other instances — one NOTIFY for all the
+   * commits of `NOTIFY_EVERY_MS`. A NOTIFY per commit (or per turn of the event loop) woke this
+   * instance's listener and PostgreSQL's backends for every other booking: under load that
+   * context switching cost more CPU than the booking's own statements (docs/SCALING.md).
+   */
   private changed(practiceIds: ReadonlySet<number>): void {
     if (practiceIds.size === 0) return;
     for (const id of practiceIds) {
@@ -350,7 +364,7 @@ export class PgStore implements Store {
     }
     if (this.flushing) return;
     this.flushing = true;
-    setImmediate(() => this.flush());
+    setTimeout(() => this.flush(), NOTIFY_EVERY_MS).unref();
   }
 
   /** Sends the changes counted since the last NOTIFY (close() sends the last ones before it ends the pool). */

@@ -1,8 +1,8 @@
 /**
  * Everything an online booking reads before it decides, in as few round trips as the database
  * allows: the practice's configuration version, an earlier request with the same Idempotency-Key,
- * whether a new client's e-mail has a file, the busy times of the window, a rate-limit counter,
- * and — for a returning client — the file with its packages, exclusions and appointments.
+ * whether a new client's e-mail has a file, the busy times of the window, and — for a returning
+ * client — the file with its packages, exclusions and appointments.
  *
  * SQLite (in process) runs the plain queries one after another. PostgreSQL gets one statement
  * that returns all of it as one row (JSON for the lists), and reserves the ids of the rows the
@@ -29,7 +29,6 @@ import {
   type ReservedIds,
 } from './calendar.ts';
 import { practiceHead } from './config.ts';
-import { type Counter, counter } from './rateLimits.ts';
 
 export interface BookingSnapshotInput {
   practiceId: number;
@@ -40,8 +39,6 @@ export interface BookingSnapshotInput {
   /** A returning client: the file (locked by the caller on PostgreSQL) with its budget. */
   clientId: number | null;
   window: BusyWindow;
-  /** A rate-limit counter to read, at `now`. */
-  counterKey: string | null;
   now: number;
   /** The hold the booking names, if any. */
   holdId: number | null;
@@ -55,7 +52,6 @@ export interface BookingSnapshotRows {
   previous: { requestHash: string; response: Record<string, unknown>; status: string } | undefined;
   emailTaken: boolean;
   busy: BusyInterval[];
-  counter: Counter | undefined;
   contact: Contact | undefined;
   client: ClientFile | undefined;
   /** The client file's booked online appointments that start after `now`. */
@@ -87,7 +83,6 @@ async function oneByOne(tx: Tx, i: BookingSnapshotInput): Promise<BookingSnapsho
     previous: await findBookingRequest(tx, i.practiceId, i.idempotencyKey),
     emailTaken: i.email !== null && (await clientIdByEmail(tx, i.practiceId, i.email)) !== undefined,
     busy: await loadBusy(tx, i.window),
-    counter: i.counterKey === null ? undefined : await counter(tx, i.counterKey, i.now),
     contact,
     client:
       i.clientId === null || !contact
@@ -124,8 +119,6 @@ async function oneStatement(tx: Tx, i: BookingSnapshotInput): Promise<BookingSna
              UNION ALL
              SELECT therapist_id, room_id, starts_at, blocked_until, id FROM appointments
               WHERE room_id = ANY(?) AND ${span} AND NOT (therapist_id = ANY(?))) b) AS busy,
-    (SELECT json_build_object('points', points, 'expire', expire) FROM rate_limits
-      WHERE key = ? AND (expire IS NULL OR expire > ?)) AS counter,
     ${
       client
         ? `(SELECT json_build_object('id', id, 'firstName', first_name, 'lastName', last_name, 'email', email,
@@ -171,8 +164,6 @@ async function oneStatement(tx: Tx, i: BookingSnapshotInput): Promise<BookingSna
     i.window.roomIds,
     ...range,
     i.window.therapistIds,
-    i.counterKey,
-    i.now,
     ...(client
       ? [
           i.practiceId,
@@ -203,7 +194,6 @@ async function oneStatement(tx: Tx, i: BookingSnapshotInput): Promise<BookingSna
     previous: row.previous ?? undefined,
     emailTaken: row.email_taken === true,
     busy: row.busy,
-    counter: row.counter ?? undefined,
     contact,
     client:
       client && contact

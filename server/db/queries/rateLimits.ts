@@ -1,9 +1,10 @@
 /**
- * Rate-limit counters (table `rate_limits`: key, points, expire), for the limiter in
- * auth/rateLimit.ts: one atomic statement per hit, the same on both databases, so limits hold
- * across every process and app instance that shares the database.
+ * Rate-limit counters (table `rate_limits`: key, points, expire, max_points), for the limiter in
+ * auth/rateLimit.ts and for the points bookings and holds take in their own batch: one atomic
+ * statement per hit, the same on both databases, so limits hold across every process and app
+ * instance that shares the database.
  */
-import type { Tx } from '../store.ts';
+import type { Tx, Write } from '../store.ts';
 
 export interface Counter {
   points: number;
@@ -38,51 +39,64 @@ export function addPoints(
   );
 }
 
-/**
- * Takes one point of `key`'s window at `now` if that keeps it within `limit`, inside the caller's
- * write transaction (the upsert locks the row, so concurrent takers across instances count
- * exactly); over the limit it takes none and says how long until the window ends.
- */
-export async function takePoint(
-  tx: Tx,
-  key: string,
-  limit: { points: number; durationMs: number },
-  now: number,
-): Promise<{ ok: true } | { ok: false; waitMs: number }> {
-  const c = (await addPoints(tx, { key, points: 1, durationMs: limit.durationMs, now }))!;
-  if (c.points <= limit.points) return { ok: true };
-  await givePointBack(tx, key);
-  return { ok: false, waitMs: c.expire === null ? 60_000 : Math.max(1_000, c.expire - now) };
+/** A limit the database keeps: at most `points` in `durationMs` for `key`. */
+export interface Limit {
+  key: string;
+  points: number;
+  durationMs: number;
 }
 
-/** Thrown by `takePointsLast` to roll the transaction back: a limit was reached. */
+/**
+ * Thrown when a point would go over its limit (the store turns the refusal of the CHECK
+ * `rate_limits_within` into it): the statement that carried the point failed, with everything it
+ * wrote, and the caller's transaction rolls back. How long until the window frees up: `limitWait`.
+ */
 export class OverLimit extends Error {
-  constructor(readonly waitMs: number) {
-    super('a rate limit was reached');
+  constructor(options?: ErrorOptions) {
+    super('a rate limit was reached', options);
   }
+}
+
+/** The check that keeps a counter with `max_points` within it (schema, migration 0013/0016). */
+export const WITHIN_LIMIT = 'rate_limits_within';
+
+/**
+ * One point on each limit at `now`, as writes to go in the batch of what they count: a new window
+ * when there is none or it has ended, else the running one. The counter's row carries the limit,
+ * and the database refuses a point over it (`OverLimit`): the batch fails as one, so a booking over
+ * the limit writes nothing, one refused for any other reason counts nothing, and many at once, in
+ * any number of instances, count exactly. In a fixed order (by key), so two batches never wait for
+ * each other's counters crosswise. Last in the batch: on PostgreSQL a counter's row lock, shared by
+ * every request of its address, is then held for the batch's end and its commit only.
+ */
+export function pointWrites(limits: readonly Limit[], now: number): Write[] {
+  return [...limits]
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((l) => {
+      const expire = l.durationMs > 0 ? now + l.durationMs : null;
+      return {
+        sql: `INSERT INTO rate_limits (key, points, expire, max_points) VALUES (?, 1, ?, ?)
+              ON CONFLICT (key) DO UPDATE SET
+                points = CASE WHEN rate_limits.expire IS NULL OR rate_limits.expire > ? THEN rate_limits.points + 1 ELSE 1 END,
+                expire = CASE WHEN rate_limits.expire IS NULL OR rate_limits.expire > ? THEN rate_limits.expire ELSE excluded.expire END,
+                max_points = excluded.max_points`,
+        params: [l.key, expire, l.points, now, now],
+      };
+    });
 }
 
 /**
- * One point on each limit as the last writes of a transaction, in a fixed order (no deadlock); over
- * any of them, `OverLimit` is thrown and the whole transaction rolls back with them. Last, because a
- * counter's row is shared by every request of its address or practice: on PostgreSQL the row lock is
- * then held for the commit only, not for the whole decision and its writes — taken first, it made
- * every booking from one address (and every hold of a practice) wait for the one before to commit.
+ * After `OverLimit`: how long until the fullest of the limits frees a point — the end of its
+ * window (at least a second), or a minute for a window that never ends.
  */
-export async function takePointsLast(
-  tx: Tx,
-  limits: readonly ({ key: string } & { points: number; durationMs: number })[],
-  now: number,
-): Promise<void> {
-  for (const limit of [...limits].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
-    const taken = await takePoint(tx, limit.key, limit, now);
-    if (!taken.ok) throw new OverLimit(taken.waitMs);
+export async function limitWait(tx: Tx, limits: readonly Limit[], now: number): Promise<number> {
+  let wait = 1_000;
+  for (const l of limits) {
+    const c = await counter(tx, l.key, now);
+    if (!c || c.points < l.points) continue;
+    wait = Math.max(wait, c.expire === null ? 60_000 : c.expire - now);
   }
-}
-
-/** Gives back a point taken in this transaction. */
-export function givePointBack(tx: Tx, key: string): Promise<number> {
-  return tx.run('UPDATE rate_limits SET points = points - 1 WHERE key = ?', [key]);
+  return wait;
 }
 
 /** The running counter of `key` at `now`, or undefined. */

@@ -767,11 +767,20 @@ export const outbox = sqliteTable(
 );
 
 /** Rate-limit counters (auth/rateLimit.ts, db/queries/rateLimits.ts): one row per key and window. */
-export const rateLimits = sqliteTable('rate_limits', {
-  key: text('key').primaryKey(),
-  points: integer('points').notNull().default(0),
-  expire: integer('expire'),
-});
+export const rateLimits = sqliteTable(
+  'rate_limits',
+  {
+    key: text('key').primaryKey(),
+    points: integer('points').notNull().default(0),
+    expire: integer('expire'),
+    /**
+     * The limit of a counter that the database keeps itself (`pointWrites`): a point over it fails
+     * its statement, and with it the batch it came with. Null: the limiter checks (auth/rateLimit.ts).
+     */
+    maxPoints: integer('max_points'),
+  },
+  (t) => [check('rate_limits_within', sql`${t.maxPoints} IS NULL OR ${t.points} <= ${t.maxPoints}`)],
+);
 
 /**
  * The change history of a practice's configuration: who changed it, when, from where (the back

@@ -32,7 +32,7 @@ import {
   StoreUnavailable,
   storageTrouble,
 } from '../../errors.ts';
-import { touchHealth } from '../queries/rateLimits.ts';
+import { OverLimit, touchHealth, WITHIN_LIMIT } from '../queries/rateLimits.ts';
 import type { Store, Tx, WriteOptions } from '../store.ts';
 
 export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -162,6 +162,10 @@ function translate(err: unknown): unknown {
   if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
     const m = /UNIQUE constraint failed: (.*)$/.exec(String((err as Error).message));
     return new StoreConflict(m?.[1] ?? 'unique', { cause: err });
+  }
+  // A rate-limit point over its limit (db/queries/rateLimits.ts): the one CHECK that is expected to fail.
+  if (code === 'SQLITE_CONSTRAINT_CHECK' && String((err as Error).message).endsWith(`: ${WITHIN_LIMIT}`)) {
+    return new OverLimit({ cause: err });
   }
   if (isBusy(err)) return new StoreBusy('the database is locked by another process', { cause: err });
   const trouble = storageTrouble(err);
