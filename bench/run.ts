@@ -811,8 +811,9 @@ async function bookingBench() {
   log(
     'counts the bookings, the latencies are of both requests. "direct" — books without a hold. "holds only" — holds',
   );
+  log('starts (holds/s in the bookings column). Each virtual client comes from an address of its own, as');
   log(
-    'starts (holds/s in the bookings column). The practice lets the load come from one address (its online limits raised).',
+    "instances behind a load balancer see their visitors (`X-Forwarded-For`, `TRUST_PROXY=1`); the practice's online limits are raised.",
   );
   log();
   log(
