@@ -296,6 +296,40 @@ export function toIsoWithOffset(instant: Instant, timeZone: string): string {
   return `${iso.date}T${TWO_DIGITS[Math.floor(minute / 60)]}:${TWO_DIGITS[minute % 60]}:${TWO_DIGITS[Math.floor((ms % MINUTE) / 1000)]}${iso.offsetText}`;
 }
 
+/**
+ * `toIsoWithOffset` for many instants of one zone, as a slots answer writes them: the same text,
+ * about twice as fast. The date, the offset and the minute of the day come from tables kept by the
+ * writer (a whole minute is written from one table entry); an instant with seconds is passed on.
+ */
+export function isoWriter(timeZone: string): (instant: Instant) => string {
+  let days = Number.NaN;
+  let offset = Number.NaN;
+  let prefix = '';
+  let suffix = '';
+  return (instant) => {
+    const off = Math.round(offsetAt(instant, timeZone) / MINUTE);
+    const local = instant + off * MINUTE;
+    const ms = local - Math.floor(local / DAY) * DAY;
+    if (ms % MINUTE !== 0) return toIsoWithOffset(instant, timeZone);
+    const d = (local - ms) / DAY;
+    if (d !== days || off !== offset) {
+      const { year, month, day } = civilFromDays(d);
+      const abs = Math.abs(off);
+      prefix = `${formatDate(year, month, day)}T`;
+      suffix = `:00${off < 0 ? '-' : '+'}${TWO_DIGITS[Math.floor(abs / 60)]}:${TWO_DIGITS[abs % 60]}`;
+      days = d;
+      offset = off;
+    }
+    return prefix + HOURS_MINUTES[ms / MINUTE] + suffix;
+  };
+}
+
+/** `00:00` … `23:59`, by minute of the day. */
+const HOURS_MINUTES = Array.from(
+  { length: 24 * 60 },
+  (_, m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`,
+);
+
 /** `00` … `99`. */
 const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 

@@ -10,7 +10,10 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { JSONParsed } from 'hono/utils/types';
 import type { Store } from '../db/store.ts';
 
-/** A JSON text known to hold a `T`: made only by `jsonText`, so its type is true by construction. */
+/**
+ * A JSON text known to hold a `T`: made by `jsonText`, so its type is true by construction — and by
+ * `slotsJson` for the one answer too large for it, tested to write the same text.
+ */
 export type JsonText<T> = string & { readonly __json: T };
 
 export function jsonText<T>(value: T): JsonText<T> {

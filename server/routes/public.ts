@@ -5,7 +5,7 @@
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { insteadText, notOfferedText, remainingText } from '../../shared/i18n.ts';
-import { daysBetween, toIsoWithOffset } from '../../shared/time.ts';
+import { daysBetween } from '../../shared/time.ts';
 import { bookablePractice, chainOf, findSlots, offeredNow } from '../booking/availability.ts';
 import { keptPracticeConfig } from '../booking/config.ts';
 import { loadClientBudget } from '../db/queries/calendar.ts';
@@ -13,7 +13,7 @@ import { windowEnd } from '../engine/availability.ts';
 import { type Chain, onlineChain, type PracticeConfig } from '../engine/config.ts';
 import { evaluateRules, firstAllowed, type SlotRefusal } from '../engine/eligibility.ts';
 import { ApiError } from '../problem.ts';
-import { answerCache, jsonText, sendJson } from './cache.ts';
+import { answerCache, type JsonText, jsonText, sendJson } from './cache.ts';
 import { fileOfRequest } from './clientToken.ts';
 import {
   ChainsQuery,
@@ -26,6 +26,7 @@ import {
   TimesResponse,
 } from './contract.ts';
 import type { AppEnv } from './env.ts';
+import { slotsJson } from './slotsJson.ts';
 import { validationHook } from './validation.ts';
 
 const chainsRoute = createRoute({
@@ -91,12 +92,12 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
     };
   };
 
-  /** One chain's free starts for the query, cached per state, in the shape `shape` gives them. */
+  /** One chain's free starts for the query, cached per state, as `write` puts them into JSON. */
   const slotsAnswer = async <T>(
     c: Context<AppEnv>,
     slug: string,
     q: z.infer<typeof SlotsQuery>,
-    shape: (result: SlotsResult, chain: Chain, practice: PracticeConfig['practice']) => T,
+    write: (result: SlotsResult, chain: Chain, practice: PracticeConfig['practice']) => JsonText<T>,
   ) => {
     const { store, clock } = c.get('deps');
     const span = daysBetween(q.from, q.to);
@@ -128,7 +129,7 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
       );
     }
     const result = await findSlots(store, config, chain, { ...q, client, now });
-    const body = jsonText<T>(shape(result, chain, practice));
+    const body = write(result, chain, practice);
     if (cacheable) cache.set(mark.key, body);
     return sendJson(c, body, 200);
   };
@@ -237,45 +238,30 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
       return sendJson(c, body, 200);
     })
     .openapi(slotsRoute, (c) =>
-      slotsAnswer(
-        c,
-        c.req.valid('param').practice,
-        c.req.valid('query'),
-        (result, chain, practice): SlotsBody => ({
+      slotsAnswer(c, c.req.valid('param').practice, c.req.valid('query'), (result, chain, practice) =>
+        slotsJson<SlotsBody>({
           chain: { id: chain.id, name: chain.name, durationMinutes: chain.durationMinutes },
           timeZone: practice.timeZone,
-          days: result.days.map((d) => ({
-            date: d.date,
-            slots: d.slots.map((s) => ({
-              start: toIsoWithOffset(s.start, practice.timeZone),
-              end: toIsoWithOffset(s.end, practice.timeZone),
-              therapist: { id: s.therapistId, name: s.therapistName },
-            })),
-          })),
+          days: result.days,
         }),
       ),
     )
     .openapi(timesRoute, (c) =>
-      slotsAnswer(
-        c,
-        c.req.valid('param').practice,
-        c.req.valid('query'),
-        (result, chain, practice): TimesBody => {
-          const therapists = new Map<number, string>();
-          const days = result.days.map((d) => ({
-            date: d.date,
-            slots: d.slots.map((s): [number, number] => {
-              therapists.set(s.therapistId, s.therapistName);
-              return [Math.round(s.start / 60_000), s.therapistId];
-            }),
-          }));
-          return {
-            timeZone: practice.timeZone,
-            durationMinutes: chain.durationMinutes,
-            therapists: [...therapists].map(([id, name]) => ({ id, name })),
-            days,
-          };
-        },
-      ),
+      slotsAnswer(c, c.req.valid('param').practice, c.req.valid('query'), (result, chain, practice) => {
+        const therapists = new Map<number, string>();
+        const days = result.days.map((d) => ({
+          date: d.date,
+          slots: d.slots.map((s): [number, number] => {
+            therapists.set(s.therapistId, s.therapistName);
+            return [Math.round(s.start / 60_000), s.therapistId];
+          }),
+        }));
+        return jsonText<TimesBody>({
+          timeZone: practice.timeZone,
+          durationMinutes: chain.durationMinutes,
+          therapists: [...therapists].map(([id, name]) => ({ id, name })),
+          days,
+        });
+      }),
     );
 }

@@ -13,6 +13,7 @@ import {
   HOUR,
   instantToLocal,
   isDate,
+  isoWriter,
   isTimeZone,
   localDate,
   localToInstant,
@@ -805,5 +806,51 @@ describe('parseDate in the first century', () => {
     expect(parseDate('0001-01-01')).toEqual({ year: 1, month: 1, day: 1 });
     expect(addDays('0099-12-31', 1)).toBe('0100-01-01');
     expect(daysBetween('0100-01-01', addDays('0100-01-01', -1))).toBe(-1);
+  });
+});
+
+describe('isoWriter', () => {
+  it('writes what toIsoWithOffset writes, for every minute of both Berlin clock-change days', () => {
+    for (const day of [Date.UTC(2026, 2, 28, 23), Date.UTC(2026, 9, 24, 22)]) {
+      const iso = isoWriter(BERLIN);
+      for (let m = 0; m < 25 * 60; m++) {
+        const t = day + m * MINUTE;
+        expect(iso(t)).toBe(toIsoWithOffset(t, BERLIN));
+      }
+    }
+    const iso = isoWriter(BERLIN);
+    expect([Date.UTC(2026, 9, 25, 0, 30), Date.UTC(2026, 9, 25, 1, 30)].map(iso)).toEqual([
+      '2026-10-25T02:30:00+02:00',
+      '2026-10-25T02:30:00+01:00',
+    ]);
+  });
+
+  it('writes across a year end, negative and half-hour offsets, and instants with seconds', () => {
+    expect(isoWriter(NEW_YORK)(Date.UTC(2027, 0, 1, 3))).toBe('2026-12-31T22:00:00-05:00');
+    expect(isoWriter(KOLKATA)(Date.UTC(2026, 11, 31, 18, 30))).toBe('2027-01-01T00:00:00+05:30');
+    expect(isoWriter('UTC')(Date.UTC(2028, 1, 29, 23, 59))).toBe('2028-02-29T23:59:00+00:00');
+    expect(isoWriter(BERLIN)(Date.UTC(2026, 6, 1, 7, 0, 5, 999))).toBe('2026-07-01T09:00:05+02:00');
+  });
+
+  it('writes the same text as toIsoWithOffset for any instants, in any order', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(BERLIN, NEW_YORK, KOLKATA, 'UTC', 'America/St_Johns'),
+        fc.array(
+          fc.oneof(
+            fc
+              .integer({ min: Date.UTC(1990, 0, 1) / MINUTE, max: Date.UTC(2060, 0, 1) / MINUTE })
+              .map((m) => m * MINUTE),
+            fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2060, 0, 1) }),
+          ),
+          { minLength: 1, maxLength: 30 },
+        ),
+        (zone, instants) => {
+          const iso = isoWriter(zone);
+          expect(instants.map(iso)).toEqual(instants.map((t) => toIsoWithOffset(t, zone)));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
