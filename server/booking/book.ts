@@ -2,8 +2,10 @@
  * Online booking: load → decide → apply. The snapshot is read in one go (db/queries/bookingSnapshot.ts:
  * the configuration's version, an earlier request with the same key, the client file with its
  * packages, the busy times of the therapists and rooms in question), the appointment decision
- * (engine/appointment.ts) plans or refuses, and the plan is written with the confirmation e-mail and
- * the idempotency record in one batch. Either all of it lands or nothing does.
+ * (engine/appointment.ts) plans or refuses, and the plan is written with the confirmation e-mail,
+ * the idempotency record and the point on the address's booking limit in one batch. Either all of
+ * it lands or nothing does: a point over the limit is refused by the database, and with it the
+ * booking (`limited`).
  *
  * On SQLite all of it runs in one IMMEDIATE transaction. On PostgreSQL a returning client's file
  * is locked before its budget is read (every decision about a file's packages waits for the one
