@@ -27,7 +27,7 @@ import {
   lockClient,
   purgeExpiredHolds,
 } from '../db/queries/calendar.ts';
-import { type Limit, limitWait, OverLimit, pointWrites } from '../db/queries/rateLimits.ts';
+import { type CounterLimit, limitWait, OverLimit, pointWrites } from '../db/queries/rateLimits.ts';
 import type { Store } from '../db/store.ts';
 import {
   type AppointmentPlan,
@@ -75,7 +75,7 @@ export interface BookingRequest {
    * `key` (at most `points` in `durationMs`) in the batch that writes it — refused bookings count
    * nothing; over the limit nothing is written and the answer is `limited`.
    */
-  limit?: Limit | undefined;
+  limit?: CounterLimit | undefined;
   /** The request's Idempotency-Key and a hash of what was asked: a retry gets the same booking. */
   idempotency: { key: string; hash: string };
   lang: Locale;

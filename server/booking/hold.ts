@@ -11,7 +11,7 @@ import { localDate } from '../../shared/time.ts';
 import { emailHash } from '../auth/email.ts';
 import { deleteHold, type HoldRow, insertHold, loadBusy, purgeExpiredHolds } from '../db/queries/calendar.ts';
 import { practiceHead } from '../db/queries/config.ts';
-import { type Limit, limitWait, OverLimit, pointWrites } from '../db/queries/rateLimits.ts';
+import { type CounterLimit, limitWait, OverLimit, pointWrites } from '../db/queries/rateLimits.ts';
 import type { Store } from '../db/store.ts';
 import { decideHold, type HoldRequest, type Refusal } from '../engine/appointment.ts';
 import { busyWindow } from '../engine/availability.ts';
@@ -50,7 +50,7 @@ export function createHold(
     owner: HoldOwner | null;
     /** Counted in the hold's own transaction, once it is decided: refused holds count nothing. */
     /** The limits a hold counts against: one point on each. */
-    limits: Limit[];
+    limits: CounterLimit[];
   },
   clock: () => number,
 ): Promise<HoldResult> {

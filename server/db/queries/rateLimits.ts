@@ -40,7 +40,7 @@ export function addPoints(
 }
 
 /** A limit the database keeps: at most `points` in `durationMs` for `key`. */
-export interface Limit {
+export interface CounterLimit {
   key: string;
   points: number;
   durationMs: number;
@@ -69,7 +69,7 @@ export const WITHIN_LIMIT = 'rate_limits_within';
  * each other's counters crosswise. Last in the batch: on PostgreSQL a counter's row lock, shared by
  * every request of its address, is then held for the batch's end and its commit only.
  */
-export function pointWrites(limits: readonly Limit[], now: number): Write[] {
+export function pointWrites(limits: readonly CounterLimit[], now: number): Write[] {
   return [...limits]
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     .map((l) => {
@@ -89,7 +89,7 @@ export function pointWrites(limits: readonly Limit[], now: number): Write[] {
  * After `OverLimit`: how long until the fullest of the limits frees a point — the end of its
  * window (at least a second), or a minute for a window that never ends.
  */
-export async function limitWait(tx: Tx, limits: readonly Limit[], now: number): Promise<number> {
+export async function limitWait(tx: Tx, limits: readonly CounterLimit[], now: number): Promise<number> {
   let wait = 1_000;
   for (const l of limits) {
     const c = await counter(tx, l.key, now);
