@@ -66,8 +66,9 @@ export const WITHIN_LIMIT = 'rate_limits_within';
  * and the database refuses a point over it (`OverLimit`): the batch fails as one, so a booking over
  * the limit writes nothing, one refused for any other reason counts nothing, and many at once, in
  * any number of instances, count exactly. In a fixed order (by key), so two batches never wait for
- * each other's counters crosswise. Last in the batch: on PostgreSQL a counter's row lock, shared by
- * every request of its address, is then held for the batch's end and its commit only.
+ * each other's counters crosswise. In the batch, which is the last statement before the commit: on
+ * PostgreSQL a counter's row lock, shared by every request of its address, is held for that one
+ * statement and the commit only, not while the booking reads and decides.
  */
 export function pointWrites(limits: readonly CounterLimit[], now: number): Write[] {
   return [...limits]
