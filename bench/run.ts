@@ -583,6 +583,9 @@ interface SlotSetup {
   dates: 'any' | 'next 4 weeks';
 }
 
+/** Runs per /slots row: 3 for the rows the targets table judges (one process, cache off), else 1. */
+const slotRepeats = (setup: SlotSetup) => (!quick && setup.instances === 1 && setup.cache === '0' ? 3 : 1);
+
 /** The /slots rows, for the targets table at the top. */
 const slotTargets: (SlotSetup & { label: string; rps: number; p99: number })[] = [];
 
@@ -642,11 +645,15 @@ async function slotsBench() {
     "processes. CPU per request in the measured window: the app servers, PostgreSQL (the backends of the row's",
   );
   log("database and the server's shared processes, see section 3) and the load generator (this process).");
+  log(
+    'The rows with one process and the answer cache off (the targets) are the median of 3 runs by requests/s, the later two',
+  );
+  log('after 3 s of warm-up on the same server; "all runs" gives the range over them.');
   log();
   log(
-    '| database | instances | request | answer cache | dates | requests/s | latency p50 | p99 | non-2xx | answer | server memory | CPU per request: app / PostgreSQL / load generator |',
+    '| database | instances | request | answer cache | dates | requests/s | latency p50 | p99 | non-2xx | answer | server memory | CPU per request: app / PostgreSQL / load generator | all runs |',
   );
-  log('| --- | ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  log('| --- | ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |');
   for (const setup of setups.filter(
     (x) => !rows || rows.includes(`${x.kind}-${x.instances}-${x.cache === '0' ? 'off' : 'on'}`),
   )) {
@@ -691,10 +698,30 @@ async function slotsBench() {
             }),
           },
         ];
-        const r = await steadyLoad(split(servers, 64), requests, servers, db.name, WARMUP_SECONDS, duration);
+        // The rows the targets table judges (one process, cache off) are the median of 3 runs by
+        // requests/s, as the booking rows are: one run's p99 moved between 36 and 68 ms from run to
+        // run on this shared machine. The later runs follow on a server already warm.
+        const all: SteadyResult[] = [];
+        for (let i = 0; i < slotRepeats(setup); i++) {
+          all.push(
+            await steadyLoad(
+              split(servers, 64),
+              requests,
+              servers,
+              db.name,
+              i === 0 ? WARMUP_SECONDS : 3,
+              duration,
+            ),
+          );
+        }
+        const r = [...all].sort((a, b) => a.rps - b.rps)[Math.floor(all.length / 2)]!;
         slotTargets.push({ ...setup, label, rps: r.rps, p99: r.p99 });
+        const runs =
+          all.length === 1
+            ? 'one'
+            : `${Math.min(...all.map((x) => x.rps))}–${Math.max(...all.map((x) => x.rps))} /s, p99 ${Math.min(...all.map((x) => x.p99))}–${Math.max(...all.map((x) => x.p99))} ms`;
         log(
-          `| ${LABEL[setup.kind]} | ${setup.instances} | ${label} | ${setup.cache === '0' ? 'off' : 'on'} | ${setup.dates} | ${r.rps} | ${r.p50} ms | ${r.p99} ms | ${failuresText(r)} | ${Math.round(r.bytesPerResponse / 1024)} KiB | ${treeMemory(servers.map((s) => s.child.pid!))} | ${cpuText(r.cpuMs.app)} / ${cpuText(r.cpuMs.postgres)} / ${cpuText(r.cpuMs.generator)} |`,
+          `| ${LABEL[setup.kind]} | ${setup.instances} | ${label} | ${setup.cache === '0' ? 'off' : 'on'} | ${setup.dates} | ${r.rps} | ${r.p50} ms | ${r.p99} ms | ${failuresText(r)} | ${Math.round(r.bytesPerResponse / 1024)} KiB | ${treeMemory(servers.map((s) => s.child.pid!))} | ${cpuText(r.cpuMs.app)} / ${cpuText(r.cpuMs.postgres)} / ${cpuText(r.cpuMs.generator)} | ${runs} |`,
         );
       }
     } finally {
