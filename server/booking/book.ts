@@ -320,7 +320,7 @@ function bookOnce(
               }),
               // The booking counts against its address's limit now that it is decided, in the
               // same batch: over the limit, the database refuses it and nothing is written.
-              ...(limits.length > 0 ? pointWrites(limits, now) : []),
+              ...pointWrites(limits, now),
             ];
           },
           snap.reserved,

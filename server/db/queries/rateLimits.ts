@@ -12,6 +12,12 @@ export interface Counter {
   expire: number | null;
 }
 
+/** A counter's window is running at `now` (bind `now`); else a point starts a new one. */
+const RUNNING = 'rate_limits.expire IS NULL OR rate_limits.expire > ?';
+
+/** When a window opened at `now` ends; null: never. */
+const windowEnd = (now: number, durationMs: number) => (durationMs > 0 ? now + durationMs : null);
+
 /**
  * Adds `points` to the counter of `key`: a new window when there is none or it has ended at
  * `now`, else the running one. With `forceExpire` the counter is set to `points` with a new window.
@@ -20,7 +26,7 @@ export function addPoints(
   tx: Tx,
   c: { key: string; points: number; durationMs: number; now: number; forceExpire?: boolean },
 ): Promise<Counter | undefined> {
-  const expire = c.durationMs > 0 ? c.now + c.durationMs : null;
+  const expire = windowEnd(c.now, c.durationMs);
   if (c.forceExpire) {
     return tx.get<Counter>(
       `INSERT INTO rate_limits (key, points, expire) VALUES (?, ?, ?)
@@ -32,8 +38,8 @@ export function addPoints(
   return tx.get<Counter>(
     `INSERT INTO rate_limits (key, points, expire) VALUES (?, ?, ?)
      ON CONFLICT (key) DO UPDATE SET
-       points = CASE WHEN rate_limits.expire IS NULL OR rate_limits.expire > ? THEN rate_limits.points + excluded.points ELSE excluded.points END,
-       expire = CASE WHEN rate_limits.expire IS NULL OR rate_limits.expire > ? THEN rate_limits.expire ELSE excluded.expire END
+       points = CASE WHEN ${RUNNING} THEN rate_limits.points + excluded.points ELSE excluded.points END,
+       expire = CASE WHEN ${RUNNING} THEN rate_limits.expire ELSE excluded.expire END
      RETURNING points, expire`,
     [c.key, c.points, expire, c.now, c.now],
   );
@@ -73,17 +79,14 @@ export const WITHIN_LIMIT = 'rate_limits_within';
 export function pointWrites(limits: readonly CounterLimit[], now: number): Write[] {
   return [...limits]
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-    .map((l) => {
-      const expire = l.durationMs > 0 ? now + l.durationMs : null;
-      return {
-        sql: `INSERT INTO rate_limits (key, points, expire, max_points) VALUES (?, 1, ?, ?)
-              ON CONFLICT (key) DO UPDATE SET
-                points = CASE WHEN rate_limits.expire IS NULL OR rate_limits.expire > ? THEN rate_limits.points + 1 ELSE 1 END,
-                expire = CASE WHEN rate_limits.expire IS NULL OR rate_limits.expire > ? THEN rate_limits.expire ELSE excluded.expire END,
-                max_points = excluded.max_points`,
-        params: [l.key, expire, l.points, now, now],
-      };
-    });
+    .map((l) => ({
+      sql: `INSERT INTO rate_limits (key, points, expire, max_points) VALUES (?, 1, ?, ?)
+            ON CONFLICT (key) DO UPDATE SET
+              points = CASE WHEN ${RUNNING} THEN rate_limits.points + 1 ELSE 1 END,
+              expire = CASE WHEN ${RUNNING} THEN rate_limits.expire ELSE excluded.expire END,
+              max_points = excluded.max_points`,
+      params: [l.key, windowEnd(now, l.durationMs), l.points, now, now],
+    }));
 }
 
 /**
