@@ -177,6 +177,8 @@ async function postgresSettings(): Promise<string> {
  * `BENCH_PROFILE=DIR`: each app server writes a V8 CPU profile into DIR when it stops (open it in
  * Chrome's DevTools), to see where a row's time goes. `BENCH_NODE_ARGS="--flag …"`: more Node flags
  * for the app servers (e.g. `--max-semi-space-size=64`, `--log-deopt`), to try one out.
+ * `BENCH_VARIANT=TEXT`: only the /slots requests whose label holds TEXT (e.g. "/times, a week, all"),
+ * to profile one of them alone.
  */
 const nodeArgs = [
   ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
@@ -688,7 +690,9 @@ async function slotsBench() {
     ];
     const servers = await startInstances(db, setup.instances, { ANSWER_CACHE_ENTRIES: setup.cache });
     try {
-      for (const [label, url] of variants) {
+      for (const [label, url] of variants.filter(
+        ([l]) => !process.env.BENCH_VARIANT || l.includes(process.env.BENCH_VARIANT),
+      )) {
         const requests: autocannon.Request[] = [
           {
             method: 'GET',

@@ -7,11 +7,14 @@
  * it lands or nothing does: a point over the limit is refused by the database, and with it the
  * booking (`limited`).
  *
- * On SQLite all of it runs in one IMMEDIATE transaction. On PostgreSQL a returning client's file
- * is locked before its budget is read (every decision about a file's packages waits for the one
- * before, in any instance), and the exclusion and unique constraints refuse a therapist, room,
- * e-mail or key taken meanwhile by another instance: the booking is then run again, on what is
- * committed now, and decides anew (another therapist, or `slot_taken`).
+ * On SQLite all of it runs in one IMMEDIATE transaction. On PostgreSQL the exclusion and unique
+ * constraints refuse a therapist, room, e-mail or key taken meanwhile by another instance, and a
+ * returning client's budget is guarded by its version: the batch moves the file's budget version on
+ * from the one the decision read, and a check refuses it if another decision (any instance, staff
+ * included: they lock the file by moving the version on) got there first. The booking is then run
+ * again on what is committed now, and decides anew (another therapist, `slot_taken`, or the budget
+ * as it is now) — that second run with the file locked before its budget is read, so a client
+ * booking many times at once gets each one decided in turn instead of refused.
  */
 import { createHash } from 'node:crypto';
 import { type Locale, remainingText } from '../../shared/i18n.ts';
@@ -38,6 +41,7 @@ import {
   snapshotWindow,
 } from '../engine/appointment.ts';
 import type { PracticeConfig } from '../engine/config.ts';
+import { StoreConflict } from '../errors.ts';
 import { ApiError } from '../problem.ts';
 import { bookable } from './availability.ts';
 import { practiceConfigIn } from './config.ts';
@@ -146,11 +150,12 @@ function bookOnce(
   returning: Booker,
   links: BookingLinks,
   clock: () => number,
+  locked = false,
 ): Promise<BookingResult> {
   const { practiceId } = req;
   let attempt = 0;
   // See guardedByConstraints below.
-  const unguarded = !returning && req.holdId === undefined;
+  const unguarded = req.holdId === undefined && !locked;
   const limits = req.limit ? [req.limit] : [];
   const newClient: NewClientData | undefined =
     returning === null && req.newClient && req.identity.kind === 'email'
@@ -190,8 +195,8 @@ function bookOnce(
           },
         });
 
-        // Load. A returning client's file is locked first (PostgreSQL): its budget is read after.
-        if (returning) await lockClient(tx, practiceId, returning.id);
+        // Load. Where the file is locked, first: its budget is read after.
+        if (returning && locked) await lockClient(tx, practiceId, returning.id);
         let config = req.config;
         let snap = await loadBookingSnapshot(tx, inputFor(config));
         // The address may have moved to another practice since the route looked: nothing is read or
@@ -289,7 +294,14 @@ function bookOnce(
         await applyPlan(
           tx,
           plan,
-          { practiceId, actor: `online:${returning?.id ?? 'new'}`, now, accessCode: newAccessCode },
+          {
+            practiceId,
+            actor: `online:${returning?.id ?? 'new'}`,
+            now,
+            accessCode: newAccessCode,
+            // Decided without the file's lock: the batch checks the budget's version.
+            ...(returning && !locked ? { budgetVersion: snap.contact!.budgetVersion } : {}),
+          },
           (applied) => {
             const answer = bookingBody(config, plan, applied, links, req.lang);
             body = answer;
@@ -329,19 +341,22 @@ function bookOnce(
       },
       {
         // PostgreSQL: a therapist, room or e-mail taken, or the same key used, by a concurrent
-        // booking in another instance; the next run sees it and decides anew.
-        retries: 3,
-        // A new client has no packages to overrun: the exclusion, unique and check constraints
-        // (the address's limit) guard all the rest, so the reads and the one batch need no
-        // transaction around them. A returning
-        // client's budget needs the lock, and a hold's giving way must be undone with a failed
-        // batch: both need the transaction.
+        // booking in another instance; the next run sees it and decides anew. A returning client's
+        // first run is not retried here: it runs again below, locked.
+        retries: returning && !locked ? 0 : 3,
+        // The exclusion, unique and check constraints (the address's limit, a returning client's
+        // budget version) guard the decision, so the reads and the one batch need no transaction
+        // around them. A hold's giving way must be undone with a failed batch, and the locked
+        // run holds its lock: both need the transaction.
         guardedByConstraints: unguarded,
       },
     )
     .catch(async (err) => {
       if (err instanceof OverLimit) {
         return { limited: await store.read((tx) => limitWait(tx, limits, clock())) };
+      }
+      if (err instanceof StoreConflict && returning && !locked) {
+        return bookOnce(store, req, returning, links, clock, true);
       }
       throw err;
     });

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { lockClient } from '../../server/db/queries/calendar.ts';
 import { limitWait, OverLimit, pointWrites } from '../../server/db/queries/rateLimits.ts';
 import { StoreConflict } from '../../server/errors.ts';
 import { type DemoApp, demoApp, NOW, STORE_KIND } from '../helpers.ts';
@@ -131,6 +132,23 @@ describe(`database constraints (${STORE_KIND})`, () => {
     await expect(
       d.exec('UPDATE rate_limits SET points = 5 WHERE key = ?', [limit.key]),
     ).rejects.toBeInstanceOf(OverLimit);
+  });
+
+  it('moves a file’s budget version on with each lock, and refuses a write that finds it moved (StoreConflict)', async () => {
+    const client = await id('SELECT min(id) AS id FROM clients WHERE practice_id = ?', [d.practiceId]);
+    const version = async () =>
+      (await d.row<{ v: number }>('SELECT budget_version AS v FROM clients WHERE id = ?', [client]))!.v;
+    const v = await version();
+    await d.store.write((tx) => lockClient(tx, d.practiceId, client));
+    expect(await version()).toBe(v + 1);
+    // What applyPlan writes for a booking decided on version v, now that it is v + 1.
+    const stale = d.exec(
+      'UPDATE clients SET budget_version = CASE WHEN budget_version = ? THEN budget_version + 1 ELSE -1 END WHERE id = ?',
+      [v, client],
+    );
+    await expect(stale).rejects.toBeInstanceOf(StoreConflict);
+    await expect(stale).rejects.toThrow(/clients_budget_current/);
+    expect(await version()).toBe(v + 1);
   });
 
   it('deletes a client file with everything that hangs on it', async () => {

@@ -9,11 +9,14 @@
  * - double booking is impossible by construction: exclusion constraints on therapist, room and
  *   client file (migrations) refuse an overlapping appointment whatever the code above did;
  * - a package budget cannot be overrun: a decision about a client file's packages locks the file's
- *   row first (`SELECT … FOR UPDATE`, db/queries/calendar.ts), so decisions about one file run one
- *   after another, in any instance, while other files go on in parallel. Row locks rather than
- *   SERIALIZABLE: the budget check reads many rows (packages, their appointments and lines) that
- *   SERIALIZABLE would track and abort on under load, while one lock in a fixed place makes the
- *   wait short, deterministic and deadlock-free;
+ *   row first (`lockClient`, db/queries/calendar.ts: an UPDATE that moves the file's budget version
+ *   on), so decisions about one file run one after another, in any instance, while other files go
+ *   on in parallel. Row locks rather than SERIALIZABLE: the budget check reads many rows (packages,
+ *   their appointments and lines) that SERIALIZABLE would track and abort on under load, while one
+ *   lock in a fixed place makes the wait short, deterministic and deadlock-free. The one decision
+ *   made without the lock is an online booking's first run (booking/book.ts): its batch moves the
+ *   version on only from the one its decision read — the CHECK `clients_budget_current` refuses it
+ *   if anyone got there first, and it is run again under the lock. Five round trips become two;
  * - a write that loses a race (a therapist taken by another instance, the same idempotency key
  *   twice) fails with a constraint error; `write(fn, { retries })` runs `fn` again, on what is
  *   committed now, and it decides anew.
@@ -34,6 +37,7 @@ import {
   StoreUnavailable,
   storageTrouble,
 } from '../../errors.ts';
+import { BUDGET_CURRENT } from '../queries/calendar.ts';
 import { OverLimit, touchHealth, WITHIN_LIMIT } from '../queries/rateLimits.ts';
 import type { Store, Tx, WriteOptions } from '../store.ts';
 
@@ -84,8 +88,10 @@ function translate(err: unknown): unknown {
     // office removed while the booking waited for the practice's lock): decided anew, it is gone.
     case '23503': // foreign_key_violation
       return new StoreConflict(e.constraint ?? e.code, { cause: err });
-    case '23514': // check_violation: a rate-limit point over its limit is the one that is expected
-      return e.constraint === WITHIN_LIMIT ? new OverLimit({ cause: err }) : err;
+    case '23514': // check_violation: two are expected — a rate-limit point over its limit, and a
+      // budget decided on a version of the client file another decision has moved on from.
+      if (e.constraint === WITHIN_LIMIT) return new OverLimit({ cause: err });
+      return e.constraint === BUDGET_CURRENT ? new StoreConflict(BUDGET_CURRENT, { cause: err }) : err;
     case '40001': // serialization_failure
     case '40P01': // deadlock_detected
       return new StoreConflict(e.code, { cause: err });

@@ -36,7 +36,10 @@ export interface BookingSnapshotInput {
   idempotencyKey: string;
   /** A new client's e-mail: is it taken by a file? */
   email: string | null;
-  /** A returning client: the file (locked by the caller on PostgreSQL) with its budget. */
+  /**
+   * A returning client: the file with its budget (and the budget's version, which a write decided
+   * without the file's lock checks: applyPlan's `budgetVersion`).
+   */
   clientId: number | null;
   window: BusyWindow;
   now: number;
@@ -122,7 +125,7 @@ async function oneStatement(tx: Tx, i: BookingSnapshotInput): Promise<BookingSna
     ${
       client
         ? `(SELECT json_build_object('id', id, 'firstName', first_name, 'lastName', last_name, 'email', email,
-              'birthDate', birth_date, 'accessCodeVersion', access_code_version)
+              'birthDate', birth_date, 'accessCodeVersion', access_code_version, 'budgetVersion', budget_version)
              FROM clients WHERE practice_id = ? AND id = ?) AS contact,
            (SELECT coalesce(json_agg(p ORDER BY p.id), '[]'::json)
               FROM (SELECT * FROM packages WHERE id IN (${packagesOfFile})) p) AS packages,

@@ -12,7 +12,7 @@ import type {
 import type { BusyWindow } from '../../engine/availability.ts';
 import type { ClientBudget, FilePackage } from '../../engine/eligibility.ts';
 import type { BusyInterval } from '../../engine/slots.ts';
-import { forUpdate, indexedBy, inList, inValues, json, list } from '../sql.ts';
+import { indexedBy, inList, inValues, json, list } from '../sql.ts';
 import type { Tx, Write } from '../store.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: raw rows are mapped field by field.
@@ -85,10 +85,11 @@ export async function loadClientBudget(
   clientId: number,
   options: { lock?: boolean } = {},
 ): Promise<ClientBudget | undefined> {
-  const client = await tx.get<AnyRow>(
-    `SELECT id, birth_date FROM clients WHERE practice_id = ? AND id = ?${options.lock ? forUpdate(tx) : ''}`,
-    [practiceId, clientId],
-  );
+  if (options.lock) await lockClient(tx, practiceId, clientId);
+  const client = await tx.get<AnyRow>('SELECT id, birth_date FROM clients WHERE practice_id = ? AND id = ?', [
+    practiceId,
+    clientId,
+  ]);
   if (!client) return undefined;
   const packages = await tx.all<AnyRow>(
     "SELECT * FROM packages WHERE practice_id = ? AND client_id = ? AND status <> 'withdrawn' ORDER BY id",
@@ -233,17 +234,20 @@ export async function loadAppointment(
   };
 }
 
+/** The check that refuses a budget decided on a version of the file that has moved on (schema). */
+export const BUDGET_CURRENT = 'clients_budget_current';
+
 /**
- * Locks a client file's row until the end of the transaction (PostgreSQL): every decision about the
- * file's budgets waits for the one before, in any instance. SQLite's writer holds the whole file.
+ * Locks a client file's row until the end of the transaction (PostgreSQL; SQLite's writer holds the
+ * whole file): every decision about the file's budgets waits for the one before, in any instance.
+ * The lock is taken by moving the file's budget version on, so a booking decided without the lock
+ * on the version before (`applyPlan` with `budgetVersion`) is refused and decided again.
  */
 export async function lockClient(tx: Tx, practiceId: number, clientId: number): Promise<void> {
-  if (tx.dialect === 'postgres') {
-    await tx.get('SELECT id FROM clients WHERE practice_id = ? AND id = ? FOR UPDATE', [
-      practiceId,
-      clientId,
-    ]);
-  }
+  await tx.run('UPDATE clients SET budget_version = budget_version + 1 WHERE practice_id = ? AND id = ?', [
+    practiceId,
+    clientId,
+  ]);
 }
 
 /** The client file's id for an e-mail (case-insensitive), or undefined. */
@@ -267,12 +271,14 @@ export interface Contact {
   email: string | null;
   birthDate: string | null;
   accessCodeVersion: number;
+  /** Moves on with every decision about the file's budgets (`lockClient`, `applyPlan`). */
+  budgetVersion: number;
 }
 
 export function clientContact(tx: Tx, practiceId: number, clientId: number) {
   return tx.get<Contact>(
     `SELECT id, first_name AS "firstName", last_name AS "lastName", email, birth_date AS "birthDate",
-            access_code_version AS "accessCodeVersion"
+            access_code_version AS "accessCodeVersion", budget_version AS "budgetVersion"
        FROM clients WHERE practice_id = ? AND id = ?`,
     [practiceId, clientId],
   );
@@ -356,11 +362,16 @@ export interface Applied {
  * the packages created on booking, the appointment with its lines, the package assignments and
  * releases, withdrawals and the ledger — together with what `alongside` adds once the ids are
  * known (the confirmation e-mail, the idempotency record), all in one batch.
+ *
+ * `budgetVersion`: the plan was decided on this version of an existing file's budget without its
+ * lock (an online booking on PostgreSQL). The batch moves the version on only from that one; if
+ * another decision moved it meanwhile, the check `clients_budget_current` refuses the whole batch
+ * (StoreConflict) and the caller decides again. A decision made under `lockClient` passes none.
  */
 export async function applyPlan(
   tx: Tx,
   plan: AppointmentPlan,
-  ctx: { practiceId: number; actor: string; now: number; accessCode: () => string },
+  ctx: { practiceId: number; actor: string; now: number; accessCode: () => string; budgetVersion?: number },
   alongside: (applied: Applied) => Write[] = () => [],
   reserved?: ReservedIds,
 ): Promise<Applied> {
@@ -402,10 +413,19 @@ export async function applyPlan(
     });
   } else {
     clientId = plan.client.id;
-    if (plan.client.setBirthDate) {
+    const setBirthDate = plan.client.setBirthDate ?? null;
+    if (ctx.budgetVersion !== undefined) {
+      // One write on the file's row (a batch changes each row once): -1 breaks the check.
+      writes.push({
+        sql: `UPDATE clients SET budget_version = CASE WHEN budget_version = ? THEN budget_version + 1 ELSE -1 END,
+                     birth_date = coalesce(birth_date, ?)
+               WHERE practice_id = ? AND id = ?`,
+        params: [ctx.budgetVersion, setBirthDate, practiceId, clientId],
+      });
+    } else if (setBirthDate) {
       writes.push({
         sql: 'UPDATE clients SET birth_date = ? WHERE practice_id = ? AND id = ? AND birth_date IS NULL',
-        params: [plan.client.setBirthDate, practiceId, clientId],
+        params: [setBirthDate, practiceId, clientId],
       });
     }
   }

@@ -3,9 +3,9 @@
  * packages with their ledger, packages by hand, and exclusions from templates.
  */
 import type { CodeLimit, Limits } from '../../../shared/domain.ts';
-import { fold, forUpdate, inList, json, list } from '../sql.ts';
+import { fold, inList, json, list } from '../sql.ts';
 import type { Tx } from '../store.ts';
-import { LONGEST_BLOCK_MS } from './calendar.ts';
+import { LONGEST_BLOCK_MS, lockClient } from './calendar.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: raw rows are mapped field by field right below.
 type AnyRow = Record<string, any>;
@@ -102,10 +102,8 @@ export async function clientDetail(
   id: number,
   options: { lock?: boolean } = {},
 ): Promise<ClientDetail | undefined> {
-  const r = await tx.get<AnyRow>(
-    `SELECT * FROM clients WHERE practice_id = ? AND id = ?${options.lock ? forUpdate(tx) : ''}`,
-    [practiceId, id],
-  );
+  if (options.lock) await lockClient(tx, practiceId, id);
+  const r = await tx.get<AnyRow>('SELECT * FROM clients WHERE practice_id = ? AND id = ?', [practiceId, id]);
   return r && clientOf(r);
 }
 

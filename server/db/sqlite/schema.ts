@@ -418,6 +418,12 @@ export const clients = sqliteTable(
     birthDate: text('birth_date'),
     accessCode: text('access_code').notNull(),
     accessCodeVersion: integer('access_code_version').notNull().default(1),
+    /**
+     * Moves on with every decision about the file's budgets (db/queries/calendar.ts `lockClient`,
+     * `applyPlan`): a booking decided on a version another decision has moved on from is refused
+     * by `clients_budget_current` and decided again.
+     */
+    budgetVersion: integer('budget_version').notNull().default(0),
     consentAt: integer('consent_at'),
     createdAt: createdAt(),
   },
@@ -430,6 +436,7 @@ export const clients = sqliteTable(
       sql`${t.birthDate} IS NULL OR ${t.birthDate} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'`,
     ),
     check('clients_access_code', sql`length(${t.accessCode}) >= 6`),
+    check('clients_budget_current', sql`${t.budgetVersion} >= 0`),
   ],
 );
 

@@ -32,6 +32,7 @@ import {
   StoreUnavailable,
   storageTrouble,
 } from '../../errors.ts';
+import { BUDGET_CURRENT } from '../queries/calendar.ts';
 import { OverLimit, touchHealth, WITHIN_LIMIT } from '../queries/rateLimits.ts';
 import type { Store, Tx, WriteOptions } from '../store.ts';
 
@@ -166,6 +167,10 @@ function translate(err: unknown): unknown {
   // A rate-limit point over its limit (db/queries/rateLimits.ts): the one CHECK that is expected to fail.
   if (code === 'SQLITE_CONSTRAINT_CHECK' && String((err as Error).message).endsWith(`: ${WITHIN_LIMIT}`)) {
     return new OverLimit({ cause: err });
+  }
+  // A budget decided on a version of the file another decision has moved on from (applyPlan).
+  if (code === 'SQLITE_CONSTRAINT_CHECK' && String((err as Error).message).endsWith(`: ${BUDGET_CURRENT}`)) {
+    return new StoreConflict(BUDGET_CURRENT, { cause: err });
   }
   if (isBusy(err)) return new StoreBusy('the database is locked by another process', { cause: err });
   const trouble = storageTrouble(err);

@@ -1,0 +1,2 @@
+ALTER TABLE "clients" ADD COLUMN "budget_version" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "clients" ADD CONSTRAINT "clients_budget_current" CHECK ("clients"."budget_version" >= 0);
