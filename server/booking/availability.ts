@@ -2,7 +2,7 @@
  * What can be booked: the practice and chain checks every public endpoint shares, and the slot
  * engine run on the busy times the store loads.
  */
-import { loadBusy } from '../db/queries/calendar.ts';
+import { loadBusyAndHead } from '../db/queries/calendar.ts';
 import type { Store } from '../db/store.ts';
 import { busyWindow, type SlotQuery, slotSearchInput } from '../engine/availability.ts';
 import type { Chain, PracticeConfig } from '../engine/config.ts';
@@ -42,8 +42,16 @@ export function offeredNow(chain: Chain, client: ClientBudget | null, now: numbe
   return evaluateRules(chain, client, now, end, now);
 }
 
-/** Free slots of a chain for a file (or an anonymous visitor) over a range of local dates. */
+/**
+ * Free slots of a chain for a file (or an anonymous visitor) over a range of local dates; undefined
+ * when `config` is no longer the practice's configuration (its version moved, or the slug went
+ * elsewhere): the busy times are read with the practice's version in one statement, so a copy kept
+ * in memory needs no round trip of its own to be checked.
+ */
 export async function findSlots(store: Store, config: PracticeConfig, chain: Chain, q: SlotQuery) {
-  const busy = await store.read((tx) => loadBusy(tx, busyWindow(config, chain, q)));
+  const { head, busy } = await store.read((tx) =>
+    loadBusyAndHead(tx, config.practice.slug, busyWindow(config, chain, q)),
+  );
+  if (head?.id !== config.practice.id || head.version !== config.version) return undefined;
   return searchSlots(slotSearchInput(config, chain, q, busy));
 }

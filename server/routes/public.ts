@@ -6,7 +6,7 @@ import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { insteadText, notOfferedText, remainingText } from '../../shared/i18n.ts';
 import { daysBetween } from '../../shared/time.ts';
-import { bookablePractice, chainOf, findSlots, offeredNow } from '../booking/availability.ts';
+import { bookable, bookablePractice, chainOf, findSlots, offeredNow } from '../booking/availability.ts';
 import { keptPracticeConfig } from '../booking/config.ts';
 import { loadClientBudget } from '../db/queries/calendar.ts';
 import { windowEnd } from '../engine/availability.ts';
@@ -71,7 +71,7 @@ const timesRoute = createRoute({
 type ChainsBody = z.infer<typeof ChainsResponse>;
 type SlotsBody = z.infer<typeof SlotsResponse>;
 type TimesBody = z.infer<typeof TimesResponse>;
-type SlotsResult = Awaited<ReturnType<typeof findSlots>>;
+type SlotsResult = NonNullable<Awaited<ReturnType<typeof findSlots>>>;
 
 export function publicRoutes(options: { cacheEntries?: number } = {}) {
   // Finished answers of the read endpoints, valid until the next write that concerns them.
@@ -92,20 +92,48 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
     };
   };
 
-  /** One chain's free starts for the query, cached per state, as `write` puts them into JSON. */
+  /**
+   * One chain's free starts for the query, cached per state, as `write` puts them into JSON. First
+   * on the configuration kept in memory, unchecked: the search reads the practice's version with
+   * the busy times (`findSlots`). Should that copy be out of date — the search says so, or the copy
+   * refused what the practice may allow by now — the request runs again on the configuration as it
+   * is, which also gives any refusal that stands.
+   */
   const slotsAnswer = async <T>(
     c: Context<AppEnv>,
     slug: string,
     q: z.infer<typeof SlotsQuery>,
     write: (result: SlotsResult, chain: Chain, practice: PracticeConfig['practice']) => JsonText<T>,
   ) => {
-    const { store, clock } = c.get('deps');
     const span = daysBetween(q.from, q.to);
     if (span < 0) throw new ApiError(400, 'invalid_range', '"to" must not be before "from".');
     if (span + 1 > MAX_RANGE_DAYS) {
       throw new ApiError(400, 'range_too_long', `At most ${MAX_RANGE_DAYS} days per request.`);
     }
-    const config = await bookablePractice(store, slug);
+    const kept = keptPracticeConfig(c.get('deps').store, slug);
+    if (kept) {
+      try {
+        const answer = await slotsOn(c, kept, q, write);
+        if (answer) return answer;
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+      }
+    }
+    const answer = await slotsOn(c, await bookablePractice(c.get('deps').store, slug), q, write);
+    // Read just now, the configuration can have moved on only by a change in between: once more.
+    return answer ?? (await slotsOn(c, await bookablePractice(c.get('deps').store, slug), q, write))!;
+  };
+
+  /** The answer on `config` (checked bookable here); undefined when `config` has been replaced. */
+  const slotsOn = async <T>(
+    c: Context<AppEnv>,
+    config: PracticeConfig,
+    q: z.infer<typeof SlotsQuery>,
+    write: (result: SlotsResult, chain: Chain, practice: PracticeConfig['practice']) => JsonText<T>,
+  ) => {
+    const { store, clock } = c.get('deps');
+    const slug = config.practice.slug;
+    bookable(config, slug);
     const { practice } = config;
     const now = clock();
     const clientId = await fileOfRequest(c, practice.id);
@@ -129,6 +157,7 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
       );
     }
     const result = await findSlots(store, config, chain, { ...q, client, now });
+    if (!result) return undefined;
     const body = write(result, chain, practice);
     if (cacheable) cache.set(mark.key, body);
     return sendJson(c, body, 200);

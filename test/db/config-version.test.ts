@@ -200,6 +200,14 @@ describe(`the API follows a change made elsewhere (${STORE_KIND})`, () => {
     const res = await bookFirstVisit(app, '2026-11-30T10:00:00+01:00', 'off');
     expect(res.status).toBe(403);
     expect(res.body.code).toBe('chain_not_bookable');
+    const slots = () => call(app, 'GET', `/api/v1/p/demo/slots?chain=${chain}&from=2026-11-30&to=2026-11-30`);
+    expect((await slots()).body.code).toBe('chain_not_bookable');
+    // Switched on again elsewhere: the copy kept here still says no, the practice says yes.
+    await exec(other, 'UPDATE chains SET online_bookable = TRUE WHERE id = ?', [chain]);
+    expect(await mondayFirst()).toBe('2026-11-30T10:00:00+01:00');
+    // And online booking switched off for the whole practice: refused, though the copy here allowed it.
+    await exec(other, "UPDATE practices SET online_booking_enabled = FALSE WHERE slug = 'demo'");
+    expect((await slots()).body.code).toBe('online_booking_disabled');
   });
 
   it('books by the configuration as it is inside the transaction, whatever copy the route holds', async () => {

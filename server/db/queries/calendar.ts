@@ -28,6 +28,23 @@ export const LONGEST_BLOCK_MS = 32 * 3_600_000;
  * start range: the cost follows the appointments in the window, not the size of the table.
  */
 export async function loadBusy(tx: Tx, window: BusyWindow): Promise<BusyInterval[]> {
+  return (await busyQuery(tx, window, null)).busy;
+}
+
+/**
+ * The same, with the id and configuration version of the practice at `slug` read in the same
+ * statement: a search on a configuration kept in memory learns in one round trip whether that
+ * copy is still the practice's (booking/availability.ts `findSlots`).
+ */
+export function loadBusyAndHead(
+  tx: Tx,
+  slug: string,
+  window: BusyWindow,
+): Promise<{ head: { id: number; version: number } | undefined; busy: BusyInterval[] }> {
+  return busyQuery(tx, window, slug);
+}
+
+async function busyQuery(tx: Tx, window: BusyWindow, slug: string | null) {
   // Therapist and room ids are the practice's own (they come from its configuration), so the
   // practice needs no condition of its own here; leaving it out lets the planner pick the
   // (therapist, start) and (room, start) indexes.
@@ -36,21 +53,34 @@ export async function loadBusy(tx: Tx, window: BusyWindow): Promise<BusyInterval
   const range = [window.from - LONGEST_BLOCK_MS, window.to, window.from, window.now];
   const [therapists, therapistIds] = inValues(tx, 'therapist_id', window.therapistIds);
   const [rooms, roomIds] = inValues(tx, 'room_id', window.roomIds);
+  const head =
+    slug === null
+      ? ''
+      : `(SELECT id FROM practices WHERE slug = ?) AS practice_id,
+         (SELECT config_version FROM practices WHERE slug = ?) AS version,`;
   // As one text of numbers, five per interval, that JSON.parse reads in one go: a week of a busy
   // practice is hundreds of rows, and the drivers' row-by-row handover (an array or object per row,
   // a number per column) costs far more than the query itself. Not sorted here: SQLite would sort
   // them through a temporary B-tree.
-  const text = await tx.get<{ busy: string | null }>(
-    `SELECT ${STRING_AGG[tx.dialect]}(therapist_id || ',' || coalesce(CAST(room_id AS TEXT), 'null') || ',' ||
-              starts_at || ',' || blocked_until || ',' || id, ',') AS busy
-       FROM (SELECT therapist_id, room_id, starts_at, blocked_until, id
-               FROM appointments WHERE ${therapists} AND ${span}
-             UNION ALL
-             SELECT therapist_id, room_id, starts_at, blocked_until, id
-               FROM appointments WHERE ${rooms} AND ${span} AND NOT (${therapists})) b`,
-    [...therapistIds, ...range, ...roomIds, ...range, ...therapistIds],
+  const row = await tx.get<{ practice_id?: number | null; version?: number | null; busy: string | null }>(
+    `SELECT ${head}
+       (SELECT ${STRING_AGG[tx.dialect]}(therapist_id || ',' || coalesce(CAST(room_id AS TEXT), 'null') || ',' ||
+                 starts_at || ',' || blocked_until || ',' || id, ',')
+          FROM (SELECT therapist_id, room_id, starts_at, blocked_until, id
+                  FROM appointments WHERE ${therapists} AND ${span}
+                UNION ALL
+                SELECT therapist_id, room_id, starts_at, blocked_until, id
+                  FROM appointments WHERE ${rooms} AND ${span} AND NOT (${therapists})) b) AS busy`,
+    [
+      ...(slug === null ? [] : [slug, slug]),
+      ...therapistIds,
+      ...range,
+      ...roomIds,
+      ...range,
+      ...therapistIds,
+    ],
   );
-  const n: (number | null)[] = text?.busy ? JSON.parse(`[${text.busy}]`) : [];
+  const n: (number | null)[] = row?.busy ? JSON.parse(`[${row.busy}]`) : [];
   const busy: BusyInterval[] = [];
   for (let i = 0; i < n.length; i += 5) {
     busy.push({
@@ -61,7 +91,13 @@ export async function loadBusy(tx: Tx, window: BusyWindow): Promise<BusyInterval
       appointmentId: n[i + 4] as number,
     });
   }
-  return busy;
+  return {
+    head:
+      row?.practice_id != null && row.version != null
+        ? { id: Number(row.practice_id), version: Number(row.version) }
+        : undefined,
+    busy,
+  };
 }
 
 /** The aggregate that joins texts with a separator (SQLite has string_agg only since 3.44). */
