@@ -26,7 +26,7 @@ import {
   TimesResponse,
 } from './contract.ts';
 import type { AppEnv } from './env.ts';
-import { slotsJson } from './slotsJson.ts';
+import { slotsJson, timesJson } from './slotsJson.ts';
 import { validationHook } from './validation.ts';
 
 const chainsRoute = createRoute({
@@ -276,21 +276,12 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
       ),
     )
     .openapi(timesRoute, (c) =>
-      slotsAnswer(c, c.req.valid('param').practice, c.req.valid('query'), (result, chain, practice) => {
-        const therapists = new Map<number, string>();
-        const days = result.days.map((d) => ({
-          date: d.date,
-          slots: d.slots.map((s): [number, number] => {
-            therapists.set(s.therapistId, s.therapistName);
-            return [Math.round(s.start / 60_000), s.therapistId];
-          }),
-        }));
-        return jsonText<TimesBody>({
+      slotsAnswer(c, c.req.valid('param').practice, c.req.valid('query'), (result, chain, practice) =>
+        timesJson<TimesBody>({
           timeZone: practice.timeZone,
           durationMinutes: chain.durationMinutes,
-          therapists: [...therapists].map(([id, name]) => ({ id, name })),
-          days,
-        });
-      }),
+          days: result.days,
+        }),
+      ),
     );
 }
