@@ -9,8 +9,14 @@
 
 import { localDate } from '../../shared/time.ts';
 import { emailHash } from '../auth/email.ts';
-import { deleteHold, type HoldRow, insertHold, loadBusy, purgeExpiredHolds } from '../db/queries/calendar.ts';
-import { practiceHead } from '../db/queries/config.ts';
+import {
+  deleteHold,
+  type HoldRow,
+  insertHold,
+  loadBusy,
+  loadBusyAndHead,
+  purgeExpiredHolds,
+} from '../db/queries/calendar.ts';
 import { type CounterLimit, limitWait, OverLimit, pointWrites } from '../db/queries/rateLimits.ts';
 import type { Store } from '../db/store.ts';
 import { decideHold, type HoldRequest, type Refusal } from '../engine/appointment.ts';
@@ -39,7 +45,9 @@ export type HoldResult =
 
 /**
  * Holds a start for `holdMinutes`. The configuration the route holds is checked against the
- * practice's version inside the transaction, as a booking does.
+ * practice's version in the statement that reads the start's busy times. On PostgreSQL that read
+ * and the one write (the hold with its rate-limit points) need no transaction: the exclusion
+ * constraints refuse a start taken meanwhile, the limits' check a point too many.
  */
 export function createHold(
   store: Store,
@@ -63,54 +71,66 @@ export function createHold(
         // time (cheap, in the one transaction), on PostgreSQL when its exclusion constraints
         // refused the first try (an expired hold stands in their way until it is deleted).
         if (tx.dialect === 'sqlite' || attempt++ > 0) await purgeExpiredHolds(tx, now, req.practiceId);
+        // The busy times of the start, read with the practice's version: on the route's copy of
+        // the configuration, which one statement then confirms (or, changed meanwhile, once more on
+        // the configuration as it is).
+        const windowOf = (config: PracticeConfig) => {
+          const chain = config.chainById.get(req.chainId);
+          const date = localDate(req.start, config.practice.timeZone);
+          return chain
+            ? busyWindow(config, chain, {
+                from: date,
+                to: date,
+                therapist: req.therapistId,
+                onlyStart: req.start,
+                client: null,
+                now,
+              })
+            : { therapistIds: [], roomIds: [], from: req.start, to: req.start, now };
+        };
         let config = req.config;
-        const head = await practiceHead(tx, req.slug);
+        let { head, busy } = await loadBusyAndHead(tx, req.slug, windowOf(config));
         if (head?.id !== req.practiceId)
           throw new ApiError(404, 'practice_not_found', `No practice "${req.slug}".`);
         if (head.version !== config.version) {
           const current = await practiceConfigIn(store, tx, req.slug);
           if (!current) throw new ApiError(404, 'practice_not_found', `No practice "${req.slug}".`);
           config = current;
+          busy = await loadBusy(tx, windowOf(config));
         }
-        const chain = config.chainById.get(req.chainId);
-        const busy = chain
-          ? await loadBusy(
-              tx,
-              busyWindow(config, chain, {
-                from: localDate(req.start, config.practice.timeZone),
-                to: localDate(req.start, config.practice.timeZone),
-                therapist: req.therapistId,
-                onlyStart: req.start,
-                client: null,
-                now,
-              }),
-            )
-          : [];
         const decision = decideHold({ config, busy }, req, now);
         if (!decision.ok) return { refusal: decision.refusal };
         const h = decision.hold;
         const expiresAt = now + config.practice.holdMinutes * 60_000;
         const owner = req.owner ? ownerKeys(req.owner)[0]! : null;
-        const id = await insertHold(tx, {
-          practiceId: req.practiceId,
-          chainId: h.chainId,
-          therapistId: h.therapistId,
-          roomId: h.roomId,
-          start: h.start,
-          end: h.end,
-          bufferAfterMinutes: h.bufferAfterMinutes,
-          blockedUntil: h.blockedUntil,
-          expiresAt,
-          owner,
-          now,
-        });
-        // Counted once decided and written: refused holds count nothing, and over a limit the
-        // database refuses the points and the hold is rolled back with them.
-        await tx.batch(pointWrites(req.limits, now));
+        const id = await insertHold(
+          tx,
+          {
+            practiceId: req.practiceId,
+            chainId: h.chainId,
+            therapistId: h.therapistId,
+            roomId: h.roomId,
+            start: h.start,
+            end: h.end,
+            bufferAfterMinutes: h.bufferAfterMinutes,
+            blockedUntil: h.blockedUntil,
+            expiresAt,
+            owner,
+            now,
+          },
+          // Counted once decided, with the hold: refused holds count nothing, and over a limit the
+          // database refuses the points and the hold with them.
+          pointWrites(req.limits, now),
+        );
         return { hold: { id, ...h, expiresAt, owner } };
       },
-      // PostgreSQL: a start held or booked meanwhile by another instance; the next try decides anew.
-      { retries: 3 },
+      {
+        // PostgreSQL: a start held or booked meanwhile by another instance; the next try decides anew.
+        retries: 3,
+        // The exclusion constraints (a start taken) and the limits' check guard the hold, written
+        // in one statement: no transaction needed around the reads and that write on PostgreSQL.
+        guardedByConstraints: true,
+      },
     )
     .catch(async (err) => {
       if (err instanceof OverLimit) {

@@ -686,29 +686,41 @@ export async function holdById(tx: Tx, practiceId: number, id: number): Promise<
 }
 
 /** Writes a hold; returns its id. */
-export function insertHold(
+/**
+ * Writes a hold with what goes `alongside` it (the rate-limit points it counts) in one batch, under
+ * an id reserved first: one statement, so a point the database refuses takes the hold with it, with
+ * or without a transaction around. Returns the hold's id.
+ */
+export async function insertHold(
   tx: Tx,
   h: Omit<HoldRow, 'id'> & { practiceId: number; bufferAfterMinutes: number; now: number },
+  alongside: readonly Write[] = [],
 ): Promise<number> {
   tx.touch(h.practiceId);
-  return tx.insert(
-    `INSERT INTO appointments (practice_id, client_id, therapist_id, room_id, chain_id, starts_at, ends_at,
-       buffer_after_minutes, blocked_until, status, source, hold_expires_at, hold_owner, created_at)
-     VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, 'held', 'online', ?, ?, ?)`,
-    [
-      h.practiceId,
-      h.therapistId,
-      h.roomId,
-      h.chainId,
-      h.start,
-      h.end,
-      h.bufferAfterMinutes,
-      h.blockedUntil,
-      h.expiresAt,
-      h.owner,
-      h.now,
-    ],
-  );
+  const id = (await reserveIds(tx, { clients: 0, packages: 0, appointments: 1 })).appointments[0]!;
+  await tx.batch([
+    {
+      sql: `INSERT INTO appointments (id, practice_id, client_id, therapist_id, room_id, chain_id, starts_at, ends_at,
+              buffer_after_minutes, blocked_until, status, source, hold_expires_at, hold_owner, created_at)
+            VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, 'held', 'online', ?, ?, ?)`,
+      params: [
+        id,
+        h.practiceId,
+        h.therapistId,
+        h.roomId,
+        h.chainId,
+        h.start,
+        h.end,
+        h.bufferAfterMinutes,
+        h.blockedUntil,
+        h.expiresAt,
+        h.owner,
+        h.now,
+      ],
+    },
+    ...alongside,
+  ]);
+  return id;
 }
 
 /** Deletes a hold (a booking took its place, or its client let it go); 1 when it was there. */
