@@ -72,6 +72,12 @@ type ChainsBody = z.infer<typeof ChainsResponse>;
 type SlotsBody = z.infer<typeof SlotsResponse>;
 type TimesBody = z.infer<typeof TimesResponse>;
 type SlotsResult = NonNullable<Awaited<ReturnType<typeof findSlots>>>;
+/** How a slots answer is put into JSON: /slots and /times each have their own form. */
+type SlotsWriter<T> = (
+  result: SlotsResult,
+  chain: Chain,
+  practice: PracticeConfig['practice'],
+) => JsonText<T>;
 
 export function publicRoutes(options: { cacheEntries?: number } = {}) {
   // Finished answers of the read endpoints, valid until the next write that concerns them.
@@ -103,14 +109,15 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
     c: Context<AppEnv>,
     slug: string,
     q: z.infer<typeof SlotsQuery>,
-    write: (result: SlotsResult, chain: Chain, practice: PracticeConfig['practice']) => JsonText<T>,
+    write: SlotsWriter<T>,
   ) => {
     const span = daysBetween(q.from, q.to);
     if (span < 0) throw new ApiError(400, 'invalid_range', '"to" must not be before "from".');
     if (span + 1 > MAX_RANGE_DAYS) {
       throw new ApiError(400, 'range_too_long', `At most ${MAX_RANGE_DAYS} days per request.`);
     }
-    const kept = keptPracticeConfig(c.get('deps').store, slug);
+    const { store } = c.get('deps');
+    const kept = keptPracticeConfig(store, slug);
     if (kept) {
       try {
         const answer = await slotsOn(c, kept, q, write);
@@ -119,9 +126,9 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
         if (!(err instanceof ApiError)) throw err;
       }
     }
-    const answer = await slotsOn(c, await bookablePractice(c.get('deps').store, slug), q, write);
+    const answer = await slotsOn(c, await bookablePractice(store, slug), q, write);
     // Read just now, the configuration can have moved on only by a change in between: once more.
-    return answer ?? (await slotsOn(c, await bookablePractice(c.get('deps').store, slug), q, write))!;
+    return answer ?? (await slotsOn(c, await bookablePractice(store, slug), q, write))!;
   };
 
   /** The answer on `config` (checked bookable here); undefined when `config` has been replaced. */
@@ -129,7 +136,7 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
     c: Context<AppEnv>,
     config: PracticeConfig,
     q: z.infer<typeof SlotsQuery>,
-    write: (result: SlotsResult, chain: Chain, practice: PracticeConfig['practice']) => JsonText<T>,
+    write: SlotsWriter<T>,
   ) => {
     const { store, clock } = c.get('deps');
     const slug = config.practice.slug;
