@@ -13,6 +13,7 @@ import { bookablePractice } from '../booking/availability.ts';
 import { keptPracticeConfig } from '../booking/config.ts';
 import { createHold, type HoldOwner, releaseHold } from '../booking/hold.ts';
 import { fileByEmail, tokenFile } from '../db/queries/auth.ts';
+import { spreadLimit } from '../db/queries/rateLimits.ts';
 import type { PracticeConfig } from '../engine/config.ts';
 import { ApiError } from '../problem.ts';
 import { clientFromRequest } from './clientToken.ts';
@@ -150,7 +151,8 @@ export function holdRoutes() {
         start: Date.parse(body.start),
         therapistId: body.therapist,
         owner,
-        limits: [limit('hold-address', address), limit('hold-practice', 'all')],
+        limits: [limit('hold-address', address)],
+        shared: spreadLimit(limit('hold-practice', 'all')),
       },
       clock,
     );

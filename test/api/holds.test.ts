@@ -274,4 +274,26 @@ describe('holds from many visitors', () => {
     expect(answers.filter((s) => s !== 201 && s !== 429)).toEqual([]);
     expect(await held()).toBe(40);
   });
+
+  it('hold exactly the practice’s limit when 60 holds come at the same moment, and say when to try again', async () => {
+    // The practice's limit is kept on several counters (so that holds at the same moment do not
+    // wait for one row). Four addresses, fifteen holds each: a hold whose counter is full moves on
+    // to one with room, so together they still let exactly 40 through, on PostgreSQL in parallel.
+    const { starts, holdFrom, held } = await behindProxy({
+      holdsPerAddress: { count: 15, minutes: 60 },
+      holdsPerPractice: { count: 40, minutes: 60 },
+    });
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => holdFrom(`192.0.2.${(i % 4) + 1}`, starts[i]!)),
+    );
+    expect(answers.filter((r) => r.status === 201)).toHaveLength(40);
+    const refused = answers.filter((r) => r.status !== 201);
+    expect(refused.map((r) => r.status)).toEqual(Array(20).fill(429));
+    // The first of the counters frees up at the end of its hour.
+    for (const r of refused) expect(Number(r.headers.get('retry-after'))).toBe(3600);
+    expect(await held()).toBe(40);
+    // Full, the practice stays full for everyone, also for addresses not seen yet.
+    expect((await holdFrom('192.0.2.200', starts[100]!)).status).toBe(429);
+    expect(await held()).toBe(40);
+  });
 });

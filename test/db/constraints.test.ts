@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lockClient } from '../../server/db/queries/calendar.ts';
-import { limitWait, OverLimit, pointWrites } from '../../server/db/queries/rateLimits.ts';
+import { limitWait, OverLimit, pointWrites, spreadLimit } from '../../server/db/queries/rateLimits.ts';
 import { StoreConflict } from '../../server/errors.ts';
 import { type DemoApp, demoApp, NOW, STORE_KIND } from '../helpers.ts';
 
@@ -132,6 +132,21 @@ describe(`database constraints (${STORE_KIND})`, () => {
     await expect(
       d.exec('UPDATE rate_limits SET points = 5 WHERE key = ?', [limit.key]),
     ).rejects.toBeInstanceOf(OverLimit);
+  });
+
+  it('spreads a shared limit over counters whose limits add up to it exactly, none without a point', () => {
+    const parts = (points: number) =>
+      spreadLimit({ key: 'p1:hold-practice:all', points, durationMs: 60_000 });
+    expect(parts(500).map((l) => l.points)).toEqual([63, 63, 63, 63, 62, 62, 62, 62]);
+    expect(parts(40).map((l) => l.key)).toEqual(
+      [0, 1, 2, 3, 4, 5, 6, 7].map((k) => `p1:hold-practice:all#${k}`),
+    );
+    expect(parts(3).map((l) => l.points)).toEqual([1, 1, 1]);
+    for (const points of [1, 2, 7, 8, 9, 41, 1_000_000]) {
+      const all = parts(points);
+      expect(all.reduce((sum, l) => sum + l.points, 0)).toBe(points);
+      expect(all.every((l) => l.points >= 1 && l.durationMs === 60_000)).toBe(true);
+    }
   });
 
   it('moves a file’s budget version on with each lock, and refuses a write that finds it moved (StoreConflict)', async () => {

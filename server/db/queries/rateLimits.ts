@@ -89,17 +89,65 @@ export function pointWrites(limits: readonly CounterLimit[], now: number): Write
     }));
 }
 
+/** How many counters a shared limit is spread over at most (`spreadLimit`). */
+export const SPREAD = 8;
+
+/**
+ * A limit that requests from everywhere count against at once — a practice's holds from all
+ * addresses — as up to `parts` counters whose limits add up to it (`key#0`, `key#1`, …): each
+ * request takes its point on one of them, so requests at the same moment seldom wait for the same
+ * row. One row would let a practice's holds on PostgreSQL commit one after the other, each waiting
+ * for the one before (docs/SCALING.md). The sum never exceeds the limit, whichever parts fill up.
+ * @example spreadLimit({ key: 'k', points: 10, durationMs: 60_000 }, 4).map((l) => l.points) // [3, 3, 2, 2]
+ */
+export function spreadLimit(l: CounterLimit, parts = SPREAD): CounterLimit[] {
+  const n = Math.max(1, Math.min(parts, l.points));
+  return Array.from({ length: n }, (_, k) => ({
+    key: `${l.key}#${k}`,
+    points: Math.floor(l.points / n) + (k < l.points % n ? 1 : 0),
+    durationMs: l.durationMs,
+  }));
+}
+
+/** The running counters among `keys` at `now`, by key (one statement). */
+export async function counters(tx: Tx, keys: readonly string[], now: number): Promise<Map<string, Counter>> {
+  if (keys.length === 0) return new Map();
+  const rows = await tx.all<Counter & { key: string }>(
+    `SELECT key, points, expire FROM rate_limits
+     WHERE key IN (${keys.map(() => '?').join(', ')}) AND (expire IS NULL OR expire > ?)`,
+    [...keys, now],
+  );
+  return new Map(
+    rows.map((r) => [
+      r.key,
+      { points: Number(r.points), expire: r.expire === null ? null : Number(r.expire) },
+    ]),
+  );
+}
+
+/** Whether `l` has no point left in `running` (from `counters`). */
+export const isFull = (l: CounterLimit, running: ReadonlyMap<string, Counter>): boolean =>
+  (running.get(l.key)?.points ?? 0) >= l.points;
+
+/** How long until a full counter of `running` frees up: the end of its window (at least a second), or a minute for a window that never ends. */
+export function waitOf(l: CounterLimit, running: ReadonlyMap<string, Counter>, now: number): number {
+  const c = running.get(l.key);
+  if (!c) return 1_000;
+  return Math.max(1_000, c.expire === null ? 60_000 : c.expire - now);
+}
+
 /**
  * After `OverLimit`: how long until the fullest of the limits frees a point — the end of its
  * window (at least a second), or a minute for a window that never ends.
  */
 export async function limitWait(tx: Tx, limits: readonly CounterLimit[], now: number): Promise<number> {
+  const running = await counters(
+    tx,
+    limits.map((l) => l.key),
+    now,
+  );
   let wait = 1_000;
-  for (const l of limits) {
-    const c = await counter(tx, l.key, now);
-    if (!c || c.points < l.points) continue;
-    wait = Math.max(wait, c.expire === null ? 60_000 : c.expire - now);
-  }
+  for (const l of limits) if (isFull(l, running)) wait = Math.max(wait, waitOf(l, running, now));
   return wait;
 }
 
