@@ -26,7 +26,6 @@ import {
   type Applied,
   applyPlan,
   clientIdByEmail,
-  deleteHold,
   lockClient,
   purgeExpiredHolds,
 } from '../db/queries/calendar.ts';
@@ -155,7 +154,7 @@ function bookOnce(
   const { practiceId } = req;
   let attempt = 0;
   // See guardedByConstraints below.
-  const unguarded = req.holdId === undefined && !locked;
+  const unguarded = !locked;
   const limits = req.limit ? [req.limit] : [];
   const newClient: NewClientData | undefined =
     returning === null && req.newClient && req.identity.kind === 'email'
@@ -191,7 +190,8 @@ function bookOnce(
             clients: newClient ? 1 : 0,
             packages:
               config.chainById.get(req.chainId)?.rules.filter((r) => r.createWhen.size > 0).length ?? 0,
-            appointments: 1,
+            // A booking with a hold takes the hold's row (applyPlan's fromHold).
+            appointments: req.holdId === undefined ? 1 : 0,
           },
         });
 
@@ -287,9 +287,8 @@ function bookOnce(
         if (!decision.ok) return { refusal: decision.refusal };
         const { plan } = decision;
 
-        // Apply: the hold gives way (on PostgreSQL before the batch, which its row would otherwise
-        // collide with), then the plan, the confirmation e-mail and the idempotency record in one batch.
-        if (hold) await deleteHold(tx, practiceId, hold.id);
+        // Apply: the plan — the hold's row turned into the booking —, the confirmation e-mail and the
+        // idempotency record in one batch.
         let body: BookingBody | undefined;
         await applyPlan(
           tx,
@@ -301,6 +300,7 @@ function bookOnce(
             accessCode: newAccessCode,
             // Decided without the file's lock: the batch checks the budget's version.
             ...(returning && !locked ? { budgetVersion: snap.contact!.budgetVersion } : {}),
+            ...(hold ? { fromHold: hold.id } : {}),
           },
           (applied) => {
             const answer = bookingBody(config, plan, applied, links, req.lang);
@@ -345,9 +345,8 @@ function bookOnce(
         // first run is not retried here: it runs again below, locked.
         retries: returning && !locked ? 0 : 3,
         // The exclusion, unique and check constraints (the address's limit, a returning client's
-        // budget version) guard the decision, so the reads and the one batch need no transaction
-        // around them. A hold's giving way must be undone with a failed batch, and the locked
-        // run holds its lock: both need the transaction.
+        // budget version, the hold still a hold) guard the decision, so the reads and the one batch
+        // need no transaction around them. The locked run holds its lock: it needs the transaction.
         guardedByConstraints: unguarded,
       },
     )

@@ -2,13 +2,15 @@
  * PostgreSQL only (vite.config.ts leaves it out of the SQLite run, where a booking's reads and batch
  * are one IMMEDIATE transaction and nothing can come between them): a returning client's online
  * booking is decided without the file's lock, on the budget version its snapshot read, and its
- * batch is refused when another decision moved that version on meanwhile.
+ * batch is refused when another decision moved that version on meanwhile. A booking with a hold is
+ * likewise read, decided and written without a transaction: its batch turns the hold's row into the
+ * booking, and is refused when another booking took that hold meanwhile.
  */
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.ts';
 import type { Store, Tx } from '../../server/db/store.ts';
 import { folgetermin, kgBar, setup } from '../api/staff-fixtures.ts';
-import { bookVerified, adminCall as call, NOW, testConfig } from '../helpers.ts';
+import { call as apiCall, bookVerified, adminCall as call, NOW, testConfig } from '../helpers.ts';
 
 /**
  * The same store, but the first write run without a transaction (an online booking on PostgreSQL:
@@ -88,5 +90,48 @@ describe('a returning client’s online booking, decided without the file’s lo
     // The staff edit moved the version on once, the refused batch not at all; the booking, decided
     // again under the lock, moved it once more.
     expect(await v()).toBe(start + 2);
+  });
+});
+
+describe('an online booking with a hold, decided without a transaction (PostgreSQL)', () => {
+  const monday = '2026-11-30T08:00:00+01:00';
+  const nora = { firstName: 'Nora', lastName: 'Neu', email: 'nora@example.org', consent: true as const };
+  const otto = { firstName: 'Otto', lastName: 'Ohne', email: 'otto@example.org', consent: true as const };
+
+  it('another booking takes the same hold between its reads and its write: its batch is refused, and decided again it finds the start taken', async () => {
+    const d = await setup();
+    const chain = await d.chainId('physio-erstbefund');
+    const held = await apiCall(d.app, 'POST', '/api/v1/p/demo/holds', { body: { chain, start: monday } });
+    expect(held.status, JSON.stringify(held.body)).toBe(201);
+    // An anonymous hold: whoever verified an address may book with it.
+    const body = { chain, start: monday, client: nora, hold: held.body.hold };
+    let first: Awaited<ReturnType<typeof bookVerified>> | undefined;
+    const online = createApp({
+      store: pausingBeforeBatch(d.store, async () => {
+        first = await bookVerified(d, { ...body, client: otto }, 'hold-first');
+      }),
+      clock: () => NOW,
+      config: testConfig,
+    });
+    const before = await d.count('SELECT count(*) AS n FROM appointments');
+    const second = await bookVerified({ ...d, app: online }, body, 'hold-second');
+    expect(first?.status, JSON.stringify(first?.body)).toBe(201);
+    expect(second.status, JSON.stringify(second.body)).toBe(409);
+    expect(second.body.code).toBe('slot_taken');
+    // The hold's row is Otto's booking: nothing added, nothing held, no file for Nora.
+    expect(await d.count('SELECT count(*) AS n FROM appointments')).toBe(before);
+    expect(await d.count("SELECT count(*) AS n FROM appointments WHERE status = 'held'")).toBe(0);
+    const booked = await d.row<{ id: number; client_id: number }>(
+      'SELECT id, client_id FROM appointments WHERE starts_at = ? AND status = ?',
+      [Date.parse(monday), 'booked'],
+    );
+    expect(booked?.id).toBe(first?.body.id);
+    const ottoFile = await d.row<{ id: number }>("SELECT id FROM clients WHERE email = 'otto@example.org'");
+    expect(booked?.client_id).toBe(ottoFile?.id);
+    expect(await d.count("SELECT count(*) AS n FROM clients WHERE email = 'nora@example.org'")).toBe(0);
+    expect(
+      await d.count('SELECT count(*) AS n FROM appointment_lines WHERE appointment_id = ?', [booked!.id]),
+    ).toBeGreaterThan(0);
+    expect(await d.count('SELECT count(*) AS n FROM booking_requests')).toBe(1);
   });
 });

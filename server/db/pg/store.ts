@@ -37,7 +37,7 @@ import {
   StoreUnavailable,
   storageTrouble,
 } from '../../errors.ts';
-import { BUDGET_CURRENT } from '../queries/calendar.ts';
+import { BUDGET_CURRENT, HOLD_CURRENT } from '../queries/calendar.ts';
 import { OverLimit, touchHealth, WITHIN_LIMIT } from '../queries/rateLimits.ts';
 import type { Store, Tx, WriteOptions } from '../store.ts';
 
@@ -88,10 +88,13 @@ function translate(err: unknown): unknown {
     // office removed while the booking waited for the practice's lock): decided anew, it is gone.
     case '23503': // foreign_key_violation
       return new StoreConflict(e.constraint ?? e.code, { cause: err });
-    case '23514': // check_violation: two are expected — a rate-limit point over its limit, and a
-      // budget decided on a version of the client file another decision has moved on from.
+    case '23514': // check_violation: three are expected — a rate-limit point over its limit, a
+      // budget decided on a version of the client file another decision has moved on from, and a
+      // hold another booking took meanwhile.
       if (e.constraint === WITHIN_LIMIT) return new OverLimit({ cause: err });
-      return e.constraint === BUDGET_CURRENT ? new StoreConflict(BUDGET_CURRENT, { cause: err }) : err;
+      return e.constraint === BUDGET_CURRENT || e.constraint === HOLD_CURRENT
+        ? new StoreConflict(e.constraint, { cause: err })
+        : err;
     case '40001': // serialization_failure
     case '40P01': // deadlock_detected
       return new StoreConflict(e.code, { cause: err });

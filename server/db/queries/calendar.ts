@@ -286,6 +286,13 @@ export async function loadAppointment(
 export const BUDGET_CURRENT = 'clients_budget_current';
 
 /**
+ * The check a booking trips when the hold it takes the place of is no longer one (booked by
+ * another request with the same hold meanwhile): `applyPlan` with `fromHold` (a hold's row turned
+ * into a booking keeps no expiry; one already booked would get -1, which this check refuses).
+ */
+export const HOLD_CURRENT = 'appointments_hold';
+
+/**
  * Locks a client file's row until the end of the transaction (PostgreSQL; SQLite's writer holds the
  * whole file): every decision about the file's budgets waits for the one before, in any instance.
  * The lock is taken by moving the file's budget version on, so a booking decided without the lock
@@ -419,7 +426,14 @@ export interface Applied {
 export async function applyPlan(
   tx: Tx,
   plan: AppointmentPlan,
-  ctx: { practiceId: number; actor: string; now: number; accessCode: () => string; budgetVersion?: number },
+  ctx: {
+    practiceId: number;
+    actor: string;
+    now: number;
+    accessCode: () => string;
+    budgetVersion?: number;
+    fromHold?: number;
+  },
   alongside: (applied: Applied) => Write[] = () => [],
   reserved?: ReservedIds,
 ): Promise<Applied> {
@@ -429,7 +443,7 @@ export async function applyPlan(
   const needed = {
     clients: creating ? 1 : 0,
     packages: plan.packages.length,
-    appointments: plan.action === 'create' ? 1 : 0,
+    appointments: plan.action === 'create' && ctx.fromHold === undefined ? 1 : 0,
   };
   const ids =
     reserved &&
@@ -502,9 +516,35 @@ export async function applyPlan(
   });
   const packageId = (ref: number) => (ref < 0 ? refs.get(ref)! : ref);
   const a = plan.appointment;
-  const appointmentId = plan.action === 'create' ? ids.appointments[0]! : a.id;
+  const appointmentId = plan.action === 'create' ? (ctx.fromHold ?? ids.appointments[0]!) : a.id;
   const blockedUntil = a.end + a.bufferAfterMinutes * 60_000;
-  if (plan.action === 'create') {
+  if (plan.action === 'create' && ctx.fromHold !== undefined) {
+    // The hold's row becomes the booking, in the same batch: no moment without either, and on
+    // PostgreSQL no transaction around the reads. Should the row have become a booking meanwhile,
+    // its expiry turns -1 and the check HOLD_CURRENT refuses the batch (StoreConflict); should it be
+    // gone, the references of the lines and the idempotency record to it fail the same way.
+    writes.push({
+      sql: `UPDATE appointments SET client_id = ?, therapist_id = ?, room_id = ?, chain_id = ?, starts_at = ?,
+              ends_at = ?, buffer_after_minutes = ?, blocked_until = ?, status = ?, source = ?, created_at = ?,
+              hold_owner = NULL, hold_expires_at = CASE WHEN status = 'held' THEN NULL ELSE -1 END
+            WHERE practice_id = ? AND id = ?`,
+      params: [
+        clientId,
+        a.therapistId,
+        a.roomId,
+        a.chainId,
+        a.start,
+        a.end,
+        a.bufferAfterMinutes,
+        blockedUntil,
+        a.status,
+        a.source,
+        now,
+        practiceId,
+        appointmentId,
+      ],
+    });
+  } else if (plan.action === 'create') {
     writes.push({
       sql: `INSERT INTO appointments (id, practice_id, client_id, therapist_id, room_id, chain_id, starts_at, ends_at,
               buffer_after_minutes, blocked_until, status, source, created_at)

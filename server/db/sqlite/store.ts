@@ -32,7 +32,7 @@ import {
   StoreUnavailable,
   storageTrouble,
 } from '../../errors.ts';
-import { BUDGET_CURRENT } from '../queries/calendar.ts';
+import { BUDGET_CURRENT, HOLD_CURRENT } from '../queries/calendar.ts';
 import { OverLimit, touchHealth, WITHIN_LIMIT } from '../queries/rateLimits.ts';
 import type { Store, Tx, WriteOptions } from '../store.ts';
 
@@ -169,8 +169,11 @@ function translate(err: unknown): unknown {
     return new OverLimit({ cause: err });
   }
   // A budget decided on a version of the file another decision has moved on from (applyPlan).
-  if (code === 'SQLITE_CONSTRAINT_CHECK' && String((err as Error).message).endsWith(`: ${BUDGET_CURRENT}`)) {
-    return new StoreConflict(BUDGET_CURRENT, { cause: err });
+  // … or a hold another booking took meanwhile (applyPlan with fromHold).
+  for (const check of [BUDGET_CURRENT, HOLD_CURRENT]) {
+    if (code === 'SQLITE_CONSTRAINT_CHECK' && String((err as Error).message).endsWith(`: ${check}`)) {
+      return new StoreConflict(check, { cause: err });
+    }
   }
   if (isBusy(err)) return new StoreBusy('the database is locked by another process', { cause: err });
   const trouble = storageTrouble(err);
