@@ -68,6 +68,12 @@ const HoldTokenPayload = z.strictObject({
   typ: z.literal('hold'),
   practiceId: id,
   holdId: id,
+  /**
+   * The hold's therapist and room, so that the booking made with it reads only their busy times.
+   * Optional: tokens issued before they were added stay good (the booking then reads them all).
+   */
+  therapistId: id.optional(),
+  roomId: id.nullable().optional(),
   /** When the hold runs out, epoch milliseconds. */
   exp: z.number().int(),
 });
@@ -251,12 +257,14 @@ export function directLinkMatches(
 /** The token of a hold, good until the hold runs out; only the visitor who made it has it. */
 export function signHoldToken(
   secret: string,
-  hold: { practiceId: number; holdId: number; expiresAt: number },
+  hold: { practiceId: number; holdId: number; therapistId: number; roomId: number | null; expiresAt: number },
 ): string {
   const payload: HoldTokenPayload = {
     typ: 'hold',
     practiceId: hold.practiceId,
     holdId: hold.holdId,
+    therapistId: hold.therapistId,
+    roomId: hold.roomId,
     exp: hold.expiresAt,
   };
   return seal(secret, payload);

@@ -34,6 +34,7 @@ import type { Store } from '../db/store.ts';
 import {
   type AppointmentPlan,
   decideAppointment,
+  holdWindow,
   type NewClientData,
   type OnlineBooking,
   type Refusal,
@@ -44,7 +45,7 @@ import { StoreConflict } from '../errors.ts';
 import { ApiError } from '../problem.ts';
 import { bookable } from './availability.ts';
 import { practiceConfigIn } from './config.ts';
-import { type HoldOwner, ownerKeys } from './hold.ts';
+import { type HoldOwner, type HoldRef, ownerKeys } from './hold.ts';
 import { confirmationMailWrite } from './messages.ts';
 
 export interface BookingRequest {
@@ -71,8 +72,11 @@ export interface BookingRequest {
   newClient?: Omit<NewClientData, 'email'> | undefined;
   /** A returning client's birth date, when the file has none and the chain has an age limit. */
   birthDate?: string | undefined;
-  /** The hold (POST …/holds) whose place the booking takes: its therapist and room, its time. */
-  holdId?: number | undefined;
+  /**
+   * The hold (POST …/holds) whose place the booking takes: its therapist and room, its time. Where
+   * its token says which therapist and room it is on, the booking reads only their busy times.
+   */
+  hold?: HoldRef | undefined;
   /**
    * The practice's limit on bookings from the client's address: a booking takes one point of
    * `key` (at most `points` in `durationMs`) in the batch that writes it — refused bookings count
@@ -176,22 +180,28 @@ function bookOnce(
         // Holds that ran out are deleted before a booking takes their time: on SQLite every time (in
         // the one transaction), on PostgreSQL after its exclusion constraints refused a first try.
         if (tx.dialect === 'sqlite' || attempt++ > 0) await purgeExpiredHolds(tx, now, practiceId);
-        const inputFor = (config: PracticeConfig) => ({
+        // With a hold whose token says where it is, only its therapist's and room's busy times are
+        // read: they are all its decision needs. Should the hold not be there as the token says (run
+        // out and deleted), the booking is decided without it, on all of them (`wide`).
+        const at = req.hold?.at;
+        const inputFor = (config: PracticeConfig, wide = at === undefined) => ({
           practiceId,
           slug: req.slug,
           idempotencyKey: req.idempotency.key,
           // A verified address: whether a file has it now (then the booking is decided on that file).
           email: returning === null && req.identity.kind === 'email' ? req.identity.email : null,
           clientId: returning?.id ?? null,
-          window: snapshotWindow(config, request, now),
-          holdId: req.holdId ?? null,
+          window: wide
+            ? snapshotWindow(config, request, now)
+            : holdWindow(snapshotWindow(config, request, now), at!),
+          holdId: req.hold?.id ?? null,
           now,
           reserve: {
             clients: newClient ? 1 : 0,
             packages:
               config.chainById.get(req.chainId)?.rules.filter((r) => r.createWhen.size > 0).length ?? 0,
             // A booking with a hold takes the hold's row (applyPlan's fromHold).
-            appointments: req.holdId === undefined ? 1 : 0,
+            appointments: req.hold === undefined || wide ? 1 : 0,
           },
         });
 
@@ -211,6 +221,12 @@ function bookOnce(
           }
           config = current;
           snap = await loadBookingSnapshot(tx, inputFor(config));
+        }
+        // The hold not where its token says (run out and deleted, or booked meanwhile): the booking
+        // is decided without it, on every therapist's and room's busy times.
+        const h = snap.hold;
+        if (at && !(h && h.therapistId === at.therapistId && h.roomId === at.roomId)) {
+          snap = await loadBookingSnapshot(tx, inputFor(config, true));
         }
         // A client token is good only while the file's access code and e-mail are those it was
         // issued for — also for a retry of a booking made with it.

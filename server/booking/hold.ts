@@ -44,6 +44,12 @@ export function ownerKeys(who: HoldOwner): string[] {
     : [`email:${emailHash(who.email)}`];
 }
 
+/** A hold as its token names it: the id, and where it is (therapist, room) when the token says. */
+export interface HoldRef {
+  id: number;
+  at?: { therapistId: number; roomId: number | null };
+}
+
 export type HoldResult =
   | { hold: HoldRow }
   | { refusal: Refusal }

@@ -1065,6 +1065,15 @@ export function afterPlan(s: Snapshot, plan: AppointmentPlan): Snapshot {
  * no less: the therapists and rooms that could take it, around its time (the whole local day in
  * compact mode, where gaps count).
  */
+/**
+ * The busy window of an online booking with a hold, from the window of its request: only the
+ * hold's therapist, and its room where it has one — all that a booking with a hold is decided on
+ * (it takes the hold's therapist and room).
+ */
+export function holdWindow(w: BusyWindow, at: { therapistId: number; roomId: number | null }): BusyWindow {
+  return { ...w, therapistIds: [at.therapistId], roomIds: at.roomId === null ? w.roomIds : [at.roomId] };
+}
+
 export function snapshotWindow(
   config: PracticeConfig,
   request: OnlineBooking | StaffCreate | StaffEdit,

@@ -17,7 +17,7 @@ import { ApiError } from '../problem.ts';
 import { identityOfRequest } from './clientToken.ts';
 import { PracticeParam, Problem } from './contract.ts';
 import type { AppEnv } from './env.ts';
-import { holdIdOf } from './holds.ts';
+import { holdOf } from './holds.ts';
 import { clientIp, tooMany } from './limits.ts';
 import { refusalError } from './refusals.ts';
 import { validationHook } from './validation.ts';
@@ -305,7 +305,7 @@ export function bookingRoutes() {
           birthDate: body.client.birthDate,
         },
         birthDate: body.birthDate,
-        holdId: holdIdOf(c, practice.id, body.hold),
+        hold: holdOf(c, practice.id, body.hold),
         limit: {
           key: counterKey(practice.id, 'book-address', address),
           points: perAddress.points,

@@ -11,7 +11,7 @@ import { counterKey, limitOf } from '../auth/rateLimit.ts';
 import { signHoldToken, verifyHoldToken } from '../auth/tokens.ts';
 import { bookablePractice } from '../booking/availability.ts';
 import { keptPracticeConfig } from '../booking/config.ts';
-import { createHold, type HoldOwner, releaseHold } from '../booking/hold.ts';
+import { createHold, type HoldOwner, type HoldRef, releaseHold } from '../booking/hold.ts';
 import { fileByEmail, tokenFile } from '../db/queries/auth.ts';
 import { spreadLimit } from '../db/queries/rateLimits.ts';
 import type { PracticeConfig } from '../engine/config.ts';
@@ -101,10 +101,21 @@ export function holdIdOf(
   practiceId: number,
   hold: string | undefined,
 ): number | undefined {
+  return holdOf(c, practiceId, hold)?.id;
+}
+
+/** The hold a token names: its id, and its therapist and room where the token carries them. */
+export function holdOf(
+  c: Context<AppEnv>,
+  practiceId: number,
+  hold: string | undefined,
+): HoldRef | undefined {
   if (hold === undefined) return undefined;
   const payload = verifyHoldToken(c.get('deps').config.secret, hold, practiceId);
   if (!payload) throw new ApiError(404, 'hold_not_found', 'This hold is not known here.');
-  return payload.holdId;
+  return payload.therapistId === undefined || payload.roomId === undefined
+    ? { id: payload.holdId }
+    : { id: payload.holdId, at: { therapistId: payload.therapistId, roomId: payload.roomId } };
 }
 
 export function holdRoutes() {
@@ -163,7 +174,13 @@ export function holdRoutes() {
     const chain = config.chainById.get(h.chainId!)!;
     const room = h.roomId === null ? null : config.rooms.find((r) => r.id === h.roomId)!;
     return {
-      hold: signHoldToken(settings.secret, { practiceId: practice.id, holdId: h.id, expiresAt: h.expiresAt }),
+      hold: signHoldToken(settings.secret, {
+        practiceId: practice.id,
+        holdId: h.id,
+        therapistId: h.therapistId,
+        roomId: h.roomId,
+        expiresAt: h.expiresAt,
+      }),
       expiresAt: new Date(h.expiresAt).toISOString(),
       start: new Date(h.start).toISOString(),
       end: new Date(h.end).toISOString(),
