@@ -143,68 +143,50 @@ describe('a hold', () => {
     expect(booked.status).toBe(201);
   });
 
-  it('run out and its therapist booked by someone else: the booking with it gets another therapist free then', async () => {
-    // Anna and Mika both work then.
-    const monday9 = '2026-11-30T09:00:00+01:00';
+  /**
+   * Anna's hold on Monday 09:00 (Anna and Mika both work then), run out; then others book `taken`
+   * at that time; then Nora books with the hold's token, which still names Anna and her room.
+   */
+  async function bookAfterRunOut(taken: ('Anna Berg' | 'Mika Sommer')[]) {
+    const monday9 = Date.parse('2026-11-30T09:00:00+01:00');
+    const start = new Date(monday9).toISOString();
     const d = await demoApp();
     const chain = await d.chainId('physio-erstbefund');
-    const anna = await d.therapistId('Anna Berg');
-    const held = await hold(d, { chain, start: monday9, therapist: anna });
+    const held = await hold(d, { chain, start, therapist: await d.therapistId('Anna Berg') });
     expect(held.status).toBe(201);
     d.setNow(NOW + 30 * MINUTE);
     const late = (email: string) => verifiedToken(d.practiceId, email, NOW + 30 * MINUTE);
-    const otto1 = await book(
-      d,
-      { chain, start: monday9, therapist: anna, client: otto },
-      'otto',
-      late(otto.email),
-    );
-    expect(otto1.status).toBe(201);
-    // The hold's token names Anna and her room; the hold is gone, so every therapist counts again.
-    const booked = await book(
-      d,
-      { chain, start: monday9, client: nora, hold: held.body.hold },
-      'nora',
-      late(nora.email),
-    );
-    expect(booked.status, JSON.stringify(booked.body)).toBe(201);
-    expect(booked.body.therapist.id).not.toBe(anna);
-    expect(booked.body.room.id).not.toBe(otto1.body.room.id);
-  });
-
-  it('run out and every therapist booked by others meanwhile: the booking with it finds the start taken', async () => {
-    const monday9 = '2026-11-30T09:00:00+01:00';
-    const d = await demoApp();
-    const chain = await d.chainId('physio-erstbefund');
-    const [anna, mika] = [await d.therapistId('Anna Berg'), await d.therapistId('Mika Sommer')];
-    const held = await hold(d, { chain, start: monday9, therapist: anna });
-    expect(held.status).toBe(201);
-    d.setNow(NOW + 30 * MINUTE);
-    const late = (email: string) => verifiedToken(d.practiceId, email, NOW + 30 * MINUTE);
-    const paula = { ...otto, firstName: 'Paula', email: 'paula@example.org' };
-    for (const [who, therapist] of [
-      [otto, anna],
-      [paula, mika],
-    ] as const) {
-      const other = await book(
-        d,
-        { chain, start: monday9, therapist, client: who },
-        who.email,
-        late(who.email),
-      );
+    const others: { room: { id: number } }[] = [];
+    for (const [i, name] of taken.entries()) {
+      const who = { ...otto, email: `other-${i}@example.org` };
+      const therapist = await d.therapistId(name);
+      const other = await book(d, { chain, start, therapist, client: who }, who.email, late(who.email));
       expect(other.status).toBe(201);
+      others.push(other.body);
     }
     const booked = await book(
       d,
-      { chain, start: monday9, client: nora, hold: held.body.hold },
+      { chain, start, client: nora, hold: held.body.hold },
       'nora',
       late(nora.email),
     );
+    const atThatTime = await d.count('SELECT count(*) AS n FROM appointments WHERE starts_at = ?', [monday9]);
+    return { d, booked, others, atThatTime };
+  }
+
+  it('run out and its therapist booked by someone else: the booking with it gets another therapist free then', async () => {
+    const { d, booked, others } = await bookAfterRunOut(['Anna Berg']);
+    // The hold is gone, so every therapist counts again, not only the one its token names.
+    expect(booked.status, JSON.stringify(booked.body)).toBe(201);
+    expect(booked.body.therapist.id).toBe(await d.therapistId('Mika Sommer'));
+    expect(booked.body.room.id).not.toBe(others[0]!.room.id);
+  });
+
+  it('run out and every therapist booked by others meanwhile: the booking with it finds the start taken', async () => {
+    const { booked, atThatTime } = await bookAfterRunOut(['Anna Berg', 'Mika Sommer']);
     expect(booked.status).toBe(409);
     expect(booked.body.code).toBe('slot_taken');
-    expect(
-      await d.count('SELECT count(*) AS n FROM appointments WHERE starts_at = ?', [Date.parse(monday9)]),
-    ).toBe(2);
+    expect(atThatTime).toBe(2);
   });
 
   it('is booked only by whoever made it: another client gets 403 hold_not_yours', async () => {
