@@ -18,6 +18,7 @@ import {
   purgeExpiredHolds,
 } from '../db/queries/calendar.ts';
 import {
+  type Counter,
   type CounterLimit,
   counters,
   isFull,
@@ -86,10 +87,17 @@ export function createHold(
   // The part to try first follows from the visitor's own counter, so visitors at the same moment
   // mostly count on different rows; a full part sends the hold on to one with room.
   const first = shared.length ? spreadIndex(limits[0]?.key ?? '', shared.length) : 0;
-  let parts = [...shared.slice(first), ...shared.slice(0, first)];
+  // Parts without a point of the limit (a limit below the number of parts) are full from the start.
+  const usable = shared.filter((l) => l.points > 0);
+  let parts = [...shared.slice(first), ...shared.slice(0, first)].filter((l) => l.points > 0);
   let tries = 0;
+  /** Every part full: the shared limit is reached; it frees up when the first of them does. */
+  const sharedFull = (running: ReadonlyMap<string, Counter>, now: number): HoldResult => ({
+    limited: usable.length ? Math.min(...usable.map((l) => waitOf(l, running, now))) : 60_000,
+  });
   const attempt = async (): Promise<HoldResult> => {
     const part = parts[0];
+    if (shared.length && !part) return sharedFull(new Map(), clock());
     try {
       return await holdWithPoints(store, req, part ? [...limits, part] : limits, clock);
     } catch (err) {
@@ -107,10 +115,7 @@ export function createHold(
     const own = limits.filter((l) => isFull(l, running));
     if (own.length) return { limited: Math.max(...own.map((l) => waitOf(l, running, now))) };
     parts = parts.filter((l) => !isFull(l, running));
-    // Every part full: the shared limit is reached; it frees up when the first of them does.
-    if (shared.length && !parts.length) {
-      return { limited: Math.min(...shared.map((l) => waitOf(l, running, now))) };
-    }
+    if (shared.length && !parts.length) return sharedFull(running, now);
     // Nothing full any more: a window ended in between. Bounded, whatever the clock does.
     if (++tries > shared.length + 2) return { limited: 1_000 };
     return attempt();

@@ -1061,11 +1061,6 @@ export function afterPlan(s: Snapshot, plan: AppointmentPlan): Snapshot {
 // What the store must load
 
 /**
- * The busy times and the client's appointments a request needs, so the store loads no more and
- * no less: the therapists and rooms that could take it, around its time (the whole local day in
- * compact mode, where gaps count).
- */
-/**
  * The busy window of an online booking with a hold, from the window of its request: only the
  * hold's therapist, and its room where it has one — all that a booking with a hold is decided on
  * (it takes the hold's therapist and room).
@@ -1074,6 +1069,11 @@ export function holdWindow(w: BusyWindow, at: { therapistId: number; roomId: num
   return { ...w, therapistIds: [at.therapistId], roomIds: at.roomId === null ? w.roomIds : [at.roomId] };
 }
 
+/**
+ * The busy times and the client's appointments a request needs, so the store loads no more and
+ * no less: the therapists and rooms that could take it, around its time (the whole local day in
+ * compact mode, where gaps count).
+ */
 export function snapshotWindow(
   config: PracticeConfig,
   request: OnlineBooking | StaffCreate | StaffEdit,

@@ -321,6 +321,20 @@ describe('holds from many visitors', () => {
     expect(await held()).toBe(40);
   });
 
+  it('hold exactly the practice’s limit also when it is below the number of its counters (3)', async () => {
+    const { starts, holdFrom, held } = await behindProxy({
+      holdsPerAddress: { count: 15, minutes: 60 },
+      holdsPerPractice: { count: 3, minutes: 60 },
+    });
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => holdFrom(`192.0.2.${i + 1}`, starts[i]!)),
+    );
+    expect(answers.map((r) => r.status).sort()).toEqual([...Array(3).fill(201), ...Array(9).fill(429)]);
+    for (const r of answers.filter((x) => x.status === 429))
+      expect(Number(r.headers.get('retry-after'))).toBe(3600);
+    expect(await held()).toBe(3);
+  });
+
   it('hold exactly the practice’s limit when 60 holds come at the same moment, and say when to try again', async () => {
     // The practice's limit is kept on several counters (so that holds at the same moment do not
     // wait for one row). Four addresses, fifteen holds each: a hold whose counter is full moves on

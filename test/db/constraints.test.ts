@@ -134,18 +134,16 @@ describe(`database constraints (${STORE_KIND})`, () => {
     ).rejects.toBeInstanceOf(OverLimit);
   });
 
-  it('spreads a shared limit over counters whose limits add up to it exactly, none without a point', () => {
+  it('spreads a shared limit over counters whose limits add up to it exactly, always under the same keys', () => {
     const parts = (points: number) =>
       spreadLimit({ key: 'p1:hold-practice:all', points, durationMs: 60_000 });
     expect(parts(500).map((l) => l.points)).toEqual([63, 63, 63, 63, 62, 62, 62, 62]);
-    expect(parts(40).map((l) => l.key)).toEqual(
-      [0, 1, 2, 3, 4, 5, 6, 7].map((k) => `p1:hold-practice:all#${k}`),
-    );
-    expect(parts(3).map((l) => l.points)).toEqual([1, 1, 1]);
-    for (const points of [1, 2, 7, 8, 9, 41, 1_000_000]) {
+    expect(parts(3).map((l) => l.points)).toEqual([1, 1, 1, 0, 0, 0, 0, 0]);
+    for (const points of [0, 1, 2, 7, 8, 9, 41, 1_000_000]) {
       const all = parts(points);
+      expect(all.map((l) => l.key)).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((k) => `p1:hold-practice:all#${k}`));
       expect(all.reduce((sum, l) => sum + l.points, 0)).toBe(points);
-      expect(all.every((l) => l.points >= 1 && l.durationMs === 60_000)).toBe(true);
+      expect(all.every((l) => l.durationMs === 60_000)).toBe(true);
     }
   });
 

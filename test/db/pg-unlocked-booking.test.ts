@@ -8,6 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.ts';
+import type { PgStore } from '../../server/db/pg/store.ts';
+import { purgeExpiredHolds } from '../../server/db/queries/calendar.ts';
 import type { Store, Tx } from '../../server/db/store.ts';
 import { folgetermin, kgBar, setup } from '../api/staff-fixtures.ts';
 import { call as apiCall, bookVerified, adminCall as call, NOW, testConfig } from '../helpers.ts';
@@ -133,5 +135,38 @@ describe('an online booking with a hold, decided without a transaction (PostgreS
       await d.count('SELECT count(*) AS n FROM appointment_lines WHERE appointment_id = ?', [booked!.id]),
     ).toBeGreaterThan(0);
     expect(await d.count('SELECT count(*) AS n FROM booking_requests')).toBe(1);
+  });
+});
+
+describe('a run-out hold that a booking is turning into an appointment (PostgreSQL)', () => {
+  it('is not deleted by a purge of run-out holds that waits for that booking to commit', async () => {
+    const d = await setup();
+    const chain = await d.chainId('physio-erstbefund');
+    const start = '2026-11-30T08:00:00+01:00';
+    const held = await apiCall(d.app, 'POST', '/api/v1/p/demo/holds', { body: { chain, start } });
+    expect(held.status, JSON.stringify(held.body)).toBe(201);
+    const holdId = (await d.row<{ id: number }>("SELECT id FROM appointments WHERE status = 'held'"))!.id;
+    const later = NOW + 30 * 60_000; // the hold ran out 20 minutes ago
+    // A booking's batch turns the hold's row into Lena's appointment, not yet committed …
+    const booking = await (d.store as PgStore).pool.connect();
+    try {
+      await booking.query('BEGIN');
+      await booking.query(
+        `UPDATE appointments SET client_id = $1, status = 'booked', hold_owner = NULL,
+           hold_expires_at = CASE WHEN status = 'held' THEN NULL ELSE -1 END WHERE id = $2`,
+        [d.lena, holdId],
+      );
+      // … while another request purges the holds that ran out: it waits for that row.
+      const purge = d.store.write((tx) => purgeExpiredHolds(tx, later, d.practiceId));
+      await new Promise((r) => setTimeout(r, 200));
+      await booking.query('COMMIT');
+      expect(await purge).toBe(0);
+    } finally {
+      booking.release();
+    }
+    expect(await d.row('SELECT status, client_id FROM appointments WHERE id = ?', [holdId])).toEqual({
+      status: 'booked',
+      client_id: d.lena,
+    });
   });
 });

@@ -520,13 +520,15 @@ export async function applyPlan(
   const blockedUntil = a.end + a.bufferAfterMinutes * 60_000;
   if (plan.action === 'create' && ctx.fromHold !== undefined) {
     // The hold's row becomes the booking, in the same batch: no moment without either, and on
-    // PostgreSQL no transaction around the reads. Should the row have become a booking meanwhile,
-    // its expiry turns -1 and the check HOLD_CURRENT refuses the batch (StoreConflict); should it be
-    // gone, the references of the lines and the idempotency record to it fail the same way.
+    // PostgreSQL no transaction around the reads. Should the row have become a booking meanwhile
+    // (cancelled since, too: hence cancelled_at, whose own check would come first), its expiry
+    // turns -1 and the check HOLD_CURRENT refuses the batch (StoreConflict); should it be gone, the
+    // references of the lines and the idempotency record to it fail the same way.
     writes.push({
       sql: `UPDATE appointments SET client_id = ?, therapist_id = ?, room_id = ?, chain_id = ?, starts_at = ?,
               ends_at = ?, buffer_after_minutes = ?, blocked_until = ?, status = ?, source = ?, created_at = ?,
-              hold_owner = NULL, hold_expires_at = CASE WHEN status = 'held' THEN NULL ELSE -1 END
+              cancelled_at = NULL, hold_owner = NULL,
+              hold_expires_at = CASE WHEN status = 'held' THEN NULL ELSE -1 END
             WHERE practice_id = ? AND id = ?`,
       params: [
         clientId,
@@ -781,7 +783,15 @@ export function purgeExpiredHolds(tx: Tx, now: number, practiceId?: number): Pro
   // its appointments): it reads the holds that ran out, however many appointments there are.
   const holds = `SELECT id FROM appointments${indexedBy(tx, 'appointments_holds')}
                   WHERE status = 'held' AND hold_expires_at <= ?`;
+  // The outer condition again: on PostgreSQL a row a booking turned from a run-out hold into an
+  // appointment meanwhile (applyPlan's fromHold) is re-checked against it once the booking commits,
+  // and kept — the subquery alone would still see the hold and delete the booking.
+  const still = "status = 'held' AND hold_expires_at <= ?";
   return practiceId === undefined
-    ? tx.run(`DELETE FROM appointments WHERE id IN (${holds})`, [now])
-    : tx.run(`DELETE FROM appointments WHERE id IN (${holds} AND practice_id = ?)`, [now, practiceId]);
+    ? tx.run(`DELETE FROM appointments WHERE id IN (${holds}) AND ${still}`, [now, now])
+    : tx.run(`DELETE FROM appointments WHERE id IN (${holds} AND practice_id = ?) AND ${still}`, [
+        now,
+        practiceId,
+        now,
+      ]);
 }

@@ -94,14 +94,16 @@ export const SPREAD = 8;
 
 /**
  * A limit that requests from everywhere count against at once — a practice's holds from all
- * addresses — as up to `parts` counters whose limits add up to it (`key#0`, `key#1`, …): each
- * request takes its point on one of them, so requests at the same moment seldom wait for the same
- * row. One row would let a practice's holds on PostgreSQL commit one after the other, each waiting
- * for the one before (docs/SCALING.md). The sum never exceeds the limit, whichever parts fill up.
+ * addresses — as `parts` counters whose limits add up to it (`key#0`, `key#1`, …): each request
+ * takes its point on one of them, so requests at the same moment seldom wait for the same row. One
+ * row would let a practice's holds on PostgreSQL commit one after the other, each waiting for the
+ * one before (docs/SCALING.md). The sum never exceeds the limit, whichever parts fill up. Always
+ * the same keys, whatever the limit (a part may have none of it): a lower limit set while windows
+ * run lowers each part's, and counts on, instead of starting on fresh counters.
  * @example spreadLimit({ key: 'k', points: 10, durationMs: 60_000 }, 4).map((l) => l.points) // [3, 3, 2, 2]
  */
 export function spreadLimit(l: CounterLimit, parts = SPREAD): CounterLimit[] {
-  const n = Math.max(1, Math.min(parts, l.points));
+  const n = parts;
   return Array.from({ length: n }, (_, k) => ({
     key: `${l.key}#${k}`,
     points: Math.floor(l.points / n) + (k < l.points % n ? 1 : 0),
