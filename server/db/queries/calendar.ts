@@ -412,6 +412,27 @@ export interface Applied {
   packageId: (refOrId: number) => number;
 }
 
+/** The columns a new appointment's row is written with, in the order `applyPlan` gives their values. */
+const NEW_APPOINTMENT = [
+  'client_id',
+  'therapist_id',
+  'room_id',
+  'chain_id',
+  'starts_at',
+  'ends_at',
+  'buffer_after_minutes',
+  'blocked_until',
+  'status',
+  'source',
+  'created_at',
+];
+const INSERT_APPOINTMENT = `INSERT INTO appointments (id, practice_id, ${NEW_APPOINTMENT.join(', ')})
+  VALUES (${['id', 'practice_id', ...NEW_APPOINTMENT].map(() => '?').join(', ')})`;
+/** The same written over a hold's row, with the guard that it still is a hold (see applyPlan). */
+const APPOINTMENT_FROM_HOLD = `UPDATE appointments SET ${NEW_APPOINTMENT.map((c) => `${c} = ?`).join(', ')},
+    cancelled_at = NULL, hold_owner = NULL, hold_expires_at = CASE WHEN status = 'held' THEN NULL ELSE -1 END
+  WHERE practice_id = ? AND id = ?`;
+
 /**
  * Writes a decided plan inside the caller's write transaction — the client file for a new client,
  * the packages created on booking, the appointment with its lines, the package assignments and
@@ -518,6 +539,20 @@ export async function applyPlan(
   const a = plan.appointment;
   const appointmentId = plan.action === 'create' ? (ctx.fromHold ?? ids.appointments[0]!) : a.id;
   const blockedUntil = a.end + a.bufferAfterMinutes * 60_000;
+  // A new appointment's row: inserted, or written over the hold it takes the place of.
+  const values = [
+    clientId,
+    a.therapistId,
+    a.roomId,
+    a.chainId,
+    a.start,
+    a.end,
+    a.bufferAfterMinutes,
+    blockedUntil,
+    a.status,
+    a.source,
+    now,
+  ];
   if (plan.action === 'create' && ctx.fromHold !== undefined) {
     // The hold's row becomes the booking, in the same batch: no moment without either, and on
     // PostgreSQL no transaction around the reads. Should the row have become a booking meanwhile
@@ -525,47 +560,13 @@ export async function applyPlan(
     // turns -1 and the check HOLD_CURRENT refuses the batch (StoreConflict); should it be gone, the
     // references of the lines and the idempotency record to it fail the same way.
     writes.push({
-      sql: `UPDATE appointments SET client_id = ?, therapist_id = ?, room_id = ?, chain_id = ?, starts_at = ?,
-              ends_at = ?, buffer_after_minutes = ?, blocked_until = ?, status = ?, source = ?, created_at = ?,
-              cancelled_at = NULL, hold_owner = NULL,
-              hold_expires_at = CASE WHEN status = 'held' THEN NULL ELSE -1 END
-            WHERE practice_id = ? AND id = ?`,
-      params: [
-        clientId,
-        a.therapistId,
-        a.roomId,
-        a.chainId,
-        a.start,
-        a.end,
-        a.bufferAfterMinutes,
-        blockedUntil,
-        a.status,
-        a.source,
-        now,
-        practiceId,
-        appointmentId,
-      ],
+      sql: APPOINTMENT_FROM_HOLD,
+      params: [...values, practiceId, appointmentId],
     });
   } else if (plan.action === 'create') {
     writes.push({
-      sql: `INSERT INTO appointments (id, practice_id, client_id, therapist_id, room_id, chain_id, starts_at, ends_at,
-              buffer_after_minutes, blocked_until, status, source, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      params: [
-        appointmentId,
-        practiceId,
-        clientId,
-        a.therapistId,
-        a.roomId,
-        a.chainId,
-        a.start,
-        a.end,
-        a.bufferAfterMinutes,
-        blockedUntil,
-        a.status,
-        a.source,
-        now,
-      ],
+      sql: INSERT_APPOINTMENT,
+      params: [appointmentId, practiceId, ...values],
     });
   } else if (plan.action === 'update' || plan.action === 'cancel') {
     writes.push({

@@ -103,10 +103,9 @@ export const SPREAD = 8;
  * @example spreadLimit({ key: 'k', points: 10, durationMs: 60_000 }, 4).map((l) => l.points) // [3, 3, 2, 2]
  */
 export function spreadLimit(l: CounterLimit, parts = SPREAD): CounterLimit[] {
-  const n = parts;
-  return Array.from({ length: n }, (_, k) => ({
+  return Array.from({ length: parts }, (_, k) => ({
     key: `${l.key}#${k}`,
-    points: Math.floor(l.points / n) + (k < l.points % n ? 1 : 0),
+    points: Math.floor(l.points / parts) + (k < l.points % parts ? 1 : 0),
     durationMs: l.durationMs,
   }));
 }
