@@ -289,7 +289,9 @@ async function engineBench() {
       const from = addDays(FIRST, Math.floor(random() * span));
       const to = addDays(from, 13);
       const q = { from, to, client: null, now: NOW };
-      const [whole, tWhole] = await timeAsync(async () => findSlots(store, await config(), chain, q));
+      const [whole, tWhole] = await timeAsync(async () =>
+        findSlots(store, await config(), chain, q, searchSlots),
+      );
       if (!whole) throw new Error('the kept configuration is out of date: nothing changes it here');
       row.whole.push(tWhole);
       const c = await config();

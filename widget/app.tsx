@@ -185,17 +185,18 @@ function Times({ f, t, head }: P & Head) {
       </li>
     );
   };
-  /** The starts of a day, one per time (the therapist left to the server when several are free). */
-  const starts = (slots: [number, number][]) => {
-    const by = new Map<number, number[]>();
-    for (const [m, th] of slots) by.set(m, [...(by.get(m) ?? []), th]);
-    return [...by];
-  };
+  const ids = f.times.value?.therapists.map((x) => x.id) ?? [];
+  /** A day's starts with the ids of the therapists free at each (hex bits: bit i is `therapists[i]`). */
+  const starts = (list: [number, string][]) =>
+    list.map(([m, bits]): [number, number[]] => [
+      m,
+      ids.filter((_, i) => (Number.parseInt(bits[bits.length - 1 - (i >> 2)] ?? '0', 16) >> (i & 3)) & 1),
+    ]);
   const day = days.find((d) => d.date === f.day.value);
-  const empty = !days.some((d) => d.slots.length);
+  const empty = !days.some((d) => d.starts.length);
   // The week is one tab stop (the chosen day); the arrow keys, Home and End move between the days
   // with times and choose them, Page Up and Page Down change the week (the W3C date-picker grid).
-  const open = days.filter((d) => d.slots.length).map((d) => d.date);
+  const open = days.filter((d) => d.starts.length).map((d) => d.date);
   const chosen = open.includes(f.day.value) ? f.day.value : open[0];
   const refocus = useRef(false);
   const grid = useRef<HTMLFieldSetElement>(null);
@@ -284,7 +285,7 @@ function Times({ f, t, head }: P & Head) {
       {list ? (
         <ul class="ls">
           {days
-            .flatMap((d) => starts(d.slots))
+            .flatMap((d) => starts(d.starts))
             .slice(0, 12)
             .map(([m, who]) => slot(m, who))}
         </ul>
@@ -308,7 +309,7 @@ function Times({ f, t, head }: P & Head) {
               <button
                 key={d.date}
                 type="button"
-                disabled={!d.slots.length}
+                disabled={!d.starts.length}
                 tabIndex={d.date === chosen ? 0 : -1}
                 aria-pressed={d.date === f.day.value}
                 onClick={() => (f.day.value = d.date)}
@@ -318,14 +319,14 @@ function Times({ f, t, head }: P & Head) {
                   <br />
                   {dayName(lang, d.date, { day: 'numeric', month: 'numeric' })}
                 </span>
-                <span class="sr">{`${dayName(lang, d.date)}, ${t.free(d.slots.length)}`}</span>
+                <span class="sr">{`${dayName(lang, d.date)}, ${t.free(d.starts.length)}`}</span>
               </button>
             ))}
           </fieldset>
-          {day && day.slots.length > 0 && (
+          {day && day.starts.length > 0 && (
             <>
               <h3>{dayName(lang, day.date)}</h3>
-              <ul class="sl">{starts(day.slots).map(([m, who]) => slot(m, who, true))}</ul>
+              <ul class="sl">{starts(day.starts).map(([m, who]) => slot(m, who, true))}</ul>
             </>
           )}
         </>

@@ -134,11 +134,11 @@ export function createFlow(o: Options) {
       }),
     );
     if (!t) return;
-    const n = t.days.reduce((sum, d) => sum + d.slots.length, 0);
+    const n = t.days.reduce((sum, d) => sum + d.starts.length, 0);
     batch(() => {
       s.times.value = t;
-      const first = t.days.find((d) => d.slots.length);
-      if (!t.days.some((d) => d.date === s.day.value && d.slots.length)) s.day.value = first?.date ?? from;
+      const first = t.days.find((d) => d.starts.length);
+      if (!t.days.some((d) => d.date === s.day.value && d.starts.length)) s.day.value = first?.date ?? from;
       s.say.value = o.lang === 'en' ? `${n} free times` : `${n} freie Termine`;
     });
     return t;
@@ -227,7 +227,7 @@ export function createFlow(o: Options) {
     /** Jumps to the first week after the shown one that has a free time. */
     async nextFree() {
       const t = await quiet(times(addDays(s.week.value, 7), 56));
-      const date = t?.days.find((d) => d.slots.length)?.date;
+      const date = t?.days.find((d) => d.starts.length)?.date;
       if (date) await this.show(monday(date));
       else
         s.say.value = s.error.value =

@@ -7,7 +7,7 @@ import type { Store } from '../db/store.ts';
 import { busyWindow, type SlotQuery, slotSearchInput } from '../engine/availability.ts';
 import type { Chain, PracticeConfig } from '../engine/config.ts';
 import { type ClientBudget, evaluateRules } from '../engine/eligibility.ts';
-import { searchSlots } from '../engine/slots.ts';
+import type { SlotSearchInput } from '../engine/slots.ts';
 import { ApiError } from '../problem.ts';
 import { practiceConfig } from './config.ts';
 
@@ -46,12 +46,19 @@ export function offeredNow(chain: Chain, client: ClientBudget | null, now: numbe
  * Free slots of a chain for a file (or an anonymous visitor) over a range of local dates; undefined
  * when `config` is no longer the practice's configuration (its version moved, or the slug went
  * elsewhere): the busy times are read with the practice's version in one statement, so a copy kept
- * in memory needs no round trip of its own to be checked.
+ * in memory needs no round trip of its own to be checked. `search` gives the answer's form: the
+ * slots (`searchSlots`) or the starts with their therapists (`searchStarts`).
  */
-export async function findSlots(store: Store, config: PracticeConfig, chain: Chain, q: SlotQuery) {
+export async function findSlots<R>(
+  store: Store,
+  config: PracticeConfig,
+  chain: Chain,
+  q: SlotQuery,
+  search: (input: SlotSearchInput) => R,
+): Promise<R | undefined> {
   const { head, busy } = await store.read((tx) =>
     loadBusyAndHead(tx, config.practice.slug, busyWindow(config, chain, q)),
   );
   if (head?.id !== config.practice.id || head.version !== config.version) return undefined;
-  return searchSlots(slotSearchInput(config, chain, q, busy));
+  return search(slotSearchInput(config, chain, q, busy));
 }

@@ -127,6 +127,29 @@ export interface SlotSearchResult {
   days: DaySlots[];
 }
 
+/** The offered starts of one local date, each once, with the therapists who can take it. */
+export interface DayStarts {
+  date: string;
+  /** Epoch ms, ascending. */
+  starts: number[];
+  /** Per start, the room it would take (the lowest-id free one), or null when the chain needs none. */
+  rooms: (number | null)[];
+  /**
+   * Per start, `words` 32-bit words (start i's are `free[i * words …]`): bit b of word w set means
+   * `therapists[32 * w + b]` can take it.
+   */
+  free: number[];
+}
+
+/** The same offer as `SlotSearchResult`, one entry per start rather than per start and therapist. */
+export interface StartSearchResult {
+  /** The therapists searched, by id: the bits of `DayStarts.free`. */
+  therapists: { id: number; name: string }[];
+  words: number;
+  /** Every local date from `from` to `to`, in order. */
+  days: DayStarts[];
+}
+
 /**
  * Why a candidate is not offered, in the order they are tested (the first that applies is given).
  * `leaves_gap` only occurs in compact mode: the therapist is free, but the start is not at an edge
@@ -448,8 +471,6 @@ function search(p: Plan, busy: BusyIndex): SlotSearchResult {
         offer(ti, d, start);
       }
     });
-  } else if (busy.sets) {
-    gridSearch(p, busy.sets, perDay, assess.timing);
   } else {
     // Grid: minute by minute, then therapist by therapist, so each day comes out already sorted.
     const cursor = new Int32Array(p.therapists.length);
@@ -481,68 +502,137 @@ function search(p: Plan, busy: BusyIndex): SlotSearchResult {
 }
 
 /**
- * The grid search on the busy index, in one loop: the same tests in the same order as `offer`
- * (working hours, therapist free, a room, the caller's check), with the room and the check asked
- * once per start whatever the number of therapists, and no closure between the loop and the
- * binary searches — so the hot loop compiles the same way every time (through `offer` it came
- * out 1 ms or 3 ms a search, depending on what V8 had seen first).
+ * The grid search on the busy index, start by start: the same tests in the same order as `offer`
+ * (working hours and the therapist's calendar, a room, the caller's check), with the room and the
+ * check asked once per start whatever the number of therapists. Each therapist's working blocks
+ * minus its busy time are turned once into the ranges its starts may lie in (every gap shortened
+ * by the appointment and its buffer); as starts only grow, a cursor per therapist walks them, so a
+ * start costs one comparison per therapist and no object — a week of 20 therapists is thousands of
+ * them.
  */
-function gridSearch(
+function gridStarts(
   p: Plan,
   sets: NonNullable<BusyIndex['sets']>,
-  perDay: Slot[][],
   timing: (start: number, minuteOfDay: number) => Assessment | null,
-): void {
-  const { slotMs, spanMs, step, therapists, blocks, input } = p;
+): StartSearchResult {
+  const { spanMs, step, therapists, blocks, input } = p;
   const check = input.check;
   const needsRoom = input.chain.needsRoom;
   const only = input.onlyStart;
   const rooms = sets.rooms;
+  const n = therapists.length;
+  const words = Math.max(1, (n + 31) >>> 5);
+  const from: number[][] = [];
+  const to: number[][] = [];
+  for (let ti = 0; ti < n; ti++) {
+    const lo: number[] = [];
+    const hi: number[] = [];
+    for (const gap of subtract(blocks[ti]!, sets.therapists[ti]!)) {
+      if (gap.end - gap.start < spanMs) continue;
+      lo.push(gap.start);
+      hi.push(gap.end - spanMs);
+    }
+    from.push(lo);
+    to.push(hi);
+  }
+  const cursor = new Int32Array(n);
+  const mask = new Int32Array(words);
+  let previous = Number.NEGATIVE_INFINITY;
+  const days: DayStarts[] = [];
   const last = p.days.length - 2;
-  const cursor = new Int32Array(therapists.length);
   for (let d = 1; d <= last; d++) {
+    const out: DayStarts = { date: p.days[d]!.date, starts: [], rooms: [], free: [] };
+    days.push(out);
     const grid = gridOf(p, d);
     if (!grid) continue;
-    const { day, ranges, end } = grid;
-    cursor.fill(0);
-    const out = perDay[d]!;
+    const { day, end } = grid;
     for (let m = grid.from; m < end; m += step) {
       const start = day.at(m);
       if (start === null || (only !== undefined && start !== only) || timing(start, m)) continue;
-      const until = start + spanMs;
-      let roomAsked = false;
-      let roomId: number | null = null;
-      let checkAsked = false;
-      for (let ti = 0; ti < ranges.length; ti++) {
-        const own = ranges[ti]!;
+      // Starts grow with the wall clock, also over a clock change; should one ever not, look again.
+      if (start < previous) cursor.fill(0);
+      previous = start;
+      let any = false;
+      mask.fill(0);
+      for (let ti = 0; ti < n; ti++) {
+        const hi = to[ti]!;
         let k = cursor[ti]!;
-        while (k < own.length && own[k]!.end <= m) k++;
+        while (k < hi.length && hi[k]! < start) k++;
         cursor[ti] = k;
-        if (!(k < own.length && own[k]!.start <= m)) continue;
-        if (!covers(blocks[ti]!, start, until) || overlaps(sets.therapists[ti]!, start, until)) continue;
-        if (needsRoom) {
-          if (!roomAsked) {
-            roomAsked = true;
-            roomId = null;
-            for (const room of rooms) {
-              if (!overlaps(room.set, start, until)) {
-                roomId = room.id;
-                break;
-              }
-            }
-          }
-          if (roomId === null) continue;
+        if (k < hi.length && from[ti]![k]! <= start) {
+          mask[ti >>> 5]! |= 1 << (ti & 31);
+          any = true;
         }
-        // Refused for one therapist, refused for all: the check does not depend on the therapist.
-        if (check && !checkAsked) {
-          checkAsked = true;
-          if (check(start, start + slotMs)) break;
-        }
-        const t = therapists[ti]!;
-        out.push({ start, end: start + slotMs, therapistId: t.id, therapistName: t.name, roomId });
       }
+      if (!any) continue;
+      const until = start + spanMs;
+      let roomId: number | null = null;
+      if (needsRoom) {
+        for (const room of rooms) {
+          if (!overlaps(room.set, start, until)) {
+            roomId = room.id;
+            break;
+          }
+        }
+        if (roomId === null) continue;
+      }
+      // The check does not depend on the therapist: refused for one, refused for all.
+      if (check?.(start, start + p.slotMs)) continue;
+      out.starts.push(start);
+      out.rooms.push(roomId);
+      for (let w = 0; w < words; w++) out.free.push(mask[w]!);
     }
   }
+  return { therapists: therapists.map((t) => ({ id: t.id, name: t.name })), words, days };
+}
+
+/** One slot per start and therapist who can take it, sorted by start, then therapist. */
+function slotsOfStarts(p: Plan, r: StartSearchResult): SlotSearchResult {
+  return {
+    days: r.days.map((day) => {
+      const slots: Slot[] = [];
+      for (let i = 0; i < day.starts.length; i++) {
+        const start = day.starts[i]!;
+        for (let ti = 0; ti < r.therapists.length; ti++) {
+          if (!((day.free[i * r.words + (ti >>> 5)]! >>> (ti & 31)) & 1)) continue;
+          const t = r.therapists[ti]!;
+          slots.push({
+            start,
+            end: start + p.slotMs,
+            therapistId: t.id,
+            therapistName: t.name,
+            roomId: day.rooms[i]!,
+          });
+        }
+      }
+      return { date: day.date, slots };
+    }),
+  };
+}
+
+/** The slots of a search grouped by start (the therapists of `p` by id are the bits). */
+function startsOfSlots(p: Plan, r: SlotSearchResult): StartSearchResult {
+  const words = Math.max(1, (p.therapists.length + 31) >>> 5);
+  const index = new Map(p.therapists.map((t, i) => [t.id, i]));
+  return {
+    therapists: p.therapists.map((t) => ({ id: t.id, name: t.name })),
+    words,
+    days: r.days.map(({ date, slots }) => {
+      const day: DayStarts = { date, starts: [], rooms: [], free: [] };
+      for (const s of slots) {
+        let i = day.starts.length - 1;
+        if (day.starts[i] !== s.start) {
+          day.starts.push(s.start);
+          day.rooms.push(s.roomId);
+          for (let w = 0; w < words; w++) day.free.push(0);
+          i++;
+        }
+        const ti = index.get(s.therapistId)!;
+        day.free[i * words + (ti >>> 5)]! |= 1 << (ti & 31);
+      }
+      return day;
+    }),
+  };
 }
 
 /**
@@ -590,7 +680,23 @@ function span(ranges: readonly (readonly Interval[])[]): { lo: number; hi: numbe
  */
 export function searchSlots(input: SlotSearchInput): SlotSearchResult {
   const p = plan(input);
-  return search(p, indexedBusy(p));
+  const busy = indexedBusy(p);
+  if (input.policy.mode === 'grid')
+    return slotsOfStarts(p, gridStarts(p, busy.sets!, assessor(p, busy).timing));
+  return search(p, busy);
+}
+
+/**
+ * The same offer as `searchSlots`, one entry per start with the therapists who can take it as bits
+ * (the widget's compact answer): a start several therapists can take is one entry, not one each.
+ * @example
+ * const r = searchStarts(input); // r.therapists[0] can take r.days[0].starts[0] if r.days[0].free[0] & 1
+ */
+export function searchStarts(input: SlotSearchInput): StartSearchResult {
+  const p = plan(input);
+  const busy = indexedBusy(p);
+  if (input.policy.mode === 'grid') return gridStarts(p, busy.sets!, assessor(p, busy).timing);
+  return startsOfSlots(p, search(p, busy));
 }
 
 /**

@@ -120,18 +120,21 @@ export const SlotsResponse = z
   })
   .openapi('Slots');
 
-/** The widget's compact form of the same slots (GET …/times): a few bytes per start. */
+/** The widget's compact form of the same slots (GET …/times): each start once, a few bytes. */
 export const TimesResponse = z
   .object({
     timeZone: z.string(),
     durationMinutes: z.number().int(),
-    therapists: z.array(z.object({ id: z.number().int(), name: z.string() })),
+    therapists: z
+      .array(z.object({ id: z.number().int(), name: z.string() }))
+      .openapi({ description: 'The therapists searched, by id: the bits of each start' }),
     days: z.array(
       z.object({
         date: z.string(),
-        slots: z.array(z.tuple([z.number().int(), z.number().int()])).openapi({
-          description: 'Each free start as [minutes since 1970-01-01T00:00Z, therapist id], in time order',
-          example: [[29412540, 1]],
+        starts: z.array(z.tuple([z.number().int(), z.string()])).openapi({
+          description:
+            'Each free start once, in time order, as [minutes since 1970-01-01T00:00Z, therapists]: the therapists who can take it as a hexadecimal number whose bit i stands for therapists[i] ("5": the first and the third)',
+          example: [[29412540, '5']],
         }),
       }),
     ),

@@ -12,6 +12,7 @@ import { loadClientBudget } from '../db/queries/calendar.ts';
 import { windowEnd } from '../engine/availability.ts';
 import { type Chain, onlineChain, type PracticeConfig } from '../engine/config.ts';
 import { evaluateRules, firstAllowed, type SlotRefusal } from '../engine/eligibility.ts';
+import { type SlotSearchInput, searchSlots, searchStarts } from '../engine/slots.ts';
 import { ApiError } from '../problem.ts';
 import { answerCache, type JsonText, jsonText, sendJson } from './cache.ts';
 import { fileOfRequest } from './clientToken.ts';
@@ -71,13 +72,11 @@ const timesRoute = createRoute({
 type ChainsBody = z.infer<typeof ChainsResponse>;
 type SlotsBody = z.infer<typeof SlotsResponse>;
 type TimesBody = z.infer<typeof TimesResponse>;
-type SlotsResult = NonNullable<Awaited<ReturnType<typeof findSlots>>>;
-/** How a slots answer is put into JSON: /slots and /times each have their own form. */
-type SlotsWriter<T> = (
-  result: SlotsResult,
-  chain: Chain,
-  practice: PracticeConfig['practice'],
-) => JsonText<T>;
+/** How a search is run and its result put into JSON: /slots and /times each have their own form. */
+interface SlotsForm<R, T> {
+  search: (input: SlotSearchInput) => R;
+  write: (result: R, chain: Chain, practice: PracticeConfig['practice']) => JsonText<T>;
+}
 
 export function publicRoutes(options: { cacheEntries?: number } = {}) {
   // Finished answers of the read endpoints, valid until the next write that concerns them.
@@ -105,11 +104,11 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
    * refused what the practice may allow by now — the request runs again on the configuration as it
    * is, which also gives any refusal that stands.
    */
-  const slotsAnswer = async <T>(
+  const slotsAnswer = async <R, T>(
     c: Context<AppEnv>,
     slug: string,
     q: z.infer<typeof SlotsQuery>,
-    write: SlotsWriter<T>,
+    form: SlotsForm<R, T>,
   ) => {
     const span = daysBetween(q.from, q.to);
     if (span < 0) throw new ApiError(400, 'invalid_range', '"to" must not be before "from".');
@@ -120,23 +119,23 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
     const kept = keptPracticeConfig(store, slug);
     if (kept) {
       try {
-        const answer = await slotsOn(c, kept, q, write);
+        const answer = await slotsOn(c, kept, q, form);
         if (answer) return answer;
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
       }
     }
-    const answer = await slotsOn(c, await bookablePractice(store, slug), q, write);
+    const answer = await slotsOn(c, await bookablePractice(store, slug), q, form);
     // Read just now, the configuration can have moved on only by a change in between: once more.
-    return answer ?? (await slotsOn(c, await bookablePractice(store, slug), q, write))!;
+    return answer ?? (await slotsOn(c, await bookablePractice(store, slug), q, form))!;
   };
 
   /** The answer on `config` (checked bookable here); undefined when `config` has been replaced. */
-  const slotsOn = async <T>(
+  const slotsOn = async <R, T>(
     c: Context<AppEnv>,
     config: PracticeConfig,
     q: z.infer<typeof SlotsQuery>,
-    write: SlotsWriter<T>,
+    { search, write }: SlotsForm<R, T>,
   ) => {
     const { store, clock } = c.get('deps');
     const slug = config.practice.slug;
@@ -163,7 +162,7 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
         'This chain is only offered to identified clients with a matching package.',
       );
     }
-    const result = await findSlots(store, config, chain, { ...q, client, now });
+    const result = await findSlots(store, config, chain, { ...q, client, now }, search);
     if (!result) return undefined;
     const body = write(result, chain, practice);
     if (cacheable) cache.set(mark.key, body);
@@ -274,21 +273,25 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
       return sendJson(c, body, 200);
     })
     .openapi(slotsRoute, (c) =>
-      slotsAnswer(c, c.req.valid('param').practice, c.req.valid('query'), (result, chain, practice) =>
-        slotsJson<SlotsBody>({
-          chain: { id: chain.id, name: chain.name, durationMinutes: chain.durationMinutes },
-          timeZone: practice.timeZone,
-          days: result.days,
-        }),
-      ),
+      slotsAnswer(c, c.req.valid('param').practice, c.req.valid('query'), {
+        search: searchSlots,
+        write: (result, chain, practice) =>
+          slotsJson<SlotsBody>({
+            chain: { id: chain.id, name: chain.name, durationMinutes: chain.durationMinutes },
+            timeZone: practice.timeZone,
+            days: result.days,
+          }),
+      }),
     )
     .openapi(timesRoute, (c) =>
-      slotsAnswer(c, c.req.valid('param').practice, c.req.valid('query'), (result, chain, practice) =>
-        timesJson<TimesBody>({
-          timeZone: practice.timeZone,
-          durationMinutes: chain.durationMinutes,
-          days: result.days,
-        }),
-      ),
+      slotsAnswer(c, c.req.valid('param').practice, c.req.valid('query'), {
+        search: searchStarts,
+        write: (result, chain, practice) =>
+          timesJson<TimesBody>({
+            timeZone: practice.timeZone,
+            durationMinutes: chain.durationMinutes,
+            ...result,
+          }),
+      }),
     );
 }

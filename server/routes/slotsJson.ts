@@ -5,6 +5,7 @@
  * (test/api/slots-json.test.ts holds the two side by side).
  */
 import { isoWriter } from '../../shared/time.ts';
+import type { StartSearchResult } from '../engine/slots.ts';
 import type { JsonText } from './cache.ts';
 
 export interface SlotsAnswer {
@@ -40,33 +41,43 @@ export function slotsJson<T>(a: SlotsAnswer): JsonText<T> {
   return `${out}]}` as JsonText<T>;
 }
 
-export interface TimesAnswer {
+export interface TimesAnswer extends StartSearchResult {
   timeZone: string;
   durationMinutes: number;
-  days: SlotsAnswer['days'];
+}
+
+/**
+ * The therapists who can take start `i` as a hex number, most significant digit first: bit b set
+ * means `therapists[b]` can (so "5" is the first and the third). Any number of therapists.
+ */
+function therapistBits(free: readonly number[], i: number, words: number): string {
+  const at = i * words;
+  let w = words - 1;
+  while (w > 0 && free[at + w] === 0) w--;
+  let hex = (free[at + w]! >>> 0).toString(16);
+  while (--w >= 0) hex += (free[at + w]! >>> 0).toString(16).padStart(8, '0');
+  return hex;
 }
 
 /**
  * The body of GET …/times, the widget's compact form: `{ timeZone, durationMinutes, therapists:
- * [{ id, name }] (in the order they first appear), days: [{ date, slots: [[minute, therapist id]] }] }`.
- * A week of 20 therapists is thousands of starts: a small array per start, stringified, took a
- * sixth of the request's CPU. The same text as `jsonText` of the objects (test/api/slots-json.test.ts).
+ * [{ id, name }], days: [{ date, starts: [[minute, therapists]] }] }`, each start once as minutes
+ * since the epoch with the therapists who can take it as bits (`therapistBits`). A week of 20
+ * therapists is a few hundred starts rather than thousands of (start, therapist) pairs. The same
+ * text as `jsonText` of the objects (test/api/slots-json.test.ts).
  */
 export function timesJson<T>(a: TimesAnswer): JsonText<T> {
-  const therapists = new Map<number, string>();
+  const { words } = a;
   let days = '';
   for (let i = 0; i < a.days.length; i++) {
     const day = a.days[i]!;
-    days += `${i === 0 ? '' : ','}{"date":${JSON.stringify(day.date)},"slots":[`;
-    for (let j = 0; j < day.slots.length; j++) {
-      const s = day.slots[j]!;
-      if (!therapists.has(s.therapistId)) {
-        therapists.set(s.therapistId, `{"id":${s.therapistId},"name":${JSON.stringify(s.therapistName)}}`);
-      }
-      // Integers: their text is their JSON.
-      days += `${j === 0 ? '' : ','}[${Math.round(s.start / 60_000)},${s.therapistId}]`;
+    days += `${i === 0 ? '' : ','}{"date":${JSON.stringify(day.date)},"starts":[`;
+    for (let j = 0; j < day.starts.length; j++) {
+      // An integer and hex digits: their text is their JSON.
+      days += `${j === 0 ? '' : ','}[${Math.round(day.starts[j]! / 60_000)},"${therapistBits(day.free, j, words)}"]`;
     }
     days += ']}';
   }
-  return `{"timeZone":${JSON.stringify(a.timeZone)},"durationMinutes":${a.durationMinutes},"therapists":[${[...therapists.values()].join(',')}],"days":[${days}]}` as JsonText<T>;
+  const therapists = a.therapists.map((t) => `{"id":${t.id},"name":${JSON.stringify(t.name)}}`).join(',');
+  return `{"timeZone":${JSON.stringify(a.timeZone)},"durationMinutes":${a.durationMinutes},"therapists":[${therapists}],"days":[${days}]}` as JsonText<T>;
 }

@@ -104,7 +104,7 @@ describe('GET /api/v1/p/:practice/slots', () => {
     expect(body.days[6].slots).toEqual([]);
   });
 
-  it('gives the same starts in the compact form of /times: [epoch minute, therapist id], names once', async () => {
+  it('gives the same starts in the compact form of /times: each start once, [epoch minute, therapists as hex bits]', async () => {
     const { app, chainId } = await demoApp();
     const q = `chain=${await chainId('physio-erstbefund')}&from=2026-11-30&to=2026-12-06`;
     const full = await get(app, `/api/v1/p/demo/slots?${q}`);
@@ -112,14 +112,18 @@ describe('GET /api/v1/p/:practice/slots', () => {
     expect(compact.status).toBe(200);
     expect(compact.body.timeZone).toBe('Europe/Berlin');
     expect(compact.body.durationMinutes).toBe(50);
-    const names = new Map(compact.body.therapists.map((t: any) => [t.id, t.name]));
+    const therapists: { id: number; name: string }[] = compact.body.therapists;
+    expect(therapists.map((t) => t.name)).toEqual(['Anna Berg', 'Mika Sommer']);
     expect(compact.body.days.map((d: any) => d.date)).toEqual(full.body.days.map((d: any) => d.date));
     const expanded = compact.body.days.map((d: any) =>
-      d.slots.map(([minute, therapist]: [number, number]) => ({
-        start: new Date(minute * 60_000).toISOString(),
-        therapist: { id: therapist, name: names.get(therapist) },
-      })),
+      d.starts.flatMap(([minute, bits]: [number, string]) =>
+        therapists
+          .filter((_, i) => (BigInt(`0x${bits}`) >> BigInt(i)) & 1n)
+          .map((t) => ({ start: new Date(minute * 60_000).toISOString(), therapist: t })),
+      ),
     );
+    // Both on Monday at 09:00 (Mika from 09:00): one start, both bits.
+    expect(compact.body.days[0].starts).toContainEqual([Date.parse('2026-11-30T08:00:00Z') / 60_000, '3']);
     expect(expanded).toEqual(
       full.body.days.map((d: any) =>
         d.slots.map((s: any) => ({ start: new Date(s.start).toISOString(), therapist: s.therapist })),

@@ -86,40 +86,52 @@ describe('the /slots answer as text', () => {
 });
 
 describe('the /times answer as text', () => {
-  it('is what JSON.stringify writes of the answer as objects: therapists in the order they first appear', () => {
+  it('is what JSON.stringify writes of the answer as objects: each start with its therapists as hex bits', () => {
+    const answer = fc
+      .array(fc.record({ id: fc.nat(), name: text }), { minLength: 1, maxLength: 70 })
+      .chain((therapists) => {
+        const words = Math.ceil(therapists.length / 32);
+        const start = fc.record({
+          minute: fc.integer({ min: Date.UTC(2000, 0, 1) / 60_000, max: Date.UTC(2050, 0, 1) / 60_000 }),
+          // Any bits of the therapists listed, at least one set.
+          free: fc
+            .array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), { minLength: words, maxLength: words })
+            .map((w) =>
+              w.map((x, i) =>
+                i === words - 1 && therapists.length % 32 ? x & ((1 << (therapists.length % 32)) - 1) : x,
+              ),
+            )
+            .filter((w) => w.some((x) => x !== 0)),
+        });
+        return fc.record({
+          therapists: fc.constant(therapists),
+          words: fc.constant(words),
+          days: fc.array(
+            fc.record({ date: fc.constantFrom('2026-03-29', '2026-10-25'), starts: fc.array(start) }),
+          ),
+        });
+      });
     fc.assert(
-      fc.property(
-        zones,
-        fc.integer({ min: 5, max: 480 }),
-        fc.array(fc.record({ date: fc.constantFrom('2026-03-29', '2026-10-25'), slots: fc.array(slot) })),
-        fc.array(text, { minLength: 5, maxLength: 5 }),
-        (timeZone, durationMinutes, rawDays, names) => {
-          const days = rawDays.map((d) => ({
-            date: d.date,
-            slots: d.slots.map((s) => ({
-              start: Math.floor(s.start / 60_000) * 60_000,
-              end: Math.floor(s.start / 60_000) * 60_000 + s.minutes * 60_000,
-              therapistId: s.therapistId,
-              therapistName: names[s.therapistId - 1]!,
-            })),
-          }));
-          const therapists = new Map<number, string>();
-          const objects = {
-            timeZone,
-            durationMinutes,
-            therapists: [] as { id: number; name: string }[],
-            days: days.map((d) => ({
-              date: d.date,
-              slots: d.slots.map((s) => {
-                therapists.set(s.therapistId, s.therapistName);
-                return [s.start / 60_000, s.therapistId];
-              }),
-            })),
-          };
-          objects.therapists = [...therapists].map(([id, name]) => ({ id, name }));
-          expect(timesJson({ timeZone, durationMinutes, days })).toBe(JSON.stringify(objects));
-        },
-      ),
+      fc.property(zones, fc.integer({ min: 5, max: 480 }), answer, (timeZone, durationMinutes, a) => {
+        const days = a.days.map((d) => ({
+          date: d.date,
+          starts: d.starts.map((s) => s.minute * 60_000),
+          rooms: d.starts.map(() => null),
+          free: d.starts.flatMap((s) => s.free),
+        }));
+        // The bits as one number, word 0 lowest.
+        const hex = (free: number[]) =>
+          free.reduce((sum, w, i) => sum + (BigInt(w >>> 0) << BigInt(32 * i)), 0n).toString(16);
+        const objects = {
+          timeZone,
+          durationMinutes,
+          therapists: a.therapists,
+          days: a.days.map((d) => ({ date: d.date, starts: d.starts.map((s) => [s.minute, hex(s.free)]) })),
+        };
+        expect(timesJson({ timeZone, durationMinutes, therapists: a.therapists, words: a.words, days })).toBe(
+          JSON.stringify(objects),
+        );
+      }),
       { numRuns: 300 },
     );
   });

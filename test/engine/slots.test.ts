@@ -7,7 +7,9 @@ import {
   type SlotSearchInput,
   type SlotSearchResult,
   type SlotTherapist,
+  type StartSearchResult,
   searchSlots,
+  searchStarts,
   type WeeklyHours,
 } from '../../server/engine/slots.ts';
 import {
@@ -724,6 +726,82 @@ describe('the naive baseline', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+/** A start-by-start answer read back as one slot per start and therapist whose bit is set. */
+function slotsOfBits(r: StartSearchResult, slotMinutes: number): SlotSearchResult {
+  return {
+    days: r.days.map((d) => ({
+      date: d.date,
+      slots: d.starts.flatMap((start, i) =>
+        r.therapists.flatMap((t, ti) =>
+          Math.floor((d.free[i * r.words + Math.floor(ti / 32)]! >>> 0) / 2 ** (ti % 32)) % 2 === 1
+            ? [
+                {
+                  start,
+                  end: start + slotMinutes * MINUTE,
+                  therapistId: t.id,
+                  therapistName: t.name,
+                  roomId: d.rooms[i]!,
+                },
+              ]
+            : [],
+        ),
+      ),
+    })),
+  };
+}
+
+describe('searchStarts, the same offer one entry per start', () => {
+  it('lists each start once, ascending, with exactly the therapists and room the baseline offers there', () => {
+    fc.assert(
+      fc.property(searchInput, (search) => {
+        const r = searchStarts(search);
+        for (const d of r.days) {
+          expect(d.starts).toEqual([...new Set(d.starts)].sort((a, b) => a - b));
+          expect(d.free).toHaveLength(d.starts.length * r.words);
+          // Every start listed has someone to take it.
+          for (let i = 0; i < d.starts.length; i++) {
+            expect(d.free.slice(i * r.words, (i + 1) * r.words).some((w) => w !== 0)).toBe(true);
+          }
+        }
+        expect(slotsOfBits(r, search.chain.durationMinutes)).toEqual(naiveSearchSlots(search));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('gives 40 therapists two words per start, the 33rd to the 40th in the second', () => {
+    const many: SlotTherapist[] = Array.from({ length: 40 }, (_, i) => ({
+      ...anna,
+      id: i + 1,
+      name: `T${i + 1}`,
+    }));
+    // Everyone but therapist 35 is busy at 10:00–11:00.
+    const busy = many
+      .filter((t) => t.id !== 35)
+      .map((t) => appointment(t.id, null, WEDNESDAY, '10:00', '11:00'));
+    const search = input({
+      therapists: many,
+      busy,
+      chain: {
+        id: 1,
+        durationMinutes: 60,
+        bufferAfterMinutes: 0,
+        needsRoom: false,
+        therapistIds: many.map((t) => t.id),
+      },
+    });
+    const r = searchStarts(search);
+    expect(r.words).toBe(2);
+    expect(r.therapists.map((t) => t.id)).toEqual(many.map((t) => t.id));
+    const d = r.days[0]!;
+    const ten = d.starts.indexOf(at(WEDNESDAY, '10:00'));
+    expect([d.free[2 * ten], d.free[2 * ten + 1]]).toEqual([0, 1 << 2]);
+    const eight = d.starts.indexOf(at(WEDNESDAY, '08:00'));
+    expect([d.free[2 * eight]! >>> 0, d.free[2 * eight + 1]]).toEqual([0xffffffff, 0xff]);
+    expect(slotsOfBits(r, 60)).toEqual(searchSlots(search));
   });
 });
 
