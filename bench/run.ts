@@ -177,7 +177,7 @@ async function postgresSettings(): Promise<string> {
  * `BENCH_PROFILE=DIR`: each app server writes a V8 CPU profile into DIR when it stops (open it in
  * Chrome's DevTools), to see where a row's time goes. `BENCH_NODE_ARGS="--flag …"`: more Node flags
  * for the app servers (e.g. `--max-semi-space-size=64`, `--log-deopt`), to try one out.
- * `BENCH_VARIANT=TEXT`: only the /slots requests whose label holds TEXT (e.g. "/times, a week, all"),
+ * `BENCH_VARIANT=TEXT`: only the /slots requests whose label holds TEXT (e.g. "/starts, a week, all"),
  * to profile one of them alone.
  */
 const nodeArgs = [
@@ -684,13 +684,13 @@ async function slotsBench() {
       ],
       // The widget's request: the compact form of the same starts.
       [
-        'widget: /times, a week, one therapist',
+        'widget: /starts, a week, one therapist',
         (from) =>
-          `/api/v1/p/bench/times?chain=${p.chainId}&from=${from}&to=${addDays(from, 6)}&therapist=${p.therapistIds[Math.floor(random() * 20)]}`,
+          `/api/v1/p/bench/starts?chain=${p.chainId}&from=${from}&to=${addDays(from, 6)}&therapist=${p.therapistIds[Math.floor(random() * 20)]}`,
       ],
       [
-        'widget: /times, a week, all 20 therapists',
-        (from) => `/api/v1/p/bench/times?chain=${p.chainId}&from=${from}&to=${addDays(from, 6)}`,
+        'widget: /starts, a week, all 20 therapists',
+        (from) => `/api/v1/p/bench/starts?chain=${p.chainId}&from=${from}&to=${addDays(from, 6)}`,
       ],
     ];
     const servers = await startInstances(db, setup.instances, { ANSWER_CACHE_ENTRIES: setup.cache });

@@ -175,7 +175,7 @@ async function firstSlotsTime(log: (line?: string) => void): Promise<WidgetFigur
     `First free times on screen (Chromium ${version}, localhost, the demo page \`/demo?chain=physio-erstbefund\`, a fresh browser context per load, the median of 20 loads after 2 warm-ups):`,
   );
   log(
-    `**${figures.fromScript} ms** after the widget's script starts (p95 ${figures.p95} ms), ${figures.fromNavigation} ms after the page's navigation started. The widget asks for the chains, then for one week of the chain's starts in the compact form (\`GET /times\`, about 2 KiB).`,
+    `**${figures.fromScript} ms** after the widget's script starts (p95 ${figures.p95} ms), ${figures.fromNavigation} ms after the page's navigation started. The widget asks for the chains, then for one week of the chain's starts in the compact form (\`GET /starts\`, about 2 KiB).`,
   );
   log();
   return figures;

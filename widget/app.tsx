@@ -2,7 +2,7 @@
 import type { Signal } from '@preact/signals';
 import type { InputHTMLAttributes } from 'preact';
 import { useEffect, useId, useLayoutEffect, useReducer, useRef, useState } from 'preact/hooks';
-import type { ChainInfo, Flow } from './flow.ts';
+import { type ChainInfo, type Flow, whoOf } from './flow.ts';
 import { addDays, clock, dateOf, dayName, monday, money, visitorZone } from './format.ts';
 import { type Texts, texts } from './texts.ts';
 
@@ -186,12 +186,9 @@ function Times({ f, t, head }: P & Head) {
     );
   };
   const ids = f.times.value?.therapists.map((x) => x.id) ?? [];
-  /** A day's starts with the ids of the therapists free at each (hex bits: bit i is `therapists[i]`). */
+  /** A day's starts with the ids of the therapists free at each. */
   const starts = (list: [number, string][]) =>
-    list.map(([m, bits]): [number, number[]] => [
-      m,
-      ids.filter((_, i) => (Number.parseInt(bits[bits.length - 1 - (i >> 2)] ?? '0', 16) >> (i & 3)) & 1),
-    ]);
+    list.map(([m, bits]): [number, number[]] => [m, whoOf(bits, ids)]);
   const day = days.find((d) => d.date === f.day.value);
   const empty = !days.some((d) => d.starts.length);
   // The week is one tab stop (the chosen day); the arrow keys, Home and End move between the days

@@ -24,7 +24,10 @@ const loadTimes = (
   practice: string,
   q: { chain: string; from: string; to: string; therapist?: string; daypart?: Daypart },
 ) =>
-  ok(a.p[':practice'].times.$get({ param: { practice }, query: { ...q, daypart: q.daypart || undefined } }));
+  ok(a.p[':practice'].starts.$get({ param: { practice }, query: { ...q, daypart: q.daypart || undefined } }));
+/** The ids of the therapists a start's hex bits name: bit i stands for `ids[i]` (GET …/starts). */
+export const whoOf = (bits: string, ids: readonly number[]) =>
+  ids.filter((_, i) => (Number.parseInt(bits[bits.length - 1 - (i >> 2)] ?? '0', 16) >> (i & 3)) & 1);
 const holdStart = (
   a: Api,
   practice: string,

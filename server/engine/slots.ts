@@ -506,9 +506,11 @@ function search(p: Plan, busy: BusyIndex): SlotSearchResult {
  * (working hours and the therapist's calendar, a room, the caller's check), with the room and the
  * check asked once per start whatever the number of therapists. Each therapist's working blocks
  * minus its busy time are turned once into the ranges its starts may lie in (every gap shortened
- * by the appointment and its buffer); as starts only grow, a cursor per therapist walks them, so a
- * start costs one comparison per therapist and no object — a week of 20 therapists is thousands of
- * them.
+ * by the appointment and its buffer); a cursor per therapist walks them, so a start costs one
+ * comparison per therapist and no object — a week of 20 therapists is thousands of them. The
+ * cursors rely on the starts rising from day to day and minute to minute, which they do also over
+ * a clock change: a wall-clock time that occurs twice is taken at its first instant (`LocalDay.at`;
+ * the property test against the naive search runs on both change days).
  */
 function gridStarts(
   p: Plan,
@@ -537,7 +539,6 @@ function gridStarts(
   }
   const cursor = new Int32Array(n);
   const mask = new Int32Array(words);
-  let previous = Number.NEGATIVE_INFINITY;
   const days: DayStarts[] = [];
   const last = p.days.length - 2;
   for (let d = 1; d <= last; d++) {
@@ -549,9 +550,6 @@ function gridStarts(
     for (let m = grid.from; m < end; m += step) {
       const start = day.at(m);
       if (start === null || (only !== undefined && start !== only) || timing(start, m)) continue;
-      // Starts grow with the wall clock, also over a clock change; should one ever not, look again.
-      if (start < previous) cursor.fill(0);
-      previous = start;
       let any = false;
       mask.fill(0);
       for (let ti = 0; ti < n; ti++) {

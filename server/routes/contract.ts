@@ -120,8 +120,8 @@ export const SlotsResponse = z
   })
   .openapi('Slots');
 
-/** The widget's compact form of the same slots (GET …/times): each start once, a few bytes. */
-export const TimesResponse = z
+/** The booking widget's compact form of the same slots (GET …/starts): each start once, a few bytes. */
+export const StartsResponse = z
   .object({
     timeZone: z.string(),
     durationMinutes: z.number().int(),
@@ -131,10 +131,28 @@ export const TimesResponse = z
     days: z.array(
       z.object({
         date: z.string(),
-        starts: z.array(z.tuple([z.number().int(), z.string()])).openapi({
+        starts: z.array(z.tuple([z.number().int(), z.string().regex(/^[1-9a-f][0-9a-f]*$/)])).openapi({
           description:
             'Each free start once, in time order, as [minutes since 1970-01-01T00:00Z, therapists]: the therapists who can take it as a hexadecimal number whose bit i stands for therapists[i] ("5": the first and the third)',
           example: [[29412540, '5']],
+        }),
+      }),
+    ),
+  })
+  .openapi('Starts');
+
+/** The widget's earlier compact form (GET …/times): one pair per start and therapist. */
+export const TimesResponse = z
+  .object({
+    timeZone: z.string(),
+    durationMinutes: z.number().int(),
+    therapists: z.array(z.object({ id: z.number().int(), name: z.string() })),
+    days: z.array(
+      z.object({
+        date: z.string(),
+        slots: z.array(z.tuple([z.number().int(), z.number().int()])).openapi({
+          description: 'Each free start as [minutes since 1970-01-01T00:00Z, therapist id], in time order',
+          example: [[29412540, 1]],
         }),
       }),
     ),

@@ -24,10 +24,11 @@ import {
   problemResponses,
   SlotsQuery,
   SlotsResponse,
+  StartsResponse,
   TimesResponse,
 } from './contract.ts';
 import type { AppEnv } from './env.ts';
-import { slotsJson, timesJson } from './slotsJson.ts';
+import { slotsJson, startsJson, timesJson } from './slotsJson.ts';
 import { validationHook } from './validation.ts';
 
 const chainsRoute = createRoute({
@@ -56,12 +57,26 @@ const slotsRoute = createRoute({
   },
 });
 
+const startsRoute = createRoute({
+  method: 'get',
+  path: '/starts',
+  summary: 'Free starts of a chain, compact',
+  description:
+    'The same free starts as /slots, in the booking widget’s compact form: each start once, as minutes since the epoch (UTC) with the therapists who can take it as bits of the therapists listed once.',
+  request: { params: PracticeParam, query: SlotsQuery },
+  responses: {
+    200: { description: 'Starts by local date', content: { 'application/json': { schema: StartsResponse } } },
+    ...problemResponses,
+  },
+});
+
 const timesRoute = createRoute({
   method: 'get',
   path: '/times',
-  summary: 'Free starts of a chain, compact',
+  summary: 'Free starts of a chain, compact (earlier form)',
   description:
-    'The same free starts as /slots, in the booking widget’s compact form: each start as minutes since the epoch (UTC) with the therapist’s id, the therapists named once.',
+    'The form of /starts before it: one [minute, therapist id] pair per start and therapist. Kept for widgets that browsers still have cached; use /starts.',
+  deprecated: true,
   request: { params: PracticeParam, query: SlotsQuery },
   responses: {
     200: { description: 'Starts by local date', content: { 'application/json': { schema: TimesResponse } } },
@@ -71,8 +86,9 @@ const timesRoute = createRoute({
 
 type ChainsBody = z.infer<typeof ChainsResponse>;
 type SlotsBody = z.infer<typeof SlotsResponse>;
+type StartsBody = z.infer<typeof StartsResponse>;
 type TimesBody = z.infer<typeof TimesResponse>;
-/** How a search is run and its result put into JSON: /slots and /times each have their own form. */
+/** How a search is run and its result put into JSON: /slots, /starts and /times each have their own form. */
 interface SlotsForm<R, T> {
   search: (input: SlotSearchInput) => R;
   write: (result: R, chain: Chain, practice: PracticeConfig['practice']) => JsonText<T>;
@@ -280,6 +296,17 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
             chain: { id: chain.id, name: chain.name, durationMinutes: chain.durationMinutes },
             timeZone: practice.timeZone,
             days: result.days,
+          }),
+      }),
+    )
+    .openapi(startsRoute, (c) =>
+      slotsAnswer(c, c.req.valid('param').practice, c.req.valid('query'), {
+        search: searchStarts,
+        write: (result, chain, practice) =>
+          startsJson<StartsBody>({
+            timeZone: practice.timeZone,
+            durationMinutes: chain.durationMinutes,
+            ...result,
           }),
       }),
     )

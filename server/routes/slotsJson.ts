@@ -41,7 +41,7 @@ export function slotsJson<T>(a: SlotsAnswer): JsonText<T> {
   return `${out}]}` as JsonText<T>;
 }
 
-export interface TimesAnswer extends StartSearchResult {
+export interface StartsAnswer extends StartSearchResult {
   timeZone: string;
   durationMinutes: number;
 }
@@ -60,13 +60,13 @@ function therapistBits(free: readonly number[], i: number, words: number): strin
 }
 
 /**
- * The body of GET …/times, the widget's compact form: `{ timeZone, durationMinutes, therapists:
+ * The body of GET …/starts, the widget's compact form: `{ timeZone, durationMinutes, therapists:
  * [{ id, name }], days: [{ date, starts: [[minute, therapists]] }] }`, each start once as minutes
  * since the epoch with the therapists who can take it as bits (`therapistBits`). A week of 20
  * therapists is a few hundred starts rather than thousands of (start, therapist) pairs. The same
  * text as `jsonText` of the objects (test/api/slots-json.test.ts).
  */
-export function timesJson<T>(a: TimesAnswer): JsonText<T> {
+export function startsJson<T>(a: StartsAnswer): JsonText<T> {
   const { words } = a;
   let days = '';
   for (let i = 0; i < a.days.length; i++) {
@@ -80,4 +80,36 @@ export function timesJson<T>(a: TimesAnswer): JsonText<T> {
   }
   const therapists = a.therapists.map((t) => `{"id":${t.id},"name":${JSON.stringify(t.name)}}`).join(',');
   return `{"timeZone":${JSON.stringify(a.timeZone)},"durationMinutes":${a.durationMinutes},"therapists":[${therapists}],"days":[${days}]}` as JsonText<T>;
+}
+
+/**
+ * The body of GET …/times, the form of /starts before it: `{ timeZone, durationMinutes, therapists:
+ * [{ id, name }] (in the order they first appear), days: [{ date, slots: [[minute, therapist id]] }]
+ * }`, one pair per start and therapist who can take it.
+ */
+export function timesJson<T>(a: StartsAnswer): JsonText<T> {
+  const { words } = a;
+  const named: string[] = [];
+  const seen = new Set<number>();
+  let days = '';
+  for (let i = 0; i < a.days.length; i++) {
+    const day = a.days[i]!;
+    days += `${i === 0 ? '' : ','}{"date":${JSON.stringify(day.date)},"slots":[`;
+    let first = true;
+    for (let j = 0; j < day.starts.length; j++) {
+      const minute = Math.round(day.starts[j]! / 60_000);
+      for (let ti = 0; ti < a.therapists.length; ti++) {
+        if (!((day.free[j * words + (ti >>> 5)]! >>> (ti & 31)) & 1)) continue;
+        const t = a.therapists[ti]!;
+        if (!seen.has(t.id)) {
+          seen.add(t.id);
+          named.push(`{"id":${t.id},"name":${JSON.stringify(t.name)}}`);
+        }
+        days += `${first ? '' : ','}[${minute},${t.id}]`;
+        first = false;
+      }
+    }
+    days += ']}';
+  }
+  return `{"timeZone":${JSON.stringify(a.timeZone)},"durationMinutes":${a.durationMinutes},"therapists":[${named.join(',')}],"days":[${days}]}` as JsonText<T>;
 }

@@ -2,6 +2,7 @@ import { validate } from '@readme/openapi-parser';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.ts';
 import { importPractice } from '../../server/practice/import.ts';
+import { StartsResponse, TimesResponse } from '../../server/routes/contract.ts';
 import { allWeekPracticeDoc, demoApp, freshStore, NOW, row, testConfig } from '../helpers.ts';
 
 async function get(app: ReturnType<typeof createApp>, url: string) {
@@ -104,12 +105,13 @@ describe('GET /api/v1/p/:practice/slots', () => {
     expect(body.days[6].slots).toEqual([]);
   });
 
-  it('gives the same starts in the compact form of /times: each start once, [epoch minute, therapists as hex bits]', async () => {
+  it('gives the same starts in the compact form of /starts: each start once, [epoch minute, therapists as hex bits]', async () => {
     const { app, chainId } = await demoApp();
     const q = `chain=${await chainId('physio-erstbefund')}&from=2026-11-30&to=2026-12-06`;
     const full = await get(app, `/api/v1/p/demo/slots?${q}`);
-    const compact = await get(app, `/api/v1/p/demo/times?${q}`);
+    const compact = await get(app, `/api/v1/p/demo/starts?${q}`);
     expect(compact.status).toBe(200);
+    expect(StartsResponse.parse(compact.body)).toEqual(compact.body);
     expect(compact.body.timeZone).toBe('Europe/Berlin');
     expect(compact.body.durationMinutes).toBe(50);
     const therapists: { id: number; name: string }[] = compact.body.therapists;
@@ -122,8 +124,10 @@ describe('GET /api/v1/p/:practice/slots', () => {
           .map((t) => ({ start: new Date(minute * 60_000).toISOString(), therapist: t })),
       ),
     );
-    // Both on Monday at 09:00 (Mika from 09:00): one start, both bits.
-    expect(compact.body.days[0].starts).toContainEqual([Date.parse('2026-11-30T08:00:00Z') / 60_000, '3']);
+    // Both on Monday at 09:00 (Mika from 09:00): one start, both bits; Anna alone at 08:00.
+    const monday = compact.body.days[0].starts;
+    expect(monday).toContainEqual([Date.parse('2026-11-30T08:00:00Z') / 60_000, '3']);
+    expect(monday).toContainEqual([Date.parse('2026-11-30T07:00:00Z') / 60_000, '1']);
     expect(expanded).toEqual(
       full.body.days.map((d: any) =>
         d.slots.map((s: any) => ({ start: new Date(s.start).toISOString(), therapist: s.therapist })),
@@ -131,6 +135,28 @@ describe('GET /api/v1/p/:practice/slots', () => {
     );
     // A fifth of the size or less.
     expect(JSON.stringify(compact.body).length * 5).toBeLessThan(JSON.stringify(full.body).length);
+  });
+
+  it('keeps the earlier form at /times for widgets still cached: one [epoch minute, therapist id] per start and therapist', async () => {
+    const { app, chainId } = await demoApp();
+    const q = `chain=${await chainId('physio-erstbefund')}&from=2026-11-30&to=2026-12-06`;
+    const full = await get(app, `/api/v1/p/demo/slots?${q}`);
+    const times = await get(app, `/api/v1/p/demo/times?${q}`);
+    expect(times.status).toBe(200);
+    expect(TimesResponse.parse(times.body)).toEqual(times.body);
+    const names = new Map(times.body.therapists.map((t: any) => [t.id, t.name]));
+    expect(
+      times.body.days.map((d: any) =>
+        d.slots.map(([minute, id]: [number, number]) => ({
+          start: new Date(minute * 60_000).toISOString(),
+          therapist: { id, name: names.get(id) },
+        })),
+      ),
+    ).toEqual(
+      full.body.days.map((d: any) =>
+        d.slots.map((s: any) => ({ start: new Date(s.start).toISOString(), therapist: s.therapist })),
+      ),
+    );
   });
 
   it('leaves out a therapist on a closed day', async () => {

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { slotsJson, timesJson } from '../../server/routes/slotsJson.ts';
+import { slotsJson, startsJson, timesJson } from '../../server/routes/slotsJson.ts';
 import { toIsoWithOffset } from '../../shared/time.ts';
 
 const zones = fc.constantFrom('Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'UTC', 'America/St_Johns');
@@ -85,10 +85,14 @@ describe('the /slots answer as text', () => {
   });
 });
 
-describe('the /times answer as text', () => {
-  it('is what JSON.stringify writes of the answer as objects: each start with its therapists as hex bits', () => {
+describe('the /starts and /times answers as text', () => {
+  it('are what JSON.stringify writes of the answers as objects: /starts each start with hex bits, /times a pair per bit', () => {
     const answer = fc
-      .array(fc.record({ id: fc.nat(), name: text }), { minLength: 1, maxLength: 70 })
+      .uniqueArray(fc.record({ id: fc.nat(), name: text }), {
+        minLength: 1,
+        maxLength: 70,
+        selector: (t) => t.id,
+      })
       .chain((therapists) => {
         const words = Math.ceil(therapists.length / 32);
         const start = fc.record({
@@ -128,9 +132,24 @@ describe('the /times answer as text', () => {
           therapists: a.therapists,
           days: a.days.map((d) => ({ date: d.date, starts: d.starts.map((s) => [s.minute, hex(s.free)]) })),
         };
-        expect(timesJson({ timeZone, durationMinutes, therapists: a.therapists, words: a.words, days })).toBe(
-          JSON.stringify(objects),
-        );
+        const answer = { timeZone, durationMinutes, therapists: a.therapists, words: a.words, days };
+        expect(startsJson(answer)).toBe(JSON.stringify(objects));
+        // The earlier form: a [minute, id] pair per set bit, the therapists in the order they first appear.
+        const pairs = a.days.map((d) => ({
+          date: d.date,
+          slots: d.starts.flatMap((s) => {
+            const bits = BigInt(`0x${hex(s.free)}`);
+            return a.therapists.flatMap((t, i) => ((bits >> BigInt(i)) & 1n ? [[s.minute, t.id]] : []));
+          }),
+        }));
+        const firstSeen = [...new Set(pairs.flatMap((d) => d.slots.map(([, id]) => id)))];
+        const older = {
+          timeZone,
+          durationMinutes,
+          therapists: firstSeen.map((id) => a.therapists.find((t) => t.id === id)),
+          days: pairs,
+        };
+        expect(timesJson(answer)).toBe(JSON.stringify(older));
       }),
       { numRuns: 300 },
     );

@@ -240,7 +240,7 @@ describeBrowser('embedding the widget', () => {
 
   it('says so in its own words when the server cannot be reached', async () => {
     const page = await newPage(browser);
-    await page.route('**/api/v1/p/demo/times**', (route) => route.abort('connectionrefused'));
+    await page.route('**/api/v1/p/demo/starts**', (route) => route.abort('connectionrefused'));
     await page.goto(stack.page(sitePage(stack, 'practice="demo" chain="physio-erstbefund"')));
     await expect
       .poll(() => page.getByRole('alert').textContent())

@@ -801,7 +801,28 @@ describe('searchStarts, the same offer one entry per start', () => {
     expect([d.free[2 * ten], d.free[2 * ten + 1]]).toEqual([0, 1 << 2]);
     const eight = d.starts.indexOf(at(WEDNESDAY, '08:00'));
     expect([d.free[2 * eight]! >>> 0, d.free[2 * eight + 1]]).toEqual([0xffffffff, 0xff]);
-    expect(slotsOfBits(r, 60)).toEqual(searchSlots(search));
+    expect(slotsOfBits(r, 60)).toEqual(naiveSearchSlots(search));
+  });
+
+  it('agrees with the baseline for up to 48 therapists (two words, bit 31), each of the generated ones copied', () => {
+    fc.assert(
+      fc.property(searchInput, fc.integer({ min: 8, max: 12 }), (search, copies) => {
+        // Therapist t becomes t*100, t*100+1, …: the same hours and the same appointments each.
+        const ids = (id: number) => Array.from({ length: copies }, (_, k) => id * 100 + k);
+        const wide: SlotSearchInput = {
+          ...search,
+          chain: { ...search.chain, therapistIds: search.chain.therapistIds.flatMap(ids) },
+          therapists: search.therapists.flatMap((t) => ids(t.id).map((id) => ({ ...t, id, name: `T${id}` }))),
+          busy: search.busy.flatMap((b) =>
+            b.therapistId === null ? [b] : ids(b.therapistId).map((id) => ({ ...b, therapistId: id })),
+          ),
+        };
+        if (search.therapistId !== undefined) wide.therapistId = search.therapistId * 100 + copies - 1;
+        const r = searchStarts(wide);
+        expect(slotsOfBits(r, search.chain.durationMinutes)).toEqual(naiveSearchSlots(wide));
+      }),
+      { numRuns: 100 },
+    );
   });
 });
 

@@ -28,23 +28,25 @@ export const LONGEST_BLOCK_MS = 32 * 3_600_000;
  * start range: the cost follows the appointments in the window, not the size of the table.
  */
 export async function loadBusy(tx: Tx, window: BusyWindow): Promise<BusyInterval[]> {
-  return (await busyQuery(tx, window, null)).busy;
+  return (await busyQuery(tx, window, null, true)).busy;
 }
 
 /**
  * The same, with the id and configuration version of the practice at `slug` read in the same
  * statement: a search on a configuration kept in memory learns in one round trip whether that
- * copy is still the practice's (booking/availability.ts `findSlots`).
+ * copy is still the practice's (booking/availability.ts `findSlots`). Without the appointments'
+ * ids, which only an edit or a booking with a hold needs (to leave an appointment out): a fifth
+ * less text to build and read per busy interval.
  */
 export function loadBusyAndHead(
   tx: Tx,
   slug: string,
   window: BusyWindow,
 ): Promise<{ head: { id: number; version: number } | undefined; busy: BusyInterval[] }> {
-  return busyQuery(tx, window, slug);
+  return busyQuery(tx, window, slug, false);
 }
 
-async function busyQuery(tx: Tx, window: BusyWindow, slug: string | null) {
+async function busyQuery(tx: Tx, window: BusyWindow, slug: string | null, ids: boolean) {
   // Therapist and room ids are the practice's own (they come from its configuration), so the
   // practice needs no condition of its own here; leaving it out lets the planner pick the
   // (therapist, start) and (room, start) indexes.
@@ -65,7 +67,7 @@ async function busyQuery(tx: Tx, window: BusyWindow, slug: string | null) {
   const row = await tx.get<{ practice_id?: number | null; version?: number | null; busy: string | null }>(
     `SELECT ${head}
        (SELECT ${STRING_AGG[tx.dialect]}(therapist_id || ',' || coalesce(CAST(room_id AS TEXT), 'null') || ',' ||
-                 starts_at || ',' || blocked_until || ',' || id, ',')
+                 starts_at || ',' || blocked_until${ids ? " || ',' || id" : ''}, ',')
           FROM (SELECT therapist_id, room_id, starts_at, blocked_until, id
                   FROM appointments WHERE ${therapists} AND ${span}
                 UNION ALL
@@ -82,14 +84,16 @@ async function busyQuery(tx: Tx, window: BusyWindow, slug: string | null) {
   );
   const n: (number | null)[] = row?.busy ? JSON.parse(`[${row.busy}]`) : [];
   const busy: BusyInterval[] = [];
-  for (let i = 0; i < n.length; i += 5) {
-    busy.push({
+  const width = ids ? 5 : 4;
+  for (let i = 0; i < n.length; i += width) {
+    const b: BusyInterval = {
       therapistId: n[i] as number,
       roomId: n[i + 1] as number | null,
       start: n[i + 2] as number,
       end: n[i + 3] as number,
-      appointmentId: n[i + 4] as number,
-    });
+    };
+    if (ids) b.appointmentId = n[i + 4] as number;
+    busy.push(b);
   }
   return {
     head:
