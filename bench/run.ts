@@ -32,7 +32,13 @@ import { naiveSearchSlots, searchSlots } from '../server/engine/slots.ts';
 import { bookingCalendar } from '../server/mail/ics.ts';
 import { consumption } from '../shared/budget.ts';
 import { addDays, localDate, localToInstant, toIsoWithOffset, weekdayOf } from '../shared/time.ts';
-import { type ServerProcess, startServer, TEST_SECRET, verifiedAs } from '../test/support-process.ts';
+import {
+  type ServerProcess,
+  START_FLAGS,
+  startServer,
+  TEST_SECRET,
+  verifiedAs,
+} from '../test/support-process.ts';
 import { type AdminFigures, adminBench } from './admin.ts';
 import { addAppointments, addReturningClients, createBenchPractice, prng, TZ } from './fixture.ts';
 import { createPgDatabase, dropPgDatabase, PG_URL, pgAdmin, pgDatabases } from './pg.ts';
@@ -184,6 +190,9 @@ const nodeArgs = [
   ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
   ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
 ];
+
+/** How the app servers are started, for the report: `npm start`'s command, plus any flags tried. */
+const serverCommand = ['node', ...START_FLAGS, ...nodeArgs, '--import tsx server/main.ts'].join(' ');
 
 /** Starts `count` app processes on the database, each on a port of its own, the server clock at NOW. */
 async function startInstances(
@@ -1409,7 +1418,7 @@ async function main() {
     `- machine: ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}, Node ${process.version}`,
     `- databases: SQLite file in WAL mode (better-sqlite3); ${postgres}`,
     `- host speed (a fixed arithmetic loop, median of 5, lower is faster; compare runs only where these are close): ${probes.map((p) => `${p.ms} ms ${p.at}`).join(', ')}`,
-    '- load generator: autocannon in the benchmark process, one per app instance; the servers are separate processes (`node --import tsx server/main.ts`) on 127.0.0.1, their clock started at the data\'s "now" (`CLOCK_START`)',
+    `- load generator: autocannon in the benchmark process, one per app instance; the servers are separate processes as \`npm start\` runs them (\`${serverCommand}\`) on 127.0.0.1, their clock started at the data's "now" (\`CLOCK_START\`)`,
     '',
     '## Targets (from the issues) and where they stand',
     '',

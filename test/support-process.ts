@@ -1,5 +1,6 @@
-/** Real server processes for the race and crash tests: `npx tsx server/main.ts` on loopback. */
+/** Real server processes for the race and crash tests and the benchmark: `npm start`'s command on loopback. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { signEmailToken } from '../server/auth/tokens.ts';
 
 export interface ServerProcess {
@@ -28,27 +29,46 @@ export const LOAD_TEST_LIMITS = JSON.stringify({
   verifyPerAddress: { count: 1_000_000, minutes: 60 },
 });
 
-/** Starts a server on 127.0.0.1 with a free port; resolves once it listens. */
+/**
+ * The Node flags `npm start` gives the server (package.json), so that tests and benchmark run it the
+ * way it is run: `node FLAGS --import tsx server/main.ts`.
+ */
+export const START_FLAGS: string[] = (() => {
+  const start: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).scripts
+    .start;
+  const m = /^node ((?:--[\w-]+(?:=\S+)? )*)--import tsx server\/main\.ts$/.exec(start);
+  if (!m)
+    throw new Error(
+      `package.json's start script is not "node [flags] --import tsx server/main.ts": ${start}`,
+    );
+  return m[1]!.split(' ').filter(Boolean);
+})();
+
+/** Starts a server on 127.0.0.1 with a free port, as `npm start` runs it (plus `nodeArgs`); resolves once it listens. */
 export function startServer(
   databasePath: string,
   env: Record<string, string> = {},
   nodeArgs: string[] = [],
 ): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'server/main.ts'], {
-      env: {
-        ...process.env,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DATABASE_PATH: databasePath,
-        APP_SECRET: TEST_SECRET,
-        PUBLIC_URL: 'http://127.0.0.1',
-        SMTP_URL: '',
-        ...env,
+    const child = spawn(
+      process.execPath,
+      [...START_FLAGS, ...nodeArgs, '--import', 'tsx', 'server/main.ts'],
+      {
+        env: {
+          ...process.env,
+          PORT: '0',
+          HOST: '127.0.0.1',
+          DATABASE_PATH: databasePath,
+          APP_SECRET: TEST_SECRET,
+          PUBLIC_URL: 'http://127.0.0.1',
+          SMTP_URL: '',
+          ...env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: false,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: false,
-    });
+    );
     let output = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
