@@ -318,6 +318,8 @@ describe('the API contract', () => {
       expect.arrayContaining([
         '/api/v1/p/{practice}/chains',
         '/api/v1/p/{practice}/slots',
+        '/api/v1/p/{practice}/starts',
+        '/api/v1/p/{practice}/times',
         '/api/v1/p/{practice}/bookings',
         '/api/v1/p/{practice}/auth/code',
         '/api/v1/p/{practice}/auth/verify',
@@ -327,6 +329,9 @@ describe('the API contract', () => {
         '/api/v1/bookings/{id}.ics',
       ]),
     );
+    // The widget's earlier form stays for copies still cached, marked as such.
+    expect(doc.paths['/api/v1/p/{practice}/times'].get.deprecated).toBe(true);
+    expect(doc.paths['/api/v1/p/{practice}/starts'].get.deprecated).toBeUndefined();
     // An independent validator agrees that it is a valid OpenAPI document.
     expect(await validate(structuredClone(doc))).toMatchObject({ valid: true });
     const page = await (await app.request('/api/v1/reference')).text();

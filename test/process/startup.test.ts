@@ -1,5 +1,5 @@
 /**
- * Starting the server as an operator would (`node --import tsx server/main.ts`): the secret it
+ * Starting the server as an operator would (`npm start`: `node START_FLAGS --import tsx server/main.ts`): the secret it
  * signs links with survives a restart without any set-up, a weak APP_SECRET and a database it
  * cannot write stop it at once with one clear sentence and exit code 1 — no stack trace.
  */
@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startServer } from '../support-process.ts';
+import { START_FLAGS, startServer } from '../support-process.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -25,7 +25,7 @@ function runToExit(
   env: Record<string, string>,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    const child = spawn(process.execPath, [...START_FLAGS, '--import', 'tsx', 'server/main.ts'], {
       env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SMTP_URL: '', DATABASE_URL: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
