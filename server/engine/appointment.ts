@@ -380,6 +380,19 @@ function decideOnline(s: Snapshot, req: OnlineBooking, now: Instant, refs: Refs)
 }
 
 /**
+ * The busy times without those of appointment `id` (the hold being booked, the appointment being
+ * moved). Every interval must name its appointment: one without would keep the appointment's own
+ * time busy and refuse it as taken, so a snapshot loaded without ids (the slot search's read) is
+ * refused here as a mistake rather than answered wrongly.
+ */
+function busyWithout(busy: readonly BusyInterval[], id: number): BusyInterval[] {
+  return busy.filter((b) => {
+    if (b.appointmentId === undefined) throw new RangeError('busy times without appointment ids');
+    return b.appointmentId !== id;
+  });
+}
+
+/**
  * The start of an online request as the slot list would offer it now (grid or compact, notice,
  * window, hours, calendar), with a therapist and room free; a booking with a hold gets the hold's
  * therapist and room, and the hold's own time is not busy for it.
@@ -405,7 +418,7 @@ function findStart(
       client: null,
       now,
     },
-    hold ? s.busy.filter((b) => b.appointmentId !== hold.id) : [...s.busy],
+    hold ? busyWithout(s.busy, hold.id) : [...s.busy],
   );
   const slot = searchSlots(input).days[0]?.slots[0];
   if (!slot) return { refusal: { code: 'slot', reason: whyNotOffered(input, req) } };
@@ -553,7 +566,7 @@ function staffStart(
     policy: { minNoticeMinutes: 0, bookingWindowDays: 730, mode: 'grid', stepMinutes: 1 },
     therapists: therapistsFor(config, [o.therapistId], date, date),
     rooms: roomIds.map((id) => ({ id })),
-    busy: o.except === undefined ? [...s.busy] : s.busy.filter((b) => b.appointmentId !== o.except),
+    busy: o.except === undefined ? [...s.busy] : busyWithout(s.busy, o.except),
   };
   const assessed = assessStart(input, o.start, o.therapistId, { ignoreHours: o.outsideHours });
   if (assessed.reason) return { code: 'slot', reason: assessed.reason };

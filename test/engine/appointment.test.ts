@@ -417,6 +417,19 @@ describe('the calendar', () => {
     });
   });
 
+  it('books a hold onto its own time, but will not decide one on busy times that do not name their appointments', () => {
+    const hold = { id: 90, therapistId: 2, roomId: null };
+    const held = { therapistId: 2, roomId: null, start: at(MONDAY, '09:00'), end: at(MONDAY, '10:10') };
+    const booking = online(CHAINS.hp.id, at(MONDAY, '09:00'), { hold } as Partial<AppointmentRequest>);
+    // The hold's own row is left out: its start is free for the booking made with it.
+    expect(
+      plan(decideAppointment(snapshot(file(), { busy: [{ ...held, appointmentId: 90 }] }), booking, NOW))
+        .appointment,
+    ).toMatchObject({ start: at(MONDAY, '09:00'), therapistId: 2 });
+    // Without ids it could not tell the hold from another appointment: an error, not "taken".
+    expect(() => decideAppointment(snapshot(file(), { busy: [held] }), booking, NOW)).toThrow(RangeError);
+  });
+
   it('staff may book outside the working hours only when they confirm it, never onto a busy therapist', () => {
     const evening = {
       kind: 'staff',

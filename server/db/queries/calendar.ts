@@ -60,7 +60,7 @@ async function busyQuery(tx: Tx, window: BusyWindow, slug: string | null, ids: b
       ? ''
       : `(SELECT id FROM practices WHERE slug = ?) AS practice_id,
          (SELECT config_version FROM practices WHERE slug = ?) AS version,`;
-  // As one text of numbers, five per interval, that JSON.parse reads in one go: a week of a busy
+  // As one text of numbers, four per interval (five with the ids), that JSON.parse reads in one go: a week of a busy
   // practice is hundreds of rows, and the drivers' row-by-row handover (an array or object per row,
   // a number per column) costs far more than the query itself. Not sorted here: SQLite would sort
   // them through a temporary B-tree.
