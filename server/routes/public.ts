@@ -312,12 +312,12 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
     )
     .openapi(timesRoute, (c) =>
       slotsAnswer(c, c.req.valid('param').practice, c.req.valid('query'), {
-        search: searchStarts,
+        search: searchSlots,
         write: (result, chain, practice) =>
           timesJson<TimesBody>({
             timeZone: practice.timeZone,
             durationMinutes: chain.durationMinutes,
-            ...result,
+            days: result.days,
           }),
       }),
     );

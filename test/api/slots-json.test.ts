@@ -85,8 +85,8 @@ describe('the /slots answer as text', () => {
   });
 });
 
-describe('the /starts and /times answers as text', () => {
-  it('are what JSON.stringify writes of the answers as objects: /starts each start with hex bits, /times a pair per bit', () => {
+describe('the /starts answer as text', () => {
+  it('is what JSON.stringify writes of the answer as objects: each start with its therapists as hex bits', () => {
     const answer = fc
       .uniqueArray(fc.record({ id: fc.nat(), name: text }), {
         minLength: 1,
@@ -134,23 +134,47 @@ describe('the /starts and /times answers as text', () => {
         };
         const answer = { timeZone, durationMinutes, therapists: a.therapists, words: a.words, days };
         expect(startsJson(answer)).toBe(JSON.stringify(objects));
-        // The earlier form: a [minute, id] pair per set bit, the therapists in the order they first appear.
-        const pairs = a.days.map((d) => ({
-          date: d.date,
-          slots: d.starts.flatMap((s) => {
-            const bits = BigInt(`0x${hex(s.free)}`);
-            return a.therapists.flatMap((t, i) => ((bits >> BigInt(i)) & 1n ? [[s.minute, t.id]] : []));
-          }),
-        }));
-        const firstSeen = [...new Set(pairs.flatMap((d) => d.slots.map(([, id]) => id)))];
-        const older = {
-          timeZone,
-          durationMinutes,
-          therapists: firstSeen.map((id) => a.therapists.find((t) => t.id === id)),
-          days: pairs,
-        };
-        expect(timesJson(answer)).toBe(JSON.stringify(older));
       }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('the /times answer as text', () => {
+  it('is what JSON.stringify writes of the answer as objects: therapists in the order they first appear', () => {
+    fc.assert(
+      fc.property(
+        zones,
+        fc.integer({ min: 5, max: 480 }),
+        fc.array(fc.record({ date: fc.constantFrom('2026-03-29', '2026-10-25'), slots: fc.array(slot) })),
+        fc.array(text, { minLength: 5, maxLength: 5 }),
+        (timeZone, durationMinutes, rawDays, names) => {
+          const days = rawDays.map((d) => ({
+            date: d.date,
+            slots: d.slots.map((s) => ({
+              start: Math.floor(s.start / 60_000) * 60_000,
+              end: Math.floor(s.start / 60_000) * 60_000 + s.minutes * 60_000,
+              therapistId: s.therapistId,
+              therapistName: names[s.therapistId - 1]!,
+            })),
+          }));
+          const therapists = new Map<number, string>();
+          const objects = {
+            timeZone,
+            durationMinutes,
+            therapists: [] as { id: number; name: string }[],
+            days: days.map((d) => ({
+              date: d.date,
+              slots: d.slots.map((s) => {
+                therapists.set(s.therapistId, s.therapistName);
+                return [s.start / 60_000, s.therapistId];
+              }),
+            })),
+          };
+          objects.therapists = [...therapists].map(([id, name]) => ({ id, name }));
+          expect(timesJson({ timeZone, durationMinutes, days })).toBe(JSON.stringify(objects));
+        },
+      ),
       { numRuns: 300 },
     );
   });
