@@ -4,7 +4,7 @@
  */
 import { addDays, localDate, startOfLocalDay } from '../../shared/time.ts';
 import { type Chain, type PracticeConfig, therapistsFor } from './config.ts';
-import { type ClientBudget, refusalAt } from './eligibility.ts';
+import { type ClientBudget, needsBirthDate, refusalAt } from './eligibility.ts';
 import type { BusyInterval, Daypart, SlotCheck, SlotSearchInput } from './slots.ts';
 
 export interface SlotQuery {
@@ -105,8 +105,19 @@ export function slotSearchInput(
     busy,
     ...(q.daypart ? { daypart: q.daypart } : {}),
     ...(q.onlyStart !== undefined ? { onlyStart: q.onlyStart } : {}),
-    ...(q.rules === false ? {} : { check: slotCheckFor(chain, q.client, tz, q.now) }),
+    ...(q.rules === false || !canRefuse(chain, q.client)
+      ? {}
+      : { check: slotCheckFor(chain, q.client, tz, q.now) }),
   };
+}
+
+/**
+ * Whether `refusalAt` can refuse this file (or an anonymous visitor) anything: a chain without
+ * package rules refuses only by age, and only a file with a birth date. When it cannot, the search
+ * runs without a per-start check (a week of starts is hundreds of calls that would all say yes).
+ */
+export function canRefuse(chain: Chain, client: ClientBudget | null): boolean {
+  return chain.rules.length > 0 || (client?.birthDate != null && needsBirthDate(chain));
 }
 
 /**

@@ -222,7 +222,7 @@ interface Plan {
   days: LocalDay[];
   therapists: SlotTherapist[];
   /** Working minutes per therapist (same order) per day (same order as `days`). */
-  minutes: Interval[][][];
+  minutes: (readonly Interval[])[][];
   /** Working blocks per therapist as instants, merged across midnight. */
   blocks: IntervalSet[];
   roomIds: number[];
@@ -641,7 +641,7 @@ function startsOfSlots(p: Plan, r: SlotSearchResult): StartSearchResult {
 function gridOf(
   p: Plan,
   d: number,
-): { day: LocalDay; ranges: Interval[][]; from: number; end: number } | null {
+): { day: LocalDay; ranges: (readonly Interval[])[]; from: number; end: number } | null {
   const day = p.days[d]!;
   const only = p.input.onlyStart;
   if (day.end <= p.earliest || day.start >= p.windowEnd) return null;

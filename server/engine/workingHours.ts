@@ -44,18 +44,17 @@ function clampedRange(start: number | null | undefined, end: number | null | und
  *   exceptions: [{ date: '2026-06-10', kind: 'closed', startMinute: 720, endMinute: 840 }] }, '2026-06-10')
  *   // [{ start: 480, end: 720 }, { start: 840, end: 1080 }]
  */
-export function workingMinutes(hours: TherapistHours, date: string, weekday = weekdayOf(date)): Interval[] {
+export function workingMinutes(
+  hours: TherapistHours,
+  date: string,
+  weekday = weekdayOf(date),
+): readonly Interval[] {
   const todays = hours.exceptions.filter((x) => x.date === date);
+  if (todays.length === 0) return regularMinutes(hours.weeklyHours, weekday);
   const wholeDayClosed = todays.some(
     (x) => x.kind === 'closed' && (x.startMinute == null || x.endMinute == null),
   );
-  const open: Interval[] = [];
-  if (!wholeDayClosed) {
-    for (const w of hours.weeklyHours) {
-      const r = w.weekday === weekday ? clampedRange(w.startMinute, w.endMinute) : null;
-      if (r) open.push(r);
-    }
-  }
+  const open: Interval[] = wholeDayClosed ? [] : [...regularMinutes(hours.weeklyHours, weekday)];
   const closed: Interval[] = [];
   for (const x of todays) {
     const r = clampedRange(x.startMinute, x.endMinute);
@@ -64,3 +63,26 @@ export function workingMinutes(hours: TherapistHours, date: string, weekday = we
   const merged = toIntervalSet(open);
   return closed.length === 0 ? intervalsOf(merged) : subtract(merged, toIntervalSet(closed));
 }
+
+/**
+ * The regular hours of an ISO weekday, sorted and merged; worked out once per list of weekly hours
+ * (a configuration's lists are not changed once made: a new configuration makes new ones), as a
+ * search asks for every day of every therapist. Frozen, as every caller shares them.
+ */
+function regularMinutes(weekly: readonly WeeklyHours[], weekday: number): readonly Interval[] {
+  let table = regular.get(weekly);
+  if (!table) {
+    table = Array.from({ length: 7 }, (_, i) => {
+      const open: Interval[] = [];
+      for (const w of weekly) {
+        const r = w.weekday === i + 1 ? clampedRange(w.startMinute, w.endMinute) : null;
+        if (r) open.push(r);
+      }
+      return Object.freeze(intervalsOf(toIntervalSet(open)).map((r) => Object.freeze(r)));
+    });
+    regular.set(weekly, table);
+  }
+  return table[weekday - 1] ?? [];
+}
+
+const regular = new WeakMap<readonly WeeklyHours[], readonly (readonly Interval[])[]>();

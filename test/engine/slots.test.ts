@@ -246,6 +246,31 @@ describe('dated exceptions', () => {
     ]);
   });
 
+  it('changes only its own date: the same weekday before and after keeps its regular hours', () => {
+    // The regular hours of a weekday are worked out once per list of hours and shared; an exception
+    // must not change them for the other Wednesdays, in this search or the next.
+    const week = (date: string) => addDays(WEDNESDAY, date === 'before' ? -7 : 7);
+    const changed = therapist(1, 'Anna', anna.weeklyHours, [
+      { date: WEDNESDAY, kind: 'open', startMinute: parseMinute('12:00'), endMinute: parseMinute('13:00') },
+      { date: WEDNESDAY, kind: 'closed', startMinute: parseMinute('09:00'), endMinute: parseMinute('10:00') },
+    ]);
+    const regular = ['08:00', '08:30', '09:00', '09:30', '10:00', '10:30', '11:00'];
+    for (let round = 0; round < 2; round++) {
+      const result = searchSlots(
+        input({
+          therapists: [changed],
+          from: week('before'),
+          to: week('after'),
+          now: at('2026-05-25', '00:00'),
+        }),
+      );
+      expect(startsOn(result, week('before'))).toEqual(regular);
+      expect(startsOn(result, WEDNESDAY)).toEqual(['08:00', '10:00', '10:30', '11:00', '11:30', '12:00']);
+      expect(startsOn(result, week('after'))).toEqual(regular);
+      expect(startsOn(searchSlots(input({ therapists: [anna] })))).toEqual(regular);
+    }
+  });
+
   it('replaces the day’s hours with a whole-day closure plus an open exception', () => {
     const swapped = therapist(1, 'Anna', anna.weeklyHours, [
       { date: WEDNESDAY, kind: 'closed' },
