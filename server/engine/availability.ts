@@ -36,6 +36,14 @@ export interface BusyWindow {
   from: number;
   to: number;
   now: number;
+  /**
+   * Whether `therapistIds` are every therapist of the configuration the window was made from,
+   * archived ones too. The database ties an appointment's therapist and room to its practice, so
+   * then their appointments are all there are in the practice's rooms: a read that checks in the
+   * same statement that this configuration is still the practice's (`loadBusyAndHead`) need not
+   * look for other therapists' appointments in the rooms. Absent: not known, so they are looked for.
+   */
+  everyTherapist?: boolean;
 }
 
 /**
@@ -59,12 +67,15 @@ export function busyWindow(config: PracticeConfig, chain: Chain, q: SlotQuery): 
     q.onlyStart !== undefined && practice.slotMode === 'grid'
       ? [q.onlyStart, q.onlyStart + spanMs]
       : [startOfLocalDay(q.from, tz), startOfLocalDay(addDays(q.to, 1), tz) + spanMs];
+  const therapistIds = therapistIdsOf(chain, q);
+  const chosen = new Set(therapistIds);
   return {
-    therapistIds: therapistIdsOf(chain, q),
+    therapistIds,
     roomIds: chain.needsRoom ? config.rooms.map((r) => r.id) : [],
     from,
     to,
     now: q.now,
+    everyTherapist: [...config.therapistById.keys()].every((id) => chosen.has(id)),
   };
 }
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.ts';
 import { importPractice } from '../../server/practice/import.ts';
 import { StartsResponse, TimesResponse } from '../../server/routes/contract.ts';
-import { allWeekPracticeDoc, demoApp, freshStore, NOW, row, testConfig } from '../helpers.ts';
+import { allWeekPracticeDoc, demoApp, exec, freshStore, NOW, row, testConfig } from '../helpers.ts';
 
 async function get(app: ReturnType<typeof createApp>, url: string) {
   const res = await app.request(url);
@@ -263,6 +263,100 @@ describe('GET /api/v1/p/:practice/slots', () => {
     ]))!.id;
     const res = await get(app, `/api/v1/p/demo/slots?chain=${otherChain}&from=2026-12-01&to=2026-12-01`);
     expect(res.body.code).toBe('chain_not_found');
+  });
+});
+
+describe('a room in use is not offered, whoever uses it', () => {
+  /**
+   * One room; therapists A, B and C work every day 08:00–18:00, on a 60-minute grid; chain `ab`
+   * (A and B) and chain `all` (all three) need the room. C's and B's appointments below are in it.
+   */
+  async function oneRoom() {
+    const store = await freshStore();
+    const doc = allWeekPracticeDoc() as Record<string, any>;
+    const hours = doc.therapists[0].hours;
+    doc.therapists = ['a', 'b', 'c'].map((key) => ({ key, name: key.toUpperCase(), hours }));
+    doc.rooms = [{ key: 'r', name: 'Raum' }];
+    doc.clients = [{ key: 'k', firstName: 'Kim', lastName: 'Klient' }];
+    doc.chains = [
+      { key: 'ab', name: 'AB', lines: [{ code: 'X' }], therapists: ['a', 'b'], needsRoom: true },
+      { key: 'all', name: 'Alle', lines: [{ code: 'X' }], therapists: ['a', 'b', 'c'], needsRoom: true },
+    ];
+    const { practiceId } = await importPractice(store, doc, { now: NOW });
+    const app = createApp({ store, clock: () => NOW, config: testConfig });
+    const id = async (sql: string) => (await row<{ id: number }>(store, sql, [practiceId]))!.id;
+    const therapist = (key: string) =>
+      id(`SELECT id FROM therapists WHERE practice_id = ? AND key = '${key}'`);
+    const chain = (key: string) => id(`SELECT id FROM chains WHERE practice_id = ? AND key = '${key}'`);
+    const room = await id('SELECT id FROM rooms WHERE practice_id = ?');
+    const client = await id('SELECT id FROM clients WHERE practice_id = ?');
+    /** An appointment in the room, 60 minutes from `start` (UTC ISO). */
+    const inRoom = async (who: number, start: string) => {
+      const at = Date.parse(start);
+      await exec(
+        store,
+        `INSERT INTO appointments (practice_id, client_id, therapist_id, room_id, starts_at, ends_at, blocked_until, status, source, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'booked', 'staff', ?)`,
+        [practiceId, client, who, room, at, at + 3_600_000, at + 3_600_000, NOW],
+      );
+    };
+    /** The UTC hours offered on Wednesday 2026-12-02 (Berlin is UTC+1). */
+    const hoursOffered = async (query: string) => {
+      const { status, body } = await get(
+        app,
+        `/api/v1/p/always/starts?${query}&from=2026-12-02&to=2026-12-02`,
+      );
+      expect(status).toBe(200);
+      return body.days[0].starts.map(([minute]: [number]) => new Date(minute * 60_000).getUTCHours());
+    };
+    return { store, practiceId, therapist, chain, inRoom, hoursOffered };
+  }
+
+  it('by a therapist who does not give the chain', async () => {
+    const p = await oneRoom();
+    await p.inRoom(await p.therapist('c'), '2026-12-02T09:00:00Z');
+    const offered = await p.hoursOffered(`chain=${await p.chain('ab')}`);
+    expect(offered).toContain(8);
+    expect(offered).not.toContain(9);
+  });
+
+  it('by a therapist who has been archived since', async () => {
+    const p = await oneRoom();
+    await p.inRoom(await p.therapist('c'), '2026-12-02T09:00:00Z');
+    await exec(p.store, "UPDATE therapists SET active = FALSE WHERE practice_id = ? AND key = 'c'", [
+      p.practiceId,
+    ]);
+    // Chain `all` is now offered by A and B only; C's appointment still holds the room.
+    const offered = await p.hoursOffered(`chain=${await p.chain('all')}`);
+    expect(offered).toContain(8);
+    expect(offered).not.toContain(9);
+  });
+
+  it('by one of the chain’s therapists, when the visitor asks for another one or for anyone', async () => {
+    const p = await oneRoom();
+    await p.inRoom(await p.therapist('b'), '2026-12-02T09:00:00Z');
+    const chain = await p.chain('all');
+    for (const query of [`chain=${chain}`, `chain=${chain}&therapist=${await p.therapist('a')}`]) {
+      const offered = await p.hoursOffered(query);
+      expect(offered, query).toContain(8);
+      expect(offered, query).not.toContain(9);
+    }
+  });
+
+  it('by a therapist added after the configuration was read', async () => {
+    const p = await oneRoom();
+    const chain = await p.chain('all');
+    expect(await p.hoursOffered(`chain=${chain}`)).toContain(10);
+    const added = await exec(
+      p.store,
+      "INSERT INTO therapists (practice_id, key, name) VALUES (?, 'd', 'D')",
+      [p.practiceId],
+    );
+    expect(added).toBe(1);
+    await p.inRoom(await p.therapist('d'), '2026-12-02T10:00:00Z');
+    const offered = await p.hoursOffered(`chain=${chain}`);
+    expect(offered).toContain(9);
+    expect(offered).not.toContain(10);
   });
 });
 

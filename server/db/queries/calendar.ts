@@ -36,17 +36,26 @@ export async function loadBusy(tx: Tx, window: BusyWindow): Promise<BusyInterval
  * statement: a search on a configuration kept in memory learns in one round trip whether that
  * copy is still the practice's (booking/availability.ts `findSlots`). Without the appointments'
  * ids, which only an edit or a booking with a hold needs (to leave an appointment out): a fifth
- * less text to build and read per busy interval.
+ * less text to build and read per busy interval. When the window's therapists are every therapist
+ * of that configuration (`everyTherapist`), the rooms are not searched for other therapists'
+ * appointments: there are none while the version read beside them is the configuration's (every
+ * change to the therapists moves it), and an answer for any other version is thrown away.
  */
 export function loadBusyAndHead(
   tx: Tx,
   slug: string,
   window: BusyWindow,
 ): Promise<{ head: { id: number; version: number } | undefined; busy: BusyInterval[] }> {
-  return busyQuery(tx, window, slug, false);
+  return busyQuery(tx, window, slug, false, window.everyTherapist === true);
 }
 
-async function busyQuery(tx: Tx, window: BusyWindow, slug: string | null, ids: boolean) {
+async function busyQuery(
+  tx: Tx,
+  window: BusyWindow,
+  slug: string | null,
+  ids: boolean,
+  therapistsOnly = false,
+) {
   // Therapist and room ids are the practice's own (they come from its configuration), so the
   // practice needs no condition of its own here; leaving it out lets the planner pick the
   // (therapist, start) and (room, start) indexes.
@@ -54,6 +63,7 @@ async function busyQuery(tx: Tx, window: BusyWindow, slug: string | null, ids: b
     AND (hold_expires_at IS NULL OR hold_expires_at > ?)`;
   const range = [window.from - LONGEST_BLOCK_MS, window.to, window.from, window.now];
   const [therapists, therapistIds] = inValues(tx, 'therapist_id', window.therapistIds);
+  const roomHalf = !therapistsOnly && window.roomIds.length > 0;
   const [rooms, roomIds] = inValues(tx, 'room_id', window.roomIds);
   const head =
     slug === null
@@ -66,20 +76,22 @@ async function busyQuery(tx: Tx, window: BusyWindow, slug: string | null, ids: b
   // them through a temporary B-tree.
   const row = await tx.get<{ practice_id?: number | null; version?: number | null; busy: string | null }>(
     `SELECT ${head}
-       (SELECT ${STRING_AGG[tx.dialect]}(therapist_id || ',' || coalesce(CAST(room_id AS TEXT), 'null') || ',' ||
-                 starts_at || ',' || blocked_until${ids ? " || ',' || id" : ''}, ',')
+       (SELECT ${STRING_AGG[tx.dialect]}(concat_ws(',', therapist_id, coalesce(CAST(room_id AS TEXT), 'null'),
+                 starts_at, blocked_until${ids ? ', id' : ''}), ',')
           FROM (SELECT therapist_id, room_id, starts_at, blocked_until, id
                   FROM appointments WHERE ${therapists} AND ${span}
-                UNION ALL
+                ${
+                  roomHalf
+                    ? `UNION ALL
                 SELECT therapist_id, room_id, starts_at, blocked_until, id
-                  FROM appointments WHERE ${rooms} AND ${span} AND NOT (${therapists})) b) AS busy`,
+                  FROM appointments WHERE ${rooms} AND ${span} AND NOT (${therapists})`
+                    : ''
+                }) b) AS busy`,
     [
       ...(slug === null ? [] : [slug, slug]),
       ...therapistIds,
       ...range,
-      ...roomIds,
-      ...range,
-      ...therapistIds,
+      ...(roomHalf ? [...roomIds, ...range, ...therapistIds] : []),
     ],
   );
   const n: (number | null)[] = row?.busy ? JSON.parse(`[${row.busy}]`) : [];
@@ -104,7 +116,11 @@ async function busyQuery(tx: Tx, window: BusyWindow, slug: string | null, ids: b
   };
 }
 
-/** The aggregate that joins texts with a separator (SQLite has string_agg only since 3.44). */
+/**
+ * The aggregate that joins texts with a separator (SQLite has string_agg only since 3.44; the
+ * SQLite that better-sqlite3 brings is newer, for concat_ws, which builds a row's text in one
+ * piece where each || makes a new one).
+ */
 const STRING_AGG = { sqlite: 'group_concat', postgres: 'string_agg' } as const;
 
 function packageOf(p: AnyRow): FilePackage {
