@@ -1,0 +1,121 @@
+/**
+ * The busy times a slot search and a booking read (db/queries/calendar.ts): every appointment and
+ * running hold that blocks the window's therapists or rooms, to the millisecond, however far into
+ * the window it lies — the read counts times from the window's start to keep its text short.
+ */
+import { describe, expect, it } from 'vitest';
+import { loadBusy, loadBusyAndHead } from '../../server/db/queries/calendar.ts';
+import { importPractice } from '../../server/practice/import.ts';
+import { allWeekPracticeDoc, exec, freshStore, NOW, row, STORE_KIND } from '../helpers.ts';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+async function practice() {
+  const store = await freshStore();
+  const doc = allWeekPracticeDoc() as Record<string, any>;
+  const hours = doc.therapists[0].hours;
+  doc.therapists = ['a', 'b'].map((key) => ({ key, name: key.toUpperCase(), hours }));
+  doc.rooms = [{ key: 'r', name: 'Raum' }];
+  // A file per therapist: a file holds no two appointments at once.
+  doc.clients = ['a', 'b'].map((key) => ({ key, firstName: 'Kim', lastName: key.toUpperCase() }));
+  const { practiceId } = await importPractice(store, doc, { now: NOW });
+  const id = async (sql: string) => (await row<{ id: number }>(store, sql, [practiceId]))!.id;
+  const a = await id("SELECT id FROM therapists WHERE practice_id = ? AND key = 'a'");
+  const b = await id("SELECT id FROM therapists WHERE practice_id = ? AND key = 'b'");
+  const room = await id('SELECT id FROM rooms WHERE practice_id = ?');
+  const clientOf = new Map([
+    [a, await id("SELECT id FROM clients WHERE practice_id = ? AND last_name = 'A'")],
+    [b, await id("SELECT id FROM clients WHERE practice_id = ? AND last_name = 'B'")],
+  ]);
+  const version = Number(
+    (await row<{ v: number }>(store, 'SELECT config_version AS v FROM practices WHERE id = ?', [practiceId]))!
+      .v,
+  );
+  const add = async (
+    therapist: number,
+    roomId: number | null,
+    start: number,
+    blockedUntil: number,
+    status = 'booked',
+    holdExpiresAt: number | null = null,
+  ) => {
+    await exec(
+      store,
+      `INSERT INTO appointments (practice_id, client_id, therapist_id, room_id, starts_at, ends_at, blocked_until, status, source, hold_expires_at, cancelled_at, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'online', ?, ?, ?)`,
+      [
+        practiceId,
+        status === 'held' ? null : clientOf.get(therapist), // a hold has no file yet
+        therapist,
+        roomId,
+        start,
+        blockedUntil,
+        blockedUntil,
+        status,
+        holdExpiresAt,
+        status === 'cancelled' ? NOW : null,
+        NOW,
+      ],
+    );
+    return Number((await row<{ id: number }>(store, 'SELECT max(id) AS id FROM appointments'))!.id);
+  };
+  return { store, practiceId, version, a, b, room, add };
+}
+
+describe(`the busy read (${STORE_KIND})`, () => {
+  it('gives every blocking appointment and running hold to the millisecond, also 40 days into the window', async () => {
+    const p = await practice();
+    const from = Date.UTC(2027, 0, 4, 23); // a window of 60 days from here
+    const window = { therapistIds: [p.a], roomIds: [p.room], from, to: from + 60 * DAY, now: NOW };
+    const early = await p.add(p.a, null, from - 2 * HOUR + 7, from + 1_234); // began before, blocks into it
+    const far = await p.add(p.a, p.room, from + 40 * DAY + 59_999, from + 40 * DAY + HOUR + 1); // 2^31 ms is 24.9 days
+    const otherInRoom = await p.add(p.b, p.room, from + 3 * DAY + 1, from + 3 * DAY + HOUR - 1);
+    const held = await p.add(p.a, null, from + DAY, from + DAY + HOUR, 'held', NOW + 10 * 60_000);
+    // Not blocking: ended as the window starts, cancelled, an expired hold, another therapist's without the room.
+    await p.add(p.b, p.room, from - HOUR, from);
+    await p.add(p.a, null, from + 2 * DAY, from + 2 * DAY + HOUR, 'cancelled');
+    await p.add(p.a, null, from + 4 * DAY, from + 4 * DAY + HOUR, 'held', NOW - 1);
+    await p.add(p.b, null, from + 5 * DAY, from + 5 * DAY + HOUR);
+
+    const expected = [
+      { appointmentId: early, therapistId: p.a, roomId: null, start: from - 2 * HOUR + 7, end: from + 1_234 },
+      {
+        appointmentId: far,
+        therapistId: p.a,
+        roomId: p.room,
+        start: from + 40 * DAY + 59_999,
+        end: from + 40 * DAY + HOUR + 1,
+      },
+      {
+        appointmentId: otherInRoom,
+        therapistId: p.b,
+        roomId: p.room,
+        start: from + 3 * DAY + 1,
+        end: from + 3 * DAY + HOUR - 1,
+      },
+      { appointmentId: held, therapistId: p.a, roomId: null, start: from + DAY, end: from + DAY + HOUR },
+    ];
+    const byStart = (x: { start: number }, y: { start: number }) => x.start - y.start;
+    const busy = await p.store.read((tx) => loadBusy(tx, window));
+    expect(busy.sort(byStart)).toEqual(expected.sort(byStart));
+
+    const { head, busy: withHead } = await p.store.read((tx) => loadBusyAndHead(tx, 'always', window));
+    expect(head).toEqual({ id: p.practiceId, version: p.version });
+    expect(withHead.sort(byStart)).toEqual(expected.map(({ appointmentId: _, ...b }) => b));
+  });
+
+  it('leaves the rooms to the therapists’ own rows when the window has every therapist', async () => {
+    const p = await practice();
+    const from = Date.UTC(2027, 0, 4, 23);
+    await p.add(p.b, p.room, from + HOUR, from + 2 * HOUR);
+    const window = { therapistIds: [p.a, p.b], roomIds: [p.room], from, to: from + 7 * DAY, now: NOW };
+    for (const everyTherapist of [false, true]) {
+      const { busy } = await p.store.read((tx) =>
+        loadBusyAndHead(tx, 'always', { ...window, everyTherapist }),
+      );
+      // Once, not once per half of the read.
+      expect(busy).toEqual([{ therapistId: p.b, roomId: p.room, start: from + HOUR, end: from + 2 * HOUR }]);
+    }
+  });
+});
