@@ -506,11 +506,14 @@ function search(p: Plan, busy: BusyIndex): SlotSearchResult {
  * (working hours and the therapist's calendar, a room, the caller's check), with the room and the
  * check asked once per start whatever the number of therapists. Each therapist's working blocks
  * minus its busy time are turned once into the ranges its starts may lie in (every gap shortened
- * by the appointment and its buffer); a cursor per therapist walks them, so a start costs one
- * comparison per therapist and no object — a week of 20 therapists is thousands of them. The
- * cursors rely on the starts rising from day to day and minute to minute, which they do also over
- * a clock change: a wall-clock time that occurs twice is taken at its first instant (`LocalDay.at`;
- * the property test against the naive search runs on both change days).
+ * by the appointment and its buffer). Per day, the grid starts that pass the timing tests are
+ * gathered first; then each therapist's ranges and those starts are walked side by side, setting
+ * the therapist's bit of every start inside a range — a comparison or two per start and
+ * therapist and no object (a week of 20 therapists is thousands of them). Each therapist's cursor
+ * is kept from day to day: it relies on the starts rising from day to day and minute to minute,
+ * which they do also over a clock change: a wall-clock time that occurs twice is taken at its
+ * first instant (`LocalDay.at`; the property test against the naive search runs on both change
+ * days).
  */
 function gridStarts(
   p: Plan,
@@ -538,7 +541,10 @@ function gridStarts(
     to.push(hi);
   }
   const cursor = new Int32Array(n);
-  const mask = new Int32Array(words);
+  // A day's grid starts that pass the timing tests, and their therapists' bits.
+  const capacity = Math.ceil(1440 / step) + 1;
+  const candidates = new Float64Array(capacity);
+  const bits = new Int32Array(capacity * words);
   const days: DayStarts[] = [];
   const last = p.days.length - 2;
   for (let d = 1; d <= last; d++) {
@@ -547,22 +553,38 @@ function gridStarts(
     const grid = gridOf(p, d);
     if (!grid) continue;
     const { day, end } = grid;
+    let count = 0;
     for (let m = grid.from; m < end; m += step) {
       const start = day.at(m);
       if (start === null || (only !== undefined && start !== only) || timing(start, m)) continue;
-      let any = false;
-      mask.fill(0);
-      for (let ti = 0; ti < n; ti++) {
-        const hi = to[ti]!;
-        let k = cursor[ti]!;
-        while (k < hi.length && hi[k]! < start) k++;
-        cursor[ti] = k;
-        if (k < hi.length && from[ti]![k]! <= start) {
-          mask[ti >>> 5]! |= 1 << (ti & 31);
-          any = true;
+      candidates[count++] = start;
+    }
+    if (count === 0) continue;
+    bits.fill(0, 0, count * words);
+    // Therapist by therapist, the day's starts and the therapist's ranges walked side by side.
+    for (let ti = 0; ti < n; ti++) {
+      const lo = from[ti]!;
+      const hi = to[ti]!;
+      const word = ti >>> 5;
+      const bit = 1 << (ti & 31);
+      let k = cursor[ti]!;
+      let j = 0;
+      while (j < count && k < hi.length) {
+        const start = candidates[j]!;
+        if (hi[k]! < start) {
+          k++;
+          continue;
         }
+        if (lo[k]! <= start) bits[j * words + word]! |= bit;
+        j++;
       }
-      if (!any) continue;
+      cursor[ti] = k;
+    }
+    for (let j = 0; j < count; j++) {
+      let any = 0;
+      for (let w = 0; w < words; w++) any |= bits[j * words + w]!;
+      if (any === 0) continue;
+      const start = candidates[j]!;
       const until = start + spanMs;
       let roomId: number | null = null;
       if (needsRoom) {
@@ -578,7 +600,7 @@ function gridStarts(
       if (check?.(start, start + p.slotMs)) continue;
       out.starts.push(start);
       out.rooms.push(roomId);
-      for (let w = 0; w < words; w++) out.free.push(mask[w]!);
+      for (let w = 0; w < words; w++) out.free.push(bits[j * words + w]!);
     }
   }
   return { therapists: therapists.map((t) => ({ id: t.id, name: t.name })), words, days };
