@@ -1076,10 +1076,16 @@ export function afterPlan(s: Snapshot, plan: AppointmentPlan): Snapshot {
 /**
  * The busy window of an online booking with a hold, from the window of its request: only the
  * hold's therapist, and its room where it has one — all that a booking with a hold is decided on
- * (it takes the hold's therapist and room).
+ * (it takes the hold's therapist and room). One therapist is no longer every therapist: the
+ * rooms' other appointments are needed again, whatever the request's window said.
  */
 export function holdWindow(w: BusyWindow, at: { therapistId: number; roomId: number | null }): BusyWindow {
-  return { ...w, therapistIds: [at.therapistId], roomIds: at.roomId === null ? w.roomIds : [at.roomId] };
+  return {
+    ...w,
+    therapistIds: [at.therapistId],
+    roomIds: at.roomId === null ? w.roomIds : [at.roomId],
+    everyTherapist: false,
+  };
 }
 
 /**

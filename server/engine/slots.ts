@@ -541,7 +541,9 @@ function gridStarts(
     to.push(hi);
   }
   const cursor = new Int32Array(n);
-  // A day's grid starts that pass the timing tests, and their therapists' bits.
+  // A day's grid starts that pass the timing tests, and their therapists' bits. The grid counts
+  // wall-clock minutes in [0, 1440] (working minutes are clamped to them), so a day has at most
+  // this many, also with a clock change.
   const capacity = Math.ceil(1440 / step) + 1;
   const candidates = new Float64Array(capacity);
   const bits = new Int32Array(capacity * words);

@@ -9,6 +9,7 @@ import {
   type Decision,
   decideAppointment,
   decideSeries,
+  holdWindow,
   type Snapshot,
 } from '../../server/engine/appointment.ts';
 import { firstAllowed } from '../../server/engine/eligibility.ts';
@@ -656,6 +657,33 @@ describe('when a chain is offered to a file at all (the chains list)', () => {
   it('not at all when nothing in the window changes the refusal, with the refusal of now', () => {
     expect(firstAllowed(CHAINS.coaching, file(), NOW, until, NOW, TZ)).toEqual({
       refusal: { code: 'package_absent', templateId: TEMPLATES.coaching.id, templateName: 'Coaching 6er' },
+    });
+  });
+});
+
+describe('the busy window of a booking with a hold', () => {
+  it('narrows to the hold’s therapist and room, and no longer counts as every therapist', () => {
+    const request = {
+      therapistIds: [1, 2, 3],
+      roomIds: [7, 8],
+      from: 0,
+      to: 1,
+      now: 0,
+      everyTherapist: true,
+    };
+    // Every therapist's rows hold every appointment in the rooms; one therapist's do not: the read
+    // must look for the others' in the room again.
+    expect(holdWindow(request, { therapistId: 2, roomId: 8 })).toEqual({
+      therapistIds: [2],
+      roomIds: [8],
+      from: 0,
+      to: 1,
+      now: 0,
+      everyTherapist: false,
+    });
+    expect(holdWindow(request, { therapistId: 2, roomId: null })).toMatchObject({
+      roomIds: [7, 8],
+      everyTherapist: false,
     });
   });
 });
