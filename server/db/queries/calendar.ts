@@ -63,8 +63,16 @@ async function busyQuery(
     AND (hold_expires_at IS NULL OR hold_expires_at > ?)`;
   const range = [window.from - LONGEST_BLOCK_MS, window.to, window.from, window.now];
   const [therapists, therapistIds] = inValues(tx, 'therapist_id', window.therapistIds);
-  const roomHalf = !therapistsOnly && window.roomIds.length > 0;
-  const [rooms, roomIds] = inValues(tx, 'room_id', window.roomIds);
+  // Other therapists' appointments in the rooms, unless there can be none.
+  let rooms = '';
+  let roomParams: unknown[] = [];
+  if (!therapistsOnly && window.roomIds.length > 0) {
+    const [inRooms, roomIds] = inValues(tx, 'room_id', window.roomIds);
+    rooms = `UNION ALL
+                SELECT therapist_id, room_id, starts_at, blocked_until, id
+                  FROM appointments WHERE ${inRooms} AND ${span} AND NOT (${therapists})`;
+    roomParams = [...roomIds, ...range, ...therapistIds];
+  }
   const head =
     slug === null
       ? ''
@@ -83,20 +91,14 @@ async function busyQuery(
                  starts_at - CAST(? AS BIGINT), blocked_until - CAST(? AS BIGINT)${ids ? ', id' : ''}), ',')
           FROM (SELECT therapist_id, room_id, starts_at, blocked_until, id
                   FROM appointments WHERE ${therapists} AND ${span}
-                ${
-                  roomHalf
-                    ? `UNION ALL
-                SELECT therapist_id, room_id, starts_at, blocked_until, id
-                  FROM appointments WHERE ${rooms} AND ${span} AND NOT (${therapists})`
-                    : ''
-                }) b) AS busy`,
+                ${rooms}) b) AS busy`,
     [
       ...(slug === null ? [] : [slug, slug]),
       window.from,
       window.from,
       ...therapistIds,
       ...range,
-      ...(roomHalf ? [...roomIds, ...range, ...therapistIds] : []),
+      ...roomParams,
     ],
   );
   const n: (number | null)[] = row?.busy ? JSON.parse(`[${row.busy}]`) : [];
