@@ -113,6 +113,10 @@ const REFUSED: Record<string, Texts> = {
     de: 'Diese Leistung kann nicht online gebucht werden.',
     en: 'This service cannot be booked online.',
   },
+  client_required: {
+    de: 'Bitte geben Sie Ihren Vor- und Nachnamen an.',
+    en: 'Please give your first and last name.',
+  },
   not_cancellable: {
     de: 'Dieser Termin hat bereits stattgefunden und kann nicht abgesagt werden.',
     en: 'This appointment has taken place and cannot be cancelled.',
@@ -121,6 +125,13 @@ const REFUSED: Record<string, Texts> = {
 
 export function refusedText(code: string, locale: Locale = 'de'): string {
   return (REFUSED[code] ?? NOT_OFFERED[code] ?? REFUSED.slot_unavailable!)[locale];
+}
+
+/** A package's amount or service-code limit would be exceeded by the appointment. */
+export function packageLimitText(packageName: string, locale: Locale = 'de'): string {
+  return locale === 'de'
+    ? `Ihr Paket „${packageName}“ reicht für diesen Termin nicht mehr aus.`
+    : `Your package “${packageName}” does not cover this appointment any more.`;
 }
 
 /** The cancellation deadline has passed: online only until `hours` before the appointment. */

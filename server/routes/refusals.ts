@@ -2,7 +2,13 @@
  * The decision's typed refusals (engine/appointment.ts) as HTTP answers: status, stable `code`,
  * the client's words (shared/i18n.ts) and what a program needs to act on it.
  */
-import { cancelDeadlineText, type Locale, notOfferedText, refusedText } from '../../shared/i18n.ts';
+import {
+  cancelDeadlineText,
+  type Locale,
+  notOfferedText,
+  packageLimitText,
+  refusedText,
+} from '../../shared/i18n.ts';
 import type { Refusal } from '../engine/appointment.ts';
 import { ApiError } from '../problem.ts';
 
@@ -22,11 +28,7 @@ export function refusalError(r: Refusal, lang: Locale): ApiError {
     case 'chain_not_bookable':
       return new ApiError(403, 'chain_not_bookable', text('chain_not_bookable'));
     case 'client_required':
-      return new ApiError(
-        400,
-        'client_required',
-        "Give the new client's names (first and last name) with the booking.",
-      );
+      return new ApiError(400, 'client_required', text('client_required'));
     case 'birth_date_required':
       return new ApiError(400, 'birth_date_required', text('birth_date_required'));
     case 'age':
@@ -53,7 +55,7 @@ export function refusalError(r: Refusal, lang: Locale): ApiError {
       });
     }
     case 'package_limit':
-      return new ApiError(409, 'package_limit', `Paket "${r.packageName}": limit reached`, {
+      return new ApiError(409, 'package_limit', packageLimitText(r.packageName, lang), {
         package: { id: r.packageId, name: r.packageName },
         violations: r.violations,
       });

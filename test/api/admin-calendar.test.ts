@@ -81,6 +81,7 @@ describe('appointments by staff', () => {
     });
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('package_limit');
+    expect(res.body.detail).toBe('Ihr Paket „Rezept KG 6×“ reicht für diesen Termin nicht mehr aus.');
     expect(res.body.package).toEqual({ id: pkg.id, name: 'Rezept KG 6×' });
     expect(res.body.violations).toEqual([
       { kind: 'limit', criterion: 'codeQuantity', code: 'KG', limit: 6, current: 4, requested: 3 },

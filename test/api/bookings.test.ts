@@ -169,6 +169,22 @@ describe('booking as a new client', () => {
     });
   });
 
+  it('asks a confirmed address without a file for the names, in the client’s language: 400 client_required, nothing written', async () => {
+    const d = await demoApp();
+    const chain = await d.chainId('physio-erstbefund');
+    const token = d.verified(newClient.email);
+    for (const [lang, detail] of [
+      ['de', 'Bitte geben Sie Ihren Vor- und Nachnamen an.'],
+      ['en', 'Please give your first and last name.'],
+    ]) {
+      const res = await book(d, { chain, start: MONDAY_8, lang }, `names-${lang}`, token);
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ code: 'client_required', detail });
+    }
+    expect(await d.count('SELECT count(*) AS n FROM clients WHERE email = ?', [newClient.email])).toBe(0);
+    expect(await d.count("SELECT count(*) AS n FROM appointments WHERE source = 'online'")).toBe(0);
+  });
+
   it('refuses an address other than the confirmed one', async () => {
     const d = await demoApp();
     const res = await book(
