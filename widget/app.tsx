@@ -3,7 +3,7 @@ import type { Signal } from '@preact/signals';
 import type { InputHTMLAttributes } from 'preact';
 import { useEffect, useId, useLayoutEffect, useReducer, useRef, useState } from 'preact/hooks';
 import { type ChainInfo, type Flow, whoOf } from './flow.ts';
-import { addDays, clock, dateOf, dayName, monday, money, visitorZone } from './format.ts';
+import { addDays, clock, dateOf, dayName, monday, money, visitorZone, weekOf } from './format.ts';
 import { type Texts, texts } from './texts.ts';
 
 type P = { f: Flow; t: Texts };
@@ -139,19 +139,32 @@ const Facts = ({ f, t, c }: P & { c: ChainInfo }) => (
 
 function Identify({ f, t }: P) {
   const me = f.me.value;
-  if (f.token.value)
+  const signed = !!f.token.value;
+  // Signing in or out replaces what had the focus: it goes to what replaces it (never when a
+  // direct link signs in as the page loads).
+  const acted = useRef(false);
+  const to = useRef<HTMLElement>(null);
+  useEffect(() => {
+    if (acted.current) to.current?.focus();
+    acted.current = false;
+  }, [signed]);
+  const act = (go: () => unknown) => () => {
+    acted.current = true;
+    go();
+  };
+  if (signed)
     return (
-      <p>
+      <p tabIndex={-1} ref={to as preact.Ref<HTMLParagraphElement>}>
         {t.signedIn(me?.client ? `${me.client.firstName} ${me.client.lastName}` : (me?.email ?? ''))}{' '}
-        <button type="button" class="ln" onClick={() => f.signOut()}>
+        <button type="button" class="ln" onClick={act(() => f.signOut())}>
           {t.signOut}
         </button>
       </p>
     );
   return (
     <details>
-      <summary>{t.known}</summary>
-      <form onSubmit={submit(() => f.verify())}>
+      <summary ref={to}>{t.known}</summary>
+      <form onSubmit={submit(act(() => f.verify()))}>
         <Field label={t.email} v={f.form.email} type="email" autocomplete="email" />
         <Field label={t.code} v={f.form.code} autocomplete="one-time-code" />
         <button type="submit">{t.signIn}</button>{' '}
@@ -301,7 +314,7 @@ function Times({ f, t, head }: P & Head) {
             </button>
           </div>
           <fieldset class="dy" ref={grid} onKeyDown={dayKey}>
-            <legend class="sr">{`${dayName(lang, week, { dateStyle: 'long' })} – ${dayName(lang, addDays(week, 6), { dateStyle: 'long' })}`}</legend>
+            <legend>{weekOf(lang, week)}</legend>
             {days.map((d) => (
               <button
                 key={d.date}
@@ -314,7 +327,7 @@ function Times({ f, t, head }: P & Head) {
                 <span aria-hidden="true">
                   {dayName(lang, d.date, { weekday: 'short' })}
                   <br />
-                  {dayName(lang, d.date, { day: 'numeric', month: 'numeric' })}
+                  {dayName(lang, d.date, { day: 'numeric' })}
                 </span>
                 <span class="sr">{`${dayName(lang, d.date)}, ${t.free(d.starts.length)}`}</span>
               </button>
@@ -332,7 +345,14 @@ function Times({ f, t, head }: P & Head) {
         <p>
           {list ? t.none : t.noWeek}{' '}
           {!list && (
-            <button type="button" onClick={() => f.nextFree()}>
+            <button
+              type="button"
+              onClick={() => {
+                // The button goes once a week with times is shown: the keyboard goes to its day.
+                refocus.current = true;
+                f.nextFree().then((found) => (refocus.current &&= found));
+              }}
+            >
               {t.nextFree}
             </button>
           )}
@@ -349,13 +369,17 @@ function Summary({
   at,
 }: P & { at: { start: string; therapist: { name: string }; room: { name: string } | null } }) {
   const chain = f.chain.value!;
+  const tz = f.zone();
   return (
-    <p class="su">
-      <strong>{chain.name}</strong>
-      <br />
-      {when(f, t, Date.parse(at.start) / 60_000, chain.durationMinutes, at.therapist.name)}
-      {at.room && `, ${at.room.name}`}
-    </p>
+    <>
+      <p class="su">
+        <strong>{chain.name}</strong>
+        <br />
+        {when(f, t, Date.parse(at.start) / 60_000, chain.durationMinutes, at.therapist.name)}
+        {at.room && `, ${at.room.name}`}
+      </p>
+      {visitorZone() !== tz && <p class="tz">{t.zone(tz)}</p>}
+    </>
   );
 }
 

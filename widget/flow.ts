@@ -111,6 +111,22 @@ export function createFlow(o: Options) {
   }
   const quiet = <T>(p: Promise<T>): Promise<T | undefined> => p.catch(() => undefined);
 
+  /** Lets the hold go at once (also as the page goes away: the request outlives it). */
+  function release() {
+    const h = s.hold.value;
+    s.hold.value = null;
+    if (h) {
+      quiet(
+        ok(
+          a.p[':practice'].holds[':hold'].$delete(
+            { param: { practice, hold: h.hold } },
+            { init: { keepalive: true } },
+          ),
+        ),
+      );
+    }
+  }
+
   async function chains() {
     const list = await run(() => loadChains(a, practice, lang));
     if (!list) return;
@@ -118,7 +134,15 @@ export function createFlow(o: Options) {
       s.list.value = list;
       // A chosen chain is kept with what the server says of it now.
       const key = s.chain.value?.key ?? o.chain;
-      s.chain.value = list.chains.find((c) => c.key === key && c.offered !== false) ?? null;
+      const now = list.chains.find((c) => c.key === key);
+      s.chain.value = now?.offered !== false ? (now ?? null) : null;
+      // Not offered to this client any more (signed in on the way, or the budget ran out): back
+      // to the chains, where it says why and what is offered instead.
+      if (!s.chain.value && (s.step.value === 'times' || s.step.value === 'details')) {
+        release();
+        s.step.value = 'chains';
+        if (now?.reason) s.error.value = now.reason;
+      }
     });
     return list;
   }
@@ -185,7 +209,7 @@ export function createFlow(o: Options) {
       const email = s.form.email.value.trim();
       await run(() => ok(a.p[':practice'].auth.code.$post({ param: { practice }, json: { email } })));
       s.form.codeSent.value = email;
-      s.say.value = email;
+      s.say.value = texts(lang).sent(email);
     },
     async verify() {
       const session = await run(() =>
@@ -232,9 +256,8 @@ export function createFlow(o: Options) {
       const t = await quiet(times(addDays(s.week.value, 7), 56));
       const date = t?.days.find((d) => d.starts.length)?.date;
       if (date) await this.show(monday(date));
-      else
-        s.say.value = s.error.value =
-          o.lang === 'en' ? 'No free times found.' : 'Keine freien Termine gefunden.';
+      else s.say.value = s.error.value = texts(lang).none;
+      return !!date;
     },
     async pick(minute: number, therapist?: number) {
       const chain = s.chain.value!;
@@ -258,25 +281,11 @@ export function createFlow(o: Options) {
       });
       emit('slot-selected', { chain: chain.key, start: hold.start, therapist: hold.therapist.id });
     },
-    /** Lets the hold go at once (also as the page goes away: the request outlives it). */
-    release() {
-      const h = s.hold.value;
-      s.hold.value = null;
-      if (h) {
-        quiet(
-          ok(
-            a.p[':practice'].holds[':hold'].$delete(
-              { param: { practice, hold: h.hold } },
-              { init: { keepalive: true } },
-            ),
-          ),
-        );
-      }
-    },
+    release,
     /** Back to the times: the hold is let go, everything typed is kept. */
     async back(step: Step, error?: string) {
       batch(() => {
-        this.release();
+        release();
         s.step.value = step;
       });
       await (step === 'times' ? quiet(times()) : quiet(chains()));
@@ -327,9 +336,12 @@ export function createFlow(o: Options) {
         emit('booked', { id: done.id, start: done.start, chain: chain.key });
       } catch (e) {
         const p = e as Problem;
-        // Taken, no longer allowed, too soon: back to the times, with the server's words.
-        if (p.status === 409 || p.status === 422 || p.code.startsWith('chain_'))
-          await this.back('times', p.message);
+        // The chain no longer allowed (a package used up or changed meanwhile): back to the chains,
+        // which say why and what is offered instead. Taken, too soon: back to the times. Both
+        // with the server's words.
+        if (p.code.startsWith('chain_') || p.code.startsWith('package_') || p.code === 'budget_exhausted')
+          await this.back('chains', p.message);
+        else if (p.status === 409 || p.status === 422) await this.back('times', p.message);
       }
     },
     async cancel() {

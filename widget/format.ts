@@ -41,6 +41,13 @@ export const dateOf = (timeZone: string, ms = Date.now()) =>
 export const dayName = (lang: Lang, date: string, o: Intl.DateTimeFormatOptions = { dateStyle: 'full' }) =>
   fmt(lang, 'UTC', o).format(noon(date));
 
+/** The week from `monday`: "30. November – 6. Dezember 2026" / "1–7 December 2026". */
+export const weekOf = (lang: Lang, monday: string) =>
+  (fmt(lang, 'UTC', { day: 'numeric', month: 'long', year: 'numeric' }) as Intl.DateTimeFormat).formatRange(
+    noon(monday),
+    noon(addDays(monday, 6)),
+  );
+
 /** "09:30" in the zone. */
 export const clock = (lang: Lang, timeZone: string, ms: number) =>
   fmt(lang, timeZone, { hour: '2-digit', minute: '2-digit' }).format(ms);

@@ -123,6 +123,8 @@ describeBrowser('the booking widget on a practice website', () => {
     const page = await open();
     await signIn(page, 'lena.vogel@example.org', 'LENA2345');
     await expect.poll(() => page.getByText('Angemeldet als Lena Vogel').count()).toBe(1);
+    // The form she used is gone: the keyboard is on what replaced it.
+    await expect.poll(() => focused(page)).toBe('p:Angemeldet als Lena Vogel Abmelden');
     // Only what her package allows, with what is left of it.
     await page.getByRole('button', { name: /^Physiotherapie Folgetermin/ }).waitFor();
     expect(await page.getByText(/Rezept KG 6×: noch 2 von 6 Terminen/).count()).toBeGreaterThan(0);
@@ -171,6 +173,70 @@ describeBrowser('the booking widget on a practice website', () => {
     const folge = page.locator('.off', { hasText: 'Physiotherapie Folgetermin' });
     await expect.poll(() => folge.textContent()).toMatch(/Zurzeit nicht buchbar: .+/);
     await check(page, 'exhausted-1-chains');
+    // A direct link signs in as the page loads without taking the keyboard anywhere; signing out
+    // puts it on the sign-in that replaces the line.
+    expect(await focused(page)).toMatch(/^body:/);
+    await page.getByRole('button', { name: 'Abmelden' }).click();
+    await expect.poll(() => focused(page)).toBe('summary:Schon Klienty? Anmelden');
+    await check(page, 'exhausted-2-signed-out');
+  });
+
+  it('a visitor who signs in on the way to a chain their package rules out goes back to the chains, told why, the hold let go', async () => {
+    const page = await open();
+    await page.getByRole('button', { name: /^Physiotherapie Erstbefund/ }).click();
+    await dayWithTwoTimes(page);
+    await page.locator('.sl button').nth(1).click();
+    await page.getByRole('heading', { name: 'Ihre Angaben' }).waitFor();
+    const [hold] = await stack.rows<{ id: number }>(
+      "SELECT id FROM appointments WHERE status = 'held' ORDER BY id DESC LIMIT 1",
+    );
+    // Lena has a running prescription: a first visit is not hers to book.
+    await verify(page, 'lena.vogel@example.org');
+    await page.getByRole('heading', { name: 'Leistung wählen' }).waitFor();
+    await expect.poll(() => focused(page)).toBe('h2:Leistung wählen');
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toBe(
+        'Sie haben bereits ein laufendes Paket für diese Leistung. Buchen Sie stattdessen „Physiotherapie Folgetermin“.',
+      );
+    expect(await page.getByText('Angemeldet als Lena Vogel').count()).toBe(1);
+    await page.getByRole('button', { name: /^Physiotherapie Folgetermin/ }).waitFor();
+    await check(page, 'signed-in-on-the-way-1-chains');
+    // The start it held is free again at once.
+    await expect
+      .poll(() => stack.rows("SELECT id FROM appointments WHERE id = ? AND status = 'held'", [hold!.id]))
+      .toEqual([]);
+  });
+
+  it('a package used up between choosing and confirming: back to the chains, told why, the Abschlussbefund offered instead', async () => {
+    const [pkg] = await stack.rows<{ id: number; max_appointments: number }>(
+      "SELECT p.id, p.max_appointments FROM packages p JOIN clients c ON c.id = p.client_id WHERE c.email = 'lena.vogel@example.org' AND p.status = 'active'",
+    );
+    const page = await open();
+    await signIn(page, 'lena.vogel@example.org', 'LENA2345');
+    await page.getByRole('button', { name: /^Physiotherapie Folgetermin/ }).click();
+    await dayWithTwoTimes(page);
+    await page.locator('.sl button').nth(1).click();
+    await page.getByRole('heading', { name: 'Ihre Angaben' }).waitFor();
+    // Meanwhile the practice books her last sessions (here: the prescription ends at the 4 used).
+    await stack.sql('UPDATE packages SET max_appointments = 4 WHERE id = ?', [pkg!.id]);
+    try {
+      await page.getByRole('button', { name: 'Verbindlich buchen' }).click();
+      await page.getByRole('heading', { name: 'Leistung wählen' }).waitFor();
+      await expect.poll(() => page.getByRole('alert').textContent()).toBe('Ihr Paket ist aufgebraucht.');
+      await expect.poll(() => focused(page)).toBe('h2:Leistung wählen');
+      await page.getByRole('button', { name: /^Physiotherapie Abschlussbefund/ }).waitFor();
+      expect(await page.getByRole('button', { name: /^Physiotherapie Folgetermin/ }).count()).toBe(0);
+      await check(page, 'used-up-at-confirm-1-chains');
+      expect((await events(page)).filter(([n]) => n === 'error').map(([, d]) => d.code)).toEqual([
+        'budget_exhausted',
+      ]);
+    } finally {
+      await stack.sql('UPDATE packages SET max_appointments = ? WHERE id = ?', [
+        pkg!.max_appointments,
+        pkg!.id,
+      ]);
+    }
   });
 
   it('a start taken by someone else after the hold ran out: told in plain words, back to the times, nothing typed lost', async () => {
@@ -189,6 +255,7 @@ describeBrowser('the booking widget on a practice website', () => {
     await page.getByLabel('Monat').fill('3');
     await page.getByLabel('Jahr').fill('1985');
     await page.getByRole('checkbox').check();
+    await check(page, 'taken-1-details');
     // The hold runs out, and another visitor holds the same start with the same therapist.
     const [held] = await stack.rows<{ starts_at: number; therapist_id: number; chain_id: number }>(
       "SELECT starts_at, therapist_id, chain_id FROM appointments WHERE status = 'held'",
@@ -208,7 +275,7 @@ describeBrowser('the booking widget on a practice website', () => {
     await page.getByRole('button', { name: 'Verbindlich buchen' }).click();
     await page.getByRole('heading', { name: 'Hypnose Raucherentwöhnung' }).waitFor();
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/vergeben|nicht mehr frei/i);
-    await check(page, 'taken-1-back-to-times');
+    await check(page, 'taken-2-back-to-times');
     // Choosing again: the typed name is still there.
     await dayWithTwoTimes(page);
     await page.locator('.sl button').nth(1).click();
@@ -216,12 +283,13 @@ describeBrowser('the booking widget on a practice website', () => {
     expect(await page.getByLabel('Vorname').inputValue()).toBe('Alex');
     await page.getByRole('button', { name: 'Verbindlich buchen' }).click();
     await page.getByRole('heading', { name: 'Ihr Termin ist gebucht' }).waitFor();
+    await check(page, 'taken-3-booked');
     expect((await events(page)).filter(([n]) => n === 'error').map(([, d]) => d.code)).toEqual([
       'slot_taken',
     ]);
   });
 
-  it('a hold that runs out while the client types: the time left is shown, announced two minutes before and at the end', async () => {
+  it('a hold that runs out while the client types: the time left is shown, announced two minutes before and at the end, and the start, still free, is booked all the same', async () => {
     const page = await newPage(browser);
     await page.clock.install();
     await page.goto(stack.page(sitePage(stack, 'practice="demo" chain="hp-erstgespraech"', '', EVENTS)));
@@ -230,16 +298,38 @@ describeBrowser('the booking widget on a practice website', () => {
     await page.locator('.sl button').nth(1).click();
     await page.getByRole('heading', { name: 'Ihre Angaben' }).waitFor();
     await expect.poll(() => page.getByText(/Für Sie reserviert: noch (10:00|9:5\d)/).count()).toBe(1);
+    await check(page, 'hold-1-held');
+    const email = 'lang.sam@example.org';
+    await verify(page, email);
+    await page.getByLabel('Vorname').fill('Sam');
     await page.clock.fastForward('08:01');
     await expect
       .poll(() => page.getByRole('status').textContent())
       .toBe('Ihre Reservierung endet in 2 Minuten.');
+    await check(page, 'hold-2-two-minutes-left');
+    await page.getByLabel('Nachname').fill('Langsam');
     await page.clock.fastForward('02:00');
     await expect
       .poll(() => page.getByRole('status').textContent())
       .toMatch(/Ihre Reservierung ist abgelaufen/);
     expect(await page.getByText(/Sie können trotzdem buchen/).count()).toBeGreaterThan(0);
-    await check(page, 'hold-ran-out');
+    await check(page, 'hold-3-ran-out');
+    // Typing goes on; the server lets the hold go too, and the start, still free, is booked.
+    await page.getByLabel('Tag').fill('1');
+    await page.getByLabel('Monat').fill('2');
+    await page.getByLabel('Jahr').fill('1990');
+    await page.getByRole('checkbox').check();
+    expect(await page.getByLabel('Vorname').inputValue()).toBe('Sam');
+    await stack.sql("UPDATE appointments SET hold_expires_at = ? WHERE status = 'held'", [Date.now() - 1000]);
+    await page.getByRole('button', { name: 'Verbindlich buchen' }).click();
+    await page.getByRole('heading', { name: 'Ihr Termin ist gebucht' }).waitFor();
+    await check(page, 'hold-4-booked-after-all');
+    expect(
+      await stack.rows(
+        'SELECT c.first_name, c.last_name, c.birth_date, a.status FROM appointments a JOIN clients c ON c.id = a.client_id WHERE c.email = ?',
+        [email],
+      ),
+    ).toEqual([{ first_name: 'Sam', last_name: 'Langsam', birth_date: '1990-02-01', status: 'booked' }]);
   });
 
   it('a week without free times says so; "Nächster freier Termin" jumps to the first week with one; the list shows the next free times', async () => {
@@ -269,6 +359,8 @@ describeBrowser('the booking widget on a practice website', () => {
       await page.getByRole('button', { name: 'Nächster freier Termin' }).click();
       const first = page.locator('.sl button').first();
       await first.waitFor();
+      // The button is gone with the empty week: the keyboard is on the day the jump chose.
+      await expect.poll(() => focused(page)).toMatch(/^button:.*, \d+ freie Termine$/);
       // The first time shown is on or after the 16th day.
       const label = (await first.getAttribute('aria-label'))!;
       const pressed = page.locator('.dy button[aria-pressed="true"]');
@@ -298,6 +390,7 @@ describeBrowser('the booking widget on a practice website', () => {
     await dayWithTwoTimes(page);
     await page.locator('.sl button').nth(1).click();
     await page.getByRole('heading', { name: 'Ihre Angaben' }).waitFor();
+    await check(page, 'leave-1-held');
     expect((await held()).length).toBe(before.length + 1);
     await page.goto('about:blank');
     await expect.poll(held).toEqual(before);

@@ -187,6 +187,13 @@ describeBrowser('embedding the widget', () => {
       });
       expect(where).toMatch(/^(dialog|browser)$/);
     }
+    // The steps inside the dialog.
+    await dialog.getByRole('button', { name: /^Physiotherapie Erstbefund/ }).click();
+    await dialog.locator('.sl button').first().waitFor();
+    await check(page, 'dialog-times');
+    await dialog.locator('.sl button').nth(1).click();
+    await dialog.getByRole('heading', { name: 'Ihre Angaben' }).waitFor();
+    await check(page, 'dialog-details');
     await page.keyboard.press('Escape');
     await expect.poll(() => dialog.count()).toBe(0);
     expect(await focused(page)).toMatch(/^button button Termin buchen/);
@@ -198,7 +205,9 @@ describeBrowser('embedding the widget', () => {
     const hostile = `<style nonce="${nonce}">* { all: unset !important; } button { display: none !important; } terminkette-booking { display: none; color: red; font-size: 4px; }</style>`;
     const csp = `default-src 'self'; script-src 'self' ${stack.api}; style-src 'self' 'nonce-${nonce}'; connect-src ${stack.api}`;
     const errors: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    // axe (a script the test evaluates, without a URL) tries an inline style, which the policy
+    // refuses: only what the page's own scripts and styles cause is counted.
+    page.on('console', (m) => m.type() === 'error' && m.location().url !== '' && errors.push(m.text()));
     await page.goto(stack.page(sitePage(stack, `practice="demo" nonce="${nonce}"`, '', hostile), csp));
     const chain = page.getByRole('button', { name: /^Physiotherapie Erstbefund/ });
     await chain.waitFor();
@@ -210,20 +219,26 @@ describeBrowser('embedding the widget', () => {
     });
     expect(style.size).toBeGreaterThanOrEqual(14);
     expect(style.display).not.toBe('none');
+    await check(page, 'hostile-1-chains');
     await chain.click();
     await page.locator('.sl button').first().waitFor();
-    await page.screenshot({ path: 'test-results/widget/hostile-page.png', fullPage: true });
+    await check(page, 'hostile-2-times');
+    await page.locator('.sl button').nth(1).click();
+    await page.getByRole('heading', { name: 'Ihre Angaben' }).waitFor();
+    await check(page, 'hostile-3-details');
     expect(errors.filter((e) => /Content Security Policy|Refused/.test(e))).toEqual([]);
   });
 
   it('speaks English with lang="en", and tells a visitor in another time zone whose times they see', async () => {
     const [anna] = await stack.rows<{ id: number }>("SELECT id FROM therapists WHERE name = 'Anna Berg'");
     const page = await newPage(browser, { locale: 'en-US', timezoneId: 'America/New_York' });
+    const answer = page.waitForResponse((r) => r.url().includes('/starts?'));
     await page.goto(
       stack.page(
         sitePage(stack, `practice="demo" lang="en" chain="physio-erstbefund" therapist="${anna!.id}"`),
       ),
     );
+    const { days } = (await (await answer).json()) as { days: { starts: [number, string][] }[] };
     await page.getByRole('heading', { name: 'Physiotherapie Erstbefund' }).waitFor();
     const first = page.locator('.sl button').first();
     await first.waitFor();
@@ -232,10 +247,83 @@ describeBrowser('embedding the widget', () => {
     expect(name).toMatch(/^\w+, \d{1,2} \w+ 20\d\d, \d\d:\d\d, 50 minutes, with Anna Berg$/);
     // The `therapist` attribute chose the filter.
     expect(await page.getByLabel('Therapist').inputValue()).toBe(String(anna!.id));
-    // The practice's wall clock (08:00–18:00 in Berlin), not New York's.
-    const hour = Number((await first.textContent())!.slice(0, 2));
-    expect(hour).toBeGreaterThanOrEqual(8);
-    await check(page, 'english-other-zone');
+    // The practice's wall clock, not New York's: the first start the server gave, as read in Berlin.
+    const start = days.find((d) => d.starts.length)!.starts[0]![0] * 60_000;
+    const at = (timeZone: string) =>
+      new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit' }).format(start);
+    expect(await first.textContent()).toBe(at('Europe/Berlin'));
+    expect(at('Europe/Berlin')).not.toBe(at('America/New_York'));
+    await check(page, 'english-other-zone-1-times');
+    // The same note where the chosen time is shown again.
+    await page.locator('.sl button').nth(1).click();
+    await page.getByRole('heading', { name: 'Your details' }).waitFor();
+    expect(await page.getByText('All times in the practice’s time zone (Europe/Berlin).').count()).toBe(1);
+    await check(page, 'english-other-zone-2-details');
+  });
+
+  for (const [what, viewport, scale] of [
+    ['a 320 px wide screen', { width: 320, height: 640 }, 1],
+    ['200 % zoom', { width: 640, height: 450 }, 2],
+  ] as const) {
+    it(`on ${what}: nothing scrolls sideways at any step, and the focus is always visible`, async () => {
+      const page = await newPage(browser, { viewport, deviceScaleFactor: scale });
+      await page.goto(stack.page(sitePage(stack, 'practice="demo"')));
+      const step = `${viewport.width}px`;
+      /** Wider than the screen: the page, and every element of the widget that overflows its own box. */
+      const sideways = () =>
+        page.evaluate(() => {
+          const root = document.querySelector('terminkette-booking')!.shadowRoot!;
+          const over = [...root.querySelectorAll<HTMLElement>('*')]
+            .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+            .map((el) => `${el.tagName.toLowerCase()}.${el.className}: ${el.textContent?.slice(0, 30)}`);
+          return { page: document.documentElement.scrollWidth - document.documentElement.clientWidth, over };
+        });
+      const ring = () =>
+        page.evaluate(() => {
+          let el = document.activeElement;
+          while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+          const s = getComputedStyle(el!);
+          return `${s.outlineStyle} ${Number.parseFloat(s.outlineWidth) >= 2}`;
+        });
+      await page.getByRole('heading', { name: 'Leistung wählen' }).waitFor();
+      expect(await sideways()).toEqual({ page: 0, over: [] });
+      await tabTo(page, /^button button Physiotherapie Erstbefund/);
+      expect(await ring()).toBe('solid true');
+      await check(page, `narrow-${step}-1-chains`);
+      await page.keyboard.press('Enter');
+      await page.locator('.sl button').first().waitFor();
+      expect(await sideways()).toEqual({ page: 0, over: [] });
+      await tabTo(page, /^button button .*, \d+ freie Termine$/);
+      expect(await ring()).toBe('solid true');
+      await check(page, `narrow-${step}-2-times`);
+      await page.getByRole('button', { name: 'Liste' }).click();
+      await page.locator('.ls button').first().waitFor();
+      expect(await sideways()).toEqual({ page: 0, over: [] });
+      await page.locator('.ls button').nth(1).click();
+      await page.getByRole('heading', { name: 'Ihre Angaben' }).waitFor();
+      expect(await sideways()).toEqual({ page: 0, over: [] });
+      await tabTo(page, /^input email/);
+      expect(await ring()).toBe('solid true');
+      await check(page, `narrow-${step}-3-details`);
+    });
+  }
+
+  it('moves nothing for a visitor who asks for reduced motion', async () => {
+    const page = await newPage(browser, { reducedMotion: 'reduce' });
+    await page.goto(stack.page(sitePage(stack, 'practice="demo" chain="physio-erstbefund"')));
+    await page.locator('.sl button').first().waitFor();
+    const moving = await page.evaluate(
+      () =>
+        [...document.querySelector('terminkette-booking')!.shadowRoot!.querySelectorAll('*')]
+          .map((el) => getComputedStyle(el))
+          .filter(
+            (s) =>
+              s.animationName !== 'none' ||
+              s.transitionDuration.split(',').some((d) => Number.parseFloat(d) > 0) ||
+              s.scrollBehavior === 'smooth',
+          ).length,
+    );
+    expect(moving).toBe(0);
   });
 
   it('says so in its own words when the server cannot be reached', async () => {
