@@ -57,7 +57,6 @@ const de = {
   byPractice: 'Absagen jetzt nur noch über die Praxis.',
   cancelled: 'Der Termin ist abgesagt.',
   again: 'Weiteren Termin buchen',
-  room: 'Raum',
   close: 'Schließen',
   offline: 'Keine Verbindung zum Server. Bitte versuchen Sie es noch einmal.',
 };
@@ -120,7 +119,6 @@ const en: Texts = {
   byPractice: 'From now on, cancel through the practice.',
   cancelled: 'The appointment is cancelled.',
   again: 'Book another appointment',
-  room: 'Room',
   close: 'Close',
   offline: 'No connection to the server. Please try again.',
 };

@@ -87,6 +87,15 @@ describeBrowser('the booking widget on a practice website', () => {
     await verify(page, email);
     await page.getByLabel('Vorname').fill('Kim');
     await page.getByLabel('Nachname').fill('Neumann');
+    // The consent links the practice's privacy notice.
+    const [practice] = await stack.rows<{ privacy_notice_url: string }>(
+      'SELECT privacy_notice_url FROM practices WHERE id = ?',
+      [stack.practiceId],
+    );
+    expect(practice!.privacy_notice_url).toMatch(/^https:/);
+    expect(await page.getByRole('link', { name: 'Datenschutzhinweise' }).getAttribute('href')).toBe(
+      practice!.privacy_notice_url,
+    );
     await check(page, 'new-4-details');
     await page.getByRole('checkbox').check();
     await page.getByRole('button', { name: 'Verbindlich buchen' }).click();
@@ -95,6 +104,21 @@ describeBrowser('the booking widget on a practice website', () => {
     await expect.poll(() => focused(page)).toBe('h2:Ihr Termin ist gebucht');
     await expect.poll(() => page.getByText(/Rezept KG 6×: noch 5 von 6/).count()).toBe(1);
     await check(page, 'new-5-booked');
+    // Date, time, therapist and room of the booking, as the server wrote it.
+    const [row] = await stack.rows<{ starts_at: number; therapist: string; room: string }>(
+      `SELECT a.starts_at, t.name AS therapist, r.name AS room FROM appointments a
+         JOIN therapists t ON t.id = a.therapist_id JOIN rooms r ON r.id = a.room_id
+         JOIN clients c ON c.id = a.client_id WHERE c.email = ?`,
+      [email],
+    );
+    const time = new Intl.DateTimeFormat('de-DE', {
+      timeZone: 'Europe/Berlin',
+      hour: '2-digit',
+      minute: '2-digit',
+    }).format(row!.starts_at);
+    expect(await page.locator('.su').textContent()).toContain(
+      `${time} Uhr, 50 Minuten, bei ${row!.therapist}, ${row!.room}`,
+    );
 
     const packages = await stack.rows(
       'SELECT p.name, p.origin FROM packages p JOIN clients c ON c.id = p.client_id WHERE c.email = ?',
@@ -104,6 +128,12 @@ describeBrowser('the booking widget on a practice website', () => {
     const booked = (await events(page)).find(([n]) => n === 'booked')![1];
     expect(Object.keys(booked).sort()).toEqual(['chain', 'id', 'start']);
     expect(booked.chain).toBe('physio-erstbefund');
+    // The page learns each step, and nothing personal.
+    expect((await events(page)).filter(([n]) => n !== 'booked')).toEqual([
+      ['ready', { practice: 'demo' }],
+      ['chain-selected', { chain: 'physio-erstbefund' }],
+      ['slot-selected', { chain: 'physio-erstbefund', start: booked.start, therapist: expect.any(Number) }],
+    ]);
     // The calendar file and the cancel link are the server's.
     expect(await page.getByRole('link', { name: 'In den Kalender' }).getAttribute('href')).toMatch(
       new RegExp(`^${stack.api}/api/v1/bookings/${booked.id}\\.ics\\?token=`),

@@ -229,6 +229,23 @@ describeBrowser('embedding the widget', () => {
     expect(errors.filter((e) => /Content Security Policy|Refused/.test(e))).toEqual([]);
   });
 
+  it('takes the look the page gives it through the documented custom properties', async () => {
+    const page = await newPage(browser);
+    const theme =
+      '<style>terminkette-booking { --tk-accent: #8a1538; --tk-font: Georgia, serif; --tk-radius: 0px; --tk-space: 2rem; }</style>';
+    await page.goto(stack.page(sitePage(stack, 'practice="demo"', '', theme)));
+    const chain = page.getByRole('button', { name: /^Physiotherapie Erstbefund/ });
+    await chain.waitFor();
+    expect(
+      await chain.evaluate((b) => {
+        const s = getComputedStyle(b);
+        const h2 = getComputedStyle((b.getRootNode() as ShadowRoot).querySelector('h2')!);
+        return [s.color, s.borderTopLeftRadius, s.fontFamily, h2.marginTop];
+      }),
+    ).toEqual(['rgb(138, 21, 56)', '0px', 'Georgia, serif', '32px']);
+    await check(page, 'themed');
+  });
+
   it('speaks English with lang="en", and tells a visitor in another time zone whose times they see', async () => {
     const [anna] = await stack.rows<{ id: number }>("SELECT id FROM therapists WHERE name = 'Anna Berg'");
     const page = await newPage(browser, { locale: 'en-US', timezoneId: 'America/New_York' });
@@ -248,9 +265,9 @@ describeBrowser('embedding the widget', () => {
     // The `therapist` attribute chose the filter.
     expect(await page.getByLabel('Therapist').inputValue()).toBe(String(anna!.id));
     // The practice's wall clock, not New York's: the first start the server gave, as read in Berlin.
-    const start = days.find((d) => d.starts.length)!.starts[0]![0] * 60_000;
-    const at = (timeZone: string) =>
-      new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit' }).format(start);
+    const starts = days.find((d) => d.starts.length > 1)!.starts.map(([m]) => m * 60_000);
+    const at = (timeZone: string, ms = starts[0]) =>
+      new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit' }).format(ms);
     expect(await first.textContent()).toBe(at('Europe/Berlin'));
     expect(at('Europe/Berlin')).not.toBe(at('America/New_York'));
     await check(page, 'english-other-zone-1-times');
@@ -259,6 +276,31 @@ describeBrowser('embedding the widget', () => {
     await page.getByRole('heading', { name: 'Your details' }).waitFor();
     expect(await page.getByText('All times in the practice’s time zone (Europe/Berlin).').count()).toBe(1);
     await check(page, 'english-other-zone-2-details');
+    // The whole booking in English.
+    const email = 'in.english@example.org';
+    await page.getByLabel('E-mail address').fill(email);
+    await page.getByRole('button', { name: 'Send me a code by e-mail' }).click();
+    await page.getByLabel('Code from the e-mail').fill(await stack.codeFor(email));
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByLabel('First name').fill('Eve');
+    await page.getByLabel('Last name').fill('English');
+    await page.getByRole('checkbox', { name: /privacy notice/ }).check();
+    await check(page, 'english-other-zone-3-names');
+    await page.getByRole('button', { name: 'Book now' }).click();
+    await page.getByRole('heading', { name: 'Your appointment is booked' }).waitFor();
+    expect(await page.locator('.su').textContent()).toContain(
+      `${at('Europe/Berlin', starts[1])}, 50 minutes, with Anna Berg`,
+    );
+    expect(await page.getByRole('link', { name: 'Add to calendar' }).count()).toBe(1);
+    // Tomorrow's time is past the online cancel deadline (24 h before) already.
+    expect(
+      await page
+        .getByText(
+          /Cancel online until \w+, \d+ \w+ \d{4}, \d\d:\d\d\.|From now on, cancel through the practice\./,
+        )
+        .count(),
+    ).toBe(1);
+    await check(page, 'english-other-zone-4-booked');
   });
 
   for (const [what, viewport, scale] of [
