@@ -1,7 +1,8 @@
 /**
  * Starting the server as an operator would (`npm start`: `node START_FLAGS --import tsx server/main.ts`): the secret it
  * signs links with survives a restart without any set-up, a weak APP_SECRET and a database it
- * cannot write stop it at once with one clear sentence and exit code 1 — no stack trace.
+ * cannot write stop it at once with one clear sentence and exit code 1 — no stack trace. A first
+ * start has the demo practice, the built widget and the demo page that embeds it.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -72,6 +73,28 @@ describe('starting the server', () => {
     expect(run.stderr.trim()).toBe(
       'The database /proc/terminkette-test.db cannot be written (read-only file or folder, or no permission): Terminkette needs to write it. Check its permissions and those of its folder.',
     );
+  });
+
+  it('on a first start loads the demo practice and serves the built widget and the demo page that embeds it', async () => {
+    const dir = tempDir();
+    const server = await startServer(join(dir, 'terminkette.db'), { LOAD_DEMO: '' });
+    try {
+      expect(server.log()).toMatch(/loaded the demo practice "demo"/);
+      const widget = await fetch(`${server.url}/widget.js`);
+      expect(widget.status).toBe(200);
+      expect(widget.headers.get('content-type')).toMatch(/javascript/);
+      expect(await widget.text()).toContain('terminkette-booking');
+      const demo = await fetch(`${server.url}/demo`);
+      expect(demo.status).toBe(200);
+      const html = await demo.text();
+      expect(html).toContain('<terminkette-booking practice="demo"');
+      expect(html).toMatch(/src="[^"]*\/widget\.js"/);
+      // The practice's chains, as the widget asks for them.
+      const chains = await (await fetch(`${server.url}/api/v1/p/demo/chains`)).json();
+      expect(chains.chains.map((c: { key: string }) => c.key)).toContain('physio-erstbefund');
+    } finally {
+      await server.stop();
+    }
   });
 
   it('generates a secret on the first start, keeps it beside the database (mode 0600) and uses it again after a restart', async () => {
