@@ -49,8 +49,10 @@ export function workingMinutes(
   date: string,
   weekday = weekdayOf(date),
 ): readonly Interval[] {
-  const todays = hours.exceptions.filter((x) => x.date === date);
-  if (todays.length === 0) return regularMinutes(hours.weeklyHours, weekday);
+  // Most days have no exception: then nothing is made (a search asks for every day of every therapist).
+  let todays: HoursException[] | undefined;
+  for (const x of hours.exceptions) if (x.date === date) (todays ??= []).push(x);
+  if (todays === undefined) return regularMinutes(hours.weeklyHours, weekday);
   const wholeDayClosed = todays.some(
     (x) => x.kind === 'closed' && (x.startMinute == null || x.endMinute == null),
   );
