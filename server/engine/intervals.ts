@@ -138,6 +138,43 @@ export function covers(set: IntervalSet, start: number, end: number): boolean {
 }
 
 /**
+ * Where something `length` long can start in `from` minus `remove`: for each gap of at least that
+ * length, the range [lo, hi] of its starts (hi = the gap's end − length). Written straight into
+ * two arrays of numbers, without an object per gap: a slot search asks this for every therapist.
+ * @example startRanges({ starts: [0], ends: [100] }, { starts: [40], ends: [50] }, 45)
+ *   // { lo: [50], hi: [55] } — the gap 0–40 is too short
+ */
+export function startRanges(
+  from: IntervalSet,
+  remove: IntervalSet,
+  length: number,
+): { lo: number[]; hi: number[] } {
+  const lo: number[] = [];
+  const hi: number[] = [];
+  let j = 0;
+  for (let i = 0; i < from.starts.length; i++) {
+    let start = from.starts[i]!;
+    const end = from.ends[i]!;
+    while (j < remove.starts.length && remove.ends[j]! <= start) j++;
+    let k = j;
+    while (start < end && k < remove.starts.length && remove.starts[k]! < end) {
+      const next = remove.starts[k]!;
+      if (next - start >= length) {
+        lo.push(start);
+        hi.push(next - length);
+      }
+      start = Math.max(start, remove.ends[k]!);
+      k++;
+    }
+    if (end - start >= length) {
+      lo.push(start);
+      hi.push(end - length);
+    }
+  }
+  return { lo, hi };
+}
+
+/**
  * The parts of `from` not covered by `remove`, in order (one linear sweep over both sets).
  * @example subtract(toIntervalSet([{ start: 0, end: 10 }]), toIntervalSet([{ start: 3, end: 5 }]))
  *   // [{ start: 0, end: 3 }, { start: 5, end: 10 }]

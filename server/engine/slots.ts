@@ -18,6 +18,7 @@ import {
   type Interval,
   type IntervalSet,
   overlaps,
+  startRanges,
   subtract,
   toIntervalSet,
   unionOf,
@@ -530,13 +531,7 @@ function gridStarts(
   const from: number[][] = [];
   const to: number[][] = [];
   for (let ti = 0; ti < n; ti++) {
-    const lo: number[] = [];
-    const hi: number[] = [];
-    for (const gap of subtract(blocks[ti]!, sets.therapists[ti]!)) {
-      if (gap.end - gap.start < spanMs) continue;
-      lo.push(gap.start);
-      hi.push(gap.end - spanMs);
-    }
+    const { lo, hi } = startRanges(blocks[ti]!, sets.therapists[ti]!, spanMs);
     from.push(lo);
     to.push(hi);
   }

@@ -51,7 +51,11 @@ export function workingMinutes(
 ): readonly Interval[] {
   // Most days have no exception: then nothing is made (a search asks for every day of every therapist).
   let todays: HoursException[] | undefined;
-  for (const x of hours.exceptions) if (x.date === date) (todays ??= []).push(x);
+  for (const x of hours.exceptions) {
+    if (x.date !== date) continue;
+    todays ??= [];
+    todays.push(x);
+  }
   if (todays === undefined) return regularMinutes(hours.weeklyHours, weekday);
   const wholeDayClosed = todays.some(
     (x) => x.kind === 'closed' && (x.startMinute == null || x.endMinute == null),

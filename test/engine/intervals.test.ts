@@ -6,6 +6,7 @@ import {
   type IntervalSet,
   intervalsOf,
   overlaps,
+  startRanges,
   subtract,
   toIntervalSet,
   unionOf,
@@ -94,5 +95,24 @@ describe('interval sets', () => {
         for (let x = -1; x < 80; x++) expect(inAny(rest, x)).toBe(inAny(a, x) && !inAny(b, x));
       }),
     );
+  });
+
+  it('start ranges: exactly the starts from which `length` lies wholly in the difference', () => {
+    fc.assert(
+      fc.property(intervals, intervals, fc.integer({ min: 1, max: 12 }), (a, b, length) => {
+        const { lo, hi } = startRanges(toIntervalSet(a), toIntervalSet(b), length);
+        expect(lo).toHaveLength(hi.length);
+        const inRanges = (x: number) => lo.some((l, i) => l <= x && x <= hi[i]!);
+        for (let x = -1; x < 80; x++) {
+          let fits = true;
+          for (let y = x; y < x + length; y++) fits &&= inAny(a, y) && !inAny(b, y);
+          expect(inRanges(x), `start ${x}`).toBe(fits);
+        }
+      }),
+    );
+    expect(startRanges({ starts: [0], ends: [100] }, { starts: [40], ends: [50] }, 45)).toEqual({
+      lo: [50],
+      hi: [55],
+    });
   });
 });
