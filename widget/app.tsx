@@ -148,9 +148,13 @@ function Identify({ f, t }: P) {
     if (acted.current) to.current?.focus();
     acted.current = false;
   }, [signed]);
-  const act = (go: () => unknown) => () => {
+  const act = (go: () => Promise<unknown>) => () => {
     acted.current = true;
-    go();
+    // Nothing replaced (a wrong code): the focus stays, and a later change is not the client's.
+    go().then(
+      () => (acted.current &&= signed !== !!f.token.value),
+      () => (acted.current = false),
+    );
   };
   if (signed)
     return (

@@ -336,12 +336,14 @@ export function createFlow(o: Options) {
         emit('booked', { id: done.id, start: done.start, chain: chain.key });
       } catch (e) {
         const p = e as Problem;
-        // The chain no longer allowed (a package used up or changed meanwhile): back to the chains,
-        // which say why and what is offered instead. Taken, too soon: back to the times. Both
-        // with the server's words.
-        if (p.code.startsWith('chain_') || p.code.startsWith('package_') || p.code === 'budget_exhausted')
-          await this.back('chains', p.message);
-        else if (p.status === 409 || p.status === 422) await this.back('times', p.message);
+        if (!(p.status === 409 || p.status === 422 || p.code.startsWith('chain_'))) return;
+        // Refused by the chain's package rules: the chains are asked again, and where the chain is
+        // no longer offered at all (a package used up meanwhile) the client is back there, which
+        // says why and what is offered instead (chains()). Otherwise — the start taken, too soon,
+        // or one the rules refuse at that time only — back to the times. Both with the server's words.
+        if (/^(chain_|package_|budget_)/.test(p.code)) await quiet(chains());
+        if (s.step.value === 'chains') s.error.value = p.message;
+        else await this.back('times', p.message);
       }
     },
     async cancel() {

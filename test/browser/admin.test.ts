@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEMO_LOGINS, demoDocument, setDemoPasswords } from '../../server/demo/load.ts';
 import { importPractice } from '../../server/practice/import.ts';
-import { check, describeBrowser, launch, newPage, type Stack, startStack } from './harness.ts';
+import { check, describeBrowser, launch, newPage, now, type Stack, startStack } from './harness.ts';
 
 describeBrowser('the back office', () => {
   let stack: Stack;
@@ -269,7 +269,7 @@ describeBrowser('the back office', () => {
     await logIn(page, DEMO_LOGINS[1]);
     // The next Tuesday at least two days ahead (Anna works 08:00–12:00), not her day off a week from now.
     const day = (n: number) =>
-      new Date(Date.now() + n * 86_400_000).toLocaleDateString('sv-SE', { timeZone: 'Europe/Berlin' });
+      new Date(now() + n * 86_400_000).toLocaleDateString('sv-SE', { timeZone: 'Europe/Berlin' });
     let n = 2;
     while (new Date(`${day(n)}T12:00:00Z`).getUTCDay() !== 2 || n === 7) n++;
     const tuesday = day(n);
@@ -374,7 +374,7 @@ describeBrowser('the back office', () => {
       if (t.user) t.user = t.user.replace('@lindenhof.example', '@andere.example');
     for (const c of doc.clients ?? [])
       if (c.email) c.email = c.email.replace('@example.org', '@andere.example.org');
-    const other = await importPractice(stack.store, doc, { now: Date.now() });
+    const other = await importPractice(stack.store, doc, { now: now() });
     const [b] = await stack.rows(
       'SELECT min(id) AS client, (SELECT min(id) FROM appointments WHERE practice_id = ?) AS appointment FROM clients WHERE practice_id = ?',
       [other.practiceId, other.practiceId],

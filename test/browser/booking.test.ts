@@ -6,7 +6,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { directLinkForClient } from '../../server/auth/tokens.ts';
-import { check, describeBrowser, launch, newPage, type Stack, sitePage, startStack } from './harness.ts';
+import { check, describeBrowser, launch, newPage, now, type Stack, sitePage, startStack } from './harness.ts';
 
 /*
  * Times are chosen as the second of a day, never the first: the first may be right at the practice's
@@ -269,6 +269,35 @@ describeBrowser('the booking widget on a practice website', () => {
     }
   });
 
+  it('a package that ends before the chosen start (shortened meanwhile): back to the times, told why, as the chain is still offered before then', async () => {
+    const [pkg] = await stack.rows<{ id: number; valid_until: number | null }>(
+      "SELECT p.id, p.valid_until FROM packages p JOIN clients c ON c.id = p.client_id WHERE c.email = 'lena.vogel@example.org' AND p.status = 'active'",
+    );
+    const page = await open();
+    await signIn(page, 'lena.vogel@example.org', 'LENA2345');
+    await page.getByRole('button', { name: /^Physiotherapie Folgetermin/ }).click();
+    await page.locator('.sl button').first().waitFor();
+    await page.getByRole('button', { name: 'Nächste Woche →' }).click();
+    await page.locator('.dy button:not([disabled])').last().click();
+    await page.locator('.sl button').first().click();
+    await page.getByRole('heading', { name: 'Ihre Angaben' }).waitFor();
+    // The practice shortens the prescription: it now ends this Friday.
+    await stack.sql('UPDATE packages SET valid_until = ? WHERE id = ?', [now() + 3 * 86_400_000, pkg!.id]);
+    try {
+      await page.getByRole('button', { name: 'Verbindlich buchen' }).click();
+      await page.getByRole('heading', { name: 'Physiotherapie Folgetermin' }).waitFor();
+      await expect
+        .poll(() => page.getByRole('alert').textContent())
+        .toBe('Ihr Paket ist zu diesem Zeitpunkt nicht mehr gültig.');
+      await check(page, 'package-ends-1-back-to-times');
+      expect((await events(page)).filter(([n]) => n === 'error').map(([, d]) => d.code)).toEqual([
+        'package_expired',
+      ]);
+    } finally {
+      await stack.sql('UPDATE packages SET valid_until = ? WHERE id = ?', [pkg!.valid_until, pkg!.id]);
+    }
+  });
+
   it('a start taken by someone else after the hold ran out: told in plain words, back to the times, nothing typed lost', async () => {
     const page = await open();
     await page.getByRole('button', { name: /^Hypnose Raucherentwöhnung/ }).click();
@@ -287,10 +316,15 @@ describeBrowser('the booking widget on a practice website', () => {
     await page.getByRole('checkbox').check();
     await check(page, 'taken-1-details');
     // The hold runs out, and another visitor holds the same start with the same therapist.
-    const [held] = await stack.rows<{ starts_at: number; therapist_id: number; chain_id: number }>(
-      "SELECT starts_at, therapist_id, chain_id FROM appointments WHERE status = 'held'",
+    const [held] = await stack.rows<{
+      id: number;
+      starts_at: number;
+      therapist_id: number;
+      chain_id: number;
+    }>(
+      "SELECT id, starts_at, therapist_id, chain_id FROM appointments WHERE status = 'held' ORDER BY id DESC LIMIT 1",
     );
-    await stack.sql("UPDATE appointments SET hold_expires_at = ? WHERE status = 'held'", [Date.now() - 1000]);
+    await stack.sql('UPDATE appointments SET hold_expires_at = ? WHERE id = ?', [now() - 1000, held!.id]);
     const other = await fetch(`${stack.api}/api/v1/p/demo/holds`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -321,12 +355,14 @@ describeBrowser('the booking widget on a practice website', () => {
 
   it('a hold that runs out while the client types: the time left is shown, announced two minutes before and at the end, and the start, still free, is booked all the same', async () => {
     const page = await newPage(browser);
-    await page.clock.install();
     await page.goto(stack.page(sitePage(stack, 'practice="demo" chain="hp-erstgespraech"', '', EVENTS)));
     // Preselected by the `chain` attribute: the times come at once.
     await dayWithTwoTimes(page);
     await page.locator('.sl button').nth(1).click();
     await page.getByRole('heading', { name: 'Ihre Angaben' }).waitFor();
+    const [hold] = await stack.rows<{ id: number }>(
+      "SELECT id FROM appointments WHERE status = 'held' ORDER BY id DESC LIMIT 1",
+    );
     await expect.poll(() => page.getByText(/Für Sie reserviert: noch (10:00|9:5\d)/).count()).toBe(1);
     await check(page, 'hold-1-held');
     const email = 'lang.sam@example.org';
@@ -350,7 +386,7 @@ describeBrowser('the booking widget on a practice website', () => {
     await page.getByLabel('Jahr').fill('1990');
     await page.getByRole('checkbox').check();
     expect(await page.getByLabel('Vorname').inputValue()).toBe('Sam');
-    await stack.sql("UPDATE appointments SET hold_expires_at = ? WHERE status = 'held'", [Date.now() - 1000]);
+    await stack.sql('UPDATE appointments SET hold_expires_at = ? WHERE id = ?', [now() - 1000, hold!.id]);
     await page.getByRole('button', { name: 'Verbindlich buchen' }).click();
     await page.getByRole('heading', { name: 'Ihr Termin ist gebucht' }).waitFor();
     await check(page, 'hold-4-booked-after-all');
@@ -365,7 +401,7 @@ describeBrowser('the booking widget on a practice website', () => {
   it('a week without free times says so; "Nächster freier Termin" jumps to the first week with one; the list shows the next free times', async () => {
     // Every therapist away for the next 15 days.
     const therapists = await stack.rows<{ id: number }>('SELECT id FROM therapists');
-    const today = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Berlin' }).format(Date.now());
+    const today = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Berlin' }).format(now());
     const day = (n: number) =>
       new Date(Date.parse(`${today}T12:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
     for (const t of therapists) {

@@ -29,6 +29,17 @@ if (!present) {
 /** `describe`, or a loud skip where this machine has no Chromium (never in CI). */
 export const describeBrowser = present ? describe : describe.skip;
 
+/**
+ * The instant the tests' world starts at: a Tuesday, 09:00 in Berlin, so that every run sees the
+ * same week with free times (on a real Sunday the demo practice's week has none left, and a test
+ * waiting for a time would fail). The app's clock and each page's start there and run on in real
+ * time.
+ */
+export const START = Date.parse('2026-12-01T08:00:00Z');
+const started = performance.now();
+/** The tests' "now": START plus the real time since this module was loaded. */
+export const now = () => START + Math.floor(performance.now() - started);
+
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const SHOTS = 'test-results/widget';
@@ -48,11 +59,11 @@ export interface Stack {
   close: () => Promise<void>;
 }
 
-/** The app with the demo practice (as of now, real clock) and a practice website on another port. */
+/** The app with the demo practice (as of the tests' `now`) and a practice website on another port. */
 export async function startStack(): Promise<Stack> {
-  const { store, practiceId } = await demoStore(Date.now(), 'sqlite');
+  const { store, practiceId } = await demoStore(now(), 'sqlite');
   const config = { publicUrl: '', secret: `${'b'.repeat(16)}cdefghijklmnopqrstuvwxyz` };
-  const app = createApp({ store, clock: () => Date.now(), config });
+  const app = createApp({ store, clock: now, config });
   const api = await new Promise<{ url: string; close: () => void }>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
       resolve({ url: `http://127.0.0.1:${info.port}`, close: () => s.close() }),
@@ -134,6 +145,8 @@ export async function newPage(browser: Browser, options: BrowserContextOptions =
     ...options,
   });
   const page = await context.newPage();
+  // The page's clock runs from the tests' "now" (a test may jump it forward: page.clock.fastForward).
+  await page.clock.install({ time: now() });
   // A step that does not come fails on its own, naming itself, well within the test's time.
   page.setDefaultTimeout(8000);
   page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
