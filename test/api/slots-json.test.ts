@@ -178,4 +178,30 @@ describe('the /times answer as text', () => {
       { numRuns: 300 },
     );
   });
+
+  it('writes minutes before 1970 and beyond 2^31 minutes as JSON.stringify does', () => {
+    const minutes = [-1, -60_000_001, 0, 9, 10, 2 ** 31 - 1, 2 ** 31, 8.64e15 / 60_000];
+    const answer = {
+      timeZone: 'UTC',
+      durationMinutes: 30,
+      therapists: [{ id: 1, name: 'A' }],
+      words: 1,
+      days: [
+        {
+          date: '2026-03-29',
+          starts: minutes.map((m) => m * 60_000),
+          rooms: minutes.map(() => null),
+          free: minutes.map(() => 1),
+        },
+      ],
+    };
+    expect(startsJson(answer)).toBe(
+      JSON.stringify({
+        timeZone: 'UTC',
+        durationMinutes: 30,
+        therapists: [{ id: 1, name: 'A' }],
+        days: [{ date: '2026-03-29', starts: minutes.map((m) => [m, '1']) }],
+      }),
+    );
+  });
 });
