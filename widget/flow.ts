@@ -281,7 +281,6 @@ export function createFlow(o: Options) {
       });
       emit('slot-selected', { chain: chain.key, start: hold.start, therapist: hold.therapist.id });
     },
-    release,
     /** Back to the times: the hold is let go, everything typed is kept. */
     async back(step: Step, error?: string) {
       batch(() => {

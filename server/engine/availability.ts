@@ -1,3 +1,11 @@
+/** Whether `ids` holds each of the `count` ids of `all` (at once no when it has fewer: a search for one therapist). */
+function containsAll(ids: readonly number[], all: Iterable<number>, count: number): boolean {
+  if (ids.length < count) return false;
+  const chosen = new Set(ids);
+  for (const id of all) if (!chosen.has(id)) return false;
+  return true;
+}
+
 /**
  * The slot engine's input for a chain, built from a practice's configuration and the busy times
  * the store loaded; and which busy times a question needs. Pure.
@@ -68,14 +76,13 @@ export function busyWindow(config: PracticeConfig, chain: Chain, q: SlotQuery): 
       ? [q.onlyStart, q.onlyStart + spanMs]
       : [startOfLocalDay(q.from, tz), startOfLocalDay(addDays(q.to, 1), tz) + spanMs];
   const therapistIds = therapistIdsOf(chain, q);
-  const chosen = new Set(therapistIds);
   return {
     therapistIds,
     roomIds: chain.needsRoom ? config.rooms.map((r) => r.id) : [],
     from,
     to,
     now: q.now,
-    everyTherapist: [...config.therapistById.keys()].every((id) => chosen.has(id)),
+    everyTherapist: containsAll(therapistIds, config.therapistById.keys(), config.therapistById.size),
   };
 }
 
