@@ -45,8 +45,12 @@ export default defineConfig({
         test: {
           name: 'sqlite',
           include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
-          // PostgreSQL's own plans and its unlocked booking: only in the postgres project.
-          exclude: ['test/db/pg-query-plans.test.ts', 'test/db/pg-unlocked-booking.test.ts'],
+          // PostgreSQL's own plans, its unlocked booking and its reads' resume: only in the postgres project.
+          exclude: [
+            'test/db/pg-query-plans.test.ts',
+            'test/db/pg-unlocked-booking.test.ts',
+            'test/db/pg-read-resume.test.ts',
+          ],
         },
       },
       ...(pgUrl

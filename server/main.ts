@@ -17,6 +17,7 @@ import type { Store } from './db/store.ts';
 import { loadDemoIfEmpty } from './demo/load.ts';
 import { StoreUnavailable, storageTrouble } from './errors.ts';
 import { createMailDelivery } from './mail/outbox.ts';
+import { createTurns, inTurns } from './turns.ts';
 
 /** One sentence for a problem the server cannot start with, or null for one it does not know. */
 function startupProblem(err: unknown, databaseLabel: string | null): string | null {
@@ -31,6 +32,9 @@ function startupProblem(err: unknown, databaseLabel: string | null): string | nu
     return `The disk of the database ${where} fails (I/O error): check it and start again.`;
   return null;
 }
+
+/** Requests served in the order they arrive, a few per round of the event loop (turns.ts). */
+const turns = createTurns();
 
 let config: ReturnType<typeof configFromEnv>;
 let store: Store;
@@ -49,7 +53,7 @@ try {
           (start, t0) => () =>
             start + Math.floor(performance.now() - t0)
         )(config.clockStart, performance.now());
-  store = await openStore(config);
+  store = await openStore(config, turns.next);
   secret = await appSecret(store, config, clock(), (m) => console.warn(m));
   if (config.loadDemo) {
     const loaded = await loadDemoIfEmpty(store, clock());
@@ -95,9 +99,12 @@ const housekeeping = startHousekeeping(store, clock, {
 });
 
 const app = createApp({ store, clock, config: { ...config, secret } });
-const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-  console.log(`Terminkette listening on http://localhost:${info.port} (database ${config.databaseLabel})`);
-});
+const server = serve(
+  { fetch: inTurns(turns, app.fetch), port: config.port, hostname: config.host },
+  (info) => {
+    console.log(`Terminkette listening on http://localhost:${info.port} (database ${config.databaseLabel})`);
+  },
+);
 
 let stopping = false;
 const shutdown = (signal: string) => {

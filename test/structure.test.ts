@@ -50,7 +50,13 @@ function floorOf(file: string): number {
   if (file.startsWith('server/db/')) return 2;
   if (/^server\/(auth|mail|booking|practice|demo)\//.test(file) || file === 'server/problem.ts') return 3;
   if (file.startsWith('server/routes/')) return 4;
-  if (file === 'server/app.ts' || file === 'server/main.ts' || file.startsWith('server/cli/')) return 5;
+  if (
+    file === 'server/app.ts' ||
+    file === 'server/main.ts' ||
+    file === 'server/turns.ts' ||
+    file.startsWith('server/cli/')
+  )
+    return 5;
   throw new Error(`${file} is on no floor: give it one in test/structure.test.ts`);
 }
 

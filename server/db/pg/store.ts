@@ -63,6 +63,13 @@ export interface PgStoreOptions {
   /** Follow other instances' writes for `changeMark` (LISTEN). Default true. */
   listen?: boolean;
   log?: (message: string) => void;
+  /**
+   * Awaited after a read's result is in, before the caller goes on with it: the server's
+   * `turns.next` (server/turns.ts), so the work a read's answer starts (the slot search on its
+   * rows) runs in the server's turns, in order, as it does on SQLite, where reads do not wait —
+   * rather than in the callback of whichever pool connection answered, one by one.
+   */
+  resume?: () => Promise<void>;
 }
 
 // 20 = int8: epoch milliseconds and counts, as numbers (exact up to 2^53, far beyond any instant).
@@ -247,6 +254,13 @@ export class PgStore implements Store {
   }
 
   async read<T>(fn: (tx: Tx) => Promise<T>, options: { snapshot?: boolean } = {}): Promise<T> {
+    const result = await this.readOn(fn, options);
+    // The connection is back in the pool by now: waiting for a turn holds up no other read.
+    if (this.options.resume) await this.options.resume();
+    return result;
+  }
+
+  private async readOn<T>(fn: (tx: Tx) => Promise<T>, options: { snapshot?: boolean }): Promise<T> {
     const client = await this.connect();
     const tx = this.tx(client, new Set());
     let broken: unknown;
