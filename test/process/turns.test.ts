@@ -5,7 +5,7 @@
  * failure is its own.
  */
 import { describe, expect, it } from 'vitest';
-import { createTurns, inTurns } from '../../server/turns.ts';
+import { createTurns, inTurns, Line } from '../../server/turns.ts';
 
 /** One round of the event loop later: setImmediate callbacks run in the order they were queued. */
 const round = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -96,6 +96,26 @@ describe('turns', () => {
     expect(calls).toBe(0);
     expect(await (await answer).text()).toBe('/health 7');
     expect(calls).toBe(1);
+  });
+
+  it('keeps its list near the queue’s length under a backlog that never runs dry, in order', () => {
+    const line = new Line();
+    const out: number[] = [];
+    let next = 0;
+    const add = () => {
+      const i = next++;
+      line.push(() => out.push(i));
+    };
+    for (let i = 0; i < 100; i++) add();
+    let most = 0;
+    for (let i = 0; i < 100_000; i++) {
+      add();
+      line.shift()();
+      most = Math.max(most, line.capacity);
+    }
+    expect(line.length).toBe(100);
+    expect(most).toBeLessThanOrEqual(2 * 101);
+    expect(out).toEqual(Array.from({ length: 100_000 }, (_, i) => i));
   });
 
   it('refuses a turn of no jobs', () => {
