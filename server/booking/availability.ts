@@ -56,8 +56,9 @@ export async function findSlots<R>(
   q: SlotQuery,
   search: (input: SlotSearchInput) => R,
 ): Promise<R | undefined> {
-  const { head, busy } = await store.read((tx) =>
-    loadBusyAndHead(tx, config.practice.slug, busyWindow(config, chain, q)),
+  const { head, busy } = await store.read(
+    (tx) => loadBusyAndHead(tx, config.practice.slug, busyWindow(config, chain, q)),
+    { short: true },
   );
   if (head?.id !== config.practice.id || head.version !== config.version) return undefined;
   return search(slotSearchInput(config, chain, q, busy));

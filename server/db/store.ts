@@ -76,13 +76,25 @@ export interface WriteOptions {
   probe?: boolean;
 }
 
+export interface ReadOptions {
+  /** Every statement on one committed state (a read transaction). */
+  snapshot?: boolean;
+  /**
+   * A short read: a few statements that find their rows by key and take a millisecond or so,
+   * like the slot search's. PostgreSQL runs such reads on one connection shared in pipeline mode
+   * (./pg/store.ts), where each waits for those sent before it — so a slow read must never be
+   * marked short. Ignored with `snapshot`, and by SQLite.
+   */
+  short?: boolean;
+}
+
 export interface Store {
   readonly dialect: Dialect;
   /**
    * Reads. With `snapshot`, every statement sees the same committed state (a read transaction);
    * without, each statement sees the latest committed state.
    */
-  read<T>(fn: (tx: Tx) => Promise<T>, options?: { snapshot?: boolean }): Promise<T>;
+  read<T>(fn: (tx: Tx) => Promise<T>, options?: ReadOptions): Promise<T>;
   /**
    * A write transaction: check-then-write inside it cannot interleave with another writer's
    * (SQLite: IMMEDIATE; PostgreSQL: row locks and constraints, see ./pg/store.ts). Resolves once it

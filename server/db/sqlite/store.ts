@@ -34,7 +34,7 @@ import {
 } from '../../errors.ts';
 import { BUDGET_CURRENT, HOLD_CURRENT } from '../queries/calendar.ts';
 import { OverLimit, touchHealth, WITHIN_LIMIT } from '../queries/rateLimits.ts';
-import type { Store, Tx, WriteOptions } from '../store.ts';
+import type { ReadOptions, Store, Tx, WriteOptions } from '../store.ts';
 
 export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -293,7 +293,7 @@ export class SqliteStore implements Store {
 
   // --- reads ---------------------------------------------------------------------------------
 
-  async read<T>(fn: (tx: Tx) => Promise<T>, options: { snapshot?: boolean } = {}): Promise<T> {
+  async read<T>(fn: (tx: Tx) => Promise<T>, options: ReadOptions = {}): Promise<T> {
     const exclusive = options.snapshot === true;
     const wait = this.acquire(exclusive);
     if (wait) await wait;

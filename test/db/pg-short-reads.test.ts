@@ -1,0 +1,101 @@
+/**
+ * PostgreSQL only (vite.config.ts leaves it out of the SQLite run, which ignores `short`): short
+ * reads share one connection in pipeline mode, apart from the pool. Each gets its own answer or
+ * its own error; when that connection breaks, what waited on it fails and the next short read
+ * opens another.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openPgStore, type PgStore } from '../../server/db/pg/store.ts';
+import { freshStore } from '../helpers.ts';
+
+type Pid = { pid: number };
+const pidOf = 'SELECT pg_backend_pid() AS pid';
+
+describe('short reads on PostgreSQL', () => {
+  let store: PgStore;
+  let logged: string[];
+  let resumes: number;
+
+  beforeEach(async () => {
+    const shared = (await freshStore('postgres')) as PgStore;
+    logged = [];
+    resumes = 0;
+    store = await openPgStore(process.env.TEST_DATABASE_URL!, {
+      schema: shared.schema!,
+      poolSize: 1,
+      listen: false,
+      log: (m) => logged.push(m),
+      resume: async () => {
+        resumes++;
+      },
+    });
+  });
+  afterEach(() => store.close());
+
+  it('run side by side on one connection of their own, each with its own answer, while the pool is busy', async () => {
+    // The pool's one connection is taken for the whole test.
+    let poolDone = false;
+    const busyPool = store
+      .read((tx) => tx.get<Pid>(`${pidOf}, pg_sleep(1.5)`))
+      .then((r) => {
+        poolDone = true;
+        return r!.pid;
+      });
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        store.read(
+          (tx) =>
+            tx.get<{ n: number; pid: number }>(`SELECT CAST(? AS int) AS n, pg_backend_pid() AS pid`, [i]),
+          {
+            short: true,
+          },
+        ),
+      ),
+    );
+    expect(poolDone).toBe(false);
+    expect(answers.map((a) => a!.n)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    const pids = new Set(answers.map((a) => a!.pid));
+    expect(pids.size).toBe(1);
+    expect(pids.has(await busyPool)).toBe(false);
+    // Each short read, too, goes on in the server's next turn.
+    expect(resumes).toBe(41);
+  });
+
+  it('keep an error to the read that caused it', async () => {
+    const [before, failed, after] = await Promise.allSettled([
+      store.read((tx) => tx.get<{ n: number }>('SELECT 1 AS n'), { short: true }),
+      store.read((tx) => tx.get('SELECT no_such_column'), { short: true }),
+      store.read((tx) => tx.get<{ n: number }>('SELECT 3 AS n'), { short: true }),
+    ]);
+    expect(before).toEqual({ status: 'fulfilled', value: { n: 1 } });
+    expect(failed.status).toBe('rejected');
+    expect(String((failed as PromiseRejectedResult).reason)).toMatch(/no_such_column/);
+    expect(after).toEqual({ status: 'fulfilled', value: { n: 3 } });
+  });
+
+  it('open a new connection when theirs broke, after failing the reads that waited on it', async () => {
+    const first = (await store.read((tx) => tx.get<Pid>(pidOf), { short: true }))!.pid;
+    const waiting = store.read((tx) => tx.get(`SELECT pg_sleep(5)`), { short: true });
+    const behind = store.read((tx) => tx.get<{ n: number }>('SELECT 2 AS n'), { short: true });
+    const ended = await store.read((tx) =>
+      tx.get<{ ok: boolean }>('SELECT pg_terminate_backend(CAST(? AS int)) AS ok', [first]),
+    );
+    expect(ended).toEqual({ ok: true });
+    await expect(waiting).rejects.toThrow();
+    await expect(behind).rejects.toThrow();
+    const next = (await store.read((tx) => tx.get<Pid>(pidOf), { short: true }))!.pid;
+    expect(next).not.toBe(first);
+    expect(logged.some((m) => m.includes('connection for short reads lost'))).toBe(true);
+  });
+
+  it('with a snapshot, run on the pool in a read transaction', async () => {
+    const poolPid = (await store.read((tx) => tx.get<Pid>(pidOf)))!.pid;
+    const shortPid = (await store.read((tx) => tx.get<Pid>(pidOf), { short: true }))!.pid;
+    const snapshot = await store.read(
+      (tx) => tx.get(`${pidOf}, current_setting('transaction_read_only') AS read_only`),
+      { short: true, snapshot: true },
+    );
+    expect(snapshot).toEqual({ pid: poolPid, read_only: 'on' });
+    expect(shortPid).not.toBe(poolPid);
+  });
+});
