@@ -25,6 +25,7 @@ describe('short reads on PostgreSQL', () => {
       poolSize: 1,
       listen: false,
       log: (m) => logged.push(m),
+      shortReadTimeoutMs: 1_000,
       resume: async () => {
         resumes++;
       },
@@ -86,6 +87,21 @@ describe('short reads on PostgreSQL', () => {
     const next = (await store.read((tx) => tx.get<Pid>(pidOf), { short: true }))!.pid;
     expect(next).not.toBe(first);
     expect(logged.some((m) => m.includes('connection for short reads lost'))).toBe(true);
+  });
+
+  it('are cancelled when they run on, and the ones behind go on, on the same connection', async () => {
+    const first = (await store.read((tx) => tx.get<Pid>(pidOf), { short: true }))!.pid;
+    const started = Date.now();
+    const [slow, behind] = await Promise.allSettled([
+      store.read((tx) => tx.get('SELECT pg_sleep(3)'), { short: true }),
+      store.read((tx) => tx.get<Pid>(pidOf), { short: true }),
+    ]);
+    expect(slow.status).toBe('rejected');
+    expect(String((slow as PromiseRejectedResult).reason)).toMatch(/statement timeout/);
+    expect(behind).toEqual({ status: 'fulfilled', value: { pid: first } });
+    expect(Date.now() - started).toBeLessThan(2_500);
+    // Reads on the pool have no such limit.
+    expect(await store.read((tx) => tx.get('SELECT 1 AS n FROM pg_sleep(1.2)'))).toEqual({ n: 1 });
   });
 
   it('with a snapshot, run on the pool in a read transaction', async () => {

@@ -68,6 +68,12 @@ export interface PgStoreOptions {
   schema?: string;
   /** Connections in this instance's pool. Default 10. */
   poolSize?: number;
+  /**
+   * How long a short read's statement may run before PostgreSQL cancels it (`statement_timeout` of
+   * the connection they share). Default 5 000 ms: a short read takes a millisecond or so, and one
+   * that ran on would hold up every short read behind it.
+   */
+  shortReadTimeoutMs?: number;
   /** Follow other instances' writes for `changeMark` (LISTEN). Default true. */
   listen?: boolean;
   log?: (message: string) => void;
@@ -310,7 +316,12 @@ export class PgStore implements Store {
    * on it fail, and the next short read opens a new one.
    */
   private openPipeline(): Promise<pg.Client> {
-    const client = new pg.Client({ ...this.connection, pipeline: true });
+    const timeout = Math.round(this.options.shortReadTimeoutMs ?? 5_000);
+    const client = new pg.Client({
+      ...this.connection,
+      options: `${this.connection.options ?? ''} -c statement_timeout=${timeout}`,
+      pipeline: true,
+    });
     const opened = client.connect().then(
       () => client,
       (err) => {
