@@ -83,8 +83,9 @@ export interface ReadOptions {
    * A short read: a few statements that find their rows by key and take a millisecond or so,
    * like the slot search's. PostgreSQL runs such reads on one connection shared in pipeline mode
    * (./pg/store.ts), where each waits for those sent before it — so a slow read must never be
-   * marked short; PostgreSQL cancels a short read's statement after 5 s. Ignored with `snapshot`,
-   * and by SQLite.
+   * marked short; PostgreSQL cancels a short read's statement that runs longer than 5 s (by
+   * default), and the read fails with `StoreBusy`. Plain SELECTs only: a SET or BEGIN would
+   * carry over to every read after it. Ignored with `snapshot`, and by SQLite.
    */
   short?: boolean;
 }

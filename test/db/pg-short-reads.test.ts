@@ -6,6 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openPgStore, type PgStore } from '../../server/db/pg/store.ts';
+import { StoreBusy } from '../../server/errors.ts';
 import { freshStore } from '../helpers.ts';
 
 type Pid = { pid: number };
@@ -33,7 +34,7 @@ describe('short reads on PostgreSQL', () => {
   });
   afterEach(() => store.close());
 
-  it('run side by side on one connection of their own, each with its own answer, while the pool is busy', async () => {
+  it('share one connection of their own, apart from the pool, each with its own answer', async () => {
     // The pool's one connection is taken for the whole test.
     let poolDone = false;
     const busyPool = store
@@ -82,8 +83,9 @@ describe('short reads on PostgreSQL', () => {
       tx.get<{ ok: boolean }>('SELECT pg_terminate_backend(CAST(? AS int)) AS ok', [first]),
     );
     expect(ended).toEqual({ ok: true });
-    await expect(waiting).rejects.toThrow();
-    await expect(behind).rejects.toThrow();
+    // The database unavailable for the moment (503), not a fault of the reads.
+    await expect(waiting).rejects.toBeInstanceOf(StoreBusy);
+    await expect(behind).rejects.toBeInstanceOf(StoreBusy);
     const next = (await store.read((tx) => tx.get<Pid>(pidOf), { short: true }))!.pid;
     expect(next).not.toBe(first);
     expect(logged.some((m) => m.includes('connection for short reads lost'))).toBe(true);
@@ -97,7 +99,9 @@ describe('short reads on PostgreSQL', () => {
       store.read((tx) => tx.get<Pid>(pidOf), { short: true }),
     ]);
     expect(slow.status).toBe('rejected');
-    expect(String((slow as PromiseRejectedResult).reason)).toMatch(/statement timeout/);
+    const reason = (slow as PromiseRejectedResult).reason;
+    expect(reason).toBeInstanceOf(StoreBusy);
+    expect(String(reason.cause)).toMatch(/statement timeout/);
     expect(behind).toEqual({ status: 'fulfilled', value: { pid: first } });
     expect(Date.now() - started).toBeLessThan(2_500);
     // Reads on the pool have no such limit.
@@ -113,5 +117,16 @@ describe('short reads on PostgreSQL', () => {
     );
     expect(snapshot).toEqual({ pid: poolPid, read_only: 'on' });
     expect(shortPid).not.toBe(poolPid);
+  });
+
+  it('take a timeout of whole milliseconds only', async () => {
+    for (const shortReadTimeoutMs of [0, 1.5, Number.NaN])
+      await expect(
+        openPgStore(process.env.TEST_DATABASE_URL!, {
+          schema: store.schema!,
+          listen: false,
+          shortReadTimeoutMs,
+        }),
+      ).rejects.toThrow(/shortReadTimeoutMs/);
   });
 });

@@ -27,8 +27,8 @@
  * share one connection in pipeline mode (node-postgres' `pipeline`) rather than each taking one
  * from the pool: they go out back to back, without waiting for each other's answers, and one
  * backend answers them in order. On the benchmark's two cores, where the app, the load generator
- * and the database share the CPU, that took the widget's week of 20 therapists from about
- * 1 300–1 850 to 2 050–2 330 requests/s (alternated runs, one process, answer cache off): one
+ * and the database share the CPU, that took the widget's week of 20 therapists from
+ * 1 228–1 849 to 1 742–2 325 requests/s (6 alternated pairs, one process, answer cache off): one
  * busy backend instead of up to ten that each wake for a read and compete with the app.
  */
 
@@ -129,7 +129,30 @@ function translate(err: unknown): unknown {
   }
 }
 
+/**
+ * A short read's failure as the caller should see it: the statement timeout, and the shared
+ * connection lost under the statement (node-postgres says so without a SQLSTATE), are the
+ * database being unavailable for the moment — `StoreBusy`, answered 503 — not a fault of the read.
+ */
+function shortReadFailure(err: unknown): unknown {
+  if (err instanceof StoreBusy) return err;
+  const e = err as { code?: string; message?: string } | null;
+  if (e?.code === '57014') return new StoreBusy('the database took too long to answer', { cause: err });
+  const lostConnection =
+    (e?.code === undefined &&
+      /Connection terminated|not queryable|Query read timeout/.test(e?.message ?? '')) ||
+    e?.code === 'ECONNRESET' ||
+    e?.code === 'EPIPE' ||
+    e?.code === '57P01' ||
+    e?.code === '57P02' ||
+    e?.code === '57P03';
+  return lostConnection ? new StoreBusy('the database connection was lost', { cause: err }) : err;
+}
+
 export async function openPgStore(url: string, options: PgStoreOptions = {}): Promise<PgStore> {
+  const timeout = options.shortReadTimeoutMs;
+  if (timeout !== undefined && !(Number.isInteger(timeout) && timeout >= 1))
+    throw new RangeError('shortReadTimeoutMs: a whole number of milliseconds, at least 1');
   // Generic plans for the prepared statements: every statement here finds its rows by key, and
   // planning anew for each execution (PostgreSQL's default for a statement's first runs, and for
   // as long as it guesses a custom plan could be cheaper) cost a tenth of the database's CPU.
@@ -270,7 +293,8 @@ export class PgStore implements Store {
   async read<T>(fn: (tx: Tx) => Promise<T>, options: ReadOptions = {}): Promise<T> {
     const result =
       options.short && !options.snapshot ? await this.readShort(fn) : await this.readOn(fn, options);
-    // The connection is back in the pool by now: waiting for a turn holds up no other read.
+    // The read's connection is free by now (back in the pool, or the shared one's statements
+    // answered): waiting for a turn holds up no other read.
     if (this.options.resume) await this.options.resume();
     return result;
   }
@@ -305,6 +329,8 @@ export class PgStore implements Store {
     const tx = this.tx(await this.pipeline, new Set());
     try {
       return await fn(tx);
+    } catch (err) {
+      throw shortReadFailure(err);
     } finally {
       tx.close();
     }
@@ -313,17 +339,27 @@ export class PgStore implements Store {
   /**
    * Opens the shared connection for short reads. Each statement on it is answered on its own (an
    * error fails that statement alone); when the connection itself breaks, the statements waiting
-   * on it fail, and the next short read opens a new one.
+   * on it fail, and the next short read opens a new one. Unlike the pool's, it never idles and is
+   * never replaced while it works, so it watches itself: TCP keep-alive, and a statement still
+   * unanswered after six times the statement timeout (a connection gone silent) ends it.
    */
   private openPipeline(): Promise<pg.Client> {
-    const timeout = Math.round(this.options.shortReadTimeoutMs ?? 5_000);
+    const timeout = this.options.shortReadTimeoutMs ?? 5_000;
     const client = new pg.Client({
       ...this.connection,
-      options: `${this.connection.options ?? ''} -c statement_timeout=${timeout}`,
       pipeline: true,
+      statement_timeout: timeout,
+      query_timeout: timeout * 6,
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
     });
+    let connected = false;
     const opened = client.connect().then(
-      () => client,
+      () => {
+        connected = true;
+        return client;
+      },
       (err) => {
         if (this.pipeline === opened) this.pipeline = null;
         throw new StoreBusy('no database connection could be had', { cause: err });
@@ -333,7 +369,8 @@ export class PgStore implements Store {
       if (this.pipeline !== opened) return;
       this.pipeline = null;
       client.end().catch(() => {});
-      if (!this.closed) this.log(`PostgreSQL connection for short reads lost (${why}); opening another`);
+      if (connected && !this.closed)
+        this.log(`PostgreSQL connection for short reads lost (${why}); opening another`);
     };
     client.on('error', (err) => lost(err.message));
     client.on('end', () => lost('connection ended'));
