@@ -143,7 +143,7 @@ function shortReadFailure(err: unknown): unknown {
       /Connection terminated|not queryable|Query read timeout/.test(e?.message ?? '')) ||
     e?.code === 'ECONNRESET' ||
     e?.code === 'EPIPE' ||
-    e?.code === '57P01' ||
+    // (57P01, admin_shutdown, is StoreBusy already: translate.)
     e?.code === '57P02' ||
     e?.code === '57P03';
   return lostConnection ? new StoreBusy('the database connection was lost', { cause: err }) : err;
