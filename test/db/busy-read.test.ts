@@ -1,19 +1,23 @@
 /**
  * The busy times a slot search and a booking read (db/queries/calendar.ts): every appointment and
- * running hold that blocks the window's therapists or rooms, to the millisecond, however far into
- * the window it lies — the read counts times from the window's start to keep its text short.
+ * running hold that blocks the window's therapists or rooms, however far into the window it lies —
+ * for a booking to the millisecond (the read counts times from the window's start to keep its text
+ * short), for a slot search in whole minutes, widened to them.
  */
 import { describe, expect, it } from 'vitest';
 import { loadBusy, loadBusyAndHead } from '../../server/db/queries/calendar.ts';
+import type { Store } from '../../server/db/store.ts';
 import { importPractice } from '../../server/practice/import.ts';
 import { allWeekPracticeDoc, exec, freshStore, NOW, row, STORE_KIND } from '../helpers.ts';
 
+const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-async function practice() {
-  const store = await freshStore();
+async function practice(store?: Store, slug = 'always') {
+  store ??= await freshStore();
   const doc = allWeekPracticeDoc() as Record<string, any>;
+  doc.practice.slug = slug;
   const hours = doc.therapists[0].hours;
   doc.therapists = ['a', 'b'].map((key) => ({ key, name: key.toUpperCase(), hours }));
   doc.rooms = [{ key: 'r', name: 'Raum' }];
@@ -100,9 +104,63 @@ describe(`the busy read (${STORE_KIND})`, () => {
     const busy = await p.store.read((tx) => loadBusy(tx, window));
     expect(busy.sort(byStart)).toEqual(expected.sort(byStart));
 
+    // The slot search's read: whole minutes, each interval widened to them.
     const { head, busy: withHead } = await p.store.read((tx) => loadBusyAndHead(tx, 'always', window));
     expect(head).toEqual({ id: p.practiceId, version: p.version });
-    expect(withHead.sort(byStart)).toEqual(expected.map(({ appointmentId: _, ...b }) => b));
+    expect(withHead.sort(byStart)).toEqual([
+      { therapistId: p.a, roomId: null, start: from - 2 * HOUR, end: from + MINUTE },
+      { therapistId: p.a, roomId: null, start: from + DAY, end: from + DAY + HOUR },
+      { therapistId: p.b, roomId: p.room, start: from + 3 * DAY, end: from + 3 * DAY + HOUR },
+      { therapistId: p.a, roomId: p.room, start: from + 40 * DAY, end: from + 40 * DAY + HOUR + MINUTE },
+    ]);
+  });
+
+  it('reads every therapist of the practice at once as it reads them one by one, and no other practice', async () => {
+    const p = await practice();
+    const other = await practice(p.store, 'nebenan');
+    const from = Date.UTC(2027, 0, 4, 23);
+    await p.add(p.a, p.room, from - 2 * HOUR, from + 30 * MINUTE + 1);
+    await p.add(p.b, null, from + HOUR + 1, from + 2 * HOUR);
+    await p.add(p.b, p.room, from + DAY, from + DAY + HOUR, 'held', NOW + 10 * MINUTE);
+    await p.add(p.a, null, from + 6 * DAY + 23 * HOUR, from + 7 * DAY + HOUR); // runs past the window
+    // Not blocking: cancelled, an expired hold, before and after the window, another practice's.
+    await p.add(p.a, null, from + 2 * DAY, from + 2 * DAY + HOUR, 'cancelled');
+    await p.add(p.b, null, from + 3 * DAY, from + 3 * DAY + HOUR, 'held', NOW - 1);
+    await p.add(p.b, null, from - 3 * HOUR, from);
+    await p.add(p.b, null, from + 7 * DAY, from + 7 * DAY + HOUR);
+    await other.add(other.a, other.room, from + 4 * DAY, from + 4 * DAY + HOUR);
+    const window = { therapistIds: [p.a, p.b], roomIds: [p.room], from, to: from + 7 * DAY, now: NOW };
+    const byStart = (x: { start: number }, y: { start: number }) => x.start - y.start;
+    const read = async (everyTherapist: boolean) =>
+      (await p.store.read((tx) => loadBusyAndHead(tx, 'always', { ...window, everyTherapist }))).busy.sort(
+        byStart,
+      );
+    const expected = [
+      { therapistId: p.a, roomId: p.room, start: from - 2 * HOUR, end: from + 31 * MINUTE },
+      { therapistId: p.b, roomId: null, start: from + HOUR, end: from + 2 * HOUR },
+      { therapistId: p.b, roomId: p.room, start: from + DAY, end: from + DAY + HOUR },
+      { therapistId: p.a, roomId: null, start: from + 6 * DAY + 23 * HOUR, end: from + 7 * DAY + HOUR },
+    ];
+    expect(await read(false)).toEqual(expected);
+    expect(await read(true)).toEqual(expected);
+    // The other practice's read has its own appointment only.
+    const theirs = await other.store.read((tx) =>
+      loadBusyAndHead(tx, 'nebenan', { ...window, therapistIds: [other.a, other.b], everyTherapist: true }),
+    );
+    expect(theirs).toEqual({
+      head: { id: other.practiceId, version: other.version },
+      busy: [{ therapistId: other.a, roomId: other.room, start: from + 4 * DAY, end: from + 4 * DAY + HOUR }],
+    });
+  });
+
+  it('knows no head for a slug that names no practice', async () => {
+    const p = await practice();
+    const from = Date.UTC(2027, 0, 4, 23);
+    const window = { therapistIds: [p.a], roomIds: [], from, to: from + DAY, now: NOW, everyTherapist: true };
+    expect(await p.store.read((tx) => loadBusyAndHead(tx, 'niemand', window))).toEqual({
+      head: undefined,
+      busy: [],
+    });
   });
 
   it('leaves the rooms to the therapists’ own rows when the window has every therapist', async () => {

@@ -23,104 +23,132 @@ export const LONGEST_BLOCK_MS = 32 * 3_600_000;
 
 /**
  * The non-cancelled appointments and running holds that block the given therapists or rooms
- * inside [from, to), each until its buffer ends, in no particular order (the engine buckets them
- * itself). The two halves run on the (therapist, start) and (room, start) indexes with a bounded
- * start range: the cost follows the appointments in the window, not the size of the table.
+ * inside [from, to), each until its buffer ends, to the millisecond, with their ids, in no
+ * particular order (the engine buckets them itself). The two halves run on the (therapist, start)
+ * and (room, start) indexes with a bounded start range: the cost follows the appointments in the
+ * window, not the size of the table.
  */
 export async function loadBusy(tx: Tx, window: BusyWindow): Promise<BusyInterval[]> {
-  return (await busyQuery(tx, window, null, true)).busy;
+  // Start and end counted from the window's start: for a week at most 9 digits, which JSON.parse
+  // reads as small integers, in half the time of 13-digit instants (CAST, as SQLite binds a JS
+  // number as REAL, and REAL arithmetic would come out as floating-point text).
+  const text = `concat_ws(',', therapist_id, coalesce(CAST(room_id AS TEXT), 'null'),
+    starts_at - CAST(? AS BIGINT), blocked_until - CAST(? AS BIGINT), id)`;
+  const [rows, params] = busyRows(tx, window, false);
+  const row = await tx.get<{ busy: string | null }>(`SELECT (${aggregate(tx, text, rows)}) AS busy`, [
+    window.from,
+    window.from,
+    ...params,
+  ]);
+  return busyOf(row?.busy, 5, window.from, 1);
 }
 
 /**
- * The same, with the id and configuration version of the practice at `slug` read in the same
- * statement: a search on a configuration kept in memory learns in one round trip whether that
- * copy is still the practice's (booking/availability.ts `findSlots`). Without the appointments'
- * ids, which only an edit or a booking with a hold needs (to leave an appointment out): a fifth
- * less text to build and read per busy interval. When the window's therapists are every therapist
- * of that configuration (`everyTherapist`), the rooms are not searched for other therapists'
- * appointments: there are none while the version read beside them is the configuration's (every
- * change to the therapists moves it), and an answer for any other version is thrown away.
+ * The busy times of a slot search, with the id and configuration version of the practice at `slug`
+ * read in the same statement: a search on a configuration kept in memory learns in one round trip
+ * whether that copy is still the practice's (booking/availability.ts `findSlots`). In whole
+ * minutes, the start rounded down and the end up — a slot starts on a whole minute, and a minute
+ * grid overlaps an interval exactly when it overlaps the interval so widened — and without the
+ * appointments' ids, which only an edit or a booking with a hold needs (to leave an appointment
+ * out): less text to build and read per busy interval.
+ *
+ * When the window's therapists are every therapist of that configuration (`everyTherapist`), the
+ * rooms are not searched for other therapists' appointments: there are none while the version
+ * read beside them is the configuration's (every change to the therapists moves it), and an answer
+ * for any other version is thrown away. PostgreSQL then reads the practice's appointments from one
+ * range of one index, each interval's text built when it was written (`busy_text`, pg/schema.ts):
+ * half the database's time for this statement, which every slot search runs.
  */
-export function loadBusyAndHead(
+export async function loadBusyAndHead(
   tx: Tx,
   slug: string,
   window: BusyWindow,
 ): Promise<{ head: { id: number; version: number } | undefined; busy: BusyInterval[] }> {
-  return busyQuery(tx, window, slug, false, window.everyTherapist === true);
+  const everyTherapist = window.everyTherapist === true;
+  let busy: string;
+  let params: unknown[];
+  if (tx.dialect === 'postgres' && everyTherapist) {
+    busy = `SELECT string_agg(busy_text, ',') FROM appointments WHERE practice_id = p.id AND ${SPAN}`;
+    params = spanParams(window);
+  } else {
+    // The same text as busy_text.
+    const text = `concat_ws(',', therapist_id, coalesce(CAST(room_id AS TEXT), 'null'),
+      starts_at / 60000, (blocked_until + 59999) / 60000)`;
+    const [rows, rowParams] = busyRows(tx, window, everyTherapist);
+    busy = aggregate(tx, text, rows);
+    params = rowParams;
+  }
+  const row = await tx.get<{ practice_id: number; version: number; busy: string | null }>(
+    `SELECT p.id AS practice_id, p.config_version AS version, (${busy}) AS busy
+       FROM practices p WHERE p.slug = ?`,
+    [...params, slug],
+  );
+  return {
+    head: row ? { id: Number(row.practice_id), version: Number(row.version) } : undefined,
+    busy: busyOf(row?.busy, 4, 0, 60_000),
+  };
 }
 
-async function busyQuery(
-  tx: Tx,
-  window: BusyWindow,
-  slug: string | null,
-  ids: boolean,
-  therapistsOnly = false,
-) {
+/** What a busy interval must be to block a window (see `spanParams`). */
+const SPAN = `starts_at >= ? AND starts_at < ? AND blocked_until > ? AND status <> 'cancelled'
+  AND (hold_expires_at IS NULL OR hold_expires_at > ?)`;
+
+function spanParams(window: BusyWindow): unknown[] {
+  return [window.from - LONGEST_BLOCK_MS, window.to, window.from, window.now];
+}
+
+/**
+ * The rows that block the window's therapists, and other therapists' rows in its rooms unless
+ * `therapistsOnly`, as a subquery with its parameters.
+ */
+function busyRows(tx: Tx, window: BusyWindow, therapistsOnly: boolean): [sql: string, params: unknown[]] {
   // Therapist and room ids are the practice's own (they come from its configuration), so the
   // practice needs no condition of its own here; leaving it out lets the planner pick the
   // (therapist, start) and (room, start) indexes.
-  const span = `starts_at >= ? AND starts_at < ? AND blocked_until > ? AND status <> 'cancelled'
-    AND (hold_expires_at IS NULL OR hold_expires_at > ?)`;
-  const range = [window.from - LONGEST_BLOCK_MS, window.to, window.from, window.now];
+  const range = spanParams(window);
   const [therapists, therapistIds] = inValues(tx, 'therapist_id', window.therapistIds);
-  // Other therapists' appointments in the rooms, unless there can be none.
   let rooms = '';
   let roomParams: unknown[] = [];
   if (!therapistsOnly && window.roomIds.length > 0) {
     const [inRooms, roomIds] = inValues(tx, 'room_id', window.roomIds);
     rooms = `UNION ALL
-                SELECT therapist_id, room_id, starts_at, blocked_until, id
-                  FROM appointments WHERE ${inRooms} AND ${span} AND NOT (${therapists})`;
+              SELECT therapist_id, room_id, starts_at, blocked_until, id
+                FROM appointments WHERE ${inRooms} AND ${SPAN} AND NOT (${therapists})`;
     roomParams = [...roomIds, ...range, ...therapistIds];
   }
-  const head =
-    slug === null
-      ? ''
-      : `(SELECT id FROM practices WHERE slug = ?) AS practice_id,
-         (SELECT config_version FROM practices WHERE slug = ?) AS version,`;
-  // As one text of numbers, four per interval (five with the ids), that JSON.parse reads in one go: a week of a busy
-  // practice is hundreds of rows, and the drivers' row-by-row handover (an array or object per row,
-  // a number per column) costs far more than the query itself. Start and end are counted from the
-  // window's start: for a week that is at most 9 digits, which JSON.parse reads as small integers,
-  // in half the time of 13-digit instants (CAST, as SQLite binds a JS number as REAL, and REAL
-  // arithmetic would come out as floating-point text). Not sorted here: SQLite would sort them
-  // through a temporary B-tree.
-  const row = await tx.get<{ practice_id?: number | null; version?: number | null; busy: string | null }>(
-    `SELECT ${head}
-       (SELECT ${STRING_AGG[tx.dialect]}(concat_ws(',', therapist_id, coalesce(CAST(room_id AS TEXT), 'null'),
-                 starts_at - CAST(? AS BIGINT), blocked_until - CAST(? AS BIGINT)${ids ? ', id' : ''}), ',')
-          FROM (SELECT therapist_id, room_id, starts_at, blocked_until, id
-                  FROM appointments WHERE ${therapists} AND ${span}
-                ${rooms}) b) AS busy`,
-    [
-      ...(slug === null ? [] : [slug, slug]),
-      window.from,
-      window.from,
-      ...therapistIds,
-      ...range,
-      ...roomParams,
-    ],
-  );
-  const n: (number | null)[] = row?.busy ? JSON.parse(`[${row.busy}]`) : [];
+  return [
+    `SELECT therapist_id, room_id, starts_at, blocked_until, id
+       FROM appointments WHERE ${therapists} AND ${SPAN}
+     ${rooms}`,
+    [...therapistIds, ...range, ...roomParams],
+  ];
+}
+
+/**
+ * As one text of numbers, four per interval (five with the ids), that JSON.parse reads in one go:
+ * a week of a busy practice is hundreds of rows, and the drivers' row-by-row handover (an array or
+ * object per row, a number per column) costs far more than the query itself. Not sorted here:
+ * SQLite would sort them through a temporary B-tree.
+ */
+function aggregate(tx: Tx, text: string, rows: string): string {
+  return `SELECT ${STRING_AGG[tx.dialect]}(${text}, ',') FROM (${rows}) b`;
+}
+
+/** The intervals of such a text: `width` numbers each, times as `offset + n × unit`. */
+function busyOf(text: string | null | undefined, width: 4 | 5, offset: number, unit: number): BusyInterval[] {
+  const n: (number | null)[] = text ? JSON.parse(`[${text}]`) : [];
   const busy: BusyInterval[] = [];
-  const width = ids ? 5 : 4;
   for (let i = 0; i < n.length; i += width) {
     const b: BusyInterval = {
       therapistId: n[i] as number,
       roomId: n[i + 1] as number | null,
-      start: window.from + (n[i + 2] as number),
-      end: window.from + (n[i + 3] as number),
+      start: offset + (n[i + 2] as number) * unit,
+      end: offset + (n[i + 3] as number) * unit,
     };
-    if (ids) b.appointmentId = n[i + 4] as number;
+    if (width === 5) b.appointmentId = n[i + 4] as number;
     busy.push(b);
   }
-  return {
-    head:
-      row?.practice_id != null && row.version != null
-        ? { id: Number(row.practice_id), version: Number(row.version) }
-        : undefined,
-    busy,
-  };
+  return busy;
 }
 
 /**
