@@ -558,11 +558,11 @@ export const appointments = pgTable(
     holdOwner: text('hold_owner'),
     createdAt: createdAt(),
     /**
-     * PostgreSQL only: the time the appointment blocks, as the slot search reads it (queries/
-     * calendar.ts `loadBusyAndHead`): "therapist,room,start,end" in whole minutes since 1970, the
-     * start rounded down and the end up. Built once as the row is written instead of for each
-     * search: read for every therapist of a practice (`appointments_practice_busy`), building it
-     * took half of the database's time for the search.
+     * The time the appointment blocks, as the slot search reads it (queries/calendar.ts
+     * `loadBusyAndHead`): "therapist,room,start,end" in whole minutes since 1970, the start rounded
+     * down and the end up. Built once as the row is written instead of for each search: read for
+     * every therapist of a practice (`appointments_practice_busy`), building it took half of the
+     * database's time for the search.
      */
     busyText: text('busy_text')
       .notNull()
@@ -601,7 +601,7 @@ export const appointments = pgTable(
       t.holdExpiresAt,
     ),
     index('appointments_practice_time').on(t.practiceId, t.startsAt),
-    // PostgreSQL only: the busy times of all of a practice's therapists from one range of one index.
+    // The busy times of all of a practice's therapists from one range of one index.
     index('appointments_practice_busy')
       .on(t.practiceId, t.startsAt, t.blockedUntil, t.holdExpiresAt, t.busyText)
       .where(sql`${t.status} <> 'cancelled'`),

@@ -55,9 +55,9 @@ export async function loadBusy(tx: Tx, window: BusyWindow): Promise<BusyInterval
  * When the window's therapists are every therapist of that configuration (`everyTherapist`), the
  * rooms are not searched for other therapists' appointments: there are none while the version
  * read beside them is the configuration's (every change to the therapists moves it), and an answer
- * for any other version is thrown away. PostgreSQL then reads the practice's appointments from one
- * range of one index, each interval's text built when it was written (`busy_text`, pg/schema.ts):
- * half the database's time for this statement, which every slot search runs.
+ * for any other version is thrown away. The practice's appointments then come from one range of
+ * one index, each interval's text built when it was written (`busy_text` in the schemas): building
+ * it here was half of the statement's time, which every slot search spends.
  */
 export async function loadBusyAndHead(
   tx: Tx,
@@ -67,14 +67,15 @@ export async function loadBusyAndHead(
   const everyTherapist = window.everyTherapist === true;
   let busy: string;
   let params: unknown[];
-  if (tx.dialect === 'postgres' && everyTherapist) {
-    busy = `SELECT string_agg(busy_text, ',') FROM appointments WHERE practice_id = p.id AND ${SPAN}`;
+  if (everyTherapist) {
+    busy = `SELECT ${STRING_AGG[tx.dialect]}(busy_text, ',')
+      FROM appointments${indexedBy(tx, 'appointments_practice_busy')} WHERE practice_id = p.id AND ${SPAN}`;
     params = spanParams(window);
   } else {
     // The same text as busy_text.
     const text = `concat_ws(',', therapist_id, coalesce(CAST(room_id AS TEXT), 'null'),
       starts_at / 60000, (blocked_until + 59999) / 60000)`;
-    const [rows, rowParams] = busyRows(tx, window, everyTherapist);
+    const [rows, rowParams] = busyRows(tx, window, false);
     busy = aggregate(tx, text, rows);
     params = rowParams;
   }

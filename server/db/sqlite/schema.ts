@@ -3,7 +3,7 @@
  * too (composite foreign keys), so the database itself refuses a room of practice A on an appointment
  * of practice B. Instants are epoch milliseconds (UTC), money integer cents, local dates YYYY-MM-DD.
  */
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import {
   type AnySQLiteColumn,
   check,
@@ -550,6 +550,20 @@ export const appointments = sqliteTable(
     /** A hold made with a token: whose it is (`client:<id>` or `email:<hash>`); only they book with it. */
     holdOwner: text('hold_owner'),
     createdAt: createdAt(),
+    /**
+     * The time the appointment blocks, as the slot search reads it (queries/calendar.ts
+     * `loadBusyAndHead`): "therapist,room,start,end" in whole minutes since 1970, the start rounded
+     * down and the end up. Virtual here (SQLite adds no stored column to a table in place), but its
+     * value is kept in `appointments_practice_busy`, which the search reads for every therapist of
+     * a practice at once.
+     */
+    busyText: text('busy_text')
+      .notNull()
+      .generatedAlwaysAs(
+        (): SQL =>
+          sql`${appointments.therapistId} || ',' || coalesce(${appointments.roomId}, 'null') || ',' || (${appointments.startsAt} / 60000) || ',' || ((${appointments.blockedUntil} + 59999) / 60000)`,
+        { mode: 'virtual' },
+      ),
   },
   (t) => [
     unique('appointments_practice_id').on(t.practiceId, t.id),
@@ -581,6 +595,10 @@ export const appointments = sqliteTable(
       t.holdExpiresAt,
     ),
     index('appointments_practice_time').on(t.practiceId, t.startsAt),
+    // The busy times of all of a practice's therapists from one range of one index.
+    index('appointments_practice_busy')
+      .on(t.practiceId, t.startsAt, t.blockedUntil, t.holdExpiresAt, t.busyText)
+      .where(sql`${t.status} <> 'cancelled'`),
     index('appointments_client').on(t.clientId, t.startsAt),
     check('appointments_span', sql`${t.startsAt} < ${t.endsAt} AND ${t.endsAt} - ${t.startsAt} <= 86400000`),
     check(
