@@ -34,7 +34,6 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { Socket } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
@@ -361,13 +360,7 @@ export class PgStore implements Store {
    */
   private openPipeline(): Promise<Pipeline> {
     const timeout = this.options.shortReadTimeoutMs ?? 5_000;
-    let socket: Socket | undefined;
     const client = new pg.Client({
-      // The socket node-postgres would make (documented option `stream`), kept to be corked.
-      stream: () => {
-        socket = new Socket();
-        return socket;
-      },
       ...this.connection,
       pipeline: true,
       statement_timeout: timeout,
@@ -380,12 +373,15 @@ export class PgStore implements Store {
     const pipeline: Pipeline = {
       client,
       hold: () => {
-        if (held || !socket) return;
+        if (held) return;
+        // The connection's stream as it is now: with TLS, the encrypted socket that replaced the
+        // plain one (node-postgres corks the same stream around each statement).
+        const stream = client.connection.stream;
         held = true;
-        socket.cork();
+        stream.cork();
         setImmediate(() => {
           held = false;
-          socket?.uncork();
+          stream.uncork();
         });
       },
     };

@@ -1,2 +1,0 @@
-ALTER TABLE "appointments" ADD COLUMN "busy_text" text GENERATED ALWAYS AS ("appointments"."therapist_id"::text || ',' || coalesce("appointments"."room_id"::text, 'null') || ',' || ("appointments"."starts_at" / 60000)::text || ',' || (("appointments"."blocked_until" + 59999) / 60000)::text) STORED NOT NULL;--> statement-breakpoint
-CREATE INDEX "appointments_practice_busy" ON "appointments" USING btree ("practice_id","starts_at","blocked_until","hold_expires_at","busy_text") WHERE "appointments"."status" <> 'cancelled';

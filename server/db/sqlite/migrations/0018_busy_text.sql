@@ -1,2 +1,0 @@
-ALTER TABLE `appointments` ADD `busy_text` text GENERATED ALWAYS AS ("therapist_id" || ',' || coalesce("room_id", 'null') || ',' || ("starts_at" / 60000) || ',' || (("blocked_until" + 59999) / 60000)) VIRTUAL NOT NULL;--> statement-breakpoint
-CREATE INDEX `appointments_practice_busy` ON `appointments` (`practice_id`,`starts_at`,`blocked_until`,`hold_expires_at`,`busy_text`) WHERE "appointments"."status" <> 'cancelled';
