@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.ts';
 import { importPractice } from '../../server/practice/import.ts';
 import {
+  allWeekPracticeDoc,
   call,
   type DemoApp,
   demoApp,
@@ -18,6 +19,7 @@ import {
 } from '../helpers.ts';
 
 const MINUTE = 60_000;
+const HOUR = 3_600_000;
 /** Monday 2026-11-30, 08:00 Berlin. */
 const MONDAY_8 = '2026-11-30T08:00:00+01:00';
 const nora = { firstName: 'Nora', lastName: 'Neu', email: 'nora@example.org', consent: true as const };
@@ -355,5 +357,61 @@ describe('holds from many visitors', () => {
     // Full, the practice stays full for everyone, also for addresses not seen yet.
     expect((await holdFrom('192.0.2.200', starts[100]!)).status).toBe(429);
     expect(await held()).toBe(40);
+  });
+});
+
+describe('in compact mode, next to an appointment placed off the minute', () => {
+  it('offers, holds and books the start where the busy minutes end', async () => {
+    // Compact: the starts offered are the edges of the free time. The staff API takes any instant,
+    // so an appointment can end at 10:15:30; it blocks the minutes it touches, for the search, the
+    // hold and the booking alike.
+    const d = await demoApp();
+    const doc = allWeekPracticeDoc() as Record<string, any>;
+    doc.practice.slug = 'kompakt';
+    doc.practice.booking.slotMode = 'compact';
+    doc.clients = [{ key: 'k', firstName: 'Kim', lastName: 'K' }];
+    const { practiceId } = await importPractice(d.store, doc, { now: NOW });
+    const id = async (table: string) =>
+      (await d.row<{ id: number }>(`SELECT id FROM ${table} WHERE practice_id = ?`, [practiceId]))!.id;
+    const [chain, therapist, client] = [await id('chains'), await id('therapists'), await id('clients')];
+    // Monday 2026-11-30, 09:15:30–10:15:30 in Berlin.
+    const start = Date.UTC(2026, 10, 30, 8, 15, 30);
+    await d.exec(
+      `INSERT INTO appointments (practice_id, client_id, therapist_id, starts_at, ends_at, blocked_until, status, source, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'booked', 'staff', ?)`,
+      [practiceId, client, therapist, start, start + HOUR, start + HOUR, NOW],
+    );
+    const slots = await call(
+      d.app,
+      'GET',
+      `/api/v1/p/kompakt/slots?chain=${chain}&from=2026-11-30&to=2026-11-30`,
+    );
+    expect(slots.status).toBe(200);
+    const starts = slots.body.days[0].slots.map((x: { start: string }) => x.start);
+    // 08:00 and 08:15 before it (an hour up to its first minute), 10:16 after it, and 17:00.
+    expect(starts).toEqual([
+      '2026-11-30T08:00:00+01:00',
+      '2026-11-30T08:15:00+01:00',
+      '2026-11-30T10:16:00+01:00',
+      '2026-11-30T17:00:00+01:00',
+    ]);
+    const held = await call(d.app, 'POST', '/api/v1/p/kompakt/holds', {
+      body: { chain, start: '2026-11-30T10:16:00+01:00' },
+    });
+    expect(held.status).toBe(201);
+    const booked = await call(d.app, 'POST', '/api/v1/p/kompakt/bookings', {
+      token: d.verifiedAt(practiceId, nora.email),
+      headers: { 'idempotency-key': 'compact-1' },
+      body: { chain, start: '2026-11-30T10:16:00+01:00', client: nora, hold: held.body.hold },
+    });
+    expect(booked.status).toBe(201);
+    expect(booked.body.start).toBe('2026-11-30T09:16:00.000Z');
+    // And the start before it, which ends on the appointment's first minute, without a hold.
+    const before = await call(d.app, 'POST', '/api/v1/p/kompakt/bookings', {
+      token: d.verifiedAt(practiceId, otto.email),
+      headers: { 'idempotency-key': 'compact-2' },
+      body: { chain, start: '2026-11-30T08:15:00+01:00', client: otto },
+    });
+    expect(before.status).toBe(201);
   });
 });

@@ -8,7 +8,7 @@
  * What drizzle cannot express lives in the custom migration 0001_constraints_triggers.sql: the
  * exclusion constraints against overlapping appointments and the config_version triggers.
  */
-import { type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
   bigint,
@@ -557,19 +557,6 @@ export const appointments = pgTable(
     /** A hold made with a token: whose it is (`client:<id>` or `email:<hash>`); only they book with it. */
     holdOwner: text('hold_owner'),
     createdAt: createdAt(),
-    /**
-     * The time the appointment blocks, as the slot search reads it (queries/calendar.ts
-     * `loadBusyAndHead`): "therapist,room,start,end" in whole minutes since 1970, the start rounded
-     * down and the end up. Built once as the row is written instead of for each search: read for
-     * every therapist of a practice (`appointments_practice_busy`), building it took half of the
-     * database's time for the search.
-     */
-    busyText: text('busy_text')
-      .notNull()
-      .generatedAlwaysAs(
-        (): SQL =>
-          sql`${appointments.therapistId}::text || ',' || coalesce(${appointments.roomId}::text, 'null') || ',' || (${appointments.startsAt} / 60000)::text || ',' || ((${appointments.blockedUntil} + 59999) / 60000)::text`,
-      ),
   },
   (t) => [
     unique('appointments_practice_id').on(t.practiceId, t.id),
@@ -601,10 +588,6 @@ export const appointments = pgTable(
       t.holdExpiresAt,
     ),
     index('appointments_practice_time').on(t.practiceId, t.startsAt),
-    // The busy times of all of a practice's therapists from one range of one index.
-    index('appointments_practice_busy')
-      .on(t.practiceId, t.startsAt, t.blockedUntil, t.holdExpiresAt, t.busyText)
-      .where(sql`${t.status} <> 'cancelled'`),
     index('appointments_client').on(t.clientId, t.startsAt),
     check('appointments_span', sql`${t.startsAt} < ${t.endsAt} AND ${t.endsAt} - ${t.startsAt} <= 86400000`),
     // The product in bigint: an absurd buffer must fail this check, not overflow a 32-bit integer.

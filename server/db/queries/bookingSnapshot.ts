@@ -16,6 +16,8 @@ import type { Tx } from '../store.ts';
 import { findBookingRequest } from './bookings.ts';
 import {
   budgetOf,
+  busyFromText,
+  busyText,
   type Contact,
   clientContact,
   clientIdByEmail,
@@ -115,12 +117,10 @@ async function oneStatement(tx: Tx, i: BookingSnapshotInput): Promise<BookingSna
        FROM booking_requests r JOIN appointments a ON a.id = r.appointment_id
       WHERE r.practice_id = ? AND r.idempotency_key = ?) AS previous,
     EXISTS (SELECT 1 FROM clients WHERE practice_id = ? AND lower(email) = lower(?)) AS email_taken,
-    (SELECT coalesce(json_agg(json_build_object('therapistId', b.therapist_id, 'roomId', b.room_id,
-              'start', b.starts_at, 'end', b.blocked_until, 'appointmentId', b.id) ORDER BY b.starts_at), '[]'::json)
-       FROM (SELECT therapist_id, room_id, starts_at, blocked_until, id FROM appointments
-              WHERE therapist_id = ANY(?) AND ${span}
+    (SELECT string_agg(concat_ws(',', b.busy, b.id), ',')
+       FROM (SELECT ${busyText(tx)} AS busy, id FROM appointments WHERE therapist_id = ANY(?) AND ${span}
              UNION ALL
-             SELECT therapist_id, room_id, starts_at, blocked_until, id FROM appointments
+             SELECT ${busyText(tx)} AS busy, id FROM appointments
               WHERE room_id = ANY(?) AND ${span} AND NOT (therapist_id = ANY(?))) b) AS busy,
     ${
       client
@@ -200,7 +200,7 @@ async function oneStatement(tx: Tx, i: BookingSnapshotInput): Promise<BookingSna
     version: row.version ?? undefined,
     previous: row.previous ?? undefined,
     emailTaken: row.email_taken === true,
-    busy: row.busy,
+    busy: busyFromText(row.busy, 5),
     contact,
     client:
       client && contact

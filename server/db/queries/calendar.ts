@@ -22,81 +22,75 @@ type AnyRow = Record<string, any>;
 export const LONGEST_BLOCK_MS = 32 * 3_600_000;
 
 /**
- * The non-cancelled appointments and running holds that block the given therapists or rooms
- * inside [from, to), each until its buffer ends, to the millisecond, with their ids, in no
- * particular order (the engine buckets them itself). The two halves run on the (therapist, start)
- * and (room, start) indexes with a bounded start range: the cost follows the appointments in the
- * window, not the size of the table.
+ * The busy times as every decision sees them: the time an appointment or running hold blocks its
+ * therapist and room, in whole minutes, its start rounded down and its end up, as the text
+ * "therapist,room,start minute,end minute". Starts, durations and buffers are whole minutes, so for
+ * them an interval so widened overlaps exactly what the exact one does; an appointment placed off
+ * the minute (the staff API takes any instant) blocks the minutes it touches, the same for the slot
+ * search, a hold and the booking — in compact mode, where the starts offered are the edges of the
+ * busy times, they agree on where a gap begins.
+ *
+ * SQLite keeps that text in the (therapist, start) and (room, start) indexes (`busy_text`, a
+ * virtual generated column: schema.ts), so a read takes it from the index instead of building it
+ * per row, in the app's own process. PostgreSQL builds it as it reads: with the same column stored
+ * (PostgreSQL 15 has no virtual ones) and indexed, its reads took half the time, but the bookings'
+ * foreign-key checks against appointments slowed to 0.6–0.8 ms each on a table filled from empty
+ * (new clients' bookings in the benchmark: 607 → 283/s); why — likely a plan each connection made
+ * while the table was small — is not found yet.
  */
-export async function loadBusy(tx: Tx, window: BusyWindow): Promise<BusyInterval[]> {
-  // Start and end counted from the window's start: for a week at most 9 digits, which JSON.parse
-  // reads as small integers, in half the time of 13-digit instants (CAST, as SQLite binds a JS
-  // number as REAL, and REAL arithmetic would come out as floating-point text).
-  const text = `concat_ws(',', therapist_id, coalesce(CAST(room_id AS TEXT), 'null'),
-    starts_at - CAST(? AS BIGINT), blocked_until - CAST(? AS BIGINT), id)`;
-  const [rows, params] = busyRows(tx, window, false);
-  const row = await tx.get<{ busy: string | null }>(`SELECT (${aggregate(tx, text, rows)}) AS busy`, [
-    window.from,
-    window.from,
-    ...params,
-  ]);
-  return busyOf(row?.busy, 5, window.from, 1);
+export function busyText(tx: Tx): string {
+  return tx.dialect === 'sqlite'
+    ? 'busy_text'
+    : `concat_ws(',', therapist_id, coalesce(CAST(room_id AS TEXT), 'null'),
+        starts_at / 60000, (blocked_until + 59999) / 60000)`;
 }
 
 /**
- * The busy times of a slot search, with the id and configuration version of the practice at `slug`
- * read in the same statement: a search on a configuration kept in memory learns in one round trip
- * whether that copy is still the practice's (booking/availability.ts `findSlots`). In whole
- * minutes, the start rounded down and the end up — a slot starts on a whole minute, and a minute
- * grid overlaps an interval exactly when it overlaps the interval so widened — and without the
+ * The non-cancelled appointments and running holds that block the given therapists or rooms
+ * inside [from, to), each until its buffer ends, with their ids, in no particular order (the
+ * engine buckets them itself). The two halves run on the (therapist, start) and (room, start)
+ * indexes with a bounded start range: the cost follows the appointments in the window, not the
+ * size of the table.
+ */
+export async function loadBusy(tx: Tx, window: BusyWindow): Promise<BusyInterval[]> {
+  const [rows, params] = busyRows(tx, window, false);
+  const row = await tx.get<{ busy: string | null }>(
+    `SELECT (${aggregate(tx, `concat_ws(',', b.busy, b.id)`, rows)}) AS busy`,
+    params,
+  );
+  return busyFromText(row?.busy, 5);
+}
+
+/**
+ * The same for a slot search, with the id and configuration version of the practice at `slug` read
+ * in the same statement: a search on a configuration kept in memory learns in one round trip
+ * whether that copy is still the practice's (booking/availability.ts `findSlots`). Without the
  * appointments' ids, which only an edit or a booking with a hold needs (to leave an appointment
- * out): less text to build and read per busy interval.
- *
- * When the window's therapists are every therapist of that configuration (`everyTherapist`), the
- * rooms are not searched for other therapists' appointments: there are none while the version
+ * out). When the window's therapists are every therapist of that configuration (`everyTherapist`),
+ * the rooms are not searched for other therapists' appointments: there are none while the version
  * read beside them is the configuration's (every change to the therapists moves it), and an answer
- * for any other version is thrown away. The practice's appointments then come from one range of
- * one index, each interval's text built when it was written (`busy_text` in the schemas): building
- * it here was half of the statement's time, which every slot search spends.
+ * for any other version is thrown away.
  */
 export async function loadBusyAndHead(
   tx: Tx,
   slug: string,
   window: BusyWindow,
 ): Promise<{ head: { id: number; version: number } | undefined; busy: BusyInterval[] }> {
-  const everyTherapist = window.everyTherapist === true;
-  let busy: string;
-  let params: unknown[];
-  if (everyTherapist) {
-    busy = `SELECT ${STRING_AGG[tx.dialect]}(busy_text, ',')
-      FROM appointments${indexedBy(tx, 'appointments_practice_busy')} WHERE practice_id = p.id AND ${SPAN}`;
-    params = spanParams(window);
-  } else {
-    // The same text as busy_text.
-    const text = `concat_ws(',', therapist_id, coalesce(CAST(room_id AS TEXT), 'null'),
-      starts_at / 60000, (blocked_until + 59999) / 60000)`;
-    const [rows, rowParams] = busyRows(tx, window, false);
-    busy = aggregate(tx, text, rows);
-    params = rowParams;
-  }
+  const [rows, params] = busyRows(tx, window, window.everyTherapist === true);
   const row = await tx.get<{ practice_id: number; version: number; busy: string | null }>(
-    `SELECT p.id AS practice_id, p.config_version AS version, (${busy}) AS busy
+    `SELECT p.id AS practice_id, p.config_version AS version, (${aggregate(tx, 'b.busy', rows)}) AS busy
        FROM practices p WHERE p.slug = ?`,
     [...params, slug],
   );
   return {
     head: row ? { id: Number(row.practice_id), version: Number(row.version) } : undefined,
-    busy: busyOf(row?.busy, 4, 0, 60_000),
+    busy: busyFromText(row?.busy, 4),
   };
 }
 
-/** What a busy interval must be to block a window (see `spanParams`). */
+/** What a busy interval must be to block a window. */
 const SPAN = `starts_at >= ? AND starts_at < ? AND blocked_until > ? AND status <> 'cancelled'
   AND (hold_expires_at IS NULL OR hold_expires_at > ?)`;
-
-function spanParams(window: BusyWindow): unknown[] {
-  return [window.from - LONGEST_BLOCK_MS, window.to, window.from, window.now];
-}
 
 /**
  * The rows that block the window's therapists, and other therapists' rows in its rooms unless
@@ -106,20 +100,18 @@ function busyRows(tx: Tx, window: BusyWindow, therapistsOnly: boolean): [sql: st
   // Therapist and room ids are the practice's own (they come from its configuration), so the
   // practice needs no condition of its own here; leaving it out lets the planner pick the
   // (therapist, start) and (room, start) indexes.
-  const range = spanParams(window);
+  const range = [window.from - LONGEST_BLOCK_MS, window.to, window.from, window.now];
   const [therapists, therapistIds] = inValues(tx, 'therapist_id', window.therapistIds);
   let rooms = '';
   let roomParams: unknown[] = [];
   if (!therapistsOnly && window.roomIds.length > 0) {
     const [inRooms, roomIds] = inValues(tx, 'room_id', window.roomIds);
     rooms = `UNION ALL
-              SELECT therapist_id, room_id, starts_at, blocked_until, id
-                FROM appointments WHERE ${inRooms} AND ${SPAN} AND NOT (${therapists})`;
+              SELECT ${busyText(tx)} AS busy, id FROM appointments WHERE ${inRooms} AND ${SPAN} AND NOT (${therapists})`;
     roomParams = [...roomIds, ...range, ...therapistIds];
   }
   return [
-    `SELECT therapist_id, room_id, starts_at, blocked_until, id
-       FROM appointments WHERE ${therapists} AND ${SPAN}
+    `SELECT ${busyText(tx)} AS busy, id FROM appointments WHERE ${therapists} AND ${SPAN}
      ${rooms}`,
     [...therapistIds, ...range, ...roomParams],
   ];
@@ -135,16 +127,16 @@ function aggregate(tx: Tx, text: string, rows: string): string {
   return `SELECT ${STRING_AGG[tx.dialect]}(${text}, ',') FROM (${rows}) b`;
 }
 
-/** The intervals of such a text: `width` numbers each, times as `offset + n × unit`. */
-function busyOf(text: string | null | undefined, width: 4 | 5, offset: number, unit: number): BusyInterval[] {
+/** The intervals of such a text, `width` numbers each (the fifth: the appointment's id). */
+export function busyFromText(text: string | null | undefined, width: 4 | 5): BusyInterval[] {
   const n: (number | null)[] = text ? JSON.parse(`[${text}]`) : [];
   const busy: BusyInterval[] = [];
   for (let i = 0; i < n.length; i += width) {
     const b: BusyInterval = {
       therapistId: n[i] as number,
       roomId: n[i + 1] as number | null,
-      start: offset + (n[i + 2] as number) * unit,
-      end: offset + (n[i + 3] as number) * unit,
+      start: (n[i + 2] as number) * 60_000,
+      end: (n[i + 3] as number) * 60_000,
     };
     if (width === 5) b.appointmentId = n[i + 4] as number;
     busy.push(b);

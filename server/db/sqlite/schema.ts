@@ -551,11 +551,10 @@ export const appointments = sqliteTable(
     holdOwner: text('hold_owner'),
     createdAt: createdAt(),
     /**
-     * The time the appointment blocks, as the slot search reads it (queries/calendar.ts
-     * `loadBusyAndHead`): "therapist,room,start,end" in whole minutes since 1970, the start rounded
-     * down and the end up. Virtual here (SQLite adds no stored column to a table in place), but its
-     * value is kept in `appointments_practice_busy`, which the search reads for every therapist of
-     * a practice at once.
+     * The time the appointment blocks, as every decision reads it (queries/calendar.ts
+     * `BUSY_TEXT`): "therapist,room,start,end" in whole minutes since 1970, the start rounded down
+     * and the end up. Virtual here (SQLite adds no stored column to a table in place), but its value
+     * is kept in the slot search's indexes, which the search reads instead of building the text.
      */
     busyText: text('busy_text')
       .notNull()
@@ -577,7 +576,8 @@ export const appointments = sqliteTable(
     }),
     foreignKey({ columns: [t.practiceId, t.roomId], foreignColumns: [rooms.practiceId, rooms.id] }),
     foreignKey({ columns: [t.practiceId, t.chainId], foreignColumns: [chains.practiceId, chains.id] }),
-    // Covering indexes for the slot search: the busy intervals of a window come from the index alone.
+    // Covering indexes for the slot search: the busy intervals of a window come from the index alone,
+    // each as the text the search reads (busy_text).
     index('appointments_therapist_time').on(
       t.therapistId,
       t.startsAt,
@@ -585,6 +585,7 @@ export const appointments = sqliteTable(
       t.status,
       t.roomId,
       t.holdExpiresAt,
+      t.busyText,
     ),
     index('appointments_room_time').on(
       t.roomId,
@@ -593,12 +594,9 @@ export const appointments = sqliteTable(
       t.status,
       t.therapistId,
       t.holdExpiresAt,
+      t.busyText,
     ),
     index('appointments_practice_time').on(t.practiceId, t.startsAt),
-    // The busy times of all of a practice's therapists from one range of one index.
-    index('appointments_practice_busy')
-      .on(t.practiceId, t.startsAt, t.blockedUntil, t.holdExpiresAt, t.busyText)
-      .where(sql`${t.status} <> 'cancelled'`),
     index('appointments_client').on(t.clientId, t.startsAt),
     check('appointments_span', sql`${t.startsAt} < ${t.endsAt} AND ${t.endsAt} - ${t.startsAt} <= 86400000`),
     check(
