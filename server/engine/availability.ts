@@ -47,10 +47,9 @@ export interface BusyWindow {
   /**
    * Whether `therapistIds` are every therapist of the configuration the window was made from,
    * archived ones too. The database ties an appointment's therapist and room to its practice, so
-   * then their appointments are all the practice has, in its rooms too: a read that checks in the
-   * same statement that this configuration is still the practice's (`loadBusyAndHead`) reads the
-   * practice's appointments as a whole. Absent: not known, so they are read therapist by therapist
-   * and room by room.
+   * then their appointments are all there are in the practice's rooms: a read that checks in the
+   * same statement that this configuration is still the practice's (`loadBusyAndHead`) need not
+   * look for other therapists' appointments in the rooms. Absent: not known, so they are looked for.
    */
   everyTherapist?: boolean;
 }

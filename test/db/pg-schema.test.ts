@@ -380,18 +380,13 @@ describe.skipIf(!url)('the PostgreSQL schema on a database', () => {
         for (const statement of migration.statements) lite.exec(statement);
       }
       // table_xinfo: table_info leaves out generated columns.
-      const liteColumns = lite
-        .prepare(
-          "SELECT m.name AS tbl, p.name AS col, p.type, p.\"notnull\" AS nn, p.dflt_value IS NOT NULL AS dflt FROM sqlite_master m, pragma_table_xinfo(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
-        )
-        .all()
-        .filter((c: any) => !SQLITE_ONLY_COLUMNS.has(`${c.tbl}.${c.col}`)) as {
-        tbl: string;
-        col: string;
-        type: string;
-        nn: number;
-        dflt: number;
-      }[];
+      const liteColumns = (
+        lite
+          .prepare(
+            "SELECT m.name AS tbl, p.name AS col, p.type, p.\"notnull\" AS nn, p.dflt_value IS NOT NULL AS dflt FROM sqlite_master m, pragma_table_xinfo(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
+          )
+          .all() as { tbl: string; col: string; type: string; nn: number; dflt: number }[]
+      ).filter((c) => !SQLITE_ONLY_COLUMNS.has(`${c.tbl}.${c.col}`));
       const pgColumns = await q<{ tbl: string; col: string; type: string; nn: boolean; dflt: boolean }>(
         `SELECT table_name AS tbl, column_name AS col, data_type AS type, is_nullable = 'NO' AS nn,
                 column_default IS NOT NULL AS dflt

@@ -551,10 +551,10 @@ export const appointments = sqliteTable(
     holdOwner: text('hold_owner'),
     createdAt: createdAt(),
     /**
-     * The time the appointment blocks, as every decision reads it (queries/calendar.ts
-     * `BUSY_TEXT`): "therapist,room,start,end" in whole minutes since 1970, the start rounded down
-     * and the end up. Virtual here (SQLite adds no stored column to a table in place), but its value
-     * is kept in the slot search's indexes, which the search reads instead of building the text.
+     * SQLite only: the time the appointment blocks, as every decision reads it (queries/calendar.ts
+     * `busyText`): "therapist,room,start,end" in whole minutes since 1970, the start rounded down
+     * and the end up. Virtual (its rows do not grow), but its value is kept in the (therapist,
+     * start) and (room, start) indexes, which the reads take it from instead of building it.
      */
     busyText: text('busy_text')
       .notNull()
