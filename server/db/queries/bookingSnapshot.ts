@@ -17,7 +17,7 @@ import { findBookingRequest } from './bookings.ts';
 import {
   budgetOf,
   busyFromText,
-  busyText,
+  busyWithIds,
   type Contact,
   clientContact,
   clientIdByEmail,
@@ -103,9 +103,7 @@ async function oneByOne(tx: Tx, i: BookingSnapshotInput): Promise<BookingSnapsho
 type AnyRow = Record<string, any>;
 
 async function oneStatement(tx: Tx, i: BookingSnapshotInput): Promise<BookingSnapshotRows> {
-  const span = `starts_at >= ? AND starts_at < ? AND blocked_until > ? AND status <> 'cancelled'
-    AND (hold_expires_at IS NULL OR hold_expires_at > ?)`;
-  const range = [i.window.from - LONGEST_BLOCK_MS, i.window.to, i.window.from, i.window.now];
+  const [busy, busyParams] = busyWithIds(tx, i.window);
   const client = i.clientId !== null;
   const packagesOfFile = `SELECT id FROM packages WHERE practice_id = ? AND client_id = ? AND status <> 'withdrawn'`;
   // The file's appointments and lines are reached through their indexes (LATERAL … OFFSET 0): a
@@ -117,11 +115,7 @@ async function oneStatement(tx: Tx, i: BookingSnapshotInput): Promise<BookingSna
        FROM booking_requests r JOIN appointments a ON a.id = r.appointment_id
       WHERE r.practice_id = ? AND r.idempotency_key = ?) AS previous,
     EXISTS (SELECT 1 FROM clients WHERE practice_id = ? AND lower(email) = lower(?)) AS email_taken,
-    (SELECT string_agg(concat_ws(',', b.busy, b.id), ',')
-       FROM (SELECT ${busyText(tx)} AS busy, id FROM appointments WHERE therapist_id = ANY(?) AND ${span}
-             UNION ALL
-             SELECT ${busyText(tx)} AS busy, id FROM appointments
-              WHERE room_id = ANY(?) AND ${span} AND NOT (therapist_id = ANY(?))) b) AS busy,
+    (${busy}) AS busy,
     ${
       client
         ? `(SELECT json_build_object('id', id, 'firstName', first_name, 'lastName', last_name, 'email', email,
@@ -166,11 +160,7 @@ async function oneStatement(tx: Tx, i: BookingSnapshotInput): Promise<BookingSna
     i.idempotencyKey,
     i.practiceId,
     i.email,
-    i.window.therapistIds,
-    ...range,
-    i.window.roomIds,
-    ...range,
-    i.window.therapistIds,
+    ...busyParams,
     ...(client
       ? [
           i.practiceId,

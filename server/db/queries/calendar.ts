@@ -38,7 +38,7 @@ export const LONGEST_BLOCK_MS = 32 * 3_600_000;
  * (new clients' bookings in the benchmark: 607 → 283/s); why — likely a plan each connection made
  * while the table was small — is not found yet.
  */
-export function busyText(tx: Tx): string {
+function busyText(tx: Tx): string {
   return tx.dialect === 'sqlite'
     ? 'busy_text'
     : `concat_ws(',', therapist_id, coalesce(CAST(room_id AS TEXT), 'null'),
@@ -53,12 +53,15 @@ export function busyText(tx: Tx): string {
  * size of the table.
  */
 export async function loadBusy(tx: Tx, window: BusyWindow): Promise<BusyInterval[]> {
-  const [rows, params] = busyRows(tx, window, false);
-  const row = await tx.get<{ busy: string | null }>(
-    `SELECT (${aggregate(tx, `concat_ws(',', b.busy, b.id)`, rows)}) AS busy`,
-    params,
-  );
+  const [busy, params] = busyWithIds(tx, window);
+  const row = await tx.get<{ busy: string | null }>(`SELECT (${busy}) AS busy`, params);
   return busyFromText(row?.busy, 5);
+}
+
+/** `loadBusy`'s statement as a scalar subquery with its parameters, for a statement that reads more. */
+export function busyWithIds(tx: Tx, window: BusyWindow): [sql: string, params: unknown[]] {
+  const [rows, params] = busyRows(tx, window, false);
+  return [aggregate(tx, `concat_ws(',', b.busy, b.id)`, rows), params];
 }
 
 /**
