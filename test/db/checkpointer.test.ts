@@ -49,14 +49,15 @@ describe.runIf(STORE_KIND === 'sqlite')('the checkpoint thread (SQLite)', () => 
     await withFillerFile(async (store, path) => {
       const checkpoints = startCheckpointer(store, { intervalMs: 5, restartPages: 100 })!;
       let largest = 0;
-      // 400 commits of ~40 KB each, 16 MB in all, a little apart as requests come.
+      // 400 commits of ~40 KB each, 16 MB in all, a little apart as requests come (5 ms: the thread
+      // gets its turn also on a loaded machine, where 1 ms apart left the WAL at 12 MB once in three).
       for (let i = 0; i < 400; i++) {
         await store.write(async (tx) => {
           for (let j = 0; j < 10; j++)
             await tx.run('INSERT INTO filler (text) VALUES (?)', ['x'.repeat(4000)]);
         });
         largest = Math.max(largest, statSync(`${path}-wal`).size);
-        await new Promise((resolve) => setTimeout(resolve, 1));
+        await new Promise((resolve) => setTimeout(resolve, 5));
       }
       await checkpoints.stop();
       expect((store.sqlite.prepare('SELECT count(*) AS n FROM filler').get() as { n: number }).n).toBe(4000);
