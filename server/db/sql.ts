@@ -24,13 +24,23 @@ export function inValues(
   values: readonly (number | string)[],
 ): [sql: string, params: unknown[]] {
   return tx.dialect === 'postgres'
-    ? [`${column} = ANY(?)`, [values]]
+    ? [`${column} = ANY(?)`, [pgArray(values)]]
     : [`${column} IN (${values.map(() => '?').join(', ')})`, [...values]];
+}
+
+/**
+ * A list as PostgreSQL's array parameter: whole numbers as the array's text ("{1,2,3}", one join),
+ * which the driver would otherwise build element by element, escaping each (a slot search for 20
+ * therapists sends one per request); anything else as the array itself, for the driver to escape.
+ */
+function pgArray(values: readonly (number | string)[]): unknown {
+  for (const v of values) if (!Number.isSafeInteger(v)) return values;
+  return `{${values.join(',')}}`;
 }
 
 /** The parameter for `inList`: an array for PostgreSQL, a JSON array for SQLite. */
 export function list(tx: Tx, values: readonly (number | string)[]): unknown {
-  return tx.dialect === 'postgres' ? values : JSON.stringify(values);
+  return tx.dialect === 'postgres' ? pgArray(values) : JSON.stringify(values);
 }
 
 /** A JSON column as read: PostgreSQL's jsonb arrives parsed, SQLite's text does not. */

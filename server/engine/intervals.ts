@@ -39,7 +39,8 @@ export function toIntervalSet(intervals: readonly Interval[]): IntervalSet {
  * The union of the intervals [starts[i], ends[i]) — like `toIntervalSet`, for callers that collect
  * bare numbers. Sorts starts and ends separately (a native numeric sort, no comparator) and sweeps
  * them as open/close events: the union is where at least one interval is open. Input already
- * sorted by start (as a database returns it with `ORDER BY start`) is merged in one pass, unsorted.
+ * sorted by start (as a database returns it with `ORDER BY start`) is merged in one pass, unsorted;
+ * when it already is a set, the result is the arrays given (the callers build them for the call).
  * @example unionOf([5, 1, 3], [8, 3, 4]) // { starts: [1, 5], ends: [4, 8] }
  */
 export function unionOf(starts: readonly number[], ends: readonly number[]): IntervalSet {
@@ -74,12 +75,22 @@ export function unionOf(starts: readonly number[], ends: readonly number[]): Int
   return { starts: outStarts, ends: outEnds };
 }
 
+/** Whether intervals sorted by start are non-empty and neither overlap nor touch. */
+function isDisjoint(starts: readonly number[], ends: readonly number[]): boolean {
+  for (let i = 0; i < starts.length; i++) {
+    if (!(ends[i]! > starts[i]!) || (i > 0 && starts[i]! <= ends[i - 1]!)) return false;
+  }
+  return true;
+}
+
 function isAscending(values: readonly number[]): boolean {
   for (let i = 1; i < values.length; i++) if (values[i]! < values[i - 1]!) return false;
   return true;
 }
 
 function unionOfSorted(starts: readonly number[], ends: readonly number[]): IntervalSet {
+  // Already a set (one therapist's appointments seldom touch): the arrays themselves, not a copy.
+  if (isDisjoint(starts, ends)) return { starts, ends };
   const outStarts: number[] = [];
   const outEnds: number[] = [];
   let last = -1;

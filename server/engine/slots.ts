@@ -20,7 +20,6 @@ import {
   overlaps,
   startRanges,
   subtract,
-  toIntervalSet,
   unionOf,
 } from './intervals.ts';
 import { type LocalDay, localDay } from './localDay.ts';
@@ -256,12 +255,17 @@ function plan(input: SlotSearchInput): Plan {
 
   const minutes = therapists.map((t) => days.map((day) => workingMinutes(t, day.date, day.weekday)));
   const blocks = minutes.map((perDay) => {
-    const instants: Interval[] = [];
-    perDay.forEach((ranges, d) => {
+    const starts: number[] = [];
+    const ends: number[] = [];
+    for (let d = 0; d < perDay.length; d++) {
       const day = days[d]!;
-      for (const r of ranges) instants.push({ start: day.atOrAfter(r.start), end: day.atOrAfter(r.end) });
-    });
-    return toIntervalSet(instants);
+      const ranges = perDay[d]!;
+      for (let k = 0; k < ranges.length; k++) {
+        starts.push(day.atOrAfter(ranges[k]!.start));
+        ends.push(day.atOrAfter(ranges[k]!.end));
+      }
+    }
+    return unionOf(starts, ends);
   });
 
   const today = localDate(input.now, timeZone);
@@ -288,25 +292,44 @@ function horizon(p: Plan): Interval {
 /** Busy intervals bucketed per therapist and per room, each bucket sorted and merged. */
 function indexedBusy(p: Plan): BusyIndex {
   const { start: from, end: to } = horizon(p);
-  type Bucket = { starts: number[]; ends: number[] };
-  const bucket = (): Bucket => ({ starts: [], ends: [] });
+  type Bucket = { n: number; starts: number[]; ends: number[] };
+  const bucket = (): Bucket => ({ n: 0, starts: [], ends: [] });
   const byTherapist = new Map<number, Bucket>(p.therapists.map((t) => [t.id, bucket()]));
   const byRoom = new Map<number, Bucket>(
     p.input.chain.needsRoom ? p.roomIds.map((id) => [id, bucket()]) : [],
   );
-  // Straight into the buckets, in any order: each bucket is sorted by `unionOf` (a native sort of
-  // numbers, or none where the database gave them in order).
-  for (const b of p.input.busy) {
-    if (!(b.end > b.start && b.end > from && b.start < to)) continue;
+  // Into the buckets in any order: each is sorted by `unionOf` (a native sort of numbers, or none
+  // where the database gave them in order). Counted first, so that each bucket's arrays are made
+  // at their size instead of grown push by push (a week of 20 therapists is hundreds of intervals).
+  const busy = p.input.busy;
+  const inside = (b: BusyInterval) => b.end > b.start && b.end > from && b.start < to;
+  for (let i = 0; i < busy.length; i++) {
+    const b = busy[i]!;
+    if (!inside(b)) continue;
+    const t = b.therapistId === null ? undefined : byTherapist.get(b.therapistId);
+    if (t) t.n++;
+    const r = b.roomId === null ? undefined : byRoom.get(b.roomId);
+    if (r) r.n++;
+  }
+  for (const map of [byTherapist, byRoom]) {
+    for (const b of map.values()) {
+      b.starts = new Array<number>(b.n);
+      b.ends = new Array<number>(b.n);
+      b.n = 0;
+    }
+  }
+  for (let i = 0; i < busy.length; i++) {
+    const b = busy[i]!;
+    if (!inside(b)) continue;
     const t = b.therapistId === null ? undefined : byTherapist.get(b.therapistId);
     if (t) {
-      t.starts.push(b.start);
-      t.ends.push(b.end);
+      t.starts[t.n] = b.start;
+      t.ends[t.n++] = b.end;
     }
     const r = b.roomId === null ? undefined : byRoom.get(b.roomId);
     if (r) {
-      r.starts.push(b.start);
-      r.ends.push(b.end);
+      r.starts[r.n] = b.start;
+      r.ends[r.n++] = b.end;
     }
   }
   const therapistSets = new Map([...byTherapist].map(([id, b]) => [id, unionOf(b.starts, b.ends)]));
@@ -510,8 +533,9 @@ function search(p: Plan, busy: BusyIndex): SlotSearchResult {
  * by the appointment and its buffer). Per day, the grid starts that pass the timing tests are
  * gathered first; then each therapist's ranges and those starts are walked side by side, setting
  * the therapist's bit of every start inside a range — a comparison or two per start and
- * therapist and no object (a week of 20 therapists is thousands of them). Each therapist's cursor
- * is kept from day to day: it relies on the starts rising from day to day and minute to minute,
+ * therapist and no object (a week of 20 therapists is thousands of them). A start some therapist
+ * can take asks the rooms in id order, each by a cursor into its busy time (no binary search per
+ * start and room). Each therapist's and each room's cursor is kept from day to day: it relies on the starts rising from day to day and minute to minute,
  * which they do also over a clock change: a wall-clock time that occurs twice is taken at its
  * first instant (`LocalDay.at`; the property test against the naive search runs on both change
  * days).
@@ -536,6 +560,7 @@ function gridStarts(
     to.push(hi);
   }
   const cursor = new Int32Array(n);
+  const roomCursor = new Int32Array(rooms.length);
   // A day's grid starts that pass the timing tests, and their therapists' bits. The grid counts
   // wall-clock minutes in [0, 1440] (working minutes are clamped to them), so a day has at most
   // this many, also with a clock change.
@@ -585,9 +610,14 @@ function gridStarts(
       const until = start + spanMs;
       let roomId: number | null = null;
       if (needsRoom) {
-        for (const room of rooms) {
-          if (!overlaps(room.set, start, until)) {
-            roomId = room.id;
+        // Each room's first interval ending after the start, by a cursor kept like the therapists'.
+        for (let r = 0; r < rooms.length; r++) {
+          const { starts, ends } = rooms[r]!.set;
+          let k = roomCursor[r]!;
+          while (k < ends.length && ends[k]! <= start) k++;
+          roomCursor[r] = k;
+          if (k === starts.length || starts[k]! >= until) {
+            roomId = rooms[r]!.id;
             break;
           }
         }
@@ -679,10 +709,11 @@ function gridOf(
 function span(ranges: readonly (readonly Interval[])[]): { lo: number; hi: number } {
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
-  for (const own of ranges) {
-    for (const r of own) {
-      lo = Math.min(lo, r.start);
-      hi = Math.max(hi, r.end);
+  for (let t = 0; t < ranges.length; t++) {
+    const own = ranges[t]!;
+    for (let k = 0; k < own.length; k++) {
+      lo = Math.min(lo, own[k]!.start);
+      hi = Math.max(hi, own[k]!.end);
     }
   }
   return { lo, hi };

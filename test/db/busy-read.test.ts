@@ -5,7 +5,7 @@
  * both reads.
  */
 import { describe, expect, it } from 'vitest';
-import { loadBusy, loadBusyAndHead } from '../../server/db/queries/calendar.ts';
+import { busyFromText, loadBusy, loadBusyAndHead } from '../../server/db/queries/calendar.ts';
 import type { Store } from '../../server/db/store.ts';
 import { importPractice } from '../../server/practice/import.ts';
 import { allWeekPracticeDoc, exec, freshStore, NOW, row, STORE_KIND } from '../helpers.ts';
@@ -170,6 +170,45 @@ describe(`the busy read (${STORE_KIND})`, () => {
       );
       // Once, not once per half of the read.
       expect(busy).toEqual([{ therapistId: p.b, roomId: p.room, start: from + HOUR, end: from + 2 * HOUR }]);
+    }
+  });
+});
+
+describe('the busy text as read', () => {
+  const at = (minute: number) => minute * MINUTE;
+
+  it('reads SQLite’s form: minutes since 1970, start and end, "null" for no room', () => {
+    expect(busyFromText('3,null,28900000,28900040,1,2,28900100,28900130', 4)).toEqual([
+      { therapistId: 3, roomId: null, start: at(28_900_000), end: at(28_900_040) },
+      { therapistId: 1, roomId: 2, start: at(28_900_100), end: at(28_900_130) },
+    ]);
+  });
+
+  it('reads PostgreSQL’s form: starts from the base minute, then the length; the fifth number the id', () => {
+    expect(busyFromText('3,null,0,40,17,1,2,1440,30,18', 5, { base: 28_900_000, lengths: true })).toEqual([
+      { therapistId: 3, roomId: null, start: at(28_900_000), end: at(28_900_040), appointmentId: 17 },
+      { therapistId: 1, roomId: 2, start: at(28_901_440), end: at(28_901_470), appointmentId: 18 },
+    ]);
+  });
+
+  it('reads nothing as no intervals', () => {
+    expect(busyFromText(null, 4)).toEqual([]);
+    expect(busyFromText('', 5)).toEqual([]);
+  });
+
+  it('refuses a text that is not whole intervals of numbers', () => {
+    for (const bad of [
+      '3,null,10',
+      '3,1,2,4,',
+      '3,,1,2',
+      '3,1,2,x',
+      '3,nul,1,2',
+      'null,1,2,3',
+      '3,5null,1,2',
+      '3,null5,1,2',
+      '-3,1,2,4',
+    ]) {
+      expect(() => busyFromText(bad, 4), bad).toThrow(/busy text/);
     }
   });
 });

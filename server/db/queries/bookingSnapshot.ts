@@ -103,7 +103,7 @@ async function oneByOne(tx: Tx, i: BookingSnapshotInput): Promise<BookingSnapsho
 type AnyRow = Record<string, any>;
 
 async function oneStatement(tx: Tx, i: BookingSnapshotInput): Promise<BookingSnapshotRows> {
-  const [busy, busyParams] = busyWithIds(tx, i.window);
+  const [busy, busyParams, busyForm] = busyWithIds(tx, i.window);
   const client = i.clientId !== null;
   const packagesOfFile = `SELECT id FROM packages WHERE practice_id = ? AND client_id = ? AND status <> 'withdrawn'`;
   // The file's appointments and lines are reached through their indexes (LATERAL … OFFSET 0): a
@@ -190,7 +190,7 @@ async function oneStatement(tx: Tx, i: BookingSnapshotInput): Promise<BookingSna
     version: row.version ?? undefined,
     previous: row.previous ?? undefined,
     emailTaken: row.email_taken === true,
-    busy: busyFromText(row.busy, 5),
+    busy: busyFromText(row.busy, 5, busyForm),
     contact,
     client:
       client && contact
