@@ -160,8 +160,31 @@ export function startRanges(
   remove: IntervalSet,
   length: number,
 ): { lo: number[]; hi: number[] } {
-  const lo: number[] = [];
-  const hi: number[] = [];
+  const out = { lo: new Float64Array(maxStartRanges(from, remove)), hi: new Float64Array(0) };
+  out.hi = new Float64Array(out.lo.length);
+  const n = startRangesInto(from, remove, length, out, 0);
+  return { lo: Array.from(out.lo.subarray(0, n)), hi: Array.from(out.hi.subarray(0, n)) };
+}
+
+/** The most ranges `startRanges` can give: each interval removed splits at most one gap in two. */
+export function maxStartRanges(from: IntervalSet, remove: IntervalSet): number {
+  return from.starts.length + remove.starts.length;
+}
+
+/**
+ * `startRanges` written into `out` from index `at` on (room for `maxStartRanges` there); returns
+ * the index after the last range. A search asks it for every therapist: one pair of arrays for
+ * all of them instead of two growing arrays each.
+ */
+export function startRangesInto(
+  from: IntervalSet,
+  remove: IntervalSet,
+  length: number,
+  out: { lo: Float64Array; hi: Float64Array },
+  at: number,
+): number {
+  const { lo, hi } = out;
+  let n = at;
   let j = 0;
   for (let i = 0; i < from.starts.length; i++) {
     let start = from.starts[i]!;
@@ -171,18 +194,18 @@ export function startRanges(
     while (start < end && k < remove.starts.length && remove.starts[k]! < end) {
       const next = remove.starts[k]!;
       if (next - start >= length) {
-        lo.push(start);
-        hi.push(next - length);
+        lo[n] = start;
+        hi[n++] = next - length;
       }
       start = Math.max(start, remove.ends[k]!);
       k++;
     }
     if (end - start >= length) {
-      lo.push(start);
-      hi.push(end - length);
+      lo[n] = start;
+      hi[n++] = end - length;
     }
   }
-  return { lo, hi };
+  return n;
 }
 
 /**

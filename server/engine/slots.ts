@@ -17,8 +17,9 @@ import {
   EMPTY_SET,
   type Interval,
   type IntervalSet,
+  maxStartRanges,
   overlaps,
-  startRanges,
+  startRangesInto,
   subtract,
   unionOf,
 } from './intervals.ts';
@@ -552,14 +553,19 @@ function gridStarts(
   const rooms = sets.rooms;
   const n = therapists.length;
   const words = Math.max(1, (n + 31) >>> 5);
-  const from: number[][] = [];
-  const to: number[][] = [];
-  for (let ti = 0; ti < n; ti++) {
-    const { lo, hi } = startRanges(blocks[ti]!, sets.therapists[ti]!, spanMs);
-    from.push(lo);
-    to.push(hi);
-  }
+  // Every therapist's start ranges in one pair of arrays: therapist ti's from cursor[ti] (its
+  // first) to rangesEnd[ti].
+  let total = 0;
+  for (let ti = 0; ti < n; ti++) total += maxStartRanges(blocks[ti]!, sets.therapists[ti]!);
+  const ranges = { lo: new Float64Array(total), hi: new Float64Array(total) };
+  const { lo, hi } = ranges;
   const cursor = new Int32Array(n);
+  const rangesEnd = new Int32Array(n);
+  for (let ti = 0, at = 0; ti < n; ti++) {
+    cursor[ti] = at;
+    rangesEnd[ti] = startRangesInto(blocks[ti]!, sets.therapists[ti]!, spanMs, ranges, at);
+    at += maxStartRanges(blocks[ti]!, sets.therapists[ti]!);
+  }
   const roomCursor = new Int32Array(rooms.length);
   // A day's grid starts that pass the timing tests, and their therapists' bits. The grid counts
   // wall-clock minutes in [0, 1440] (working minutes are clamped to them), so a day has at most
@@ -585,13 +591,12 @@ function gridStarts(
     bits.fill(0, 0, count * words);
     // Therapist by therapist, the day's starts and the therapist's ranges walked side by side.
     for (let ti = 0; ti < n; ti++) {
-      const lo = from[ti]!;
-      const hi = to[ti]!;
       const word = ti >>> 5;
       const bit = 1 << (ti & 31);
+      const kEnd = rangesEnd[ti]!;
       let k = cursor[ti]!;
       let j = 0;
-      while (j < count && k < hi.length) {
+      while (j < count && k < kEnd) {
         const start = candidates[j]!;
         if (hi[k]! < start) {
           k++;
