@@ -150,8 +150,9 @@ export function covers(set: IntervalSet, start: number, end: number): boolean {
 
 /**
  * Where something `length` long can start in `from` minus `remove`: for each gap of at least that
- * length (> 0), the range [lo, hi] of its starts (hi = the gap's end − length). Written straight into
- * two arrays of numbers, without an object per gap: a slot search asks this for every therapist.
+ * length (> 0), the range [lo, hi] of its starts (hi = the gap's end − length), as two arrays of
+ * numbers, without an object per gap. The slot search writes them for every therapist into shared
+ * arrays instead (`startRangesInto`).
  * @example startRanges({ starts: [0], ends: [100] }, { starts: [40], ends: [50] }, 45)
  *   // { lo: [50], hi: [55] } — the gap 0–40 is too short
  */

@@ -536,10 +536,10 @@ function search(p: Plan, busy: BusyIndex): SlotSearchResult {
  * the therapist's bit of every start inside a range — a comparison or two per start and
  * therapist and no object (a week of 20 therapists is thousands of them). A start some therapist
  * can take asks the rooms in id order, each by a cursor into its busy time (no binary search per
- * start and room). Each therapist's and each room's cursor is kept from day to day: it relies on the starts rising from day to day and minute to minute,
- * which they do also over a clock change: a wall-clock time that occurs twice is taken at its
- * first instant (`LocalDay.at`; the property test against the naive search runs on both change
- * days).
+ * start and room). Each therapist's and each room's cursor is kept from day to day: it relies on
+ * the starts rising from day to day and minute to minute, which they do also over a clock change:
+ * a wall-clock time that occurs twice is taken at its first instant (`LocalDay.at`; the property
+ * test against the naive search runs on both change days).
  */
 function gridStarts(
   p: Plan,

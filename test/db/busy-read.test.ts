@@ -176,39 +176,52 @@ describe(`the busy read (${STORE_KIND})`, () => {
 
 describe('the busy text as read', () => {
   const at = (minute: number) => minute * MINUTE;
+  const SQLITE = { base: 0, lengths: false };
+  const POSTGRES = { base: 28_900_000, lengths: true };
 
   it('reads SQLite’s form: minutes since 1970, start and end, "null" for no room', () => {
-    expect(busyFromText('3,null,28900000,28900040,1,2,28900100,28900130', 4)).toEqual([
+    expect(busyFromText('3,null,28900000,28900040,1,2,28900100,28900130', 4, SQLITE)).toEqual([
       { therapistId: 3, roomId: null, start: at(28_900_000), end: at(28_900_040) },
       { therapistId: 1, roomId: 2, start: at(28_900_100), end: at(28_900_130) },
+    ]);
+    // Before 1970 its minutes are negative.
+    expect(busyFromText('3,2,-100,-60', 4, SQLITE)).toEqual([
+      { therapistId: 3, roomId: 2, start: at(-100), end: at(-60) },
     ]);
   });
 
   it('reads PostgreSQL’s form: starts from the base minute, then the length; the fifth number the id', () => {
-    expect(busyFromText('3,null,0,40,17,1,2,1440,30,18', 5, { base: 28_900_000, lengths: true })).toEqual([
+    expect(busyFromText('3,null,0,40,17,1,2,1440,30,18', 5, POSTGRES)).toEqual([
       { therapistId: 3, roomId: null, start: at(28_900_000), end: at(28_900_040), appointmentId: 17 },
       { therapistId: 1, roomId: 2, start: at(28_901_440), end: at(28_901_470), appointmentId: 18 },
     ]);
   });
 
   it('reads nothing as no intervals', () => {
-    expect(busyFromText(null, 4)).toEqual([]);
-    expect(busyFromText('', 5)).toEqual([]);
+    expect(busyFromText(null, 4, SQLITE)).toEqual([]);
+    expect(busyFromText('', 5, POSTGRES)).toEqual([]);
   });
 
   it('refuses a text that is not whole intervals of numbers', () => {
-    for (const bad of [
-      '3,null,10',
-      '3,1,2,4,',
-      '3,,1,2',
-      '3,1,2,x',
-      '3,nul,1,2',
-      'null,1,2,3',
-      '3,5null,1,2',
-      '3,null5,1,2',
-      '-3,1,2,4',
-    ]) {
-      expect(() => busyFromText(bad, 4), bad).toThrow(/busy text/);
+    const bad: [string, 4 | 5, typeof SQLITE][] = [
+      ['3,null,10', 4, SQLITE],
+      ['3,1,2,4,', 4, SQLITE],
+      ['3,,1,2', 4, SQLITE],
+      ['3,1,2,x', 4, SQLITE],
+      ['3,nul,1,2', 4, SQLITE],
+      ['null,1,2,3', 4, SQLITE],
+      ['3,5null,1,2', 4, SQLITE],
+      ['3,null5,1,2', 4, SQLITE],
+      ['-3,1,2,4', 4, SQLITE],
+      ['3,1,--2,4', 4, SQLITE],
+      ['3,1,2-,4', 4, SQLITE],
+      ['3,1,-2,4', 4, POSTGRES],
+      ['3,1,1234567890123456,4', 4, SQLITE],
+      ['3,1,2,4,5,6', 5, POSTGRES],
+      ['3,1,2,4,null', 5, POSTGRES],
+    ];
+    for (const [text, width, form] of bad) {
+      expect(() => busyFromText(text, width, form), text).toThrow(/busy text/);
     }
   });
 });

@@ -24,7 +24,7 @@ export const LONGEST_BLOCK_MS = 32 * 3_600_000;
 /**
  * The busy times as every decision sees them: the time an appointment or running hold blocks its
  * therapist and room, in whole minutes, its start rounded down and its end up, as the text
- * "therapist,room,start minute,end minute". Starts, durations and buffers are whole minutes, so for
+ * "therapist,room,start minute,end minute" (PostgreSQL's in its own form: `busyText`). Starts, durations and buffers are whole minutes, so for
  * them an interval so widened overlaps exactly what the exact one does; an appointment placed off
  * the minute (the staff API takes any instant) blocks the minutes it touches, the same for the slot
  * search, a hold and the booking — in compact mode, where the starts offered are the edges of the
@@ -167,20 +167,18 @@ function aggregate(tx: Tx, text: string, rows: string): string {
 
 /**
  * The intervals of such a text, `width` numbers each (the fifth: the appointment's id), in its
- * `form` (SQLite's by default). Read character by character into the intervals, without the array of
+ * `form` (`busyWithIds` and the like give it). Read character by character into the intervals, without the array of
  * numbers JSON.parse would make first: a week of 20 therapists is 2 000 numbers.
  */
-export function busyFromText(
-  text: string | null | undefined,
-  width: 4 | 5,
-  form: BusyForm = SQLITE_FORM,
-): BusyInterval[] {
+export function busyFromText(text: string | null | undefined, width: 4 | 5, form: BusyForm): BusyInterval[] {
   const { base, lengths } = form;
   const busy: BusyInterval[] = [];
   if (!text) return busy;
   let field = 0;
   let value = 0;
   let digits = 0;
+  // A minus: SQLite's minutes before 1970 (its start and end fields alone).
+  let negative = false;
   // A room's "null": the appointment has no room.
   let isNull = false;
   let therapistId = 0;
@@ -189,9 +187,13 @@ export function busyFromText(
   let end = 0;
   for (let i = 0; i <= text.length; i++) {
     const c = i < text.length ? text.charCodeAt(i) : 44;
-    if (c >= 48 && c <= 57 && !isNull) {
+    if (c >= 48 && c <= 57 && !isNull && digits < 15) {
       value = value * 10 + (c - 48);
       digits++;
+      continue;
+    }
+    if (c === 45 && digits === 0 && !negative && (field === 2 || field === 3) && !form.lengths) {
+      negative = true;
       continue;
     }
     if (c === 110 && field === 1 && digits === 0 && !isNull && text.startsWith('null', i)) {
@@ -202,6 +204,7 @@ export function busyFromText(
     if (c !== 44 || (digits === 0) === !isNull) {
       throw new Error(`busy text: unexpected ${JSON.stringify(text.slice(i, i + 8))} at ${i}`);
     }
+    if (negative) value = -value;
     if (field === 0) therapistId = value;
     else if (field === 1) roomId = isNull ? null : value;
     else if (field === 2) start = (value + base) * 60_000;
@@ -214,6 +217,7 @@ export function busyFromText(
     }
     value = 0;
     digits = 0;
+    negative = false;
     isNull = false;
   }
   if (field !== 0) throw new Error(`busy text: ${field} numbers left over`);
