@@ -49,6 +49,26 @@ export interface Options {
   emit: (name: string, detail?: unknown) => void;
 }
 
+/** The personal direct link the page was opened with, once read (`pageLink`). */
+let linkOfPage: string | null | undefined;
+
+/**
+ * The token of the personal direct link in the page's address (`?terminkette=…`), taken out of the
+ * address (and the history) when first read and kept for the page's other widgets: each signs in
+ * with it, not only the first one to start.
+ */
+function pageLink(): string | null {
+  if (linkOfPage === undefined) {
+    const url = new URL(location.href);
+    linkOfPage = url.searchParams.get('terminkette');
+    if (linkOfPage) {
+      url.searchParams.delete('terminkette');
+      history.replaceState(history.state, '', url);
+    }
+  }
+  return linkOfPage;
+}
+
 export function createFlow(o: Options) {
   const { practice, lang, emit } = o;
   const token = signal<string | null>(null);
@@ -175,13 +195,8 @@ export function createFlow(o: Options) {
     ...s,
     zone,
     async start() {
-      const url = new URL(location.href);
-      const link = url.searchParams.get('terminkette');
-      if (link) {
-        url.searchParams.delete('terminkette');
-        history.replaceState(history.state, '', url);
-        await quiet(this.link(link));
-      }
+      const link = pageLink();
+      if (link) await quiet(this.link(link));
       const list = await quiet(run(() => loadChains(a, practice, lang)));
       if (!list) return;
       // A chain named by the page is chosen at once: its times are asked for before anything

@@ -211,6 +211,21 @@ describeBrowser('the booking widget on a practice website', () => {
     await check(page, 'exhausted-2-signed-out');
   });
 
+  it('a personal direct link signs in every widget on the page, not only the first to start', async () => {
+    const tom = (
+      await stack.rows<{ id: number }>('SELECT id FROM clients WHERE email = ?', ['tom.becker@example.org'])
+    )[0]!;
+    const link = await directLinkForClient(stack.store, stack.secret, stack.practiceId, tom.id);
+    const page = await newPage(browser);
+    const second = '<terminkette-booking practice="demo"></terminkette-booking>';
+    await page.goto(
+      `${stack.page(sitePage(stack, 'practice="demo"', second, EVENTS))}?terminkette=${encodeURIComponent(link!)}`,
+    );
+    await expect.poll(() => page.getByText('Angemeldet als Tom Becker').count()).toBe(2);
+    expect(new URL(page.url()).search).toBe('');
+    await check(page, 'direct-link-two-widgets');
+  });
+
   it('a visitor who signs in on the way to a chain their package rules out goes back to the chains, told why, the hold let go', async () => {
     const page = await open();
     await page.getByRole('button', { name: /^Physiotherapie Erstbefund/ }).click();
