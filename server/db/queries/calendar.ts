@@ -24,11 +24,11 @@ export const LONGEST_BLOCK_MS = 32 * 3_600_000;
 /**
  * The busy times as every decision sees them: the time an appointment or running hold blocks its
  * therapist and room, in whole minutes, its start rounded down and its end up, as the text
- * "therapist,room,start minute,end minute" (PostgreSQL's in its own form: `busyText`). Starts, durations and buffers are whole minutes, so for
- * them an interval so widened overlaps exactly what the exact one does; an appointment placed off
- * the minute (the staff API takes any instant) blocks the minutes it touches, the same for the slot
- * search, a hold and the booking — in compact mode, where the starts offered are the edges of the
- * busy times, they agree on where a gap begins.
+ * "therapist,room,start minute,end minute" (PostgreSQL's in a form of its own, below). Starts,
+ * durations and buffers are whole minutes, so for them an interval so widened overlaps exactly
+ * what the exact one does; an appointment placed off the minute (the staff API takes any instant)
+ * blocks the minutes it touches, the same for the slot search, a hold and the booking — in compact
+ * mode, where the starts offered are the edges of the busy times, they agree on where a gap begins.
  *
  * SQLite keeps that text in the (therapist, start) and (room, start) indexes (`busy_text`, a
  * virtual generated column: schema.ts), minutes since 1970, so a read takes it from the index
@@ -167,8 +167,9 @@ function aggregate(tx: Tx, text: string, rows: string): string {
 
 /**
  * The intervals of such a text, `width` numbers each (the fifth: the appointment's id), in its
- * `form` (`busyWithIds` and the like give it). Read character by character into the intervals, without the array of
- * numbers JSON.parse would make first: a week of 20 therapists is 2 000 numbers.
+ * `form` (`busyWithIds` and the like give it). Read character by character into the intervals,
+ * without the array of numbers JSON.parse would make first: a week of 20 therapists is 2 000
+ * numbers.
  */
 export function busyFromText(text: string | null | undefined, width: 4 | 5, form: BusyForm): BusyInterval[] {
   const { base, lengths } = form;
