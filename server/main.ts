@@ -17,7 +17,7 @@ import type { Store } from './db/store.ts';
 import { loadDemoIfEmpty } from './demo/load.ts';
 import { StoreUnavailable, storageTrouble } from './errors.ts';
 import { createMailDelivery } from './mail/outbox.ts';
-import { createTurns, inTurns } from './turns.ts';
+import { createTurns, inTurnsWhileWanted } from './turns.ts';
 
 /** One sentence for a problem the server cannot start with, or null for one it does not know. */
 function startupProblem(err: unknown, databaseLabel: string | null): string | null {
@@ -100,7 +100,7 @@ const housekeeping = startHousekeeping(store, clock, {
 
 const app = createApp({ store, clock, config: { ...config, secret } });
 const server = serve(
-  { fetch: inTurns(turns, app.fetch), port: config.port, hostname: config.host },
+  { fetch: inTurnsWhileWanted(turns, app.fetch), port: config.port, hostname: config.host },
   (info) => {
     console.log(`Terminkette listening on http://localhost:${info.port} (database ${config.databaseLabel})`);
   },

@@ -122,3 +122,29 @@ export function inTurns<A extends unknown[], R>(
 ): (...args: A) => Promise<R> {
   return (...args) => turns.run(() => handler(...args));
 }
+
+/** What the node server (@hono/node-server) hands a handler besides the request. */
+export interface NodeBindings {
+  incoming?: { socket?: { destroyed?: boolean } | null } | undefined;
+  outgoing?: { destroyed?: boolean } | undefined;
+}
+
+/** The status of an answer nobody receives: its client closed the connection first (as nginx's 499). */
+export const CLIENT_GONE = 499;
+
+/**
+ * The server's fetch in turns (`inTurns`), except for a request whose client has gone by its turn:
+ * under overload a request can wait in the queue longer than its client waits for it, and serving
+ * it then is work nobody reads, taken from the requests still wanted. It is answered 499 at once,
+ * to a closed connection.
+ */
+export function inTurnsWhileWanted<E extends NodeBindings | undefined>(
+  turns: Turns,
+  fetch: (request: Request, env: E) => Response | Promise<Response>,
+): (request: Request, env: E) => Promise<Response> {
+  return inTurns(turns, (request: Request, env: E) =>
+    env?.outgoing?.destroyed === true || env?.incoming?.socket?.destroyed === true
+      ? new Response(null, { status: CLIENT_GONE })
+      : fetch(request, env),
+  );
+}

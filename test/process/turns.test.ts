@@ -4,8 +4,20 @@
  * already waits; work resumed after a read goes ahead of requests not started yet; a request's
  * failure is its own.
  */
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
+import { serve } from '@hono/node-server';
 import { describe, expect, it } from 'vitest';
-import { createTurns, inTurns, Line } from '../../server/turns.ts';
+import {
+  CLIENT_GONE,
+  createTurns,
+  inTurns,
+  inTurnsWhileWanted,
+  Line,
+  type NodeBindings,
+  type Turns,
+} from '../../server/turns.ts';
 
 /** One round of the event loop later: setImmediate callbacks run in the order they were queued. */
 const round = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -96,6 +108,63 @@ describe('turns', () => {
     expect(calls).toBe(0);
     expect(await (await answer).text()).toBe('/health 7');
     expect(calls).toBe(1);
+  });
+
+  it('does not serve a request whose client has gone by its turn; the others are served', async () => {
+    // Turns held back until the test lets them go: both requests wait in the queue meanwhile.
+    let open!: () => void;
+    const held = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const turns: Turns = { run: (job) => held.then(job), next: () => held, waiting: 0 };
+    const served: string[] = [];
+    let arrived = 0;
+    const answered: number[] = [];
+    const fetch = inTurnsWhileWanted(turns, (request: Request, _env: NodeBindings) => {
+      served.push(new URL(request.url).pathname);
+      return new Response('served');
+    });
+    const server = serve({
+      fetch: async (request: Request, env: NodeBindings) => {
+        arrived++;
+        const response = await fetch(request, env);
+        answered.push(response.status);
+        return response;
+      },
+      port: 0,
+      hostname: '127.0.0.1',
+    });
+    try {
+      await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+      const { port } = server.address() as AddressInfo;
+      const wanted = new Promise<string>((resolve, reject) => {
+        httpRequest({ host: '127.0.0.1', port, path: '/wanted' }, (res) => {
+          let body = '';
+          res.on('data', (chunk) => {
+            body += chunk;
+          });
+          res.on('end', () => resolve(body));
+        })
+          .on('error', reject)
+          .end();
+      });
+      // A client that sends its request and closes the connection before its turn.
+      const gone = connect(port, '127.0.0.1');
+      await new Promise<void>((resolve) => gone.once('connect', () => resolve()));
+      gone.write('GET /gone HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      // Both read and waiting for their turn; then the second client goes.
+      await expect.poll(() => arrived).toBe(2);
+      expect(served).toEqual([]);
+      gone.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      open();
+      expect(await wanted).toBe('served');
+      await expect.poll(() => answered.length).toBe(2);
+      expect(served).toEqual(['/wanted']);
+      expect(answered.sort()).toEqual([200, CLIENT_GONE]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('keeps its list near the queue’s length under a backlog that never runs dry, in order', () => {
