@@ -555,16 +555,17 @@ function gridStarts(
   const words = Math.max(1, (n + 31) >>> 5);
   // Every therapist's start ranges in one pair of arrays: therapist ti's from cursor[ti] (its
   // first) to rangesEnd[ti].
+  const cursor = new Int32Array(n);
   let total = 0;
-  for (let ti = 0; ti < n; ti++) total += maxStartRanges(blocks[ti]!, sets.therapists[ti]!);
+  for (let ti = 0; ti < n; ti++) {
+    cursor[ti] = total;
+    total += maxStartRanges(blocks[ti]!, sets.therapists[ti]!);
+  }
   const ranges = { lo: new Float64Array(total), hi: new Float64Array(total) };
   const { lo, hi } = ranges;
-  const cursor = new Int32Array(n);
   const rangesEnd = new Int32Array(n);
-  for (let ti = 0, at = 0; ti < n; ti++) {
-    cursor[ti] = at;
-    rangesEnd[ti] = startRangesInto(blocks[ti]!, sets.therapists[ti]!, spanMs, ranges, at);
-    at += maxStartRanges(blocks[ti]!, sets.therapists[ti]!);
+  for (let ti = 0; ti < n; ti++) {
+    rangesEnd[ti] = startRangesInto(blocks[ti]!, sets.therapists[ti]!, spanMs, ranges, cursor[ti]!);
   }
   const roomCursor = new Int32Array(rooms.length);
   // A day's grid starts that pass the timing tests, and their therapists' bits. The grid counts

@@ -187,11 +187,16 @@ describeBrowser('the booking widget on a practice website', () => {
     ]);
   });
 
+  /** The personal direct link of Tom Becker, whose package is used up. */
+  const tomsLink = async () => {
+    const [tom] = await stack.rows<{ id: number }>('SELECT id FROM clients WHERE email = ?', [
+      'tom.becker@example.org',
+    ]);
+    return directLinkForClient(stack.store, stack.secret, stack.practiceId, tom!.id);
+  };
+
   it('an exhausted client (through the personal direct link) is offered the Abschlussbefund, not the Folgetermin, and told why', async () => {
-    const tom = (
-      await stack.rows<{ id: number }>('SELECT id FROM clients WHERE email = ?', ['tom.becker@example.org'])
-    )[0]!;
-    const link = await directLinkForClient(stack.store, stack.secret, stack.practiceId, tom.id);
+    const link = await tomsLink();
     const page = await newPage(browser);
     const url = `${stack.page(sitePage(stack, 'practice="demo"', '', EVENTS))}?terminkette=${encodeURIComponent(link!)}`;
     await page.goto(url);
@@ -212,10 +217,7 @@ describeBrowser('the booking widget on a practice website', () => {
   });
 
   it('a personal direct link signs in every widget on the page, not only the first to start', async () => {
-    const tom = (
-      await stack.rows<{ id: number }>('SELECT id FROM clients WHERE email = ?', ['tom.becker@example.org'])
-    )[0]!;
-    const link = await directLinkForClient(stack.store, stack.secret, stack.practiceId, tom.id);
+    const link = await tomsLink();
     const page = await newPage(browser);
     const second = '<terminkette-booking practice="demo"></terminkette-booking>';
     await page.goto(
