@@ -45,12 +45,13 @@ export default defineConfig({
         test: {
           name: 'sqlite',
           include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
-          // PostgreSQL's own plans, its unlocked booking, its reads' resume and its short reads: only in the postgres project.
+          // PostgreSQL's own plans, its unlocked booking, its reads' resume, its short reads and its lost connections: only in the postgres project.
           exclude: [
             'test/db/pg-query-plans.test.ts',
             'test/db/pg-unlocked-booking.test.ts',
             'test/db/pg-read-resume.test.ts',
             'test/db/pg-short-reads.test.ts',
+            'test/db/pg-lost-connection.test.ts',
           ],
         },
       },

@@ -131,23 +131,32 @@ function translate(err: unknown): unknown {
 }
 
 /**
- * A short read's failure as the caller should see it: the statement timeout, and the shared
- * connection lost under the statement (node-postgres says so without a SQLSTATE), are the
- * database being unavailable for the moment — `StoreBusy`, answered 503 — not a fault of the read.
+ * Whether `err` says the connection under a statement was lost: node-postgres says so without a
+ * SQLSTATE when the socket ends, or the server ended it (57P02 crash shutdown, 57P03 cannot connect
+ * now; 57P01, admin shutdown, is StoreBusy already: translate).
  */
-function shortReadFailure(err: unknown): unknown {
-  if (err instanceof StoreBusy) return err;
+function lostConnection(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | null;
-  if (e?.code === '57014') return new StoreBusy('the database took too long to answer', { cause: err });
-  const lostConnection =
+  return (
     (e?.code === undefined &&
       /Connection terminated|not queryable|Query read timeout/.test(e?.message ?? '')) ||
     e?.code === 'ECONNRESET' ||
     e?.code === 'EPIPE' ||
-    // (57P01, admin_shutdown, is StoreBusy already: translate.)
     e?.code === '57P02' ||
-    e?.code === '57P03';
-  return lostConnection ? new StoreBusy('the database connection was lost', { cause: err }) : err;
+    e?.code === '57P03'
+  );
+}
+
+/**
+ * A read's failure as the caller should see it: its connection lost under the statement, and a
+ * short read's statement timeout, are the database being unavailable for the moment — `StoreBusy`,
+ * answered 503 — not a fault of the read (a read changes nothing, so asking again is safe).
+ */
+function readFailure(err: unknown): unknown {
+  if (err instanceof StoreBusy) return err;
+  if ((err as { code?: string } | null)?.code === '57014')
+    return new StoreBusy('the database took too long to answer', { cause: err });
+  return lostConnection(err) ? new StoreBusy('the database connection was lost', { cause: err }) : err;
 }
 
 export async function openPgStore(url: string, options: PgStoreOptions = {}): Promise<PgStore> {
@@ -296,12 +305,25 @@ export class PgStore implements Store {
   }
 
   private async connect(): Promise<pg.PoolClient> {
+    let client: pg.PoolClient;
     try {
-      return await this.pool.connect();
+      client = await this.pool.connect();
     } catch (err) {
       throw new StoreBusy('no database connection could be had', { cause: err });
     }
+    // node-postgres emits an 'error' when a connection ends under it, besides failing its
+    // statements; the pool listens only while the connection is idle, and an 'error' nobody hears
+    // ends the process. Heard here for as long as the connection lives: what was running fails with
+    // it (a read or an unwritten write: StoreBusy), and the pool drops the connection on release.
+    if (!this.heard.has(client)) {
+      this.heard.add(client);
+      client.on('error', (err) => this.log(`PostgreSQL connection lost under a statement (${err.message})`));
+    }
+    return client;
   }
+
+  /** The pool's connections that have the store's error listener (`connect`). */
+  private readonly heard = new WeakSet<pg.PoolClient>();
 
   async read<T>(fn: (tx: Tx) => Promise<T>, options: ReadOptions = {}): Promise<T> {
     const result =
@@ -327,6 +349,8 @@ export class PgStore implements Store {
         await client.query('ROLLBACK').catch((e) => (broken = e));
         throw err;
       }
+    } catch (err) {
+      throw readFailure(err);
     } finally {
       tx.close();
       client.release(broken instanceof Error ? broken : undefined);
@@ -345,7 +369,7 @@ export class PgStore implements Store {
     try {
       return await fn(tx);
     } catch (err) {
-      throw shortReadFailure(err);
+      throw readFailure(err);
     } finally {
       tx.close();
     }
@@ -425,11 +449,13 @@ export class PgStore implements Store {
       const touched = new Set<number>();
       const tx = this.tx(client, touched);
       let broken: unknown;
+      let committing = false;
       const block = !options.guardedByConstraints;
       try {
         if (block) await client.query('BEGIN');
         const result = await fn(tx);
         if (block) {
+          committing = true;
           await client.query('COMMIT').catch((err) => {
             throw translate(err);
           });
@@ -439,6 +465,12 @@ export class PgStore implements Store {
       } catch (err) {
         if (block) await client.query('ROLLBACK').catch((e) => (broken = e));
         if (err instanceof StoreConflict && attempt < retries) continue;
+        // The connection lost before COMMIT was sent: PostgreSQL rolls back a transaction whose
+        // connection is gone, so nothing was written — the database unavailable for the moment
+        // (503), and asking again is safe. Lost during COMMIT, or under a statement that commits
+        // by itself (`guardedByConstraints`), whether it was written is not known: left as it is.
+        if (block && !committing && lostConnection(err))
+          throw new StoreBusy('the database connection was lost', { cause: err });
         throw err;
       } finally {
         tx.close();

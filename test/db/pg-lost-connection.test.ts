@@ -1,0 +1,156 @@
+/**
+ * PostgreSQL only (vite.config.ts leaves it out of the SQLite run): a pool connection lost under a
+ * statement — the network between app and database cut, no answer from the server at all — is the
+ * database unavailable for the moment (`StoreBusy`, answered 503), not a fault of the request
+ * (500), where nothing can have been written: a read, or a write before its COMMIT. The pool drops
+ * the broken connection, and the next request gets a new one.
+ *
+ * The connection is cut by a TCP relay on loopback between the store and PostgreSQL.
+ */
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openPgStore, type PgStore } from '../../server/db/pg/store.ts';
+import { StoreBusy } from '../../server/errors.ts';
+import { freshStore } from '../helpers.ts';
+
+/** A relay to the database's port; `cut` ends every connection through it without a word. */
+async function relayTo(url: string) {
+  const target = new URL(url);
+  const sockets = new Set<Socket>();
+  const server = createServer((inbound) => {
+    const outbound = connect(Number(target.port || 5432), target.hostname);
+    const drop = () => {
+      inbound.destroy();
+      outbound.destroy();
+      sockets.delete(inbound);
+      sockets.delete(outbound);
+    };
+    for (const s of [inbound, outbound]) {
+      sockets.add(s);
+      s.on('error', drop);
+      s.on('close', drop);
+    }
+    inbound.pipe(outbound);
+    outbound.pipe(inbound);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const relayed = new URL(url);
+  relayed.hostname = '127.0.0.1';
+  relayed.port = String((server.address() as AddressInfo).port);
+  return {
+    url: relayed.toString(),
+    connections: () => sockets.size / 2,
+    cut: () => {
+      for (const s of sockets) s.destroy();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Resolves once `check` holds, polling every 10 ms for at most `ms`. */
+async function until(check: () => boolean | Promise<boolean>, ms = 2_000): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end; ) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`condition not met in ${ms} ms`);
+}
+
+describe('a pool connection lost under a statement, on PostgreSQL', () => {
+  let direct: PgStore;
+  let relay: Awaited<ReturnType<typeof relayTo>>;
+  let store: PgStore;
+  let logged: string[];
+
+  beforeEach(async () => {
+    direct = (await freshStore('postgres')) as PgStore;
+    relay = await relayTo(process.env.TEST_DATABASE_URL!);
+    logged = [];
+    store = await openPgStore(relay.url, {
+      schema: direct.schema!,
+      poolSize: 2,
+      listen: false,
+      log: (m) => logged.push(m),
+    });
+  });
+  afterEach(async () => {
+    await relay.close();
+    await store.close();
+  });
+
+  /** A statement that runs for 3 s, and whether it runs in PostgreSQL now (seen from the direct store). */
+  const sleep = (tag: string) => `SELECT pg_sleep(3) AS "${tag}"`;
+  const sleeping = (tag: string) => async () =>
+    (
+      await direct.read((tx) =>
+        tx.all("SELECT pid FROM pg_stat_activity WHERE query = ? AND state = 'active'", [sleep(tag)]),
+      )
+    ).length > 0;
+
+  it('fails a read with StoreBusy, and the next read gets a new connection', async () => {
+    const settled = store
+      .read((tx) => tx.get(sleep('read')))
+      .then(
+        () => 'answered',
+        (err: unknown) => err,
+      );
+    await until(sleeping('read'));
+    relay.cut();
+    const failure = await settled;
+    expect(failure).toBeInstanceOf(StoreBusy);
+    expect(String((failure as StoreBusy).cause)).toMatch(/Connection terminated/);
+    expect(logged).toEqual([
+      'PostgreSQL connection lost under a statement (Connection terminated unexpectedly)',
+    ]);
+    expect(await store.read((tx) => tx.get<{ n: number }>('SELECT 2 AS n'))).toEqual({ n: 2 });
+  });
+
+  it('fails a read in a snapshot with StoreBusy', async () => {
+    const settled = store
+      .read((tx) => tx.get(sleep('snapshot')), { snapshot: true })
+      .then(
+        () => 'answered',
+        (err: unknown) => err,
+      );
+    await until(sleeping('snapshot'));
+    relay.cut();
+    expect(await settled).toBeInstanceOf(StoreBusy);
+  });
+
+  const insert = "INSERT INTO app_secrets (name, value, created_at) VALUES ('cut-test', ?, ?)";
+
+  it('fails a write before its COMMIT with StoreBusy, and nothing of it is written', async () => {
+    const settled = store
+      .write(async (tx) => {
+        await tx.run(insert, ['x', 1]);
+        await tx.get(sleep('write'));
+      })
+      .then(
+        () => 'committed',
+        (err: unknown) => err,
+      );
+    await until(sleeping('write'));
+    relay.cut();
+    expect(await settled).toBeInstanceOf(StoreBusy);
+    // PostgreSQL notices the connection gone once its statement ends, and rolls the transaction back.
+    await until(async () => !(await sleeping('write')()), 5_000);
+    expect(await direct.read((tx) => tx.all("SELECT name FROM app_secrets WHERE name = 'cut-test'"))).toEqual(
+      [],
+    );
+    // And the store writes again, on a new connection.
+    await store.write((tx) => tx.run(insert, ['y', 2]));
+    expect(
+      await direct.read((tx) => tx.all("SELECT value FROM app_secrets WHERE name = 'cut-test'")),
+    ).toEqual([{ value: 'y' }]);
+  });
+
+  it('leaves a statement error a statement error', async () => {
+    await expect(store.read((tx) => tx.get('SELECT no_such_column'))).rejects.not.toBeInstanceOf(StoreBusy);
+    await expect(store.write((tx) => tx.get('SELECT no_such_column'))).rejects.not.toBeInstanceOf(StoreBusy);
+    expect(relay.connections()).toBeGreaterThan(0);
+  });
+});
