@@ -6,6 +6,9 @@
  * the broken connection, and the next request gets a new one.
  *
  * The connection is cut by a TCP relay on loopback between the store and PostgreSQL.
+ *
+ * And a pool connection that has served its lifetime is replaced: under steady load none idles
+ * out, and each would keep the generic plans its statements were first given.
  */
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -152,5 +155,45 @@ describe('a pool connection lost under a statement, on PostgreSQL', () => {
     await expect(store.read((tx) => tx.get('SELECT no_such_column'))).rejects.not.toBeInstanceOf(StoreBusy);
     await expect(store.write((tx) => tx.get('SELECT no_such_column'))).rejects.not.toBeInstanceOf(StoreBusy);
     expect(relay.connections()).toBeGreaterThan(0);
+  });
+});
+
+describe("a pool connection's lifetime, on PostgreSQL", () => {
+  it('ends it once it is free, and the next read gets a new one', async () => {
+    const shared = (await freshStore('postgres')) as PgStore;
+    const store = await openPgStore(process.env.TEST_DATABASE_URL!, {
+      schema: shared.schema!,
+      poolSize: 1,
+      listen: false,
+      connectionLifetimeSeconds: 1,
+    });
+    try {
+      const pid = () => store.read((tx) => tx.get<{ pid: number }>('SELECT pg_backend_pid() AS pid'));
+      const first = (await pid())!.pid;
+      expect((await pid())!.pid).toBe(first);
+      // Busy across its end of life: it serves its read to the end, and is replaced after.
+      expect(
+        await store.read((tx) =>
+          tx.get<{ pid: number }>('SELECT pg_backend_pid() AS pid FROM pg_sleep(1.3)'),
+        ),
+      ).toEqual({
+        pid: first,
+      });
+      expect((await pid())!.pid).not.toBe(first);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('takes whole seconds only', async () => {
+    const shared = (await freshStore('postgres')) as PgStore;
+    for (const connectionLifetimeSeconds of [0, 0.5, Number.NaN])
+      await expect(
+        openPgStore(process.env.TEST_DATABASE_URL!, {
+          schema: shared.schema!,
+          listen: false,
+          connectionLifetimeSeconds,
+        }),
+      ).rejects.toThrow(/connectionLifetimeSeconds/);
   });
 });

@@ -75,6 +75,13 @@ export interface PgStoreOptions {
    * that ran on would hold up every short read behind it.
    */
   shortReadTimeoutMs?: number;
+  /**
+   * How long a pool connection serves before it is closed (once free) and replaced. Default 3 600:
+   * under steady load a connection never idles out, and its prepared statements keep the generic
+   * plans they were given when first run — made while a table was small, such a plan stays for the
+   * connection's life (docs/SCALING.md); a server restarted or moved behind its address is found again too.
+   */
+  connectionLifetimeSeconds?: number;
   /** Follow other instances' writes for `changeMark` (LISTEN). Default true. */
   listen?: boolean;
   log?: (message: string) => void;
@@ -163,6 +170,9 @@ export async function openPgStore(url: string, options: PgStoreOptions = {}): Pr
   const timeout = options.shortReadTimeoutMs;
   if (timeout !== undefined && !(Number.isInteger(timeout) && timeout >= 1))
     throw new RangeError('shortReadTimeoutMs: a whole number of milliseconds, at least 1');
+  const lifetime = options.connectionLifetimeSeconds;
+  if (lifetime !== undefined && !(Number.isInteger(lifetime) && lifetime >= 1))
+    throw new RangeError('connectionLifetimeSeconds: a whole number of seconds, at least 1');
   // Generic plans for the prepared statements: every statement here finds its rows by key, and
   // planning anew for each execution (PostgreSQL's default for a statement's first runs, and for
   // as long as it guesses a custom plan could be cheaper) cost a tenth of the database's CPU.
@@ -184,6 +194,7 @@ export async function openPgStore(url: string, options: PgStoreOptions = {}): Pr
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
+    maxLifetimeSeconds: lifetime ?? 3_600,
   });
   const store = new PgStore(pool, connection, options);
   try {
