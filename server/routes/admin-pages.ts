@@ -8,7 +8,7 @@ import { MIN_PASSWORD_LENGTH } from '../auth/password.ts';
 import { ApiError } from '../problem.ts';
 import { fromThisSite, setPassword } from './admin.ts';
 import type { AppEnv } from './env.ts';
-import { pageHeaders, pageStyle } from './pages.ts';
+import { ICON_LINK, pageHeaders, pageStyle } from './pages.ts';
 
 const STYLE = pageStyle(
   `body{font:16px/1.5 system-ui,sans-serif;max-width:30rem;margin:2rem auto;padding:0 1rem;color:#1d2330}label{display:block;font-weight:600;margin:1rem 0 .25rem}input{font:inherit;width:100%;padding:.5rem;border:1px solid #77808f;border-radius:.5rem}button{font:inherit;margin-top:1rem;padding:.6rem 1rem;border:0;border-radius:.5rem;background:#1f5fbf;color:#fff}[role=alert]{color:#a61b1b;border-left:4px solid #a61b1b;padding-left:.5rem}`,
@@ -18,6 +18,7 @@ const page = (body: ReturnType<typeof html>) => html`<!doctype html>
 <html lang="de">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Passwort setzen – Terminkette</title>
+${ICON_LINK}
 ${STYLE.element}
 </head>
 <body><main>${body}</main></body>

@@ -9,7 +9,7 @@ import { type BookingView, bookingViewOf, cancelBooking } from '../booking/cance
 import { ApiError } from '../problem.ts';
 import { bookingOfLink, cancelLinks } from './bookings.ts';
 import type { AppEnv } from './env.ts';
-import { pageHeaders, pageStyle } from './pages.ts';
+import { ICON_LINK, pageHeaders, pageStyle } from './pages.ts';
 import { refusalError } from './refusals.ts';
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
@@ -24,6 +24,7 @@ function page(title: string, body: Html) {
   return html`<!doctype html>
 <html lang="de"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
+${ICON_LINK}
 ${STYLE.element}
 </head><body><main><h1>${title}</h1>${body}</main></body></html>`;
 }

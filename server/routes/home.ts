@@ -6,7 +6,7 @@ import { DEMO_LOGINS, DEMO_SLUG } from '../demo/load.ts';
 import { StoreUnavailable } from '../errors.ts';
 import { reportStorage } from '../problem.ts';
 import type { AppEnv } from './env.ts';
-import { pageHeaders, pageStyle } from './pages.ts';
+import { ICON_LINK, icon, pageHeaders, pageStyle } from './pages.ts';
 
 const STYLE = pageStyle(
   `body{font:16px/1.5 system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;color:#1d2330}code{background:#f1f3f6;padding:0 .25rem}`,
@@ -14,6 +14,8 @@ const STYLE = pageStyle(
 
 export function homeRoutes() {
   return new Hono<AppEnv>()
+    .get('/favicon.svg', icon)
+    .get('/favicon.ico', icon)
     .get('/health', async (c) => {
       const { store, clock } = c.get('deps');
       // A real write, read back: a full disk or a read-only database shows here, not only in the
@@ -39,6 +41,7 @@ export function homeRoutes() {
 <html lang="de">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Terminkette</title>
+${ICON_LINK}
 ${STYLE.element}
 </head>
 <body>

@@ -5,7 +5,7 @@
  */
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import { pageStyle } from './pages.ts';
+import { ICON_LINK, pageStyle } from './pages.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: an OpenAPI document is walked generically here.
 type Json = any;
@@ -85,6 +85,7 @@ ${body ? html`<h3>Body (application/json)</h3><div>${typeOf(doc, body)}</div>` :
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${doc.info?.title} — API reference</title>
+${ICON_LINK}
 ${REFERENCE_STYLE.element}
 </head><body>
 <h1>${doc.info?.title} <small>${doc.info?.version}</small></h1>

@@ -14,6 +14,7 @@ import { html } from 'hono/html';
 import { DEMO_SLUG } from '../demo/load.ts';
 import { problem } from '../problem.ts';
 import type { AppEnv } from './env.ts';
+import { ICON_LINK } from './pages.ts';
 
 export const WIDGET_FILE = fileURLToPath(new URL('../../dist/widget/widget.js', import.meta.url));
 
@@ -100,6 +101,7 @@ export function widgetRoutes(file = WIDGET_FILE) {
 <html lang="${lang}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${en ? 'Demo practice: online booking' : 'Demo-Praxis: Online-Terminbuchung'} – Terminkette</title>
+${ICON_LINK}
 <style nonce="${nonce}">
 body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
 header,main{max-width:72rem;margin:0 auto;padding:1rem}

@@ -433,3 +433,19 @@ describe('the API contract', () => {
     expect(await (await app.request('/')).text()).toContain('href="/api/v1/reference"');
   });
 });
+
+describe('the icon', () => {
+  it('is served where pages name it and where browsers look unasked, and every page names it', async () => {
+    const { app } = await demoApp();
+    for (const path of ['/favicon.svg', '/favicon.ico']) {
+      const res = await app.request(path);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('image/svg+xml');
+      expect(await res.text()).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[^>]*>.*<\/svg>$/);
+    }
+    for (const page of ['/', '/demo', '/api/v1/reference']) {
+      const html = await (await app.request(page)).text();
+      expect(html, page).toContain('<link rel="icon" href="/favicon.svg" type="image/svg+xml">');
+    }
+  });
+});
