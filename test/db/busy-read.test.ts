@@ -5,7 +5,7 @@
  * both reads.
  */
 import { describe, expect, it } from 'vitest';
-import { busyFromText, loadBusy, loadBusyAndHead } from '../../server/db/queries/calendar.ts';
+import { busyFromHex, busyFromText, loadBusy, loadBusyAndHead } from '../../server/db/queries/calendar.ts';
 import type { Store } from '../../server/db/store.ts';
 import { importPractice } from '../../server/practice/import.ts';
 import { allWeekPracticeDoc, exec, freshStore, NOW, row, STORE_KIND } from '../helpers.ts';
@@ -149,6 +149,48 @@ describe(`the busy read (${STORE_KIND})`, () => {
     });
   });
 
+  it('reads the longest block there is, off the minute: 24 hours and an 8-hour buffer, 1 921 minutes as widened', async () => {
+    const p = await practice();
+    const from = Date.UTC(2027, 0, 4, 23);
+    const start = from + 3 * DAY + 1;
+    const client = await row<{ id: number }>(
+      p.store,
+      "SELECT id FROM clients WHERE practice_id = ? AND last_name = 'A'",
+      [p.practiceId],
+    );
+    await exec(
+      p.store,
+      `INSERT INTO appointments (practice_id, client_id, therapist_id, room_id, starts_at, ends_at, buffer_after_minutes, blocked_until, status, source, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, 480, ?, 'booked', 'staff', ?)`,
+      [p.practiceId, client!.id, p.a, p.room, start, start + DAY, start + DAY + 8 * HOUR, NOW],
+    );
+    const window = { therapistIds: [p.a], roomIds: [p.room], from, to: from + 7 * DAY, now: NOW };
+    const { busy } = await p.store.read((tx) => loadBusyAndHead(tx, 'always', window));
+    expect(busy).toEqual([
+      { therapistId: p.a, roomId: p.room, start: from + 3 * DAY, end: from + 3 * DAY + 32 * HOUR + MINUTE },
+    ]);
+  });
+
+  it(
+    STORE_KIND === 'postgres'
+      ? 'refuses a window of years on PostgreSQL, whose packed starts have 21 bits (no caller reads more than months)'
+      : 'reads a window of years on SQLite (PostgreSQL refuses it: its packed starts have 21 bits)',
+    async () => {
+      const p = await practice();
+      const from = Date.UTC(2027, 0, 4, 23);
+      await p.add(p.a, null, from + 1000 * DAY, from + 1000 * DAY + HOUR);
+      const years = { therapistIds: [p.a], roomIds: [], from, to: from + 1500 * DAY, now: NOW };
+      const read = p.store.read((tx) => loadBusy(tx, years));
+      if (STORE_KIND === 'postgres') await expect(read).rejects.toThrow(RangeError);
+      else expect((await read).map((b) => b.start)).toEqual([from + 1000 * DAY]);
+      // A year is read on both.
+      const year = { ...years, to: from + 1000 * DAY + 2 * HOUR };
+      expect((await p.store.read((tx) => loadBusy(tx, year))).map((b) => b.start)).toEqual([
+        from + 1000 * DAY,
+      ]);
+    },
+  );
+
   it('knows no head for a slug that names no practice', async () => {
     const p = await practice();
     const from = Date.UTC(2027, 0, 4, 23);
@@ -176,52 +218,78 @@ describe(`the busy read (${STORE_KIND})`, () => {
 
 describe('the busy text as read', () => {
   const at = (minute: number) => minute * MINUTE;
-  const SQLITE = { base: 0, lengths: false };
-  const POSTGRES = { base: 28_900_000, lengths: true };
 
   it('reads SQLite’s form: minutes since 1970, start and end, "null" for no room', () => {
-    expect(busyFromText('3,null,28900000,28900040,1,2,28900100,28900130', 4, SQLITE)).toEqual([
+    expect(busyFromText('3,null,28900000,28900040,1,2,28900100,28900130', 4)).toEqual([
       { therapistId: 3, roomId: null, start: at(28_900_000), end: at(28_900_040) },
       { therapistId: 1, roomId: 2, start: at(28_900_100), end: at(28_900_130) },
     ]);
     // Before 1970 its minutes are negative.
-    expect(busyFromText('3,2,-100,-60', 4, SQLITE)).toEqual([
+    expect(busyFromText('3,2,-100,-60', 4)).toEqual([
       { therapistId: 3, roomId: 2, start: at(-100), end: at(-60) },
+    ]);
+    expect(busyFromText('3,2,-100,-60,7', 5)).toEqual([
+      { therapistId: 3, roomId: 2, start: at(-100), end: at(-60), appointmentId: 7 },
     ]);
   });
 
-  it('reads PostgreSQL’s form: starts from the base minute, then the length; the fifth number the id', () => {
-    expect(busyFromText('3,null,0,40,17,1,2,1440,30,18', 5, POSTGRES)).toEqual([
+  it('reads PostgreSQL’s packed bytes: therapist, then room, start from the base minute and length in one int8; the id after them', () => {
+    // Therapist 3, no room, start 0, 40 minutes, id 17; therapist 1, room 2, start 1 440, 30 minutes (1 440·2¹¹ + 30), id 18.
+    const hex =
+      '00000003' + '00000000' + '00000028' + '00000011' + '00000001' + '00000002' + '002d001e' + '00000012';
+    expect(busyFromHex(hex, 5, 28_900_000)).toEqual([
       { therapistId: 3, roomId: null, start: at(28_900_000), end: at(28_900_040), appointmentId: 17 },
       { therapistId: 1, roomId: 2, start: at(28_901_440), end: at(28_901_470), appointmentId: 18 },
+    ]);
+    // The largest of each: ids of 2³¹ − 1, the last start of 21 bits, the longest length of 11.
+    expect(busyFromHex('7fffffff' + '7fffffff' + 'ffffffff', 4, 0)).toEqual([
+      {
+        therapistId: 2 ** 31 - 1,
+        roomId: 2 ** 31 - 1,
+        start: at(2 ** 21 - 1),
+        end: at(2 ** 21 - 1 + 2047),
+      },
     ]);
   });
 
   it('reads nothing as no intervals', () => {
-    expect(busyFromText(null, 4, SQLITE)).toEqual([]);
-    expect(busyFromText('', 5, POSTGRES)).toEqual([]);
+    expect(busyFromText(null, 4)).toEqual([]);
+    expect(busyFromText('', 5)).toEqual([]);
+    expect(busyFromHex(null, 4, 0)).toEqual([]);
+    expect(busyFromHex('', 5, 0)).toEqual([]);
   });
 
   it('refuses a text that is not whole intervals of numbers', () => {
-    const bad: [string, 4 | 5, typeof SQLITE][] = [
-      ['3,null,10', 4, SQLITE],
-      ['3,1,2,4,', 4, SQLITE],
-      ['3,,1,2', 4, SQLITE],
-      ['3,1,2,x', 4, SQLITE],
-      ['3,nul,1,2', 4, SQLITE],
-      ['null,1,2,3', 4, SQLITE],
-      ['3,5null,1,2', 4, SQLITE],
-      ['3,null5,1,2', 4, SQLITE],
-      ['-3,1,2,4', 4, SQLITE],
-      ['3,1,--2,4', 4, SQLITE],
-      ['3,1,2-,4', 4, SQLITE],
-      ['3,1,-2,4', 4, POSTGRES],
-      ['3,1,1234567890123456,4', 4, SQLITE],
-      ['3,1,2,4,5,6', 5, POSTGRES],
-      ['3,1,2,4,null', 5, POSTGRES],
+    const bad: [string, 4 | 5][] = [
+      ['3,null,10', 4],
+      ['3,1,2,4,', 4],
+      ['3,,1,2', 4],
+      ['3,1,2,x', 4],
+      ['3,nul,1,2', 4],
+      ['null,1,2,3', 4],
+      ['3,5null,1,2', 4],
+      ['3,null5,1,2', 4],
+      ['-3,1,2,4', 4],
+      ['3,1,--2,4', 4],
+      ['3,1,2-,4', 4],
+      ['3,1,1234567890123456,4', 4],
+      ['3,1,2,4,5,6', 5],
+      ['3,1,2,4,null', 5],
+      ['3,1,2,4,-5', 5],
     ];
-    for (const [text, width, form] of bad) {
-      expect(() => busyFromText(text, width, form), text).toThrow(/busy text/);
+    for (const [text, width] of bad) {
+      expect(() => busyFromText(text, width), text).toThrow(/busy text/);
+    }
+    const badHex: [string, 4 | 5][] = [
+      ['00000003000000000000002', 4], // a digit short
+      ['000000030000000000000028', 5], // an interval without its id
+      ['00000003000000000000002800', 4],
+      ['0000000300000000000000g8', 4],
+      ['00000003000000000000002F', 4], // encode writes lower case
+      ['-0000003000000000000002f', 4],
+    ];
+    for (const [text, width] of badHex) {
+      expect(() => busyFromHex(text, width, 0), text).toThrow(/busy text/);
     }
   });
 });

@@ -16,7 +16,7 @@ import type { Tx } from '../store.ts';
 import { findBookingRequest } from './bookings.ts';
 import {
   budgetOf,
-  busyFromText,
+  busyFrom,
   busyWithIds,
   type Contact,
   clientContact,
@@ -190,7 +190,7 @@ async function oneStatement(tx: Tx, i: BookingSnapshotInput): Promise<BookingSna
     version: row.version ?? undefined,
     previous: row.previous ?? undefined,
     emailTaken: row.email_taken === true,
-    busy: busyFromText(row.busy, 5, busyForm),
+    busy: busyFrom(row.busy, 5, busyForm),
     contact,
     client:
       client && contact
