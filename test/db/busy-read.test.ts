@@ -171,25 +171,30 @@ describe(`the busy read (${STORE_KIND})`, () => {
     ]);
   });
 
-  it(
-    STORE_KIND === 'postgres'
-      ? 'refuses a window of years on PostgreSQL, whose packed starts have 21 bits (no caller reads more than months)'
-      : 'reads a window of years on SQLite (PostgreSQL refuses it: its packed starts have 21 bits)',
-    async () => {
-      const p = await practice();
-      const from = Date.UTC(2027, 0, 4, 23);
-      await p.add(p.a, null, from + 1000 * DAY, from + 1000 * DAY + HOUR);
-      const years = { therapistIds: [p.a], roomIds: [], from, to: from + 1500 * DAY, now: NOW };
-      const read = p.store.read((tx) => loadBusy(tx, years));
-      if (STORE_KIND === 'postgres') await expect(read).rejects.toThrow(RangeError);
-      else expect((await read).map((b) => b.start)).toEqual([from + 1000 * DAY]);
-      // A year is read on both.
-      const year = { ...years, to: from + 1000 * DAY + 2 * HOUR };
-      expect((await p.store.read((tx) => loadBusy(tx, year))).map((b) => b.start)).toEqual([
-        from + 1000 * DAY,
-      ]);
-    },
-  );
+  it('reads a window of a century, as a staff series of 100 yearly dates reads it', async () => {
+    const p = await practice();
+    const from = Date.UTC(2027, 0, 4, 23);
+    await p.add(p.a, p.room, from + HOUR, from + 2 * HOUR);
+    await p.add(p.a, null, from + 36_000 * DAY, from + 36_000 * DAY + HOUR);
+    const century = { therapistIds: [p.a], roomIds: [p.room], from, to: from + 36_500 * DAY, now: NOW };
+    expect(await p.store.read((tx) => loadBusy(tx, century))).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          therapistId: p.a,
+          roomId: p.room,
+          start: from + HOUR,
+          end: from + 2 * HOUR,
+        }),
+        expect.objectContaining({
+          therapistId: p.a,
+          roomId: null,
+          start: from + 36_000 * DAY,
+          end: from + 36_000 * DAY + HOUR,
+        }),
+      ]),
+    );
+    expect((await p.store.read((tx) => loadBusyAndHead(tx, 'always', century))).busy).toHaveLength(2);
+  });
 
   it('knows no head for a slug that names no practice', async () => {
     const p = await practice();
@@ -233,21 +238,30 @@ describe('the busy text as read', () => {
     ]);
   });
 
-  it('reads PostgreSQL’s packed bytes: therapist, then room, start from the base minute and length in one int8; the id after them', () => {
+  it('reads PostgreSQL’s packed bytes: therapist and room in one int8, start from the base minute and length in another; the id after them', () => {
     // Therapist 3, no room, start 0, 40 minutes, id 17; therapist 1, room 2, start 1 440, 30 minutes (1 440·2¹¹ + 30), id 18.
     const hex =
-      '00000003' + '00000000' + '00000028' + '00000011' + '00000001' + '00000002' + '002d001e' + '00000012';
+      '00000003' +
+      '00000000' +
+      '00000000' +
+      '00000028' +
+      '00000011' +
+      '00000001' +
+      '00000002' +
+      '00000000' +
+      '002d001e' +
+      '00000012';
     expect(busyFromHex(hex, 5, 28_900_000)).toEqual([
       { therapistId: 3, roomId: null, start: at(28_900_000), end: at(28_900_040), appointmentId: 17 },
       { therapistId: 1, roomId: 2, start: at(28_901_440), end: at(28_901_470), appointmentId: 18 },
     ]);
-    // The largest of each: ids of 2³¹ − 1, the last start of 21 bits, the longest length of 11.
-    expect(busyFromHex('7fffffff' + '7fffffff' + 'ffffffff', 4, 0)).toEqual([
+    // The largest of each: ids of 2³¹ − 1, a start of 2⁴⁰ + 2²¹ − 1 minutes (bits in both halves of the int8), the longest length of 11 bits.
+    expect(busyFromHex('7fffffff' + '7fffffff' + '00080000' + 'ffffffff', 4, 0)).toEqual([
       {
         therapistId: 2 ** 31 - 1,
         roomId: 2 ** 31 - 1,
-        start: at(2 ** 21 - 1),
-        end: at(2 ** 21 - 1 + 2047),
+        start: at(2 ** 40 + 2 ** 21 - 1),
+        end: at(2 ** 40 + 2 ** 21 - 1 + 2047),
       },
     ]);
   });
@@ -280,13 +294,14 @@ describe('the busy text as read', () => {
     for (const [text, width] of bad) {
       expect(() => busyFromText(text, width), text).toThrow(/busy text/);
     }
+    const one = '00000003000000000000000000000028';
     const badHex: [string, 4 | 5][] = [
-      ['00000003000000000000002', 4], // a digit short
-      ['000000030000000000000028', 5], // an interval without its id
-      ['00000003000000000000002800', 4],
-      ['0000000300000000000000g8', 4],
-      ['00000003000000000000002F', 4], // encode writes lower case
-      ['-0000003000000000000002f', 4],
+      [one.slice(1), 4], // a digit short
+      [one, 5], // an interval without its id
+      [`${one}00`, 4],
+      [`${one.slice(0, -2)}g8`, 4],
+      [`${one.slice(0, -1)}F`, 4], // encode writes lower case
+      [`-${one.slice(1)}`, 4],
     ];
     for (const [text, width] of badHex) {
       expect(() => busyFromHex(text, width, 0), text).toThrow(/busy text/);

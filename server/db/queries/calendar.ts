@@ -33,30 +33,29 @@ export const LONGEST_BLOCK_MS = 32 * 3_600_000;
  * and (room, start) indexes (`busy_text`, a virtual generated column: schema.ts), minutes since
  * 1970, so a read takes it from the index instead of building it per row, in the app's own process.
  *
- * PostgreSQL packs each into 12 bytes as it reads: the therapist (int4), then one int8 holding the
- * room (0: none; ids start at 1) in its upper 32 bits, the start in minutes from the window's base
- * minute in the next 21 and the length in minutes in the last 11 (at most 1 921: a block ends at
- * most 32 h after its start, schema checks) — all of a read's intervals one bytea, sent as hex
- * (`busyFromHex`). Two conversions per row (int4send, int8send) where the decimal text took four
- * numbers to text and their join. A week of 20 therapists: 1 500 reads in a row, decimal and packed
- * alternated four times, the read's time less the app's CPU 230–240 → 140–160 µs; the benchmark's
- * quick /starts row, PostgreSQL's CPU per request 0.18 → 0.16 ms (two alternated pairs). Its text
- * grows from 6.0 to 9.6 KB, read digit by digit as the decimal one was. (With SQLite's text stored
- * and indexed, PostgreSQL's reads took half the time, but the bookings' foreign-key checks against
- * appointments slowed to 0.6–0.8 ms each on a table filled from empty: not kept.)
+ * PostgreSQL packs each into 16 bytes as it reads, two int8: the therapist in the upper 32 bits of
+ * the first and the room (0: none; ids start at 1) in its lower 32; the start in minutes from the
+ * window's base minute above the last 11 bits of the second, and the length in minutes in them (at
+ * most 1 921: a block ends at most 32 h after its start, schema checks) — all of a read's intervals
+ * one bytea, sent as hex (`busyFromHex`). Two conversions per row (int8send) where the decimal text
+ * took four numbers to text and their join. A week of 20 therapists: 1 500 reads in a row, decimal
+ * and packed alternated four times, the read's time less the app's CPU 230–240 → 120–140 µs; the
+ * benchmark's quick /starts row, PostgreSQL's CPU per request 0.18 → 0.16 ms (two alternated pairs,
+ * with 12-byte rows that left 21 bits for the start: a staff series over years outgrew them). Its
+ * text grows from 6.0 to 12.8 KB, read as the decimal one was, digit by digit. (With SQLite's text
+ * stored and indexed, PostgreSQL's reads took half the time, but the bookings' foreign-key checks
+ * against appointments slowed to 0.6–0.8 ms each on a table filled from empty: not kept.)
  */
 function busyText(tx: Tx): string {
   return tx.dialect === 'sqlite'
     ? 'busy_text'
-    : `int4send(therapist_id) || int8send((coalesce(room_id, 0)::int8 << 32)
-        | ((starts_at / 60000 - ?) << ${LENGTH_BITS})
-        | ((blocked_until + 59999) / 60000 - starts_at / 60000))`;
+    : `int8send((therapist_id::int8 << 32) | coalesce(room_id, 0))
+        || int8send(((starts_at / 60000 - ?) << ${LENGTH_BITS})
+          | ((blocked_until + 59999) / 60000 - starts_at / 60000))`;
 }
 
 /** Bits of the packed length (PostgreSQL's busy bytes): 1 921 minutes at most. */
 const LENGTH_BITS = 11;
-/** Bits of the packed start: a window and the longest block before it, 1 456 days at most. */
-const START_BITS = 21;
 
 /** How a read's busy text counts its minutes (`busyText`). */
 export interface BusyForm {
@@ -73,13 +72,9 @@ const SQLITE_FORM: BusyForm = { base: 0, packed: false };
  * (nothing starts before `from − LONGEST_BLOCK_MS`); SQLite's index holds minutes since 1970.
  */
 function busyForm(tx: Tx, window: BusyWindow): BusyForm {
-  if (tx.dialect === 'sqlite') return SQLITE_FORM;
-  const base = Math.floor((window.from - LONGEST_BLOCK_MS) / 60_000);
-  // A start packed in its bits: no caller reads years at once (the public API: 62 days).
-  if (Math.ceil(window.to / 60_000) - base >= 2 ** START_BITS) {
-    throw new RangeError(`busy times: a window of more than ${2 ** START_BITS} minutes`);
-  }
-  return { base, packed: true };
+  return tx.dialect === 'sqlite'
+    ? SQLITE_FORM
+    : { base: Math.floor((window.from - LONGEST_BLOCK_MS) / 60_000), packed: true };
 }
 
 /** The intervals of a read's busy text, `width` numbers each (the fifth: the appointment's id), in its `form`. */
@@ -102,7 +97,7 @@ export async function loadBusy(tx: Tx, window: BusyWindow): Promise<BusyInterval
 
 /**
  * `loadBusy`'s statement as a scalar subquery with its parameters, for a statement that reads more,
- * and the form to read its text in (`busyFromText`).
+ * and the form to read its text in (`busyFrom`).
  */
 export function busyWithIds(tx: Tx, window: BusyWindow): [sql: string, params: unknown[], form: BusyForm] {
   const [rows, params, form] = busyRows(tx, window, false);
@@ -246,27 +241,29 @@ export function busyFromText(text: string | null | undefined, width: 4 | 5): Bus
 }
 
 /**
- * The intervals of PostgreSQL's packed busy bytes as hex (`busyText`): 24 hex digits each, 32 with
+ * The intervals of PostgreSQL's packed busy bytes as hex (`busyText`): 32 hex digits each, 40 with
  * the appointment's id (an int4 after them), starts counted from the minute `base`.
  */
 export function busyFromHex(text: string | null | undefined, width: 4 | 5, base: number): BusyInterval[] {
   const busy: BusyInterval[] = [];
   if (!text) return busy;
-  const size = width === 5 ? 32 : 24;
+  const size = width === 5 ? 40 : 32;
   if (text.length % size !== 0) {
     throw new Error(`busy text: ${text.length} hex digits are not whole intervals of ${size}`);
   }
   for (let i = 0; i < text.length; i += size) {
     const room = hex32(text, i + 8);
-    const packed = hex32(text, i + 16);
-    const start = (base + Math.floor(packed / 2 ** LENGTH_BITS)) * 60_000;
+    // The second int8: its upper 32 bits, and its lower 32 — whose last 11 are the length.
+    const high = hex32(text, i + 16);
+    const low = hex32(text, i + 24);
+    const start = (base + high * 2 ** (32 - LENGTH_BITS) + Math.floor(low / 2 ** LENGTH_BITS)) * 60_000;
     const b: BusyInterval = {
       therapistId: hex32(text, i),
       roomId: room === 0 ? null : room,
       start,
-      end: start + (packed % 2 ** LENGTH_BITS) * 60_000,
+      end: start + (low % 2 ** LENGTH_BITS) * 60_000,
     };
-    if (width === 5) b.appointmentId = hex32(text, i + 24);
+    if (width === 5) b.appointmentId = hex32(text, i + 32);
     busy.push(b);
   }
   return busy;
