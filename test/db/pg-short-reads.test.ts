@@ -164,3 +164,43 @@ describe('short reads on PostgreSQL', () => {
       ).rejects.toThrow(/shortReadTimeoutMs/);
   });
 });
+
+describe("the short reads' connection's lifetime, on PostgreSQL", () => {
+  it('replaces it once served, after the reads that hold it are done with it', async () => {
+    const shared = (await freshStore('postgres')) as PgStore;
+    const store = await openPgStore(process.env.TEST_DATABASE_URL!, {
+      schema: shared.schema!,
+      listen: false,
+      shortReadTimeoutMs: 500,
+      connectionLifetimeSeconds: 1,
+    });
+    try {
+      const pid = async () => (await store.read((tx) => tx.get<Pid>(pidOf), { short: true }))!.pid;
+      const first = await pid();
+      // A read on it that goes on past its lifetime: its second statement still finds it.
+      let pause!: () => void;
+      const paused = new Promise<void>((resolve) => (pause = resolve));
+      const holding = store.read(
+        async (tx) => {
+          const a = (await tx.get<Pid>(pidOf))!.pid;
+          await paused;
+          return [a, (await tx.get<Pid>(pidOf))!.pid];
+        },
+        { short: true },
+      );
+      await new Promise((r) => setTimeout(r, 1_100));
+      const next = await pid();
+      expect(next).not.toBe(first);
+      pause();
+      expect(await holding).toEqual([first, first]);
+      // The old one ends once its grace is over (twice the statement timeout and a second).
+      const alive = async (p: number) =>
+        (await shared.read((tx) => tx.all('SELECT 1 FROM pg_stat_activity WHERE pid = ?', [p]))).length > 0;
+      expect(await alive(first)).toBe(true);
+      await new Promise((r) => setTimeout(r, 2_300));
+      expect(await alive(first)).toBe(false);
+    } finally {
+      await store.close();
+    }
+  });
+});

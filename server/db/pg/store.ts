@@ -76,10 +76,11 @@ export interface PgStoreOptions {
    */
   shortReadTimeoutMs?: number;
   /**
-   * How long a pool connection serves before it is closed (once free) and replaced. Default 3 600:
-   * under steady load a connection never idles out, and its prepared statements keep the generic
-   * plans they were given when first run — made while a table was small, such a plan stays for the
-   * connection's life (docs/SCALING.md); a server restarted or moved behind its address is found again too.
+   * How long a connection serves before it is closed (a pool connection once free; the short reads'
+   * shared one once their reads are done) and replaced. Default 3 600: under steady load a
+   * connection never idles out, and its prepared statements keep the generic plans they were given
+   * when first run — made while a table was small, such a plan stays for the connection's life
+   * (docs/SCALING.md); a server restarted or moved behind its address is found again too.
    */
   connectionLifetimeSeconds?: number;
   /** Follow other instances' writes for `changeMark` (LISTEN). Default true. */
@@ -324,17 +325,28 @@ export class PgStore implements Store {
     }
     // node-postgres emits an 'error' when a connection ends under it, besides failing its
     // statements; the pool listens only while the connection is idle, and an 'error' nobody hears
-    // ends the process. Heard here for as long as the connection lives: what was running fails with
-    // it (a read or an unwritten write: StoreBusy), and the pool drops the connection on release.
+    // ends the process. Heard here for as long as the connection lives (logged while it is out of
+    // the pool, which logs its idle ones): what was running fails with it (a read or an unwritten
+    // write: StoreBusy), and the pool drops the connection on release.
     if (!this.heard.has(client)) {
       this.heard.add(client);
-      client.on('error', (err) => this.log(`PostgreSQL connection lost under a statement (${err.message})`));
+      client.on('error', (err) => {
+        if (this.out.has(client)) this.log(`PostgreSQL connection lost under a statement (${err.message})`);
+      });
     }
+    this.out.add(client);
     return client;
   }
 
-  /** The pool's connections that have the store's error listener (`connect`). */
+  /** Back to the pool (`connect`'s counterpart); `broken`: a connection not to be used again. */
+  private release(client: pg.PoolClient, broken?: unknown): void {
+    this.out.delete(client);
+    client.release(broken instanceof Error ? broken : undefined);
+  }
+
+  /** The pool's connections that have the store's error listener (`connect`), and those out of the pool now. */
   private readonly heard = new WeakSet<pg.PoolClient>();
+  private readonly out = new Set<pg.PoolClient>();
 
   async read<T>(fn: (tx: Tx) => Promise<T>, options: ReadOptions = {}): Promise<T> {
     const result =
@@ -364,15 +376,20 @@ export class PgStore implements Store {
       throw readFailure(err);
     } finally {
       tx.close();
-      client.release(broken instanceof Error ? broken : undefined);
+      this.release(client, broken);
     }
   }
 
   /** The connection in pipeline mode that short reads share; null until needed, and after it broke. */
   private pipeline: Promise<Pipeline> | null = null;
 
+  /** When the shared connection was opened (performance.now()), for its lifetime. */
+  private pipelineSince = 0;
+
   private async readShort<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     if (this.closed) throw new StoreBusy('the store is closed');
+    const lifetimeMs = (this.options.connectionLifetimeSeconds ?? 3_600) * 1_000;
+    if (this.pipeline && performance.now() - this.pipelineSince > lifetimeMs) this.retirePipeline();
     this.pipeline ??= this.openPipeline();
     const pipeline = await this.pipeline;
     pipeline.hold();
@@ -393,7 +410,33 @@ export class PgStore implements Store {
    * never replaced while it works, so it watches itself: TCP keep-alive, and a statement still
    * unanswered after six times the statement timeout (a connection gone silent) ends it.
    */
+  /**
+   * Replaces the shared connection once it has served its lifetime, as the pool does its own
+   * (`connectionLifetimeSeconds`: its statements' generic plans): the next short read opens a new
+   * one, and the old one ends gracefully (its statements answered first) once the reads that hold
+   * it are surely done — each of their statements ends within the statement timeout.
+   */
+  private retirePipeline(): void {
+    const old = this.pipeline;
+    this.pipeline = null;
+    const grace = 2 * (this.options.shortReadTimeoutMs ?? 5_000) + 1_000;
+    old?.then(
+      (p) => {
+        this.retired.add(p.client);
+        setTimeout(() => {
+          this.retired.delete(p.client);
+          p.client.end().catch(() => {});
+        }, grace).unref();
+      },
+      () => {},
+    );
+  }
+
+  /** Shared connections replaced and not ended yet (`retirePipeline`); `close` ends them. */
+  private readonly retired = new Set<pg.Client>();
+
   private openPipeline(): Promise<Pipeline> {
+    this.pipelineSince = performance.now();
     const timeout = this.options.shortReadTimeoutMs ?? 5_000;
     const client = new pg.Client({
       ...this.connection,
@@ -479,13 +522,16 @@ export class PgStore implements Store {
         // The connection lost before COMMIT was sent: PostgreSQL rolls back a transaction whose
         // connection is gone, so nothing was written — the database unavailable for the moment
         // (503), and asking again is safe. Lost during COMMIT, or under a statement that commits
-        // by itself (`guardedByConstraints`), whether it was written is not known: left as it is.
+        // by itself (`guardedByConstraints`), whether it was written is not known: that error is
+        // left as it is (500) — except an admin shutdown (57P01), which `translate` makes
+        // StoreBusy wherever it comes, also there. A booking asked again with its Idempotency-Key
+        // then finds the one written, if it was.
         if (block && !committing && lostConnection(err))
           throw new StoreBusy('the database connection was lost', { cause: err });
         throw err;
       } finally {
         tx.close();
-        client.release(broken instanceof Error ? broken : undefined);
+        this.release(client, broken);
       }
     }
   }
@@ -522,7 +568,7 @@ export class PgStore implements Store {
       await client.query('ROLLBACK').catch(() => {});
       throw err;
     } finally {
-      client.release();
+      this.release(client);
     }
   }
 
@@ -631,6 +677,7 @@ export class PgStore implements Store {
     const pipeline = this.pipeline;
     this.pipeline = null;
     await pipeline?.then((p) => p.client.end()).catch(() => {});
+    await Promise.all([...this.retired].map((c) => c.end().catch(() => {})));
     await this.pool.end();
   }
 
