@@ -275,6 +275,32 @@ describe('appointments by staff', () => {
     expect(await kgBar(d)).toMatchObject({ limit: 6, colour: 'red' });
   });
 
+  it('a yearly series of 5 dates (more than four years read at once) is checked, and its fitting dates booked', async () => {
+    const d = await setup();
+    const chain = await d.chainId('kg-hausbesuch'); // no package rules
+    const before = await d.count('SELECT count(*) AS n FROM appointments');
+    const series = (extra: Record<string, unknown>) =>
+      call(d.app, d.anna, 'POST', '/appointments/series', {
+        client: d.lena,
+        therapist: d.annaId,
+        chain,
+        first: TUESDAY_8,
+        everyDays: 365,
+        count: 5,
+        ...extra,
+      });
+    const preview = await series({ dryRun: true });
+    expect(preview.status, JSON.stringify(preview.body)).toBe(200);
+    expect(preview.body.fitting.length + preview.body.refused.length).toBe(5);
+    expect(preview.body.fitting.length, JSON.stringify(preview.body)).toBeGreaterThan(0);
+    const booked = await series({ mode: 'fitting' });
+    expect(booked.status, JSON.stringify(booked.body)).toBe(200);
+    expect(booked.body.appointmentIds).toHaveLength(preview.body.fitting.length);
+    expect(await d.count('SELECT count(*) AS n FROM appointments')).toBe(
+      before + preview.body.fitting.length,
+    );
+  });
+
   it('a weekly series keeps its wall-clock time across the clock change', async () => {
     const { seriesStarts } = await import('../../server/routes/admin-calendar.ts');
     const starts = seriesStarts(Date.parse('2027-03-22T09:00:00+01:00'), 7, 2, undefined, 'Europe/Berlin');
