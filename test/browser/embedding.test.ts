@@ -60,6 +60,17 @@ describeBrowser('embedding the widget', () => {
     await tabTo(page, /^input email/);
     const email = 'nur.tastatur@example.org';
     await page.keyboard.type(email);
+    // (Once, under a loaded full run, the code field did not come: this says whether the address
+    // was typed where it belongs, and the screenshot shows the step.)
+    expect(await focused(page)).toMatch(/^input email/);
+    expect(
+      await page.evaluate(() => {
+        let el = document.activeElement;
+        while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+        return (el as HTMLInputElement | null)?.value;
+      }),
+    ).toBe(email);
+    await check(page, 'keyboard-2b-email-typed');
     await page.keyboard.press('Enter');
     await page.getByLabel('Code aus der E-Mail').waitFor();
     await tabTo(page, /^input text/);
