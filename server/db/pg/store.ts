@@ -404,13 +404,6 @@ export class PgStore implements Store {
   }
 
   /**
-   * Opens the shared connection for short reads. Each statement on it is answered on its own (an
-   * error fails that statement alone); when the connection itself breaks, the statements waiting
-   * on it fail, and the next short read opens a new one. Unlike the pool's, it never idles and is
-   * never replaced while it works, so it watches itself: TCP keep-alive, and a statement still
-   * unanswered after six times the statement timeout (a connection gone silent) ends it.
-   */
-  /**
    * Replaces the shared connection once it has served its lifetime, as the pool does its own
    * (`connectionLifetimeSeconds`: its statements' generic plans): the next short read opens a new
    * one, and the old one ends gracefully (its statements answered first) once the reads that hold
@@ -435,6 +428,13 @@ export class PgStore implements Store {
   /** Shared connections replaced and not ended yet (`retirePipeline`); `close` ends them. */
   private readonly retired = new Set<pg.Client>();
 
+  /**
+   * Opens the shared connection for short reads. Each statement on it is answered on its own (an
+   * error fails that statement alone); when the connection itself breaks, the statements waiting
+   * on it fail, and the next short read opens a new one. Unlike the pool's, it never idles and is
+   * never replaced while it works, so it watches itself: TCP keep-alive, and a statement still
+   * unanswered after six times the statement timeout (a connection gone silent) ends it.
+   */
   private openPipeline(): Promise<Pipeline> {
     this.pipelineSince = performance.now();
     const timeout = this.options.shortReadTimeoutMs ?? 5_000;
