@@ -443,7 +443,13 @@ describe('the icon', () => {
       expect(res.headers.get('content-type')).toBe('image/svg+xml');
       expect(await res.text()).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[^>]*>.*<\/svg>$/);
     }
-    for (const page of ['/', '/demo', '/api/v1/reference']) {
+    for (const page of [
+      '/',
+      '/demo',
+      '/api/v1/reference',
+      '/cancel?booking=1&token=x',
+      '/admin/password?token=x',
+    ]) {
       const html = await (await app.request(page)).text();
       expect(html, page).toContain('<link rel="icon" href="/favicon.svg" type="image/svg+xml">');
     }
