@@ -94,16 +94,22 @@ describe('a pool connection lost under a statement, on PostgreSQL', () => {
       )
     ).length > 0;
 
-  it('fails a read with StoreBusy, and the next read gets a new connection', async () => {
-    const settled = store
-      .read((tx) => tx.get(sleep('read')))
-      .then(
-        () => 'answered',
-        (err: unknown) => err,
-      );
-    await until(sleeping('read'));
+  /** What `work` ends with when the connection is cut under its statement tagged `tag`: its error, or 'done'. */
+  const cutUnder = async (tag: string, work: Promise<unknown>) => {
+    const settled = work.then(
+      () => 'done',
+      (err: unknown) => err,
+    );
+    await until(sleeping(tag));
     relay.cut();
-    const failure = await settled;
+    return settled;
+  };
+
+  it('fails a read with StoreBusy, and the next read gets a new connection', async () => {
+    const failure = await cutUnder(
+      'read',
+      store.read((tx) => tx.get(sleep('read'))),
+    );
     expect(failure).toBeInstanceOf(StoreBusy);
     expect(String((failure as StoreBusy).cause)).toMatch(/Connection terminated/);
     expect(logged).toEqual([
@@ -113,32 +119,22 @@ describe('a pool connection lost under a statement, on PostgreSQL', () => {
   });
 
   it('fails a read in a snapshot with StoreBusy', async () => {
-    const settled = store
-      .read((tx) => tx.get(sleep('snapshot')), { snapshot: true })
-      .then(
-        () => 'answered',
-        (err: unknown) => err,
-      );
-    await until(sleeping('snapshot'));
-    relay.cut();
-    expect(await settled).toBeInstanceOf(StoreBusy);
+    expect(
+      await cutUnder(
+        'snapshot',
+        store.read((tx) => tx.get(sleep('snapshot')), { snapshot: true }),
+      ),
+    ).toBeInstanceOf(StoreBusy);
   });
 
   const insert = "INSERT INTO app_secrets (name, value, created_at) VALUES ('cut-test', ?, ?)";
 
   it('fails a write before its COMMIT with StoreBusy, and nothing of it is written', async () => {
-    const settled = store
-      .write(async (tx) => {
-        await tx.run(insert, ['x', 1]);
-        await tx.get(sleep('write'));
-      })
-      .then(
-        () => 'committed',
-        (err: unknown) => err,
-      );
-    await until(sleeping('write'));
-    relay.cut();
-    expect(await settled).toBeInstanceOf(StoreBusy);
+    const write = store.write(async (tx) => {
+      await tx.run(insert, ['x', 1]);
+      await tx.get(sleep('write'));
+    });
+    expect(await cutUnder('write', write)).toBeInstanceOf(StoreBusy);
     // PostgreSQL notices the connection gone once its statement ends, and rolls the transaction back.
     await until(async () => !(await sleeping('write')()), 5_000);
     expect(await direct.read((tx) => tx.all("SELECT name FROM app_secrets WHERE name = 'cut-test'"))).toEqual(
