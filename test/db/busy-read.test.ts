@@ -266,6 +266,27 @@ describe('the busy text as read', () => {
     ]);
   });
 
+  it('reads a text larger than its decoding buffer (4 000 intervals), and a small one after it', () => {
+    const word = (n: number) => n.toString(16).padStart(8, '0');
+    // Interval i: therapist i + 1, room i mod 7 (0: none), start i·60 minutes, 30 minutes long.
+    const many = Array.from(
+      { length: 5_000 },
+      (_, i) => word(i + 1) + word(i % 7) + word(0) + word(((i * 60) << 11) | 30),
+    ).join('');
+    const read = busyFromHex(many, 4, 0);
+    expect(read).toHaveLength(5_000);
+    expect(read[0]).toEqual({ therapistId: 1, roomId: null, start: 0, end: at(30) });
+    expect(read[4_999]).toEqual({
+      therapistId: 5_000,
+      roomId: 1,
+      start: at(4_999 * 60),
+      end: at(4_999 * 60 + 30),
+    });
+    expect(busyFromHex(word(9) + word(2) + word(0) + word(40), 4, 10)).toEqual([
+      { therapistId: 9, roomId: 2, start: at(10), end: at(50) },
+    ]);
+  });
+
   it('reads nothing as no intervals', () => {
     expect(busyFromText(null, 4)).toEqual([]);
     expect(busyFromText('', 5)).toEqual([]);
@@ -300,7 +321,8 @@ describe('the busy text as read', () => {
       [one, 5], // an interval without its id
       [`${one}00`, 4],
       [`${one.slice(0, -2)}g8`, 4],
-      [`${one.slice(0, -1)}F`, 4], // encode writes lower case
+      [`${one.slice(0, 8)} ${one.slice(9)}`, 4],
+      [`${one.slice(0, -1)}-`, 4],
       [`-${one.slice(1)}`, 4],
     ];
     for (const [text, width] of badHex) {

@@ -242,44 +242,52 @@ export function busyFromText(text: string | null | undefined, width: 4 | 5): Bus
 
 /**
  * The intervals of PostgreSQL's packed busy bytes as hex (`busyText`): 32 hex digits each, 40 with
- * the appointment's id (an int4 after them), starts counted from the minute `base`.
+ * the appointment's id (an int4 after them), starts counted from the minute `base`. The hex is
+ * decoded natively into one buffer kept for the purpose (the decoding is synchronous, so no two
+ * reads share it at once) and read as big-endian words: a week of 20 therapists is 12 800 digits,
+ * and reading them one by one cost three times as long.
  */
 export function busyFromHex(text: string | null | undefined, width: 4 | 5, base: number): BusyInterval[] {
-  const busy: BusyInterval[] = [];
-  if (!text) return busy;
-  const size = width === 5 ? 40 : 32;
-  if (text.length % size !== 0) {
-    throw new Error(`busy text: ${text.length} hex digits are not whole intervals of ${size}`);
+  if (!text) return [];
+  const size = width === 5 ? 20 : 16;
+  const bytes = text.length / 2;
+  if (bytes % size !== 0) {
+    throw new Error(`busy text: ${text.length} hex digits are not whole intervals of ${size * 2}`);
   }
-  for (let i = 0; i < text.length; i += size) {
-    const room = hex32(text, i + 8);
+  if (bytes > hexBuffer.length) {
+    hexBuffer = Buffer.allocUnsafeSlow(Math.max(bytes, 2 * hexBuffer.length));
+    hexView = new DataView(hexBuffer.buffer, hexBuffer.byteOffset, hexBuffer.length);
+  }
+  // Writing stops at the first pair that is not hex.
+  const written = hexBuffer.write(text, 0, bytes, 'hex');
+  if (written !== bytes) {
+    throw new Error(
+      `busy text: unexpected ${JSON.stringify(text.slice(written * 2, written * 2 + 8))} at ${written * 2}`,
+    );
+  }
+  const view = hexView;
+  const busy: BusyInterval[] = [];
+  for (let at = 0; at < bytes; at += size) {
+    const room = view.getUint32(at + 4);
     // The second int8: its upper 32 bits, and its lower 32 — whose last 11 are the length.
-    const high = hex32(text, i + 16);
-    const low = hex32(text, i + 24);
+    const high = view.getUint32(at + 8);
+    const low = view.getUint32(at + 12);
     const start = (base + high * 2 ** (32 - LENGTH_BITS) + Math.floor(low / 2 ** LENGTH_BITS)) * 60_000;
     const b: BusyInterval = {
-      therapistId: hex32(text, i),
+      therapistId: view.getUint32(at),
       roomId: room === 0 ? null : room,
       start,
       end: start + (low % 2 ** LENGTH_BITS) * 60_000,
     };
-    if (width === 5) b.appointmentId = hex32(text, i + 32);
+    if (width === 5) b.appointmentId = view.getUint32(at + 16);
     busy.push(b);
   }
   return busy;
 }
 
-/** The unsigned 32-bit number written as 8 hex digits (lower case, as PostgreSQL's encode) at `at`. */
-function hex32(text: string, at: number): number {
-  let value = 0;
-  for (let i = at; i < at + 8; i++) {
-    const c = text.charCodeAt(i);
-    const digit = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
-    if (digit < 0) throw new Error(`busy text: unexpected ${JSON.stringify(text.slice(i, i + 8))} at ${i}`);
-    value = value * 16 + digit;
-  }
-  return value;
-}
+/** `busyFromHex`'s decoded bytes, grown when a read is larger (64 KiB holds 4 000 intervals). */
+let hexBuffer = Buffer.allocUnsafeSlow(64 * 1024);
+let hexView = new DataView(hexBuffer.buffer, hexBuffer.byteOffset, hexBuffer.length);
 
 function packageOf(p: AnyRow): FilePackage {
   return {
