@@ -3,6 +3,8 @@
  * disjoint sets so that "does anything overlap?" is a binary search, not a scan.
  */
 
+import { type Scratch, withScratch } from './scratch.ts';
+
 export interface Interval {
   start: number;
   end: number;
@@ -45,9 +47,13 @@ export function toIntervalSet(intervals: readonly Interval[]): IntervalSet {
  */
 export function unionOf(starts: readonly number[], ends: readonly number[]): IntervalSet {
   if (isAscending(starts)) return unionOfSorted(starts, ends);
+  return withScratch((scratch) => unionOfUnsorted(scratch, starts, ends));
+}
+
+function unionOfUnsorted(scratch: Scratch, starts: readonly number[], ends: readonly number[]): IntervalSet {
   let n = 0;
-  const opens = new Float64Array(starts.length);
-  const closes = new Float64Array(starts.length);
+  const opens = scratch.float64(starts.length);
+  const closes = scratch.float64(starts.length);
   for (let i = 0; i < starts.length; i++) {
     if (ends[i]! > starts[i]!) {
       opens[n] = starts[i]!;

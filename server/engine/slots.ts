@@ -24,6 +24,7 @@ import {
   unionOf,
 } from './intervals.ts';
 import { type LocalDay, localDay } from './localDay.ts';
+import { type Scratch, withScratch } from './scratch.ts';
 import { type HoursException, type WeeklyHours, workingMinutes } from './workingHours.ts';
 
 export type { HoursException, WeeklyHours } from './workingHours.ts';
@@ -546,6 +547,16 @@ function gridStarts(
   sets: NonNullable<BusyIndex['sets']>,
   timing: (start: number, minuteOfDay: number) => Assessment | null,
 ): StartSearchResult {
+  return withScratch((scratch) => gridStartsWith(scratch, p, sets, timing));
+}
+
+/** `gridStarts`, its arrays cut from `scratch` (none of them is returned). */
+function gridStartsWith(
+  scratch: Scratch,
+  p: Plan,
+  sets: NonNullable<BusyIndex['sets']>,
+  timing: (start: number, minuteOfDay: number) => Assessment | null,
+): StartSearchResult {
   const { spanMs, step, therapists, blocks, input } = p;
   const check = input.check;
   const needsRoom = input.chain.needsRoom;
@@ -555,25 +566,25 @@ function gridStarts(
   const words = Math.max(1, (n + 31) >>> 5);
   // Every therapist's start ranges in one pair of arrays: therapist ti's from cursor[ti] (its
   // first) to rangesEnd[ti].
-  const cursor = new Int32Array(n);
+  const cursor = scratch.int32(n);
   let total = 0;
   for (let ti = 0; ti < n; ti++) {
     cursor[ti] = total;
     total += maxStartRanges(blocks[ti]!, sets.therapists[ti]!);
   }
-  const ranges = { lo: new Float64Array(total), hi: new Float64Array(total) };
+  const ranges = { lo: scratch.float64(total), hi: scratch.float64(total) };
   const { lo, hi } = ranges;
-  const rangesEnd = new Int32Array(n);
+  const rangesEnd = scratch.int32(n);
   for (let ti = 0; ti < n; ti++) {
     rangesEnd[ti] = startRangesInto(blocks[ti]!, sets.therapists[ti]!, spanMs, ranges, cursor[ti]!);
   }
-  const roomCursor = new Int32Array(rooms.length);
+  const roomCursor = scratch.int32(rooms.length);
   // A day's grid starts that pass the timing tests, and their therapists' bits. The grid counts
   // wall-clock minutes in [0, 1440] (working minutes are clamped to them), so a day has at most
   // this many, also with a clock change.
   const capacity = Math.ceil(1440 / step) + 1;
-  const candidates = new Float64Array(capacity);
-  const bits = new Int32Array(capacity * words);
+  const candidates = scratch.float64(capacity);
+  const bits = scratch.int32(capacity * words);
   const days: DayStarts[] = [];
   const last = p.days.length - 2;
   for (let d = 1; d <= last; d++) {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { unionOf } from '../../server/engine/intervals.ts';
 import {
   type BusyInterval,
   explainDay,
@@ -794,6 +795,27 @@ describe('searchStarts, the same offer one entry per start', () => {
         expect(slotsOfBits(r, search.chain.durationMinutes)).toEqual(naiveSearchSlots(search));
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('gives the same offer when a search runs inside its own check (the arrays it borrows are not shared then)', () => {
+    fc.assert(
+      fc.property(searchInput, searchInput, (search, other) => {
+        const alone = searchStarts(search);
+        let inner = 0;
+        const nested = searchStarts({
+          ...search,
+          check: (start, end) => {
+            // Another search, and a union of unsorted intervals, while this one is half done.
+            inner += searchStarts(other).days.length;
+            expect(unionOf([30, 10], [40, 20])).toEqual({ starts: [10, 30], ends: [20, 40] });
+            return search.check?.(start, end) ?? null;
+          },
+        });
+        expect(nested).toEqual(alone);
+        if (alone.days.some((d) => d.starts.length > 0)) expect(inner).toBeGreaterThan(0);
+      }),
+      { numRuns: 200 },
     );
   });
 
