@@ -29,6 +29,7 @@ import {
   loadBusy,
   loadClientFile,
   type ReservedIds,
+  takeBusy,
 } from './calendar.ts';
 import { practiceHead } from './config.ts';
 
@@ -190,7 +191,7 @@ async function oneStatement(tx: Tx, i: BookingSnapshotInput): Promise<BookingSna
     version: row.version ?? undefined,
     previous: row.previous ?? undefined,
     emailTaken: row.email_taken === true,
-    busy: busyFrom(row.busy, 5, busyForm),
+    busy: busyFrom(takeBusy(row), 5, busyForm),
     contact,
     client:
       client && contact
