@@ -104,6 +104,15 @@ describe('short reads on PostgreSQL', () => {
     expect(after).toEqual({ status: 'fulfilled', value: { n: 3 } });
   });
 
+  it('give a statement’s error a stack that leads back to the store, not only to the socket read that brought it (short reads and the pool)', async () => {
+    for (const short of [true, false]) {
+      const err = await store.read((tx) => tx.get('SELECT no_such_column'), { short }).catch((e) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect(err.stack).toMatch(/no_such_column/);
+      expect(err.stack).toMatch(/server\/db\/pg\/store\.ts/);
+    }
+  });
+
   it('open a new connection when theirs broke, after failing the reads that waited on it', async () => {
     const first = (await store.read((tx) => tx.get<Pid>(pidOf), { short: true }))!.pid;
     // Settled as they fail, which can be before the termination's own answer arrives.
