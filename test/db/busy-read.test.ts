@@ -5,13 +5,7 @@
  * both reads.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  busyFromHex,
-  busyFromText,
-  loadBusy,
-  loadBusyAndHead,
-  takeBusy,
-} from '../../server/db/queries/calendar.ts';
+import { busyFromHex, busyFromText, loadBusy, loadBusyAndHead } from '../../server/db/queries/calendar.ts';
 import type { Store } from '../../server/db/store.ts';
 import { importPractice } from '../../server/practice/import.ts';
 import { allWeekPracticeDoc, exec, freshStore, NOW, row, STORE_KIND } from '../helpers.ts';
@@ -291,14 +285,6 @@ describe('the busy text as read', () => {
     expect(busyFromHex(word(9) + word(2) + word(0) + word(40), 4, 10)).toEqual([
       { therapistId: 9, roomId: 2, start: at(10), end: at(50) },
     ]);
-  });
-
-  it('takes a row’s busy text out of the row, so that the row no longer holds it', () => {
-    const row = { busy: '0011', practice_id: 1 };
-    expect(takeBusy(row)).toBe('0011');
-    expect(row).toEqual({ busy: null, practice_id: 1 });
-    expect(takeBusy(row)).toBeNull();
-    expect(takeBusy(undefined)).toBeUndefined();
   });
 
   it('reads nothing as no intervals', () => {

@@ -29,7 +29,6 @@ import {
   loadBusy,
   loadClientFile,
   type ReservedIds,
-  takeBusy,
 } from './calendar.ts';
 import { practiceHead } from './config.ts';
 
@@ -191,7 +190,7 @@ async function oneStatement(tx: Tx, i: BookingSnapshotInput): Promise<BookingSna
     version: row.version ?? undefined,
     previous: row.previous ?? undefined,
     emailTaken: row.email_taken === true,
-    busy: busyFrom(takeBusy(row), 5, busyForm),
+    busy: busyFrom(row.busy, 5, busyForm),
     contact,
     client:
       client && contact

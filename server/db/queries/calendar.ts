@@ -92,21 +92,7 @@ export function busyFrom(text: string | null | undefined, width: 4 | 5, form: Bu
 export async function loadBusy(tx: Tx, window: BusyWindow): Promise<BusyInterval[]> {
   const [busy, params, form] = busyWithIds(tx, window);
   const row = await tx.get<{ busy: string | null }>(`SELECT (${busy}) AS busy`, params);
-  return busyFrom(takeBusy(row), 5, form);
-}
-
-/**
- * A row's busy text, dropped from the row as it is taken (the text is the bulk of a busy read: 12.8
- * KB for a week of 20 therapists). node-postgres's result objects can stay reachable for the young
- * generation's collector after the read is done — through an object already moved to the old
- * generation that pointed at them, and which only a full collection finds dead — and everything they
- * hold is then moved to the old generation too. Under the /starts load that happened to every
- * read's text in some runs (2.9 MB per young collection, a full collection every 3 s).
- */
-export function takeBusy(row: { busy?: string | null } | undefined): string | null | undefined {
-  const text = row?.busy;
-  if (row) row.busy = null;
-  return text;
+  return busyFrom(row?.busy, 5, form);
 }
 
 /**
@@ -142,7 +128,7 @@ export async function loadBusyAndHead(
   );
   return {
     head: row ? { id: Number(row.practice_id), version: Number(row.version) } : undefined,
-    busy: busyFrom(takeBusy(row), 4, form),
+    busy: busyFrom(row?.busy, 4, form),
   };
 }
 
