@@ -499,7 +499,8 @@ function search(p: Plan, busy: BusyIndex): SlotSearchResult {
     });
   } else {
     // Grid: minute by minute, then therapist by therapist, so each day comes out already sorted.
-    const cursor = new Int32Array(p.therapists.length);
+    // A plain array: a typed one of more than 16 numbers would have a store outside the heap (scratch.ts).
+    const cursor = new Array<number>(p.therapists.length).fill(0);
     for (let d = 1; d <= last; d++) {
       const grid = gridOf(p, d);
       if (!grid) continue;
