@@ -8,10 +8,11 @@
  * The connection is cut by a TCP relay on loopback between the store and PostgreSQL.
  *
  * And a pool connection that has served its lifetime is replaced: under steady load none idles
- * out, and each would keep the generic plans its statements were first given.
+ * out, and each would keep the generic plans its statements were first given. Each draws a
+ * lifetime of its own, so that those opened together are not replaced in the same moment.
  */
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openPgStore, type PgStore } from '../../server/db/pg/store.ts';
 import { StoreBusy } from '../../server/errors.ts';
 import { freshStore } from '../helpers.ts';
@@ -177,6 +178,45 @@ describe("a pool connection's lifetime, on PostgreSQL", () => {
       });
       expect((await pid())!.pid).not.toBe(first);
     } finally {
+      await store.close();
+    }
+  });
+
+  it('draws each a lifetime of its own, up to a tenth shorter, so that connections opened together are not replaced together', async () => {
+    const shared = (await freshStore('postgres')) as PgStore;
+    // The draws of the two connections: the whole lifetime (6 s), and nine tenths of it (5.4 s).
+    const draws = [0, 0.999];
+    const random = vi.spyOn(Math, 'random').mockImplementation(() => draws.shift() ?? 0.5);
+    const store = await openPgStore(process.env.TEST_DATABASE_URL!, {
+      schema: shared.schema!,
+      poolSize: 2,
+      listen: false,
+      connectionLifetimeSeconds: 6,
+    });
+    try {
+      // Two reads at once: two connections, opened together.
+      const both = async () =>
+        new Set(
+          (
+            await Promise.all(
+              [0, 1].map(() =>
+                store.read((tx) =>
+                  tx.get<{ pid: number }>('SELECT pg_backend_pid() AS pid FROM pg_sleep(0.1)'),
+                ),
+              ),
+            )
+          ).map((r) => r!.pid),
+        );
+      const first = await both();
+      expect(first.size).toBe(2);
+      expect(draws).toEqual([]);
+      // Between the two ends: the shorter-lived one is ended as it comes back, the other serves on.
+      await new Promise((r) => setTimeout(r, 5_550));
+      await both();
+      const after = await both();
+      expect([...after].filter((pid) => first.has(pid))).toHaveLength(1);
+    } finally {
+      random.mockRestore();
       await store.close();
     }
   });

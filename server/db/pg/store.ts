@@ -77,7 +77,8 @@ export interface PgStoreOptions {
   shortReadTimeoutMs?: number;
   /**
    * How long a connection serves before it is closed (a pool connection once free; the short reads'
-   * shared one once their reads are done) and replaced. Default 3 600: under steady load a
+   * shared one once their reads are done) and replaced — each a little less, by up to a tenth drawn
+   * for it, so that connections opened together are not replaced together. Default 3 600: under steady load a
    * connection never idles out, and its prepared statements keep the generic plans they were given
    * when first run — made while a table was small, such a plan stays for the connection's life
    * (docs/SCALING.md); a server restarted or moved behind its address is found again too.
@@ -343,8 +344,8 @@ export class PgStore implements Store {
     // ends the process. Heard here for as long as the connection lives (logged while it is out of
     // the pool, which logs its idle ones): what was running fails with it (a read or an unwritten
     // write: StoreBusy), and the pool drops the connection on release.
-    if (!this.heard.has(client)) {
-      this.heard.add(client);
+    if (!this.ends.has(client)) {
+      this.ends.set(client, performance.now() + this.lifetimeMs());
       client.on('error', (err) => {
         if (this.out.has(client)) this.log(`PostgreSQL connection lost under a statement (${err.message})`);
       });
@@ -353,14 +354,26 @@ export class PgStore implements Store {
     return client;
   }
 
+  /**
+   * A connection's lifetime in milliseconds: `connectionLifetimeSeconds` less up to a tenth, drawn
+   * for each, so that connections opened together (at start-up, or in a burst of load) are not all
+   * replaced in the same moment. A pool connection that has served it is ended when it comes back
+   * (`release`); one idle by then is ended by the pool at the whole lifetime (its `maxLifetimeSeconds`).
+   */
+  private lifetimeMs(): number {
+    return (this.options.connectionLifetimeSeconds ?? 3_600) * 1_000 * (1 - 0.1 * Math.random());
+  }
+
   /** Back to the pool (`connect`'s counterpart); `broken`: a connection not to be used again. */
   private release(client: pg.PoolClient, broken?: unknown): void {
     this.out.delete(client);
-    client.release(broken instanceof Error ? broken : undefined);
+    const served = performance.now() >= (this.ends.get(client) ?? 0);
+    client.release(broken instanceof Error ? broken : served);
   }
 
-  /** The pool's connections that have the store's error listener (`connect`), and those out of the pool now. */
-  private readonly heard = new WeakSet<pg.PoolClient>();
+  /** When each of the pool's connections has served its lifetime (performance.now()); set where `connect` first sees it and starts hearing its errors. */
+  private readonly ends = new WeakMap<pg.PoolClient, number>();
+  /** The pool's connections out of the pool now. */
   private readonly out = new Set<pg.PoolClient>();
 
   async read<T>(fn: (tx: Tx) => Promise<T>, options: ReadOptions = {}): Promise<T> {
@@ -398,13 +411,12 @@ export class PgStore implements Store {
   /** The connection in pipeline mode that short reads share; null until needed, and after it broke. */
   private pipeline: Promise<Pipeline> | null = null;
 
-  /** When the shared connection was opened (performance.now()), for its lifetime. */
-  private pipelineSince = 0;
+  /** When the shared connection has served its lifetime (performance.now()). */
+  private pipelineEnds = 0;
 
   private async readShort<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     if (this.closed) throw new StoreBusy('the store is closed');
-    const lifetimeMs = (this.options.connectionLifetimeSeconds ?? 3_600) * 1_000;
-    if (this.pipeline && performance.now() - this.pipelineSince > lifetimeMs) this.retirePipeline();
+    if (this.pipeline && performance.now() >= this.pipelineEnds) this.retirePipeline();
     this.pipeline ??= this.openPipeline();
     const pipeline = await this.pipeline;
     pipeline.hold();
@@ -451,7 +463,7 @@ export class PgStore implements Store {
    * unanswered after six times the statement timeout (a connection gone silent) ends it.
    */
   private openPipeline(): Promise<Pipeline> {
-    this.pipelineSince = performance.now();
+    this.pipelineEnds = performance.now() + this.lifetimeMs();
     const timeout = this.options.shortReadTimeoutMs ?? 5_000;
     const client = new pg.Client({
       ...this.connection,
