@@ -34,8 +34,10 @@ function Steps({ f, t }: P) {
   const head = useRef<HTMLHeadingElement>(null);
   const step = f.step.value;
   const first = useRef(true);
-  // Focus moves to the heading of a new step (never on the page's first render).
-  useEffect(() => {
+  // Focus moves to the heading of a new step (never on the page's first render) — before paint, in
+  // the same task as the step appears: after it, a key pressed meanwhile went to the old focus, and
+  // what was typed into the new step's first field was lost when the heading took the focus.
+  useLayoutEffect(() => {
     if (first.current) first.current = false;
     else head.current?.focus();
   }, [step]);
@@ -144,7 +146,7 @@ function Identify({ f, t }: P) {
   // direct link signs in as the page loads).
   const acted = useRef(false);
   const to = useRef<HTMLElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (acted.current) to.current?.focus();
     acted.current = false;
   }, [signed]);
@@ -425,7 +427,7 @@ function Details({ f, t, head }: P & Head) {
   // Once the address is confirmed, the keyboard goes on where the form does.
   const next = useRef<HTMLFormElement>(null);
   const asked = useRef(!known);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (known && asked.current) next.current?.querySelector<HTMLElement>('input,button')?.focus();
   }, [known]);
   return (

@@ -43,6 +43,7 @@ describeBrowser('embedding the widget', () => {
     await check(page, 'keyboard-1-chain-focused');
     await page.keyboard.press('Enter');
     await page.locator('.sl button').first().waitFor();
+    expect(await focused(page)).toMatch(/^h2 /);
     // Late in the day, today may have one time left: then a day with two or more, by keyboard too
     // (the week is one tab stop, the chosen day; the arrow keys go on to the next day with times).
     if ((await page.locator('.sl button').count()) < 2) {
@@ -57,6 +58,9 @@ describeBrowser('embedding the widget', () => {
     await check(page, 'keyboard-2-time-focused');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Ihre Angaben' }).waitFor();
+    // The focus is on the new step's heading as soon as the step is there (not a frame later, when
+    // it would take the focus from the field being typed into).
+    expect(await focused(page)).toMatch(/^h2 +Ihre Angaben$/);
     await tabTo(page, /^input email/);
     const email = 'nur.tastatur@example.org';
     await page.keyboard.type(email);
