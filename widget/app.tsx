@@ -34,12 +34,15 @@ function Steps({ f, t }: P) {
   const head = useRef<HTMLHeadingElement>(null);
   const step = f.step.value;
   const first = useRef(true);
-  // Focus moves to the heading of a new step (never on the page's first render) — before paint, in
-  // the same task as the step appears: after it, a key pressed meanwhile went to the old focus, and
+  // Focus moves to the heading of a new step — never on the page's first render, nor when the page
+  // named the chain (the page is not scrolled to the widget as it loads) — before paint, in the
+  // same task as the step appears: after it, a key pressed meanwhile went to the old focus, and
   // what was typed into the new step's first field was lost when the heading took the focus.
   useLayoutEffect(() => {
-    if (first.current) first.current = false;
-    else head.current?.focus();
+    if (first.current || f.unasked) {
+      first.current = false;
+      f.unasked = false;
+    } else head.current?.focus();
   }, [step]);
   const p = { f, t, head };
   return (

@@ -194,6 +194,11 @@ export function createFlow(o: Options) {
   return {
     ...s,
     zone,
+    /**
+     * The step was changed by the widget's own start (a chain named by the page), not by the
+     * client: the focus stays on the page (Steps reads and clears it).
+     */
+    unasked: false,
     async start() {
       const link = pageLink();
       if (link) await quiet(this.link(link));
@@ -205,7 +210,10 @@ export function createFlow(o: Options) {
       let loading: Promise<unknown> | undefined;
       batch(() => {
         s.list.value = list;
-        if (chosen) loading = this.choose(chosen);
+        if (chosen) {
+          this.unasked = true;
+          loading = this.choose(chosen);
+        }
       });
       emit('ready', { practice });
       await loading;

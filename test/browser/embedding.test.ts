@@ -378,6 +378,23 @@ describeBrowser('embedding the widget', () => {
     });
   }
 
+  it("leaves the focus and the scroll to the page when the page names the chain, and moves it at the client's first step", async () => {
+    const page = await newPage(browser);
+    // Below the fold, as on a practice's page with text above the booking.
+    await page.goto(
+      stack.page(
+        sitePage(stack, 'practice="demo" chain="physio-erstbefund"', '<div style="height: 2000px"></div>'),
+      ),
+    );
+    await page.locator('.sl button').first().waitFor();
+    expect(await focused(page)).toMatch(/^body /);
+    expect(await page.evaluate(() => window.scrollY)).toBe(0);
+    // The client's own step moves the focus to what changed, as everywhere.
+    await page.locator('.sl button').first().click();
+    await page.getByRole('heading', { name: 'Ihre Angaben' }).waitFor();
+    expect(await focused(page)).toMatch(/^h2 +Ihre Angaben$/);
+  });
+
   it('moves nothing for a visitor who asks for reduced motion, also what a later style would animate', async () => {
     /** How many of the widget's elements move, with a transition and a smooth scroll added to it. */
     const moving = async (reducedMotion: 'reduce' | 'no-preference') => {
