@@ -78,10 +78,11 @@ export interface PgStoreOptions {
   /**
    * How long a connection serves before it is closed (a pool connection once free; the short reads'
    * shared one once their reads are done) and replaced — each a little less, by up to a tenth drawn
-   * for it, so that connections opened together are not replaced together. Default 3 600: under steady load a
-   * connection never idles out, and its prepared statements keep the generic plans they were given
-   * when first run — made while a table was small, such a plan stays for the connection's life
-   * (docs/SCALING.md); a server restarted or moved behind its address is found again too.
+   * for it, so that connections opened together are not replaced together. Default 3 600: under
+   * steady load a connection never idles out, and its prepared statements keep the generic plans
+   * they were given when first run — made while a table was small, such a plan stays for the
+   * connection's life (docs/SCALING.md); a server restarted or moved behind its address is found
+   * again too.
    */
   connectionLifetimeSeconds?: number;
   /** Follow other instances' writes for `changeMark` (LISTEN). Default true. */
@@ -358,7 +359,7 @@ export class PgStore implements Store {
    * A connection's lifetime in milliseconds: `connectionLifetimeSeconds` less up to a tenth, drawn
    * for each, so that connections opened together (at start-up, or in a burst of load) are not all
    * replaced in the same moment. A pool connection that has served it is ended when it comes back
-   * (`release`); one idle by then is ended by the pool at the whole lifetime (its `maxLifetimeSeconds`).
+   * (`release`); one idle by then is ended by the pool at the whole lifetime (`maxLifetimeSeconds`).
    */
   private lifetimeMs(): number {
     return (this.options.connectionLifetimeSeconds ?? 3_600) * 1_000 * (1 - 0.1 * Math.random());
@@ -371,7 +372,10 @@ export class PgStore implements Store {
     client.release(broken instanceof Error ? broken : served);
   }
 
-  /** When each of the pool's connections has served its lifetime (performance.now()); set where `connect` first sees it and starts hearing its errors. */
+  /**
+   * When each of the pool's connections has served its lifetime (performance.now()): set where
+   * `connect` first sees it, and starts hearing its errors.
+   */
   private readonly ends = new WeakMap<pg.PoolClient, number>();
   /** The pool's connections out of the pool now. */
   private readonly out = new Set<pg.PoolClient>();
