@@ -158,6 +158,8 @@ describe('a pool connection lost under a statement, on PostgreSQL', () => {
 describe("a pool connection's lifetime, on PostgreSQL", () => {
   it('ends it once it is free, and the next read gets a new one', async () => {
     const shared = (await freshStore('postgres')) as PgStore;
+    // Each connection's draw: the whole lifetime (the next test draws shorter ones).
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0);
     const store = await openPgStore(process.env.TEST_DATABASE_URL!, {
       schema: shared.schema!,
       poolSize: 1,
@@ -178,30 +180,36 @@ describe("a pool connection's lifetime, on PostgreSQL", () => {
       });
       expect((await pid())!.pid).not.toBe(first);
     } finally {
+      random.mockRestore();
       await store.close();
     }
   });
 
   it('draws each a lifetime of its own, up to a tenth shorter, so that connections opened together are not replaced together', async () => {
     const shared = (await freshStore('postgres')) as PgStore;
-    // The draws of the two connections: the whole lifetime (6 s), and nine tenths of it (5.4 s).
+    // The draws of the first two connections (the migration's, then the second read's): the whole
+    // lifetime (an hour), and nine tenths of it.
     const draws = [0, 0.999];
     const random = vi.spyOn(Math, 'random').mockImplementation(() => draws.shift() ?? 0.5);
+    // The store's clock, moved on by hand: no waiting, and the pool's own hour never comes.
+    const real = performance.now.bind(performance);
+    let later = 0;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => real() + later);
     const store = await openPgStore(process.env.TEST_DATABASE_URL!, {
       schema: shared.schema!,
       poolSize: 2,
       listen: false,
-      connectionLifetimeSeconds: 6,
+      connectionLifetimeSeconds: 3_600,
     });
     try {
-      // Two reads at once: two connections, opened together.
+      // Two reads at once: two connections.
       const both = async () =>
         new Set(
           (
             await Promise.all(
               [0, 1].map(() =>
                 store.read((tx) =>
-                  tx.get<{ pid: number }>('SELECT pg_backend_pid() AS pid FROM pg_sleep(0.1)'),
+                  tx.get<{ pid: number }>('SELECT pg_backend_pid() AS pid FROM pg_sleep(0.05)'),
                 ),
               ),
             )
@@ -210,12 +218,14 @@ describe("a pool connection's lifetime, on PostgreSQL", () => {
       const first = await both();
       expect(first.size).toBe(2);
       expect(draws).toEqual([]);
-      // Between the two ends: the shorter-lived one is ended as it comes back, the other serves on.
-      await new Promise((r) => setTimeout(r, 5_550));
+      // 57 minutes on, between the two ends: the shorter-lived one is ended as it comes back, the
+      // other serves on.
+      later = 57 * 60_000;
       await both();
       const after = await both();
       expect([...after].filter((pid) => first.has(pid))).toHaveLength(1);
     } finally {
+      clock.mockRestore();
       random.mockRestore();
       await store.close();
     }
