@@ -453,7 +453,7 @@ function Details({ f, t, head }: P & Head) {
           <button type="submit">{form.codeSent.value ? t.verify : t.sendCode}</button>
         </form>
       ) : (
-        <form ref={next} onSubmit={submit(() => f.confirm())}>
+        <form ref={next} onSubmit={submit(() => f.busy.value || f.confirm())}>
           {!me?.client && (
             <>
               <Field label={t.first} v={form.first} autocomplete="given-name" />
@@ -510,7 +510,8 @@ function Details({ f, t, head }: P & Head) {
               </label>
             </p>
           )}
-          <button type="submit" class="go" disabled={f.busy.value}>
+          {/* Not disabled while a request runs: a disabled button loses the keyboard's focus. */}
+          <button type="submit" class="go" aria-disabled={f.busy.value || undefined}>
             {t.confirm}
           </button>
         </form>

@@ -72,7 +72,9 @@ function pageLink(): string | null {
 export function createFlow(o: Options) {
   const { practice, lang, emit } = o;
   const token = signal<string | null>(null);
-  const a = api(o.base, () => token.value);
+  /** A session being taken up (`signedIn`): its requests carry it before the widget shows it. */
+  let taking: string | null = null;
+  const a = api(o.base, () => taking ?? token.value);
   const s = {
     o,
     step: signal<Step>('chains'),
@@ -225,8 +227,21 @@ export function createFlow(o: Options) {
       if (session) await this.signedIn(session.token);
     },
     async signedIn(t: string) {
-      token.value = t;
-      s.me.value = (await quiet(run(() => ok(a.p[':practice'].me.$get({ param: { practice } }))))) ?? null;
+      taking = t;
+      let me: typeof s.me.value = null;
+      try {
+        me = (await run(() => ok(a.p[':practice'].me.$get({ param: { practice } })))) ?? null;
+      } catch (e) {
+        if ((e as Problem).code === 'invalid_token') return;
+      } finally {
+        taking = null;
+      }
+      // Signed in and known at once: the form is drawn once, with the fields this client needs (a
+      // returning client's focus went to the new-client fields, then to the page as they went).
+      batch(() => {
+        token.value = t;
+        s.me.value = me;
+      });
     },
     async requestCode() {
       const email = s.form.email.value.trim();

@@ -187,6 +187,35 @@ describeBrowser('the booking widget on a practice website', () => {
     ]);
   });
 
+  it('a returning client who signs in on the details step: the form is drawn for her at once, the keyboard on its first control', async () => {
+    const page = await open();
+    await page.getByRole('button', { name: /^Hypnose Raucherentwöhnung/ }).click();
+    await dayWithTwoTimes(page);
+    await page.locator('.sl button').nth(1).click();
+    await page.getByRole('heading', { name: 'Ihre Angaben' }).waitFor();
+    // Counts what the form shows at each step it is drawn: the new-client fields must never come.
+    await page.evaluate(() => {
+      const root = document.querySelector('terminkette-booking')!.shadowRoot!;
+      (window as any).nameFields = 0;
+      new MutationObserver(() => {
+        if ([...root.querySelectorAll('label')].some((l) => l.textContent?.trim() === 'Vorname'))
+          (window as any).nameFields++;
+      }).observe(root, { childList: true, subtree: true });
+    });
+    await verify(page, 'lena.vogel@example.org');
+    await page.getByRole('button', { name: 'Verbindlich buchen' }).waitFor();
+    const where = () =>
+      page.evaluate(() => {
+        let el = document.activeElement;
+        while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+        return `${el?.tagName.toLowerCase()}:${(el as HTMLInputElement).type}`;
+      });
+    // Known and of age: nothing to fill in, so the keyboard is on "Verbindlich buchen".
+    await expect.poll(where).toBe('button:submit');
+    expect(await page.evaluate(() => (window as any).nameFields)).toBe(0);
+    await check(page, 'returning-on-details');
+  });
+
   /** The personal direct link of Tom Becker, whose package is used up. */
   const tomsLink = async () => {
     const [tom] = await stack.rows<{ id: number }>('SELECT id FROM clients WHERE email = ?', [
