@@ -141,24 +141,6 @@ export const StartsResponse = z
   })
   .openapi('Starts');
 
-/** The widget's earlier compact form (GET …/times): one pair per start and therapist. */
-export const TimesResponse = z
-  .object({
-    timeZone: z.string(),
-    durationMinutes: z.number().int(),
-    therapists: z.array(z.object({ id: z.number().int(), name: z.string() })),
-    days: z.array(
-      z.object({
-        date: z.string(),
-        slots: z.array(z.tuple([z.number().int(), z.number().int()])).openapi({
-          description: 'Each free start as [minutes since 1970-01-01T00:00Z, therapist id], in time order',
-          example: [[29412540, 1]],
-        }),
-      }),
-    ),
-  })
-  .openapi('Times');
-
 // --- Returning clients: one-time code, access code, personal direct link (server/routes/auth.ts) ---
 
 const authEmail = z.email().max(254).openapi({ example: 'lena.vogel@example.org' });

@@ -25,10 +25,9 @@ import {
   SlotsQuery,
   SlotsResponse,
   StartsResponse,
-  TimesResponse,
 } from './contract.ts';
 import type { AppEnv } from './env.ts';
-import { slotsJson, startsJson, timesJson } from './slotsJson.ts';
+import { slotsJson, startsJson } from './slotsJson.ts';
 import { validationHook } from './validation.ts';
 
 const chainsRoute = createRoute({
@@ -70,25 +69,10 @@ const startsRoute = createRoute({
   },
 });
 
-const timesRoute = createRoute({
-  method: 'get',
-  path: '/times',
-  summary: 'Free starts of a chain, compact (earlier form)',
-  description:
-    'The form of /starts before it: one [minute, therapist id] pair per start and therapist. Kept for widgets that browsers still have cached; use /starts.',
-  deprecated: true,
-  request: { params: PracticeParam, query: SlotsQuery },
-  responses: {
-    200: { description: 'Starts by local date', content: { 'application/json': { schema: TimesResponse } } },
-    ...problemResponses,
-  },
-});
-
 type ChainsBody = z.infer<typeof ChainsResponse>;
 type SlotsBody = z.infer<typeof SlotsResponse>;
 type StartsBody = z.infer<typeof StartsResponse>;
-type TimesBody = z.infer<typeof TimesResponse>;
-/** How a search is run and its result put into JSON: /slots, /starts and /times each have their own form. */
+/** How a search is run and its result put into JSON: /slots and /starts each have their own form. */
 interface SlotsForm<R, T> {
   search: (input: SlotSearchInput) => R;
   write: (result: R, chain: Chain, practice: PracticeConfig['practice']) => JsonText<T>;
@@ -307,17 +291,6 @@ export function publicRoutes(options: { cacheEntries?: number } = {}) {
             timeZone: practice.timeZone,
             durationMinutes: chain.durationMinutes,
             ...result,
-          }),
-      }),
-    )
-    .openapi(timesRoute, (c) =>
-      slotsAnswer(c, c.req.valid('param').practice, c.req.valid('query'), {
-        search: searchSlots,
-        write: (result, chain, practice) =>
-          timesJson<TimesBody>({
-            timeZone: practice.timeZone,
-            durationMinutes: chain.durationMinutes,
-            days: result.days,
           }),
       }),
     );

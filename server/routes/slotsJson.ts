@@ -129,34 +129,3 @@ export function startsJson<T>(a: StartsAnswer): JsonText<T> {
   const therapists = a.therapists.map((t) => `{"id":${t.id},"name":${JSON.stringify(t.name)}}`).join(',');
   return `{"timeZone":${JSON.stringify(a.timeZone)},"durationMinutes":${a.durationMinutes},"therapists":[${therapists}],"days":[${b.toString('utf8', 0, n)}]}` as JsonText<T>;
 }
-
-export interface TimesAnswer {
-  timeZone: string;
-  durationMinutes: number;
-  days: SlotsAnswer['days'];
-}
-
-/**
- * The body of GET …/times, the widget's compact form before /starts: `{ timeZone, durationMinutes, therapists:
- * [{ id, name }] (in the order they first appear), days: [{ date, slots: [[minute, therapist id]] }] }`.
- * A week of 20 therapists is thousands of starts: a small array per start, stringified, took a
- * sixth of the request's CPU. The same text as `jsonText` of the objects (test/api/slots-json.test.ts).
- */
-export function timesJson<T>(a: TimesAnswer): JsonText<T> {
-  const therapists = new Map<number, string>();
-  let days = '';
-  for (let i = 0; i < a.days.length; i++) {
-    const day = a.days[i]!;
-    days += `${i === 0 ? '' : ','}{"date":${JSON.stringify(day.date)},"slots":[`;
-    for (let j = 0; j < day.slots.length; j++) {
-      const s = day.slots[j]!;
-      if (!therapists.has(s.therapistId)) {
-        therapists.set(s.therapistId, `{"id":${s.therapistId},"name":${JSON.stringify(s.therapistName)}}`);
-      }
-      // Integers: their text is their JSON.
-      days += `${j === 0 ? '' : ','}[${Math.round(s.start / 60_000)},${s.therapistId}]`;
-    }
-    days += ']}';
-  }
-  return `{"timeZone":${JSON.stringify(a.timeZone)},"durationMinutes":${a.durationMinutes},"therapists":[${[...therapists.values()].join(',')}],"days":[${days}]}` as JsonText<T>;
-}

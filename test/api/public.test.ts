@@ -2,7 +2,7 @@ import { validate } from '@readme/openapi-parser';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.ts';
 import { importPractice } from '../../server/practice/import.ts';
-import { StartsResponse, TimesResponse } from '../../server/routes/contract.ts';
+import { StartsResponse } from '../../server/routes/contract.ts';
 import { allWeekPracticeDoc, demoApp, exec, freshStore, NOW, row, testConfig } from '../helpers.ts';
 
 async function get(app: ReturnType<typeof createApp>, url: string) {
@@ -137,26 +137,12 @@ describe('GET /api/v1/p/:practice/slots', () => {
     expect(JSON.stringify(compact.body).length * 5).toBeLessThan(JSON.stringify(full.body).length);
   });
 
-  it('keeps the earlier form at /times for widgets still cached: one [epoch minute, therapist id] per start and therapist', async () => {
+  it("no longer answers at /times, the widget's earlier form (deprecated since 2026-12-01, past the day its cached copies may live)", async () => {
     const { app, chainId } = await demoApp();
     const q = `chain=${await chainId('physio-erstbefund')}&from=2026-11-30&to=2026-12-06`;
-    const full = await get(app, `/api/v1/p/demo/slots?${q}`);
     const times = await get(app, `/api/v1/p/demo/times?${q}`);
-    expect(times.status).toBe(200);
-    expect(TimesResponse.parse(times.body)).toEqual(times.body);
-    const names = new Map(times.body.therapists.map((t: any) => [t.id, t.name]));
-    expect(
-      times.body.days.map((d: any) =>
-        d.slots.map(([minute, id]: [number, number]) => ({
-          start: new Date(minute * 60_000).toISOString(),
-          therapist: { id, name: names.get(id) },
-        })),
-      ),
-    ).toEqual(
-      full.body.days.map((d: any) =>
-        d.slots.map((s: any) => ({ start: new Date(s.start).toISOString(), therapist: s.therapist })),
-      ),
-    );
+    expect(times.status).toBe(404);
+    expect(times.body.code).toBe('not_found');
   });
 
   it('leaves out a therapist on a closed day', async () => {
@@ -413,7 +399,6 @@ describe('the API contract', () => {
         '/api/v1/p/{practice}/chains',
         '/api/v1/p/{practice}/slots',
         '/api/v1/p/{practice}/starts',
-        '/api/v1/p/{practice}/times',
         '/api/v1/p/{practice}/bookings',
         '/api/v1/p/{practice}/auth/code',
         '/api/v1/p/{practice}/auth/verify',
@@ -423,9 +408,13 @@ describe('the API contract', () => {
         '/api/v1/bookings/{id}.ics',
       ]),
     );
-    // The widget's earlier form stays for copies still cached, marked as such.
-    expect(doc.paths['/api/v1/p/{practice}/times'].get.deprecated).toBe(true);
-    expect(doc.paths['/api/v1/p/{practice}/starts'].get.deprecated).toBeUndefined();
+    // The widget's earlier form (/times) is gone, and nothing listed is deprecated.
+    expect(doc.paths['/api/v1/p/{practice}/times']).toBeUndefined();
+    expect(
+      Object.values(doc.paths)
+        .flatMap((p: any) => Object.values(p))
+        .some((op: any) => op.deprecated),
+    ).toBe(false);
     // An independent validator agrees that it is a valid OpenAPI document.
     expect(await validate(structuredClone(doc))).toMatchObject({ valid: true });
     const page = await (await app.request('/api/v1/reference')).text();

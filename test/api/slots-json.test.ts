@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { slotsJson, startsJson, timesJson } from '../../server/routes/slotsJson.ts';
+import { slotsJson, startsJson } from '../../server/routes/slotsJson.ts';
 import { toIsoWithOffset } from '../../shared/time.ts';
 
 const zones = fc.constantFrom('Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'UTC', 'America/St_Johns');
@@ -135,46 +135,6 @@ describe('the /starts answer as text', () => {
         const answer = { timeZone, durationMinutes, therapists: a.therapists, words: a.words, days };
         expect(startsJson(answer)).toBe(JSON.stringify(objects));
       }),
-      { numRuns: 300 },
-    );
-  });
-});
-
-describe('the /times answer as text', () => {
-  it('is what JSON.stringify writes of the answer as objects: therapists in the order they first appear', () => {
-    fc.assert(
-      fc.property(
-        zones,
-        fc.integer({ min: 5, max: 480 }),
-        fc.array(fc.record({ date: fc.constantFrom('2026-03-29', '2026-10-25'), slots: fc.array(slot) })),
-        fc.array(text, { minLength: 5, maxLength: 5 }),
-        (timeZone, durationMinutes, rawDays, names) => {
-          const days = rawDays.map((d) => ({
-            date: d.date,
-            slots: d.slots.map((s) => ({
-              start: Math.floor(s.start / 60_000) * 60_000,
-              end: Math.floor(s.start / 60_000) * 60_000 + s.minutes * 60_000,
-              therapistId: s.therapistId,
-              therapistName: names[s.therapistId - 1]!,
-            })),
-          }));
-          const therapists = new Map<number, string>();
-          const objects = {
-            timeZone,
-            durationMinutes,
-            therapists: [] as { id: number; name: string }[],
-            days: days.map((d) => ({
-              date: d.date,
-              slots: d.slots.map((s) => {
-                therapists.set(s.therapistId, s.therapistName);
-                return [s.start / 60_000, s.therapistId];
-              }),
-            })),
-          };
-          objects.therapists = [...therapists].map(([id, name]) => ({ id, name }));
-          expect(timesJson({ timeZone, durationMinutes, days })).toBe(JSON.stringify(objects));
-        },
-      ),
       { numRuns: 300 },
     );
   });
