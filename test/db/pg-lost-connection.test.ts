@@ -156,16 +156,24 @@ describe('a pool connection lost under a statement, on PostgreSQL', () => {
 });
 
 describe("a pool connection's lifetime, on PostgreSQL", () => {
+  /**
+   * A fresh schema, and a store of its own on it with this pool size and connection lifetime (the
+   * schema is had before a test replaces Math.random: the shared store's connections draw too).
+   */
+  const freshSchema = async () => ((await freshStore('postgres')) as PgStore).schema!;
+  const storeWith = (schema: string, poolSize: number, connectionLifetimeSeconds: number) =>
+    openPgStore(process.env.TEST_DATABASE_URL!, {
+      schema,
+      poolSize,
+      listen: false,
+      connectionLifetimeSeconds,
+    });
+
   it('ends it once it is free, and the next read gets a new one', async () => {
-    const shared = (await freshStore('postgres')) as PgStore;
+    const schema = await freshSchema();
     // Each connection's draw: the whole lifetime (the next test draws shorter ones).
     const random = vi.spyOn(Math, 'random').mockReturnValue(0);
-    const store = await openPgStore(process.env.TEST_DATABASE_URL!, {
-      schema: shared.schema!,
-      poolSize: 1,
-      listen: false,
-      connectionLifetimeSeconds: 1,
-    });
+    const store = await storeWith(schema, 1, 1);
     try {
       const pid = () => store.read((tx) => tx.get<{ pid: number }>('SELECT pg_backend_pid() AS pid'));
       const first = (await pid())!.pid;
@@ -186,7 +194,7 @@ describe("a pool connection's lifetime, on PostgreSQL", () => {
   });
 
   it('draws each a lifetime of its own, up to a tenth shorter, so that connections opened together are not replaced together', async () => {
-    const shared = (await freshStore('postgres')) as PgStore;
+    const schema = await freshSchema();
     // The draws of the first two connections (the migration's, then the second read's): the whole
     // lifetime (an hour), and nine tenths of it.
     const draws = [0, 0.999];
@@ -195,12 +203,7 @@ describe("a pool connection's lifetime, on PostgreSQL", () => {
     const real = performance.now.bind(performance);
     let later = 0;
     const clock = vi.spyOn(performance, 'now').mockImplementation(() => real() + later);
-    const store = await openPgStore(process.env.TEST_DATABASE_URL!, {
-      schema: shared.schema!,
-      poolSize: 2,
-      listen: false,
-      connectionLifetimeSeconds: 3_600,
-    });
+    const store = await storeWith(schema, 2, 3_600);
     try {
       // Two reads at once: two connections.
       const both = async () =>
